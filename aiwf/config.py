@@ -1,0 +1,217 @@
+"""The project config: ``[tool.aiwf]`` in ``pyproject.toml``, or an ``aiwf.toml``.
+
+Keys (all optional)::
+
+    spec = "specs/"                       # spec path(s) used when a command gets none
+    store = "file://.aiwf/artifacts"      # artifact store URL for runs
+    default_env = "dev"                   # environment applied when --env/$AIWF_ENV is unset
+
+    [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
+    store = "s3://acme-aiwf/prod"
+    [environments.prod.models.fast]       # merged over the spec's `models.fast` route
+    model = "gpt-5.4"
+
+In ``pyproject.toml`` every table is under ``tool.aiwf`` (``[tool.aiwf.environments.prod]``).
+Relative paths are relative to the directory of the config file.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from aiwf.errors import AiwfError
+from aiwf.suggest import did_you_mean
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+CONFIG_FILE = "aiwf.toml"
+PYPROJECT = "pyproject.toml"
+
+#: Keys of the config table and of an environment table, with their expected kinds.
+_TOP_KEYS = {
+    "spec": "a path or a list of paths",
+    "store": "a store URL",
+    "default_env": "a name",
+    "environments": "a table",
+}
+_ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases"}
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """One ``[environments.NAME]`` section."""
+
+    store: str | None = None
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The project config after the selected environment has been applied.
+
+    The config is read with the standard library only (it is on the ``aiwf validate`` path,
+    which runs on every commit); its few keys are checked by hand with clear messages.
+    """
+
+    spec: tuple[str, ...] = ()
+    store: str | None = None
+    default_env: str | None = None
+    environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
+    #: Where the config was read from (None: no config file found).
+    source: Path | None = None
+    #: The environment applied, if any.
+    env: str | None = None
+    #: Route overrides of the applied environment (alias -> fields).
+    model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        """The directory relative paths in the config are resolved against."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
+    def spec_paths(self) -> list[Path]:
+        """The configured spec paths, resolved against :attr:`root`."""
+        return [self.root / p for p in self.spec]
+
+
+class _Checker:
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.prefix = "tool.aiwf." if source.name == PYPROJECT else ""
+
+    def fail(self, key: str, message: str, hint: str | None = None) -> AiwfError:
+        return AiwfError(
+            f"config key {self.prefix}{key}: {message}",
+            code="C004",
+            file=str(self.source),
+            hint=hint or "see docs/configuration.md for the keys",
+        )
+
+    def keys(self, table: dict[str, Any], allowed: dict[str, str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(
+                    f"{where}{key}",
+                    "unknown key",
+                    did_you_mean(key, allowed) or f"known keys: {', '.join(allowed)}",
+                )
+
+    def string(self, table: dict[str, Any], key: str, where: str) -> str | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(f"{where}{key}", f"must be a string, not {type(value).__name__}")
+        return value
+
+
+def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
+    check = _Checker(source)
+    check.keys(table, _TOP_KEYS, "")
+    spec = table.get("spec", [])
+    if isinstance(spec, str):
+        spec = [spec]
+    if not isinstance(spec, list) or not all(isinstance(p, str) for p in spec):
+        raise check.fail("spec", "must be a path or a list of paths")
+    environments: dict[str, EnvironmentConfig] = {}
+    raw_envs = table.get("environments", {})
+    if not isinstance(raw_envs, dict):
+        raise check.fail("environments", "must be a table of environments")
+    for name, env in raw_envs.items():
+        where = f"environments.{name}."
+        if not isinstance(env, dict):
+            raise check.fail(f"environments.{name}", "must be a table")
+        check.keys(env, _ENV_KEYS, where)
+        models = env.get("models", {})
+        if not isinstance(models, dict) or not all(isinstance(v, dict) for v in models.values()):
+            raise check.fail(
+                f"{where}models", "must be a table of model aliases, each a table of route fields"
+            )
+        environments[name] = EnvironmentConfig(
+            store=check.string(env, "store", where), models=models
+        )
+    return ProjectConfig(
+        spec=tuple(spec),
+        store=check.string(table, "store", ""),
+        default_env=check.string(table, "default_env", ""),
+        environments=environments,
+        source=source,
+    )
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``aiwf.toml``, or ``pyproject.toml`` with a ``[tool.aiwf]`` table, at or
+    above ``start``."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if "aiwf" in data.get("tool", {}):
+                return pyproject
+    return None
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AiwfError(
+            "config file not found", code="C001", file=str(path), hint="check the --config path"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AiwfError(f"cannot read config file: {exc}", code="C001", file=str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AiwfError(f"invalid TOML: {exc}", code="C002", file=str(path)) from None
+    if path.name == PYPROJECT:
+        table = data.get("tool", {}).get("aiwf")
+        if table is None:
+            raise AiwfError(
+                "no [tool.aiwf] table in this pyproject.toml",
+                code="C003",
+                file=str(path),
+                hint="add a [tool.aiwf] table, or point --config at an aiwf.toml",
+            )
+        return dict(table)
+    return dict(data)
+
+
+def load_config(
+    path: Path | None = None, *, env: str | None = None, cwd: Path | None = None
+) -> ProjectConfig:
+    """Load the project config and apply the environment ``env`` (or ``default_env``).
+
+    With no ``path``, the nearest config at or above ``cwd`` is used; with none found, an
+    empty config. An unknown environment name is an error naming the known ones.
+    """
+    source = path if path is not None else find_config(cwd or Path.cwd())
+    config = _parse(_read_table(source), source) if source is not None else ProjectConfig()
+    selected = env or config.default_env
+    if selected is None:
+        return config
+    environment = config.environments.get(selected)
+    if environment is None:
+        known = ", ".join(sorted(config.environments)) or "none defined"
+        raise AiwfError(
+            f"unknown environment {selected!r} (known: {known})",
+            code="C005",
+            file=str(source) if source is not None else None,
+            hint="define [environments.NAME] in the project config, or drop --env / AIWF_ENV",
+        )
+    return replace(
+        config,
+        env=selected,
+        store=environment.store or config.store,
+        model_overrides=environment.models,
+    )

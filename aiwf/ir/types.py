@@ -1,0 +1,255 @@
+"""The contract type model: a language-neutral view of the JSON Schema subset aiwf supports.
+
+Every schema in a spec (named in ``schemas:`` or written inline) becomes a :data:`Type`.
+Types keep the constraints and descriptions, so the SDK targets can generate models and
+validators, and the compiler can check that a step's input fits its assistant. Named
+contracts are referenced with :class:`RefType`; recursion goes through refs.
+
+Types are frozen dataclasses so that ``aiwf validate`` (which runs on every commit) does not
+pay for importing pydantic; :mod:`aiwf.ir.model` (de)serialises them through pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any, Literal
+
+from aiwf.ir._dc import Discriminated
+
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AnyType:
+    """Any JSON value (the schema ``true`` or ``{}``)."""
+
+    kind: Literal["any"] = "any"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NeverType:
+    """No value at all (the schema ``false``)."""
+
+    kind: Literal["never"] = "never"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NullType:
+    kind: Literal["null"] = "null"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BooleanType:
+    kind: Literal["boolean"] = "boolean"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IntegerType:
+    kind: Literal["integer"] = "integer"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NumberType:
+    kind: Literal["number"] = "number"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | float | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StringType:
+    """A string; lengths count Unicode code points; ``pattern`` is unanchored (ECMA-262)."""
+
+    kind: Literal["string"] = "string"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnumType:
+    """One of a fixed list of JSON values (usually strings)."""
+
+    kind: Literal["enum"] = "enum"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    values: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConstType:
+    kind: Literal["const"] = "const"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    value: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ArrayType:
+    kind: Literal["array"] = "array"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    items: Type = field(default_factory=AnyType)
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Property:
+    """A property of an object type; ``name`` is the exact JSON key."""
+
+    name: str
+    type: Type
+    required: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ObjectType:
+    """An object with declared properties. ``additional`` is ``True`` (other keys allowed,
+    any value), ``False`` (closed) or a type (a map from other keys to that type)."""
+
+    kind: Literal["object"] = "object"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    properties: tuple[Property, ...] = ()
+    additional: bool | Type = True
+
+    def property(self, name: str) -> Property | None:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UnionType:
+    """``anyOf`` (at least one variant) or ``oneOf`` (``exclusive``: exactly one)."""
+
+    kind: Literal["union"] = "union"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    variants: tuple[Type, ...] = ()
+    exclusive: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IntersectionType:
+    """``allOf``, or a schema that combines its own keywords with ``anyOf``/``oneOf``."""
+
+    kind: Literal["intersection"] = "intersection"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    variants: tuple[Type, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RefType:
+    """A reference to a named contract of the program."""
+
+    kind: Literal["ref"] = "ref"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    name: str = ""
+
+
+Type = Annotated[
+    AnyType
+    | NeverType
+    | NullType
+    | BooleanType
+    | IntegerType
+    | NumberType
+    | StringType
+    | EnumType
+    | ConstType
+    | ArrayType
+    | ObjectType
+    | UnionType
+    | IntersectionType
+    | RefType,
+    Discriminated("kind"),
+]
+
+#: Every type class, for isinstance checks.
+TYPE_CLASSES = (
+    AnyType, NeverType, NullType, BooleanType, IntegerType, NumberType, StringType, EnumType,
+    ConstType, ArrayType, ObjectType, UnionType, IntersectionType, RefType,
+)  # fmt: skip
+
+
+def with_nullable(t: Type, nullable: bool = True) -> Type:
+    """``t`` with its ``nullable`` flag set."""
+    return t if t.nullable == nullable else replace(t, nullable=nullable)
+
+
+def describe(t: Type) -> str:
+    """A short human name for a type, for diagnostics: ``string``, ``Ticket``, ``array of Triage``."""
+    base: str
+    if isinstance(t, RefType):
+        base = t.name
+    elif isinstance(t, ArrayType):
+        base = f"array of {describe(t.items)}"
+    elif isinstance(t, EnumType):
+        shown = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in t.values[:6])
+        base = f"enum [{shown}{', ...' if len(t.values) > 6 else ''}]"
+    elif isinstance(t, ConstType):
+        base = f"const {t.value!r}"
+    elif isinstance(t, UnionType):
+        base = " | ".join(describe(v) for v in t.variants)
+    elif isinstance(t, IntersectionType):
+        base = " & ".join(describe(v) for v in t.variants)
+    elif isinstance(t, ObjectType) and not t.properties and not isinstance(t.additional, bool):
+        base = f"map of {describe(t.additional)}"
+    else:
+        base = t.kind
+    return f"{base} | null" if t.nullable and t.kind not in ("null", "any") else base

@@ -1,0 +1,588 @@
+"""Compiling one workflow: steps, bindings, scatter, dependencies and the output.
+
+Every ``${...}`` gets a type from the contracts; a step's input is checked against its
+assistant's input contract where it is written (leaf by leaf for templates). Dependencies
+come from references, ``prev`` and ``needs``; the steps are put in a valid execution order,
+and a cycle is reported with its members.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiwf.ir import model as ir
+from aiwf.ir import types as t
+from aiwf.ir.expressions import Expr, ExpressionError, Interpolation, split_template
+from aiwf.ir.names import pascal_case
+from aiwf.ir.to_schema import type_to_schema
+from aiwf.ir.typecheck import PathError, Typed, check_assignable, follow, resolve
+from aiwf.ir.validate import Validator
+from aiwf.spec.loader import Pos, YMap, YSeq, position_of
+from aiwf.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from aiwf.ir.compiler import Compiler, Entry
+
+#: Scatter calls in flight when a step does not say.
+DEFAULT_CONCURRENCY = 8
+
+
+@dataclass
+class StepInfo:
+    index: int
+    raw: YMap
+    id: str | None
+    spec: dict[str, Any] | None
+    pos: Pos
+    output: t.Type = field(default_factory=t.AnyType)
+    deps: set[str] = field(default_factory=set)
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scope:
+    """What expressions can see where they are written."""
+
+    kind: str  # "step", "scatter" or "output"
+    step: StepInfo | None = None
+    item: t.Type | None = None
+    deps: set[str] = field(default_factory=set)
+
+
+class WorkflowCompiler:
+    def __init__(self, compiler: Compiler, entry: Entry) -> None:
+        self.c = compiler
+        self.entry = entry
+        self.file = entry.file
+        self.name = entry.name
+        self.steps: list[StepInfo] = []
+        self.by_id: dict[str, StepInfo] = {}
+        self.ok = True
+        self.validator = Validator(compiler.lookup)
+
+    def error(self, code: str, message: str, pos: Pos | None, hint: str | None = None) -> None:
+        self.ok = False
+        self.c.report(code, message, self.file, pos, hint)
+
+    # -- the workflow ---------------------------------------------------------------------------
+
+    def compile(self) -> ir.Workflow | None:
+        value = self.entry.value
+        what = f"workflow {self.name!r}"
+        if not isinstance(value, YMap):
+            self.error(
+                "E013",
+                f"{what} must be a map (input, steps, output)",
+                self.entry.table.val_pos[self.name],
+            )
+            return None
+        if not self.c.check_structure(value, "WorkflowSpec", self.file, what, shallow=("steps",)):
+            self.ok = False
+        input_contract = None
+        if "input" in value:
+            input_contract = self.c.contract_for(
+                value["input"],
+                value,
+                "input",
+                pascal_case(self.name) + "Input",
+                "workflow_input",
+                self.file,
+            )
+        self.input_type: t.Type = t.RefType(name=input_contract) if input_contract else t.AnyType()
+        if input_contract is None:
+            self.ok = False
+        raw_steps = value.get("steps")
+        if isinstance(raw_steps, YSeq):
+            self.read_steps(raw_steps)
+        compiled_steps = [self.compile_step(step) for step in self.steps]
+        order = self.order()
+        output_binding = None
+        output_typed = Typed(t.AnyType())
+        if "output" in value:
+            scope = Scope("output")
+            output_binding, output_typed = self.bind(value["output"], value, "output", None, scope)
+            for dep in scope.deps:
+                self.c.uses.add(("steps", dep))
+        if not self.ok or output_binding is None or order is None or input_contract is None:
+            return None
+        output_name = pascal_case(self.name) + "Output"
+        out_type = output_typed.type
+        self.c.schemas.drafts[output_name] = _draft(
+            output_name, out_type, self.file.path, value.key_pos["output"]
+        )
+        self.c.derived[output_name] = (self.file, value.key_pos["output"], "workflow_output")
+        position = {s.id: i for i, s in enumerate(order)}
+        steps = []
+        for info in order:
+            compiled = compiled_steps[info.index]
+            if compiled is None:
+                return None
+            steps.append(
+                dataclasses.replace(
+                    compiled, depends_on=tuple(sorted(info.deps, key=lambda d: position[d]))
+                )
+            )
+        edges = sorted(
+            ((dep, s.id) for s in order if s.id for dep in s.deps),
+            key=lambda e: (position[e[1]], position[e[0]]),
+        )
+        return ir.Workflow(
+            name=self.name,
+            description=value.get("description"),
+            input=input_contract,
+            output=output_binding,
+            output_contract=output_name,
+            steps=tuple(steps),
+            edges=tuple(edges),
+            source=ir.Source(file=self.file.relpath, line=self.entry.key_pos.line),
+        )
+
+    def read_steps(self, raw_steps: YSeq) -> None:
+        for index, raw in enumerate(raw_steps):
+            pos = raw_steps.item_pos[index]
+            if not isinstance(raw, YMap):
+                self.error(
+                    "E013",
+                    f"step {index + 1} of workflow {self.name!r} must be a map (id, assistant, input)",
+                    pos,
+                )
+                continue
+            step_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            what = (
+                f"step {step_id!r} of workflow {self.name!r}"
+                if step_id
+                else f"step {index + 1} of workflow {self.name!r}"
+            )
+            spec = None
+            if self.c.check_structure(raw, "StepSpec", self.file, what):
+                spec = self.c.structure.with_defaults(raw, "StepSpec")
+            else:
+                self.ok = False
+            info = StepInfo(index=len(self.steps), raw=raw, id=step_id, spec=spec, pos=pos)
+            if step_id is not None:
+                if step_id in self.by_id:
+                    first = self.by_id[step_id]
+                    self.error("E024", f"step id {step_id!r} is used twice in workflow {self.name!r}",
+                               raw.val_pos["id"], f"first used at line {first.raw.val_pos['id'].line}; step ids are unique in a workflow")  # fmt: skip
+                else:
+                    self.by_id[step_id] = info
+            self.steps.append(info)
+        for info in self.steps:
+            self.set_output_type(info)
+
+    def set_output_type(self, info: StepInfo) -> None:
+        assistant_name = info.raw.get("assistant")
+        if not isinstance(assistant_name, str):
+            return
+        assistant = self.c.assistants.get(assistant_name)
+        if assistant_name in self.c.entries["assistants"]:
+            self.c.uses.add(("assistants", assistant_name))
+        if assistant is None:
+            return
+        out: t.Type = t.RefType(name=assistant.output)
+        if "scatter" in info.raw:
+            skip = info.raw.get("on_error") == "skip"
+            out = t.ArrayType(items=t.with_nullable(out, skip))
+        info.output = out
+
+    # -- one step ------------------------------------------------------------------------------
+
+    def compile_step(self, info: StepInfo) -> ir.Step | None:
+        raw = info.raw
+        what = f"step {info.id!r}" if info.id else f"step {info.index + 1}"
+        assistant = None
+        name = raw.get("assistant")
+        if isinstance(name, str):
+            assistant = self.c.assistants.get(name)
+            if assistant is None and name not in self.c.entries["assistants"]:
+                self.error("E031", f"unknown assistant {name!r} in {what}", raw.val_pos["assistant"],
+                           did_you_mean(name, self.c.entries["assistants"]) or "define it under assistants:")  # fmt: skip
+        scatter_binding = None
+        item_type: t.Type | None = None
+        if isinstance(raw.get("scatter"), str):
+            scope = Scope("scatter", info)
+            scatter_binding, item_type = self.compile_scatter(raw, scope)
+            info.deps |= scope.deps
+        needs = raw.get("needs")
+        if isinstance(needs, YSeq):
+            for i, dep in enumerate(needs):
+                if not isinstance(dep, str):
+                    continue
+                if dep not in self.by_id:
+                    self.error("E033", f"unknown step {dep!r} in the needs of {what}", needs.item_pos[i],
+                               did_you_mean(dep, self.by_id) or f"steps of {self.name!r}: {', '.join(self.by_id)}")  # fmt: skip
+                elif dep == info.id:
+                    self.error(
+                        "E044", f"{what} needs itself", needs.item_pos[i], "remove it from needs"
+                    )
+                else:
+                    info.deps.add(dep)
+                    info.needs.append(dep)
+        binding = None
+        if "input" in raw:
+            scope = Scope("step", info, item_type)
+            dst = t.RefType(name=assistant.input) if assistant is not None else None
+            binding, _ = self.bind(
+                raw["input"], raw, "input", dst, scope, what=f"the input of {what}"
+            )
+            info.deps |= scope.deps
+        if info.spec is None or assistant is None or binding is None or info.id is None:
+            return None
+        scatter = None
+        concurrency = info.spec.get("concurrency")
+        on_error = info.spec.get("on_error", "fail")
+        if scatter_binding is not None:
+            scatter = ir.Scatter(
+                over=scatter_binding,
+                concurrency=concurrency or DEFAULT_CONCURRENCY,
+                on_error=on_error,
+            )
+        elif concurrency is not None or on_error != "fail":
+            key = "concurrency" if concurrency is not None else "on_error"
+            self.error("E042", f"{key} applies only to a scattered step ({what} has no scatter)",
+                       raw.key_pos[key], "add scatter: ${...}, or remove it")  # fmt: skip
+            return None
+        return ir.Step(
+            id=info.id,
+            assistant=assistant.name,
+            input=binding,
+            scatter=scatter,
+            needs=tuple(info.needs),
+            output_type=info.output,
+            source=ir.Source(file=self.file.relpath, line=info.pos.line),
+        )
+
+    def compile_scatter(
+        self, raw: YMap, scope: Scope
+    ) -> tuple[ir.RefBinding | None, t.Type | None]:
+        pos = raw.val_pos["scatter"]
+        try:
+            parsed = split_template(raw["scatter"])
+        except ExpressionError as exc:
+            self.error("E040", f"invalid expression: {exc}", pos, exc.hint)
+            return None, None
+        if not isinstance(parsed, Expr):
+            self.error("E040", "scatter takes exactly one ${...} expression", pos)
+            return None, None
+        ref, typed = self.reference(parsed, pos, scope)
+        if ref is None:
+            return None, None
+        resolved = resolve(typed.type, self.c.lookup)
+        if isinstance(resolved, t.AnyType):
+            return ref, t.AnyType()
+        if not isinstance(resolved, t.ArrayType):
+            self.error("E043", f"scatter over {parsed.describe()}, which is {t.describe(typed.type)}, not an array",
+                       pos, "scatter needs an expression of array type")  # fmt: skip
+            return None, None
+        if resolved.nullable or typed.optional:
+            self.error("E043", f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",
+                       pos, "make it required and non-nullable in its schema")  # fmt: skip
+            return None, None
+        return ref, resolved.items
+
+    # -- references and bindings --------------------------------------------------------------
+
+    def reference(self, expr: Expr, pos: Pos, scope: Scope) -> tuple[ir.RefBinding | None, Typed]:
+        """Resolve an expression in a scope: its binding and type (None after an error)."""
+        unknown = Typed(t.AnyType())
+        base: t.Type
+        if expr.root == "input":
+            base = self.input_type
+            binding = ir.RefBinding(root="input", path=expr.path, text=expr.text)
+        elif expr.root in ("steps", "prev"):
+            if expr.root == "prev":
+                target = self.prev_of(scope, pos)
+                if target is None:
+                    return None, unknown
+            else:
+                target = self.by_id.get(expr.step or "")
+                if target is None:
+                    code = "E047" if scope.kind == "output" else "E033"
+                    where = "the output of workflow" if scope.kind == "output" else "workflow"
+                    self.error(code, f"unknown step {expr.step!r} in {expr.describe()} ({where} {self.name!r})", pos,
+                               did_you_mean(expr.step or "", self.by_id) or f"steps: {', '.join(self.by_id) or 'none'}")  # fmt: skip
+                    return None, unknown
+            if scope.step is not None and target is scope.step:
+                self.error("E044", f"step {target.id!r} reads its own output in {expr.describe()}", pos,
+                           "a step can read only the outputs of other steps")  # fmt: skip
+                return None, unknown
+            if target.id is None:
+                return None, unknown
+            scope.deps.add(target.id)
+            base = target.output
+            binding = ir.RefBinding(root="step", step=target.id, path=expr.path, text=expr.text)
+        else:
+            if scope.kind != "step" or scope.item is None:
+                where = {
+                    "scatter": "the scatter expression itself",
+                    "output": "a workflow output",
+                }.get(scope.kind, "a step without scatter")
+                self.error("E042", f"{expr.describe()} is used in {where}", pos,
+                           "${item} and ${index} exist only in the input of a step with scatter:")  # fmt: skip
+                return None, unknown
+            base = scope.item if expr.root == "item" else t.IntegerType(minimum=0)
+            binding = ir.RefBinding(root="item" if expr.root == "item" else "index", path=expr.path, text=expr.text)
+        try:
+            typed = follow(
+                base,
+                expr.path,
+                self.c.lookup,
+                expr.root if expr.root != "steps" else f"steps.{expr.step}.output",
+            )
+        except PathError as exc:
+            self.error("E046", f"{expr.describe()}: {exc}", pos, exc.hint)
+            return None, unknown
+        return binding, typed
+
+    def prev_of(self, scope: Scope, pos: Pos) -> StepInfo | None:
+        if scope.kind == "output":
+            if not self.steps:
+                return None
+            return self.steps[-1]
+        assert scope.step is not None
+        if scope.step.index == 0:
+            self.error("E041", "${prev.output} in the first step of the workflow", pos,
+                       "prev is the step listed just before; use ${input...} here")  # fmt: skip
+            return None
+        return self.steps[scope.step.index - 1]
+
+    def bind(
+        self,
+        value: Any,
+        parent: Any,
+        key: str | int,
+        dst: t.Type | None,
+        scope: Scope,
+        what: str = "",
+    ) -> tuple[ir.Binding | None, Typed]:
+        """Compile a template (with positions) to a binding and its type; check it against
+        ``dst`` when given."""
+        pos = position_of(parent, key) or getattr(parent, "pos", None) or Pos(1, 1)
+        if isinstance(value, str):
+            try:
+                parsed = split_template(value)
+            except ExpressionError as exc:
+                self.error("E040", f"invalid expression in {value!r}: {exc}", pos, exc.hint)
+                return None, Typed(t.AnyType())
+            if isinstance(parsed, Expr):
+                ref, typed = self.reference(parsed, pos, scope)
+                if ref is not None and dst is not None:
+                    self.fit(typed, dst, pos, what, parsed.describe())
+                return ref, typed
+            if isinstance(parsed, Interpolation):
+                parts: list[str | ir.RefBinding] = []
+                for part in parsed.parts:
+                    if isinstance(part, str):
+                        parts.append(part)
+                        continue
+                    ref, _ = self.reference(part, pos, scope)
+                    if ref is None:
+                        return None, Typed(t.AnyType())
+                    parts.append(ref)
+                typed = Typed(t.StringType())
+                if dst is not None:
+                    self.fit(typed, dst, pos, what, repr(value))
+                return ir.TemplateBinding(parts=tuple(parts)), typed
+            value = parsed  # a plain string, with $${ unescaped
+        if isinstance(value, YMap):
+            return self.bind_object(value, dst, scope, what)
+        if isinstance(value, YSeq):
+            return self.bind_array(value, dst, scope, what)
+        plain = _plain(value)
+        if dst is not None:
+            for problem in self.validator.errors(plain, dst):
+                self.error(
+                    "E053",
+                    f"{what}: literal {problem}",
+                    pos,
+                    "change the literal to fit the assistant's input contract",
+                )
+        return ir.LiteralBinding(value=plain), Typed(_literal_type(plain))
+
+    def bind_object(
+        self, value: YMap, dst: t.Type | None, scope: Scope, what: str
+    ) -> tuple[ir.Binding | None, Typed]:
+        target = resolve(dst, self.c.lookup) if dst is not None else None
+        direct = target if isinstance(target, t.ObjectType) else None
+        fields: list[tuple[str, ir.Binding]] = []
+        props: list[t.Property] = []
+        failed = False
+        for name, item in value.items():
+            child_dst: t.Type | None = None
+            if direct is not None:
+                prop = direct.property(name)
+                if prop is not None:
+                    child_dst = prop.type
+                elif direct.additional is False:
+                    self.error("E045", f"{what}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
+                               value.key_pos[name], did_you_mean(name, [p.name for p in direct.properties]) or "its properties: " + ", ".join(p.name for p in direct.properties))  # fmt: skip
+                elif not isinstance(direct.additional, bool):
+                    child_dst = direct.additional
+            binding, typed = self.bind(item, value, name, child_dst, scope, what)
+            if binding is None:
+                failed = True
+                continue
+            fields.append((name, binding))
+            props.append(t.Property(name=name, type=typed.type, required=not typed.optional))
+        inferred = Typed(t.ObjectType(properties=tuple(props), additional=False))
+        if dst is not None and target is not None and not isinstance(target, t.AnyType):
+            if direct is not None:
+                for prop in direct.properties:
+                    if prop.required and prop.name not in value:
+                        self.error("E045", f"{what}: missing required property {prop.name!r} of {t.describe(dst)}",
+                                   value.pos, f"add {prop.name}: ${{...}} to the input")  # fmt: skip
+            elif not failed:
+                self.fit(inferred, dst, value.pos, what, "this object")
+        if failed:
+            return None, inferred
+        return ir.ObjectBinding(fields=tuple(fields)), inferred
+
+    def bind_array(
+        self, value: YSeq, dst: t.Type | None, scope: Scope, what: str
+    ) -> tuple[ir.Binding | None, Typed]:
+        target = resolve(dst, self.c.lookup) if dst is not None else None
+        item_dst = target.items if isinstance(target, t.ArrayType) else None
+        items: list[ir.Binding] = []
+        types: list[t.Type] = []
+        failed = False
+        for i, item in enumerate(value):
+            binding, typed = self.bind(item, value, i, item_dst, scope, what)
+            if binding is None:
+                failed = True
+                continue
+            items.append(binding)
+            types.append(typed.type)
+        distinct = {repr(ty): ty for ty in types}
+        if len(distinct) == 1:
+            item_type: t.Type = types[0]
+        elif distinct:
+            item_type = t.UnionType(variants=tuple(distinct.values()))
+        else:
+            item_type = t.AnyType()
+        inferred = Typed(t.ArrayType(items=item_type, min_items=len(value), max_items=len(value)))
+        if dst is not None and target is not None and not isinstance(target, t.AnyType):
+            if isinstance(target, t.ArrayType):
+                if target.min_items is not None and len(value) < target.min_items:
+                    self.error(
+                        "E045",
+                        f"{what}: {len(value)} items, fewer than the {target.min_items} required",
+                        value.pos,
+                    )
+                if target.max_items is not None and len(value) > target.max_items:
+                    self.error(
+                        "E045",
+                        f"{what}: {len(value)} items, more than the {target.max_items} allowed",
+                        value.pos,
+                    )
+            elif not failed:
+                self.fit(inferred, dst, value.pos, what, "this list")
+        if failed:
+            return None, inferred
+        return ir.ArrayBinding(items=tuple(items)), inferred
+
+    def fit(self, typed: Typed, dst: t.Type, pos: Pos, what: str, shown: str) -> None:
+        for problem in check_assignable(typed, dst, self.c.lookup):
+            self.error(
+                "E045",
+                f"{what}: {shown} does not fit {t.describe(dst)}"
+                + ("" if problem.endswith(f"does not fit {t.describe(dst)}") else f": {problem}"),
+                pos,
+                "change the expression, or the assistant's input contract",
+            )
+
+    # -- order ------------------------------------------------------------------------------------
+
+    def order(self) -> list[StepInfo] | None:
+        """Steps in execution order: a topological order that keeps the written order where
+        it can. Reports a cycle (and returns None) when there is one."""
+        valid = [s for s in self.steps if s.id is not None and self.by_id.get(s.id) is s]
+        indegree = {s.id: 0 for s in valid}
+        dependents: dict[str, list[StepInfo]] = {s.id: [] for s in valid if s.id}
+        for s in valid:
+            for dep in s.deps:
+                if dep in indegree and s.id is not None:
+                    indegree[s.id] += 1
+                    dependents[dep].append(s)
+        ready = [(s.index, s.id) for s in valid if indegree[s.id] == 0]
+        heapq.heapify(ready)
+        out: list[StepInfo] = []
+        while ready:
+            _, step_id = heapq.heappop(ready)
+            assert step_id is not None
+            info = self.by_id[step_id]
+            out.append(info)
+            for nxt in dependents[step_id]:
+                assert nxt.id is not None
+                indegree[nxt.id] -= 1
+                if indegree[nxt.id] == 0:
+                    heapq.heappush(ready, (nxt.index, nxt.id))
+        if len(out) < len(valid):
+            remaining = {s.id for s in valid if s.id not in {o.id for o in out}}
+            cycle = self.find_cycle(remaining)
+            first = self.by_id[cycle[0]]
+            self.error(
+                "E044",
+                f"steps form a dependency cycle: {' -> '.join([*cycle, cycle[0]])} (each reads or needs the next)",
+                first.raw.val_pos.get("id", first.pos),
+                "a step can only read outputs of steps that do not (indirectly) read its own",
+            )
+            return None
+        return out if len(out) == len(self.steps) else None
+
+    def find_cycle(self, remaining: set[str | None]) -> list[str]:
+        start = min((self.by_id[s] for s in remaining if s), key=lambda s: s.index)
+        path: list[str] = []
+        current = start
+        while current.id not in path:
+            assert current.id is not None
+            path.append(current.id)
+            nxt = min(
+                (self.by_id[d] for d in current.deps if d in remaining), key=lambda s: s.index
+            )
+            current = nxt
+        cycle = path[path.index(current.id) :]
+        pivot = min(range(len(cycle)), key=lambda i: self.by_id[cycle[i]].index)
+        return cycle[pivot:] + cycle[:pivot]
+
+
+def _draft(name: str, typ: t.Type, file: str, pos: Pos) -> Any:
+    from aiwf.ir.schemas import ContractDraft
+
+    refs: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, t.RefType):
+            refs.add(node.name)
+        elif dataclasses.is_dataclass(node):
+            for value in (getattr(node, f.name) for f in dataclasses.fields(node)):
+                if isinstance(value, (list, tuple)):
+                    for v in value:
+                        collect(v)
+                else:
+                    collect(value)
+
+    collect(typ)
+    return ContractDraft(name, typ, type_to_schema(typ), refs, "workflow_output", file, pos)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _literal_type(value: Any) -> t.Type:
+    if isinstance(value, bool):
+        return t.BooleanType()
+    if value is None:
+        return t.NullType()
+    if isinstance(value, (int, float, str)):
+        return t.ConstType(value=value)
+    if isinstance(value, list):
+        return t.ArrayType(items=t.AnyType(), min_items=len(value), max_items=len(value))
+    return t.ObjectType(additional=True)

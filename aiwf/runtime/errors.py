@@ -1,0 +1,188 @@
+"""Errors of the runtime: one small hierarchy under :class:`aiwf.errors.AiwfError`.
+
+Every error carries the provider's own message and request id, is redacted (no key can leak
+through an error text) and renders as one line at the CLI boundary.
+
+=====  ==================  ==========================================================
+Code   Class               Meaning
+=====  ==================  ==========================================================
+R001   AuthError           401/403: the key is missing, wrong or lacks permission.
+R002   RateLimited         429 (after retries), or a retry-after longer than the cap.
+R003   BadRequest          400/404/413/422: the request was refused as sent.
+R004   ServerError         5xx / 529 overloaded (after retries), or a stream ``error``.
+R005   Timeout             attempt timeout, time to first token, or the call deadline.
+R006   OutputInvalid       the output is not valid JSON for the schema (after repair).
+R007   ProviderError       connection failures, malformed responses, anything else.
+R008   RouteError          configuration: unknown alias, missing key or base URL.
+=====  ==================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from aiwf.errors import AiwfError
+from aiwf.runtime.redact import redact
+
+
+class ProviderError(AiwfError):
+    """A model call failed. The base class of every runtime failure (code R007 when used
+    directly: connection failures, malformed responses).
+
+    Attributes:
+        provider: the provider name (``openai``, ``anthropic``, ``openai-compatible``).
+        status: the HTTP status, when there was a response.
+        request_id: the provider's request id, when it sent one.
+        retryable: whether another attempt may succeed.
+        retry_after: seconds the provider asked us to wait, when it said.
+        model: the model id of the route that failed.
+    """
+
+    default_code = "R007"
+    default_retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        prefix = f"{provider}" + (f" {model}" if model else "") if provider else ""
+        details = []
+        if status is not None:
+            details.append(f"HTTP {status}")
+        if request_id:
+            details.append(f"request id {request_id}")
+        text = redact(message)
+        if prefix:
+            text = f"{prefix}: {text}"
+        if details:
+            text = f"{text} ({', '.join(details)})"
+        super().__init__(text, code=code or self.default_code, hint=redact(hint) if hint else None)
+        self.provider_message = redact(message)
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.request_id = request_id
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.retry_after = retry_after
+
+
+class AuthError(ProviderError):
+    """R001: the provider refused the credentials (401/403) or none were found."""
+
+    default_code = "R001"
+    default_retryable = False
+
+
+class RateLimited(ProviderError):
+    """R002: the provider is rate limiting us (429)."""
+
+    default_code = "R002"
+
+
+class BadRequest(ProviderError):
+    """R003: the provider refused the request as sent (400/404/413/422)."""
+
+    default_code = "R003"
+    default_retryable = False
+
+
+class ServerError(ProviderError):
+    """R004: the provider failed (5xx, 529 overloaded, an ``error`` event mid-stream)."""
+
+    default_code = "R004"
+
+
+class Timeout(ProviderError):
+    """R005: an attempt, the first token, or the whole call took too long."""
+
+    default_code = "R005"
+
+
+class OutputInvalid(ProviderError):
+    """R006: the model's output is not JSON valid against the output schema.
+
+    Attributes:
+        path: JSON path of the failing value (``$.items[2].urgency``), ``$`` for the root.
+        text: the raw output text of the last attempt (truncated).
+    """
+
+    default_code = "R006"
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "$",
+        text: str = "",
+        provider: str | None = None,
+        model: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            request_id=request_id,
+            hint="the model did not follow the output schema; see the path and text above",
+        )
+        self.path = path
+        self.text = redact(text[:500])
+
+
+class RouteError(ProviderError):
+    """R008: the route cannot be called as configured (unknown alias, missing API key,
+    missing base URL, unknown provider)."""
+
+    default_code = "R008"
+    default_retryable = False
+
+
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    provider: str,
+    model: str | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    should_retry: bool | None = None,
+) -> ProviderError:
+    """The error class for an HTTP error status, following the official SDKs' retry rules:
+    408, 409, 429 and >= 500 are retryable; ``x-should-retry`` (``should_retry``) wins."""
+    cls: type[ProviderError]
+    retryable: bool
+    if status in (401, 403):
+        cls, retryable = AuthError, False
+    elif status == 429:
+        cls, retryable = RateLimited, True
+    elif status == 408:
+        cls, retryable = Timeout, True
+    elif status == 409:
+        cls, retryable = ProviderError, True
+    elif status >= 500:
+        cls, retryable = ServerError, True
+    else:
+        cls, retryable = BadRequest, False
+    if should_retry is not None:
+        retryable = should_retry
+    hint = None
+    if cls is AuthError:
+        hint = "check the API key variable of this model route"
+    return cls(
+        message,
+        provider=provider,
+        model=model,
+        status=status,
+        request_id=request_id,
+        retryable=retryable,
+        retry_after=retry_after,
+        hint=hint,
+    )

@@ -1,0 +1,265 @@
+"""The one small protocol every provider implements, and the values it trades in.
+
+A provider is a wire format and nothing else: it turns an :class:`Exchange` into an
+:class:`HttpCall`, and a response body or an SSE stream into a :class:`Completion`. HTTP,
+retries, validation, repair and tracing live in :mod:`aiwf.runtime.client`, once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from aiwf import __version__
+from aiwf.runtime.errors import (
+    ProviderError,
+    RouteError,
+    ServerError,
+    error_for_status,
+)
+from aiwf.runtime.redact import register_secret
+from aiwf.runtime.retry import parse_retry_after, parse_should_retry
+from aiwf.runtime.sse import SSEEvent
+from aiwf.runtime.types import ModelRequest, Usage
+from aiwf.spec.models import ModelRoute
+
+USER_AGENT = f"aiwf/{__version__}"
+
+
+@dataclass(frozen=True)
+class WireSchema:
+    """The output schema as sent: maybe wrapped under ``value``, maybe made strict."""
+
+    schema: dict[str, Any]
+    wrapped: bool = False
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Everything one attempt needs to build its request, resolved from request and route."""
+
+    request: ModelRequest
+    route: ModelRoute
+    #: Conversation turns ``(role, text)``: the JSON input, then any repair turns.
+    turns: tuple[tuple[str, str], ...]
+    instructions: str
+    #: Structured-output mode in effect (``None`` for free text).
+    mode: str | None
+    wire: WireSchema | None
+    api_key: str | None
+    max_tokens: int | None
+    temperature: float | None
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """An HTTP request, ready to send."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json: dict[str, Any]
+
+
+@dataclass
+class Completion:
+    """A provider-neutral answer of one attempt."""
+
+    text: str
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+    response_id: str | None = None
+    stop_reason: str | None = None
+    #: The answer was cut short (max tokens); invalid JSON is then reported as truncated.
+    truncated: bool = False
+    #: An already-parsed value (the input of a forced tool), else the text is parsed.
+    value: Any = None
+    has_value: bool = False
+
+
+Emit = Callable[[str], None]
+
+
+class Provider(Protocol):
+    """A provider's wire format."""
+
+    #: The provider name as written in ``models:`` routes.
+    name: ClassVar[str]
+
+    def resolve_mode(self, route: ModelRoute) -> str:
+        """The structured-output mode actually used for ``route`` (``auto`` resolved)."""
+        ...
+
+    def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
+        """The output schema as this provider sends it in ``mode``."""
+        ...
+
+    def api_key(self, route: ModelRoute) -> str | None:
+        """The API key for ``route`` (registered for redaction); raises RouteError when a
+        required key is missing."""
+        ...
+
+    def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
+        """The HTTP request for one attempt."""
+        ...
+
+    def parse(self, exchange: Exchange, body: Any) -> Completion:
+        """A complete (non-streamed) response body, already decoded from JSON."""
+        ...
+
+    async def parse_stream(
+        self, exchange: Exchange, events: AsyncIterator[SSEEvent], emit: Emit
+    ) -> Completion:
+        """Consume a stream, calling ``emit`` with each text delta; the final completion."""
+        ...
+
+    def error(
+        self, exchange: Exchange, status: int, headers: Mapping[str, str], body: bytes
+    ) -> ProviderError:
+        """The error for a non-2xx response."""
+        ...
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None:
+        """The provider's request id from response headers."""
+        ...
+
+    def downgrade(self, exchange: Exchange, error: ProviderError) -> bool:
+        """After a 400 in ``exchange.mode``: switch ``exchange.route`` to a weaker mode and
+        return True to re-send at once, or return False to fail."""
+        ...
+
+
+def error_message(body: bytes) -> tuple[str, str | None, str | None]:
+    """``(message, error type, request id)`` from any provider's error body shape:
+    ``{"error": {"message", "type"}}`` (OpenAI), ``{"type": "error", "error": {...},
+    "request_id"}`` (Anthropic), ``{"error": "..."}`` (LM Studio, Ollama),
+    ``{"object": "error", "message", "type"}`` (vLLM), ``{"detail": ...}``, or plain text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return (text[:300] or "no error message"), None, None
+    if not isinstance(data, dict):
+        return text[:300], None, None
+    request_id = data.get("request_id") if isinstance(data.get("request_id"), str) else None
+    err = data.get("error")
+    if isinstance(err, dict):
+        message = err.get("message") or json.dumps(err)[:300]
+        etype = err.get("type") or err.get("code")
+        return str(message), (str(etype) if etype else None), request_id
+    if isinstance(err, str):
+        return err, None, request_id
+    if data.get("object") == "error" or "message" in data:
+        etype = data.get("type") or data.get("code")
+        return str(data.get("message", "")), (str(etype) if etype else None), request_id
+    if "detail" in data:
+        return str(data["detail"])[:300], None, request_id
+    return text[:300], None, request_id
+
+
+def stream_error(
+    provider: str, model: str, data: Any, request_id: str | None = None
+) -> ProviderError:
+    """The error for an ``error`` event that arrives inside a 200 stream."""
+    err = data.get("error", data) if isinstance(data, dict) else {}
+    if not isinstance(err, dict):
+        err = {"message": str(err)}
+    etype = str(err.get("type") or err.get("code") or "error")
+    message = f"{etype}: {err.get('message', 'stream failed')}"
+    status = {
+        "overloaded_error": 529,
+        "api_error": 500,
+        "rate_limit_error": 429,
+        "invalid_request_error": 400,
+        "authentication_error": 401,
+        "permission_error": 403,
+        "not_found_error": 404,
+        "request_too_large": 413,
+    }.get(etype)
+    if status is None:
+        return ServerError(message, provider=provider, model=model, request_id=request_id)
+    error = error_for_status(status, message, provider=provider, model=model, request_id=request_id)
+    error.status = None  # the HTTP status was 200; the mapping only picks the class
+    return error
+
+
+class HttpProvider:
+    """Shared parts of the HTTP providers."""
+
+    name: ClassVar[str] = ""
+    #: Environment variable holding the key when the route names none.
+    key_env: ClassVar[str | None] = None
+    #: Whether a call without a key is refused before it is sent.
+    key_required: ClassVar[bool] = True
+    #: Response headers that carry the request id, in order of preference.
+    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
+
+    def resolve_mode(self, route: ModelRoute) -> str:
+        return route.structured_output
+
+    def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
+        return WireSchema(dict(schema))
+
+    def api_key(self, route: ModelRoute) -> str | None:
+        env = route.api_key_env or self.key_env
+        key = os.environ.get(env) if env else None
+        if not key and self.key_required:
+            raise RouteError(
+                f"no API key: set ${env}",
+                provider=self.name,
+                model=route.model,
+                hint="export the key, or name another variable with api_key_env on the route",
+            )
+        register_secret(key)
+        return key or None
+
+    def request_id(self, headers: Mapping[str, str]) -> str | None:
+        for name in self.request_id_headers:
+            value = headers.get(name)
+            if value:
+                return value
+        return None
+
+    def error(
+        self, exchange: Exchange, status: int, headers: Mapping[str, str], body: bytes
+    ) -> ProviderError:
+        message, etype, body_request_id = error_message(body)
+        if etype and etype not in message:
+            message = f"{etype}: {message}"
+        return error_for_status(
+            status,
+            message,
+            provider=self.name,
+            model=exchange.route.model,
+            request_id=self.request_id(headers) or body_request_id,
+            retry_after=parse_retry_after(headers),
+            should_retry=parse_should_retry(headers),
+        )
+
+    def downgrade(self, exchange: Exchange, error: ProviderError) -> bool:
+        return False
+
+    def base_headers(self, exchange: Exchange) -> dict[str, str]:
+        """Content type, user agent; the route's own headers are added by the caller."""
+        return {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+
+
+def user_text(value: Any) -> str:
+    """The user message for a JSON input: JSON-encoded, keys in their given order."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads_event(event: SSEEvent) -> Any:
+    """The JSON data of an SSE event; a malformed one is a retryable provider error."""
+    try:
+        return json.loads(event.data)
+    except ValueError as exc:
+        raise ProviderError(f"malformed stream event {event.event!r}: {exc}") from None

@@ -1,0 +1,164 @@
+"""OpenAI, over the Responses API (``POST {base}/responses``).
+
+Structured output is ``text.format = {type: json_schema, name, schema, strict: true}`` with
+the schema made strict-compatible (:func:`aiwf.runtime.structured.strict_schema`).
+``structured_output: json_object`` uses the older JSON mode, ``prompt`` describes the schema
+in the instructions. Base URL: ``route.base_url``, else ``$OPENAI_BASE_URL``, else
+``https://api.openai.com/v1``. Key: ``$OPENAI_API_KEY`` (or ``api_key_env``); organisation
+and project headers from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, ClassVar
+
+from aiwf.runtime.errors import ProviderError
+from aiwf.runtime.providers.base import (
+    Completion,
+    Emit,
+    Exchange,
+    HttpCall,
+    HttpProvider,
+    WireSchema,
+    loads_event,
+    stream_error,
+)
+from aiwf.runtime.sse import SSEEvent
+from aiwf.runtime.structured import describe_schema_prompt, strict_schema, wrap_root
+from aiwf.runtime.types import Usage
+from aiwf.spec.models import ModelRoute
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+def schema_name(name: str) -> str:
+    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
+    return cleaned or "output"
+
+
+def instructions_for(exchange: Exchange) -> str:
+    """The system prompt, with the schema described when the mode is ``prompt``."""
+    if exchange.mode == "prompt" and exchange.wire is not None:
+        extra = describe_schema_prompt(exchange.wire.schema)
+        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
+    if exchange.mode == "json_object" and exchange.wire is not None:
+        # JSON mode requires the word JSON in the prompt; the schema helps the model.
+        extra = describe_schema_prompt(exchange.wire.schema)
+        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
+    return exchange.instructions
+
+
+class OpenAIProvider(HttpProvider):
+    """The OpenAI Responses API."""
+
+    name: ClassVar[str] = "openai"
+    key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
+
+    def resolve_mode(self, route: ModelRoute) -> str:
+        mode = route.structured_output
+        return "json_schema" if mode in ("auto", "native", "tool") else mode
+
+    def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
+        if mode != "json_schema":
+            return WireSchema(dict(schema))
+        wrapped, was_wrapped = wrap_root(schema)
+        return WireSchema(strict_schema(wrapped), wrapped=was_wrapped, strict=True)
+
+    def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
+        route = exchange.route
+        base = (route.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        headers = self.base_headers(exchange)
+        if exchange.api_key:
+            headers["Authorization"] = f"Bearer {exchange.api_key}"
+        if org := os.environ.get("OPENAI_ORG_ID"):
+            headers["OpenAI-Organization"] = org
+        if project := os.environ.get("OPENAI_PROJECT_ID"):
+            headers["OpenAI-Project"] = project
+        body: dict[str, Any] = {"model": route.model}
+        instructions = instructions_for(exchange)
+        if instructions:
+            body["instructions"] = instructions
+        if len(exchange.turns) == 1 and exchange.turns[0][0] == "user":
+            body["input"] = exchange.turns[0][1]
+        else:
+            body["input"] = [{"role": role, "content": text} for role, text in exchange.turns]
+        if exchange.temperature is not None:
+            body["temperature"] = exchange.temperature
+        if exchange.max_tokens is not None:
+            body["max_output_tokens"] = exchange.max_tokens
+        if exchange.wire is not None and exchange.mode == "json_schema":
+            body["text"] = {
+                "format": {
+                    "type": "json_schema",
+                    "name": schema_name(exchange.request.schema_name),
+                    "schema": exchange.wire.schema,
+                    "strict": True,
+                }
+            }
+        elif exchange.wire is not None and exchange.mode == "json_object":
+            body["text"] = {"format": {"type": "json_object"}}
+        if stream:
+            body["stream"] = True
+            headers["Accept"] = "text/event-stream"
+        return HttpCall("POST", f"{base}/responses", headers, body)
+
+    def parse(self, exchange: Exchange, body: Any) -> Completion:
+        if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+            raise ProviderError(
+                "malformed response: no output list", provider=self.name, model=exchange.route.model
+            )
+        status = body.get("status")
+        if status == "failed":
+            err = body.get("error") or {}
+            raise stream_error(self.name, exchange.route.model, {"error": err})
+        parts: list[str] = []
+        refusal: str | None = None
+        for item in body["output"]:
+            if not isinstance(item, dict) or item.get("type") != "message":
+                continue
+            for part in item.get("content") or []:
+                if isinstance(part, dict) and part.get("type") == "output_text":
+                    parts.append(str(part.get("text", "")))
+                elif isinstance(part, dict) and part.get("type") == "refusal":
+                    refusal = str(part.get("refusal", ""))
+        if not parts and refusal is not None:
+            raise ProviderError(
+                f"the model refused: {refusal}",
+                provider=self.name,
+                model=exchange.route.model,
+                retryable=False,
+            )
+        usage = body.get("usage") or {}
+        incomplete = body.get("incomplete_details") or {}
+        reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
+        return Completion(
+            text="".join(parts),
+            usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            model=body.get("model"),
+            response_id=body.get("id"),
+            stop_reason=reason or status,
+            truncated=status == "incomplete" and reason == "max_output_tokens",
+        )
+
+    async def parse_stream(
+        self, exchange: Exchange, events: AsyncIterator[SSEEvent], emit: Emit
+    ) -> Completion:
+        async for event in events:
+            if event.data == "[DONE]":
+                break
+            data = loads_event(event)
+            kind = event.event if event.event != "message" else str(data.get("type", ""))
+            if kind == "response.output_text.delta":
+                emit(str(data.get("delta", "")))
+            elif kind in ("response.completed", "response.incomplete", "response.failed"):
+                return self.parse(exchange, data.get("response"))
+            elif kind == "error":
+                raise stream_error(self.name, exchange.route.model, data)
+        raise ProviderError(
+            "stream ended before response.completed", provider=self.name, model=exchange.route.model
+        )

@@ -1,0 +1,140 @@
+"""The model router: aliases from a spec's ``models:`` resolved to routes, with fallbacks.
+
+``router.client("fast")`` is a :class:`~aiwf.runtime.types.ModelClient` that sends each
+request to the ``fast`` route and, when that route is exhausted, to its ``fallback:``
+aliases in order (a fallback's own fallbacks follow it, depth first, each alias once).
+
+A route is *exhausted*, and the next one is tried, when its call failed with an error that
+another provider or model may not have: rate limiting (:class:`RateLimited`), server
+errors and overload (:class:`ServerError`), timeouts (:class:`Timeout`), connection
+failures and malformed answers (plain :class:`ProviderError`), and output that stayed
+invalid after repair (:class:`OutputInvalid`). It is *not* exhausted by errors about our
+own request or configuration — :class:`BadRequest` (400/404/413/422), :class:`AuthError`
+(401/403) and :class:`RouteError` — because a fallback would hide a mistake the user
+must fix, and would usually fail the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
+
+from aiwf.runtime.errors import AuthError, BadRequest, ProviderError, RouteError
+from aiwf.runtime.types import (
+    CallMetadata,
+    Completed,
+    ModelClient,
+    ModelRequest,
+    ModelResponse,
+    StreamEvent,
+    StreamReset,
+)
+from aiwf.spec.models import ModelRoute
+
+_NO_FALLBACK = (BadRequest, AuthError, RouteError)
+
+
+def falls_back(error: ProviderError) -> bool:
+    """Whether ``error`` exhausts a route so that its fallbacks are tried."""
+    return not isinstance(error, _NO_FALLBACK)
+
+
+class Router:
+    """Resolves model aliases to routes and gives a fallback-aware client per alias.
+
+    Args:
+        models: the spec's ``models:`` section, alias -> :class:`ModelRoute`.
+        client: the client that makes the calls (usually a :class:`~aiwf.runtime.Runtime`).
+    """
+
+    def __init__(self, models: Mapping[str, ModelRoute], client: ModelClient) -> None:
+        self.models = dict(models)
+        self.backend = client
+
+    def route(self, alias: str) -> ModelRoute:
+        """The route of ``alias``; :class:`RouteError` when there is none."""
+        try:
+            return self.models[alias]
+        except KeyError:
+            raise RouteError(
+                f"unknown model alias {alias!r}",
+                hint=f"define it under models: (known: {', '.join(sorted(self.models)) or 'none'})",
+            ) from None
+
+    def chain(self, alias: str) -> list[tuple[str, ModelRoute]]:
+        """``alias`` and its fallbacks, in the order they are tried, each alias once."""
+        order: list[tuple[str, ModelRoute]] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            seen.add(name)
+            route = self.route(name)
+            order.append((name, route))
+            for other in route.fallback:
+                visit(other)
+
+        visit(alias)
+        return order
+
+    def client(self, alias: str) -> RoutedClient:
+        """A client that calls ``alias`` with its fallbacks."""
+        return RoutedClient(self, alias)
+
+    def request(self, alias: str, **fields: object) -> ModelRequest:
+        """A :class:`ModelRequest` for ``alias`` (its route filled in); ``fields`` are the
+        other request fields."""
+        meta = fields.pop("metadata", None)
+        metadata = meta if isinstance(meta, CallMetadata) else CallMetadata()
+        return ModelRequest(
+            route=self.route(alias),
+            metadata=replace(metadata, alias=alias),
+            **fields,  # type: ignore[arg-type]
+        )
+
+
+class RoutedClient:
+    """A :class:`ModelClient` bound to an alias; the request's ``route`` is replaced by
+    each route of the alias' chain in turn."""
+
+    def __init__(self, router: Router, alias: str) -> None:
+        self.router = router
+        self.alias = alias
+
+    def _requests(self, request: ModelRequest) -> list[ModelRequest]:
+        return [
+            replace(request, route=route, metadata=replace(request.metadata, alias=name))
+            for name, route in self.router.chain(self.alias)
+        ]
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Call the alias' route, then its fallbacks while routes are exhausted."""
+        last: ProviderError | None = None
+        for attempt in self._requests(request):
+            try:
+                return await self.router.backend.complete(attempt)
+            except ProviderError as exc:
+                if not falls_back(exc):
+                    raise
+                last = exc
+        assert last is not None
+        raise last
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Stream from the alias' route; on exhaustion, a :class:`StreamReset` and the next."""
+        last: ProviderError | None = None
+        for index, attempt in enumerate(self._requests(request)):
+            if index:
+                yield StreamReset(0, f"fallback to {attempt.metadata.alias}")
+            try:
+                async for event in self.router.backend.stream(attempt):
+                    yield event
+                    if isinstance(event, Completed):
+                        return
+            except ProviderError as exc:
+                if not falls_back(exc):
+                    raise
+                last = exc
+        assert last is not None
+        raise last

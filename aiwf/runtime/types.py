@@ -1,0 +1,130 @@
+"""The runtime's data types: what a caller asks (:class:`ModelRequest`), what comes back
+(:class:`ModelResponse`, stream events) and the :class:`ModelClient` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from aiwf.spec.models import ModelRoute, RetrySpec
+
+
+@dataclass(frozen=True)
+class CallMetadata:
+    """Who is calling, for traces and logs: never sent to the provider."""
+
+    assistant: str | None = None
+    workflow: str | None = None
+    step: str | None = None
+    #: The model alias the route was resolved from (set by the router).
+    alias: str | None = None
+    #: Free-form extra attributes copied into every span.
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One logical model call.
+
+    Values left ``None`` fall back to the route (``route.temperature`` ...), then to the
+    provider's defaults. ``input`` is sent as the user message, JSON-encoded.
+    """
+
+    route: ModelRoute
+    instructions: str = ""
+    input: Any = None
+    #: JSON Schema the output must match; ``None`` means free text (``output`` is the text).
+    output_schema: Mapping[str, Any] | None = None
+    #: Name of the schema on the wire (``text.format.name``, tool name ...).
+    schema_name: str = "output"
+    temperature: float | None = None
+    max_tokens: int | None = None
+    #: Seconds per attempt (else ``route.timeout``, else 600).
+    timeout: float | None = None
+    #: Seconds to the first streamed token (else ``route.first_token_timeout``).
+    first_token_timeout: float | None = None
+    #: Retry settings of the assistant; wins over ``route.retry``.
+    retry: RetrySpec | None = None
+    metadata: CallMetadata = field(default_factory=CallMetadata)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts. On a :class:`ModelResponse` they are summed over every attempt that
+    reported usage (what the call cost, repairs included)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(frozen=True)
+class ModelResponse:
+    """The outcome of a successful call."""
+
+    #: The parsed output: a JSON value valid against the output schema, or the text.
+    output: Any
+    #: The raw text of the answer (for a forced tool, the tool input as JSON).
+    text: str
+    usage: Usage
+    #: The provider's request id (``x-request-id`` / ``request-id``), else the response id.
+    request_id: str | None
+    #: The model that answered, as the provider reported it.
+    model: str
+    provider: str
+    #: HTTP attempts made, retries and repairs included.
+    attempts: int
+    #: Seconds from the call's start to its end, sleeps included.
+    latency: float
+    stop_reason: str | None = None
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of streamed text (for a forced tool: a piece of the tool input JSON)."""
+
+    text: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StreamReset:
+    """The text streamed so far is void: the runtime is retrying or repairing. Consumers
+    drop what they accumulated since the previous reset."""
+
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The last event of a stream: the validated response."""
+
+    response: ModelResponse
+
+
+StreamEvent = TextDelta | StreamReset | Completed
+
+
+@runtime_checkable
+class ModelClient(Protocol):
+    """Anything that answers model requests: the runtime, the router, a scripted fake."""
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        """Make the call (with retries, validation and repair) and return the response."""
+        ...
+
+    def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        """Make the call streaming: text deltas, resets, then one :class:`Completed`."""
+        ...

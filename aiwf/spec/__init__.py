@@ -1,0 +1,76 @@
+"""The spec: loading YAML files with positions, the format's models and its JSON Schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiwf.diagnostics import Diagnostic
+from aiwf.errors import UsageError
+from aiwf.spec.loader import LoadError, SourceFile, load_file
+
+#: File name suffixes of spec files inside a spec directory.
+SPEC_SUFFIXES = (".aiwf.yaml", ".aiwf.yml")
+
+
+@dataclass
+class LoadedSpec:
+    """The files of one spec, loaded, and the problems met while loading them."""
+
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def is_spec_file(path: Path) -> bool:
+    return path.name.endswith(SPEC_SUFFIXES)
+
+
+def spec_files(directory: Path) -> list[Path]:
+    """The spec files under ``directory`` (recursively, hidden directories skipped), sorted."""
+    found = []
+    for suffix in SPEC_SUFFIXES:
+        for path in directory.rglob("*" + suffix):
+            relative = path.relative_to(directory)
+            if any(part.startswith(".") for part in relative.parts[:-1]):
+                continue
+            if path.is_file():
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
+
+
+def load_spec(path: Path) -> LoadedSpec:
+    """Load a spec: one file, or every ``*.aiwf.yaml`` / ``*.aiwf.yml`` under a directory.
+
+    Raises :class:`~aiwf.errors.UsageError` when the path does not exist or a directory holds
+    no spec file; problems inside files are returned as diagnostics.
+    """
+    if not path.exists():
+        raise UsageError(
+            f"no such file or directory: {path}",
+            hint="pass a spec file or a directory of *.aiwf.yaml files",
+        )
+    if path.is_dir():
+        files = spec_files(path)
+        if not files:
+            raise UsageError(
+                f"no spec files (*.aiwf.yaml, *.aiwf.yml) in {path}",
+                hint="name spec files NAME.aiwf.yaml, or pass a file path",
+            )
+        root = path
+    else:
+        files = [path]
+        root = path.parent
+    loaded = LoadedSpec(root=root)
+    for file in files:
+        display = str(file)
+        relpath = file.relative_to(root).as_posix()
+        try:
+            data = load_file(file, display)
+        except LoadError as exc:
+            loaded.diagnostics.append(exc.diagnostic)
+            data = None
+            loaded.files.append(SourceFile(display, relpath, None))
+            continue
+        loaded.files.append(SourceFile(display, relpath, data))
+    return loaded

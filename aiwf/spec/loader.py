@@ -1,0 +1,436 @@
+"""Safe YAML loading that keeps every node's source position.
+
+The loader reads YAML 1.2 core-schema scalars (only ``true``/``false`` are booleans, so
+``on``, ``yes`` and ``no`` stay strings, as they do in yaml-language-server) into plain JSON
+values. Mappings and sequences come back as :class:`YMap` and :class:`YSeq`, a ``dict`` and
+a ``list`` that also remember where each key and item was written.
+
+Guards, each a clear diagnostic rather than a crash: a size limit, UTF-8 only (no binary),
+one document per file, string keys only, no duplicate keys, no tags beyond the core schema,
+a nesting limit, and aliases bounded by the size of what they expand to (a "billion laughs"
+file fails before anything is expanded).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from aiwf.diagnostics import Diagnostic
+
+#: Largest spec file read, in bytes (override with $AIWF_MAX_SPEC_BYTES).
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: Most nodes a document may expand to once aliases are followed.
+MAX_NODES = 2_000_000
+#: Deepest nesting of mappings and sequences.
+MAX_DEPTH = 128
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class Pos(NamedTuple):
+    """A 1-based source position."""
+
+    line: int
+    column: int
+
+
+class YMap(dict[str, Any]):
+    """A mapping from YAML that remembers its own position and those of its keys and values."""
+
+    __slots__ = ("key_pos", "pos", "val_pos")
+
+    def __init__(self, pos: Pos) -> None:
+        super().__init__()
+        self.pos = pos
+        self.key_pos: dict[str, Pos] = {}
+        self.val_pos: dict[str, Pos] = {}
+
+
+class YSeq(list[Any]):
+    """A sequence from YAML that remembers its own position and those of its items."""
+
+    __slots__ = ("item_pos", "pos")
+
+    def __init__(self, pos: Pos) -> None:
+        super().__init__()
+        self.pos = pos
+        self.item_pos: list[Pos] = []
+
+
+def position_of(container: Any, key: str | int, *, of_key: bool = False) -> Pos | None:
+    """Where ``container[key]`` (or the key itself, with ``of_key``) was written."""
+    if isinstance(container, YMap) and isinstance(key, str):
+        table = container.key_pos if of_key else container.val_pos
+        return table.get(key)
+    if isinstance(container, YSeq) and isinstance(key, int) and 0 <= key < len(container.item_pos):
+        return container.item_pos[key]
+    return None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One loaded spec file: its display path, its path relative to the spec root (used in
+    the IR, never absolute) and its data (``None`` when it could not be loaded)."""
+
+    path: str
+    relpath: str
+    data: Any
+
+
+class _Resolver(BaseResolver):
+    """YAML 1.2 core schema (plus ``<<`` merge keys)."""
+
+
+_Resolver.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in [
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (
+        _INT,
+        r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+        "-+0123456789",
+    ),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_MERGE, r"^(?:<<)$", "<"),
+]:
+    _Resolver.add_implicit_resolver(_tag, re.compile(_regexp), list(_first))
+
+
+try:  # libyaml's parser and composer are far faster than the pure-Python ones
+    from yaml import CParser  # type: ignore[attr-defined, unused-ignore]
+
+    class _Composer(CParser, _Resolver):  # type: ignore[misc, unused-ignore]
+        """Parses and composes a node graph (in C); values are built by :class:`_Builder`."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Composer(Reader, Scanner, Parser, Composer, _Resolver):  # type: ignore[no-redef]
+        """Parses and composes a node graph; values are built by :class:`_Builder`."""
+
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _Resolver.__init__(self)
+
+
+class LoadError(Exception):
+    """A problem that stops loading a file; carries its diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _pos(node: Node) -> Pos:
+    mark = node.start_mark
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node graph into JSON values with positions."""
+
+    def __init__(self, path: str, max_nodes: int, max_depth: int) -> None:
+        self.path = path
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.memo: dict[int, Any] = {}
+
+    def fail(
+        self, code: str, message: str, node: Node | None, hint: str | None = None
+    ) -> LoadError:
+        pos = _pos(node) if node is not None else Pos(1, 1)
+        return LoadError(Diagnostic("error", code, message, self.path, pos.line, pos.column, hint))
+
+    def check_expansion(self, root: Node) -> None:
+        """Count the nodes the document expands to, following aliases, without expanding
+        anything; fail on recursive aliases, over-deep nesting or too many nodes."""
+        sizes: dict[int, int] = {}
+        on_stack: set[int] = set()
+        total_limit = self.max_nodes
+
+        def size(node: Node, depth: int) -> int:
+            key = id(node)
+            known = sizes.get(key)
+            if known is not None:
+                return known
+            if key in on_stack:
+                raise self.fail(
+                    "E005",
+                    "recursive alias: a node contains itself",
+                    node,
+                    "remove the alias cycle",
+                )
+            if depth > self.max_depth:
+                raise self.fail(
+                    "E005",
+                    f"nesting deeper than {self.max_depth} levels",
+                    node,
+                    "flatten the document",
+                )
+            n = 1
+            if isinstance(node, (MappingNode, SequenceNode)):
+                on_stack.add(key)
+                children = (
+                    [c for pair in node.value for c in pair]
+                    if isinstance(node, MappingNode)
+                    else node.value
+                )
+                for child in children:
+                    n += size(child, depth + 1)
+                    if n > total_limit:
+                        raise self.fail(
+                            "E005",
+                            f"the document expands to more than {total_limit:,} nodes "
+                            "through aliases",
+                            node,
+                            "aliases are allowed, but not to multiply content "
+                            "(a 'billion laughs' document)",
+                        )
+                on_stack.discard(key)
+            sizes[key] = n
+            return n
+
+        size(root, 0)
+
+    def build(self, node: Node) -> Any:
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        if isinstance(node, ScalarNode):
+            value = self.scalar(node)
+        elif isinstance(node, MappingNode):
+            value = self.mapping(node)
+        elif isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise self.unsupported_tag(node)
+            value = YSeq(_pos(node))
+            self.memo[key] = value
+            for item in node.value:
+                value.append(self.build(item))
+                value.item_pos.append(_pos(item))
+        else:  # pragma: no cover - the composer makes only these three kinds
+            raise self.fail("E006", "unsupported YAML node", node)
+        self.memo[key] = value
+        return value
+
+    def unsupported_tag(self, node: Node) -> LoadError:
+        return self.fail(
+            "E006",
+            f"unsupported YAML tag {node.tag!r}",
+            node,
+            "specs hold plain JSON values: strings, numbers, booleans, null, maps and lists",
+        )
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _STR:
+            return text
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return text in ("true", "True", "TRUE")
+        if tag == _INT:
+            try:
+                if text.startswith("0o"):
+                    return int(text[2:], 8)
+                if text.startswith("0x"):
+                    return int(text[2:], 16)
+                return int(text)
+            except ValueError:
+                raise self.fail("E006", f"invalid integer {text!r}", node) from None
+        if tag == _FLOAT:
+            lowered = text.lower()
+            if lowered.endswith(".inf") or lowered.endswith(".nan"):
+                raise self.fail(
+                    "E006",
+                    f"{text} is not a JSON number",
+                    node,
+                    "infinities and NaN cannot be represented in JSON",
+                )
+            try:
+                return float(text)
+            except ValueError:
+                raise self.fail("E006", f"invalid number {text!r}", node) from None
+        raise self.unsupported_tag(node)
+
+    def mapping(self, node: MappingNode) -> YMap:
+        if node.tag != _MAP:
+            raise self.unsupported_tag(node)
+        result = YMap(_pos(node))
+        self.memo[id(node)] = result
+        merged: list[YMap] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self.merge_sources(value_node))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise self.fail(
+                    "E006", "mapping keys must be plain strings, not maps or lists", key_node
+                )
+            if key_node.tag not in (_STR, _INT, _FLOAT, _BOOL, _NULL):
+                raise self.unsupported_tag(key_node)
+            # Keys are taken as written: `on:` and `1:` are the strings "on" and "1".
+            name = key_node.value
+            if name in result:
+                first = result.key_pos[name]
+                raise self.fail(
+                    "E004",
+                    f"duplicate key {name!r} (first defined at line {first.line})",
+                    key_node,
+                    "remove one of the two entries",
+                )
+            result[name] = self.build(value_node)
+            result.key_pos[name] = _pos(key_node)
+            result.val_pos[name] = _pos(value_node)
+        for source in merged:  # explicit keys win over merged ones; earlier merges win
+            for name, value in source.items():
+                if name not in result:
+                    result[name] = value
+                    result.key_pos[name] = source.key_pos[name]
+                    result.val_pos[name] = source.val_pos[name]
+        return result
+
+    def merge_sources(self, node: Node) -> list[YMap]:
+        value = self.build(node)
+        sources = value if isinstance(value, YSeq) else [value]
+        if not all(isinstance(s, YMap) for s in sources):
+            raise self.fail("E006", "a merge key '<<' takes a map or a list of maps", node)
+        return list(sources)
+
+
+def max_file_bytes() -> int:
+    """The size limit for one spec file ($AIWF_MAX_SPEC_BYTES, else 8 MiB)."""
+    raw = os.environ.get("AIWF_MAX_SPEC_BYTES")
+    return int(raw) if raw and raw.isdigit() else MAX_FILE_BYTES
+
+
+def decode(raw: bytes, path: str) -> str:
+    """UTF-8 text of a spec file, or a :class:`LoadError` for binary or non-UTF-8 input."""
+    if b"\x00" in raw:
+        offset = raw.index(b"\x00")
+        line = raw.count(b"\n", 0, offset) + 1
+        raise LoadError(
+            Diagnostic(
+                "error",
+                "E002",
+                "binary data (a NUL byte) in a spec file",
+                path,
+                line,
+                offset - (raw.rfind(b"\n", 0, offset) + 1) + 1,
+                "spec files are UTF-8 YAML text",
+            )
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise LoadError(
+            Diagnostic(
+                "error",
+                "E002",
+                f"not UTF-8: invalid byte 0x{raw[exc.start]:02x}",
+                path,
+                line,
+                column,
+                "save the file as UTF-8",
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(text: str, path: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse one YAML document into JSON values with positions."""
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "expected a single document" in str(exc.context or ""):
+            problem = "more than one YAML document in a spec file"
+        return_pos = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        raise LoadError(
+            Diagnostic(
+                "error",
+                "E001",
+                f"YAML syntax error: {problem}",
+                path,
+                return_pos[0],
+                return_pos[1],
+                "check the indentation and quoting near this position",
+            )
+        ) from None
+    except yaml.YAMLError as exc:
+        raise LoadError(Diagnostic("error", "E001", f"YAML error: {exc}", path, 1, 1)) from None
+    except RecursionError:
+        raise LoadError(
+            Diagnostic("error", "E005", f"nesting deeper than {max_depth} levels", path, 1, 1)
+        ) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    builder = _Builder(path, max_nodes, max_depth)
+    builder.check_expansion(node)
+    return builder.build(node)
+
+
+def load_file(path: Path, display: str | None = None) -> Any:
+    """Read and parse one spec file; raises :class:`LoadError` with a positioned diagnostic."""
+    shown = display or str(path)
+    limit = max_file_bytes()
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise LoadError(
+                Diagnostic(
+                    "error",
+                    "E003",
+                    f"spec file is {size:,} bytes, over the {limit:,}-byte limit",
+                    shown,
+                    hint="split the spec into several *.aiwf.yaml files in one directory "
+                    "(or raise $AIWF_MAX_SPEC_BYTES)",
+                )
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise LoadError(
+            Diagnostic("error", "E003", f"cannot read spec file: {exc.strerror}", shown)
+        ) from None
+    if len(raw) > limit:  # grew after stat, or a special file
+        raise LoadError(
+            Diagnostic("error", "E003", f"spec file is over the {limit:,}-byte limit", shown)
+        )
+    return parse(decode(raw, shown), shown)

@@ -1,0 +1,97 @@
+"""The router: aliases, fallbacks, and which failures fall back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from runtime_canned import anthropic_message, openai_stream
+from runtime_support import FakeClock, Reply, ScriptedServer
+
+from aiwf.runtime import AuthError, Completed, RouteError, Router, StreamReset
+from aiwf.runtime.client import Runtime
+from aiwf.spec.models import ModelRoute, RetrySpec
+
+SCHEMA = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
+
+
+def models(server: ScriptedServer) -> dict[str, ModelRoute]:
+    return {
+        "fast": ModelRoute(
+            provider="openai",
+            model="gpt-5.4-mini",
+            base_url=f"{server.url}/v1",
+            retry=RetrySpec(max_attempts=2),
+            fallback=["careful"],
+        ),
+        "careful": ModelRoute(
+            provider="anthropic", model="claude-sonnet-5-5", base_url=server.url, fallback=["fast"]
+        ),
+    }
+
+
+async def test_exhausted_route_falls_back(
+    server: ScriptedServer, runtime: Runtime, clock: FakeClock
+) -> None:
+    router = Router(models(server), runtime)
+    server.script(
+        Reply(529, {"error": {"message": "overloaded"}}),
+        Reply(529, {"error": {"message": "overloaded"}}),
+        Reply(body=anthropic_message(tool_input={"ok": True}, tool_name="output")),
+    )
+    response = await router.client("fast").complete(
+        router.request("fast", input={"q": 1}, output_schema=SCHEMA)
+    )
+    assert response.output == {"ok": True}
+    assert response.provider == "anthropic"
+    assert response.alias == "careful"
+    assert [r.path for r in server.requests] == ["/v1/responses"] * 2 + ["/v1/messages"]
+    assert clock.sleeps == [0.5]
+
+
+async def test_auth_error_does_not_fall_back(server: ScriptedServer, runtime: Runtime) -> None:
+    router = Router(models(server), runtime)
+    server.script(Reply(401, {"error": {"message": "bad key"}}))
+    with pytest.raises(AuthError):
+        await router.client("fast").complete(router.request("fast", input=1))
+    assert len(server.requests) == 1
+
+
+async def test_every_route_exhausted_raises_the_last_error(
+    server: ScriptedServer, runtime: Runtime
+) -> None:
+    router = Router(models(server), runtime)
+    server.script(*[Reply(500, {"error": {"message": "down"}})] * 5)
+    with pytest.raises(Exception, match="anthropic claude-sonnet-5-5: down"):
+        await router.client("fast").complete(router.request("fast", input=1))
+    assert len(server.requests) == 5  # 2 for fast, 3 for careful; the cycle back is cut
+
+
+async def test_stream_fallback_emits_a_reset(server: ScriptedServer, runtime: Runtime) -> None:
+    server.script(
+        Reply(503, {"error": {"message": "x"}}),
+        Reply(503, {"error": {"message": "x"}}),
+        Reply(sse=openai_stream([json.dumps({"ok": True})])),
+    )
+    # The fallback of "careful" is "fast": start from "careful" with a broken anthropic.
+    server_models = models(server)
+    server_models["careful"] = server_models["careful"].model_copy(
+        update={"retry": RetrySpec(max_attempts=2)}
+    )
+    router = Router(server_models, runtime)
+    events = [
+        e
+        async for e in router.client("careful").stream(
+            router.request("careful", input=1, output_schema=SCHEMA)
+        )
+    ]
+    assert isinstance(events[0], StreamReset)
+    assert isinstance(events[-1], Completed)
+    assert events[-1].response.provider == "openai"
+
+
+def test_unknown_alias_is_a_route_error(server: ScriptedServer, runtime: Runtime) -> None:
+    router = Router(models(server), runtime)
+    with pytest.raises(RouteError, match="unknown model alias 'nope'"):
+        router.chain("nope")
+    assert [name for name, _ in router.chain("careful")] == ["careful", "fast"]
