@@ -240,7 +240,7 @@ def _assign_simple(
         out.append(mismatch)
         return
     if isinstance(s, t.ArrayType) and isinstance(d, t.ArrayType):
-        _assign(s.items, d.items, lookup, f"{where}[]" if where else "[]", out, depth + 1)
+        _assign(s.items, d.items, lookup, f"{where}[*]" if where else "items", out, depth + 1)
         return
     if isinstance(s, t.ObjectType) and isinstance(d, t.ObjectType):
         _assign_object(s, d, lookup, where, out, depth)

@@ -1,0 +1,550 @@
+"""What every artifact store is: the :class:`ArtifactStore` protocol, its value types, its
+errors, and the rules shared by all stores (key validation, TTLs, checksums).
+
+A store implementation lives in its own module (``file.py``, ``s3.py``) and builds on
+:class:`StoreBase`, which turns the protocol's conveniences (JSON, ``exists``, listing that
+pages internally) into a handful of primitives each store provides.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+import math
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol, runtime_checkable
+
+from aiwf.errors import EXIT_USAGE, AiwfError
+
+#: A clock: a callable returning the current time in epoch seconds (``time.time`` by default).
+#: Stores take one so TTL behaviour can be tested without waiting.
+Clock = Callable[[], float]
+
+#: The longest key a store accepts, in bytes of UTF-8.
+MAX_KEY_BYTES = 512
+#: The longest segment (the text between two ``/``) in bytes of UTF-8; filesystems allow
+#: 255 bytes per name and the file store adds a suffix.
+MAX_SEGMENT_BYTES = 200
+#: The most user metadata a store accepts, in bytes of its JSON encoding (S3 allows 2 KiB of
+#: user metadata per object, and aiwf keeps some of that for itself).
+MAX_METADATA_BYTES = 1536
+#: Content type of :meth:`ArtifactStore.put` when none is given.
+OCTET_STREAM = "application/octet-stream"
+#: Content type of :meth:`ArtifactStore.put_json`.
+JSON_CONTENT_TYPE = "application/json"
+
+#: Suffix of artifact files in the file store. No key segment may end with it, so a key
+#: ``a`` (file ``a.aiwf``) and a key ``a.aiwf/b`` (directory ``a.aiwf``) can never collide.
+RESERVED_SUFFIX = ".aiwf"
+#: Prefix of the file store's temporary files. No key segment may start with it.
+RESERVED_PREFIX = ".aiwf-"
+
+# Error codes (documented in docs/artifacts.md).
+INVALID_KEY = "A001"
+NOT_FOUND = "A002"
+CORRUPT = "A003"
+STORE_ERROR = "A004"
+UNKNOWN_STORE = "A005"
+INVALID_ARTIFACT = "A006"
+
+
+class InvalidKey(AiwfError):
+    """A key breaks the key rules (``A001``); nothing was read or written."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(
+            f"invalid artifact key {key[:80]!r}: {reason}",
+            code=INVALID_KEY,
+            hint=(
+                "keys are relative, '/'-separated paths such as 'runs/42/output.json': "
+                "no leading '/', no empty, '.' or '..' segments, no backslash or control "
+                f"characters, at most {MAX_KEY_BYTES} bytes, and no segment starting with "
+                f"{RESERVED_PREFIX!r} or ending with {RESERVED_SUFFIX!r}"
+            ),
+            exit_code=EXIT_USAGE,
+        )
+        self.key = key
+        self.reason = reason
+
+
+class ArtifactNotFound(AiwfError):
+    """No artifact under the key (``A002``), or only an expired one."""
+
+    def __init__(self, key: str, *, store: str = "", expired_at: float | None = None) -> None:
+        where = f" in {store}" if store else ""
+        if expired_at is None:
+            message = f"artifact {key!r} not found{where}"
+            hint = "list what is there with `aiwf artifacts ls PREFIX`"
+        else:
+            message = f"artifact {key!r} expired{where}"
+            hint = f"it expired at {_iso(expired_at)}; write it again or give it a longer TTL"
+        super().__init__(message, code=NOT_FOUND, hint=hint)
+        self.key = key
+        self.expired_at = expired_at
+
+
+class ArtifactCorrupt(AiwfError):
+    """The stored bytes do not match the stored checksum, size or format (``A003``)."""
+
+    def __init__(self, key: str, reason: str, *, store: str = "") -> None:
+        where = f" in {store}" if store else ""
+        super().__init__(
+            f"artifact {key!r}{where} is corrupt: {reason}",
+            code=CORRUPT,
+            hint="the stored copy cannot be trusted; delete it and write it again",
+        )
+        self.key = key
+        self.reason = reason
+
+
+class StoreError(AiwfError):
+    """The store itself failed: I/O, permissions, network, a refused request (``A004``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        code: str = STORE_ERROR,
+        exit_code: int = 1,
+    ) -> None:
+        super().__init__(message, code=code, hint=hint, exit_code=exit_code)
+
+
+class UnknownStore(StoreError):
+    """A store URL names a scheme no store handles, or is malformed (``A005``)."""
+
+    def __init__(self, url: str, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"cannot open artifact store {url!r}: {reason}",
+            hint=hint,
+            code=UNKNOWN_STORE,
+            exit_code=EXIT_USAGE,
+        )
+        self.url = url
+
+
+class InvalidArtifact(AiwfError):
+    """A put was given a bad TTL, content type, metadata or payload (``A006``)."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, code=INVALID_ARTIFACT, hint=hint, exit_code=EXIT_USAGE)
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """What a store knows about an artifact, without its bytes.
+
+    Attributes:
+        key: the artifact's key.
+        size: payload size in bytes.
+        content_type: the MIME type given when it was written.
+        created: when it was written, in epoch seconds of the store's clock.
+        expires: when it stops existing, in epoch seconds, or ``None`` for never.
+        sha256: hex SHA-256 of the payload; verified on every :meth:`ArtifactStore.get`.
+        metadata: the string metadata given when it was written.
+    """
+
+    key: str
+    size: int
+    content_type: str
+    created: float
+    expires: float | None
+    sha256: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    def is_expired(self, now: float) -> bool:
+        """Whether the artifact is expired at ``now`` (expiry is inclusive)."""
+        return self.expires is not None and now >= self.expires
+
+
+class Artifact(NamedTuple):
+    """An artifact read back: its bytes and its :class:`ArtifactInfo`.
+
+    It unpacks as ``data, info = store.get(key)``.
+    """
+
+    data: bytes
+    info: ArtifactInfo
+
+    def json(self) -> Any:
+        """The payload decoded as JSON."""
+        return decode_json(self.info.key, self.data)
+
+
+class Page(NamedTuple):
+    """One page of a listing: the items, and the token for the next page (``None`` at the end).
+
+    A page holds at most the requested number of items; it may hold fewer even when more
+    follow, so page on until ``next_token`` is ``None``.
+    """
+
+    items: list[ArtifactInfo]
+    next_token: str | None
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """A place for step outputs, checkpoints and large inputs, addressed by key.
+
+    Every store guarantees: a written artifact is visible whole or not at all (a crashed or
+    failed write leaves the previous artifact, or none); concurrent writers to one key
+    resolve to the last writer; an expired artifact behaves as missing everywhere and
+    :meth:`sweep` removes it; every read verifies the payload's SHA-256.
+    """
+
+    #: The URL the store was opened with, normalised (``file:///abs/path``, ``s3://b/p``).
+    url: str
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str = OCTET_STREAM,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ArtifactInfo:
+        """Write ``data`` under ``key``, replacing what was there; ``ttl`` is in seconds."""
+        ...
+
+    def put_json(
+        self,
+        key: str,
+        value: Any,
+        *,
+        content_type: str = JSON_CONTENT_TYPE,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ArtifactInfo:
+        """Write ``value`` encoded as UTF-8 JSON under ``key``."""
+        ...
+
+    def get(self, key: str) -> Artifact:
+        """Read an artifact; :class:`ArtifactNotFound` if missing or expired,
+        :class:`ArtifactCorrupt` if its bytes fail the checksum."""
+        ...
+
+    def get_json(self, key: str) -> Any:
+        """Read an artifact and decode it as JSON."""
+        ...
+
+    def head(self, key: str) -> ArtifactInfo:
+        """An artifact's :class:`ArtifactInfo` without its bytes (no checksum check)."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether a live (unexpired) artifact is stored under ``key``."""
+        ...
+
+    def delete(self, key: str, *, missing_ok: bool = False) -> None:
+        """Remove an artifact (expired or not); :class:`ArtifactNotFound` if there is none,
+        unless ``missing_ok``."""
+        ...
+
+    def list(self, prefix: str = "") -> Iterator[ArtifactInfo]:
+        """Live artifacts whose key starts with ``prefix``, in key order, paging internally."""
+        ...
+
+    def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
+        """One page of :meth:`list`: at most ``limit`` items after ``token``."""
+        ...
+
+    def sweep(self) -> int:
+        """Remove expired artifacts (and leftovers of crashed writes); return how many
+        artifacts were removed."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and handles; the store is not used afterwards."""
+        ...
+
+
+class StoreBase(abc.ABC):
+    """The conveniences every store shares, built on the primitives a store implements."""
+
+    url: str
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or time.time
+
+    @abc.abstractmethod
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str = OCTET_STREAM,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ArtifactInfo: ...
+
+    @abc.abstractmethod
+    def get(self, key: str) -> Artifact: ...
+
+    @abc.abstractmethod
+    def head(self, key: str) -> ArtifactInfo: ...
+
+    @abc.abstractmethod
+    def delete(self, key: str, *, missing_ok: bool = False) -> None: ...
+
+    @abc.abstractmethod
+    def list_page(
+        self, prefix: str = "", *, limit: int = 1000, token: str | None = None
+    ) -> Page: ...
+
+    @abc.abstractmethod
+    def sweep(self) -> int: ...
+
+    def put_json(
+        self,
+        key: str,
+        value: Any,
+        *,
+        content_type: str = JSON_CONTENT_TYPE,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> ArtifactInfo:
+        return self.put(
+            key, encode_json(value), content_type=content_type, ttl=ttl, metadata=metadata
+        )
+
+    def get_json(self, key: str) -> Any:
+        return self.get(key).json()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.head(key)
+        except ArtifactNotFound:
+            return False
+        return True
+
+    def list(self, prefix: str = "") -> Iterator[ArtifactInfo]:
+        token: str | None = None
+        while True:
+            page = self.list_page(prefix, token=token)
+            yield from page.items
+            if page.next_token is None:
+                return
+            token = page.next_token
+
+    def close(self) -> None:  # noqa: B027 - an optional hook; a file store holds nothing
+        """Nothing to release by default."""
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+    # Helpers for implementations.
+
+    def _new_info(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        ttl: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> ArtifactInfo:
+        """Validate a put's arguments and describe the artifact it will write."""
+        key = validate_key(key)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InvalidArtifact(
+                f"artifact {key!r}: data must be bytes, not {type(data).__name__}",
+                hint="use put_json() for JSON values, or encode text first",
+            )
+        now = self.clock()
+        return ArtifactInfo(
+            key=key,
+            size=len(data),
+            content_type=validate_content_type(content_type),
+            created=now,
+            expires=None if ttl is None else now + validate_ttl(ttl),
+            sha256=hashlib.sha256(data).hexdigest(),
+            metadata=validate_metadata(metadata),
+        )
+
+    def _ensure_live(self, info: ArtifactInfo) -> ArtifactInfo:
+        """``info`` if the artifact is not expired, else :class:`ArtifactNotFound`."""
+        if info.is_expired(self.clock()):
+            raise ArtifactNotFound(info.key, store=self.url, expired_at=info.expires)
+        return info
+
+    def _verify(self, info: ArtifactInfo, data: bytes) -> Artifact:
+        """The artifact, once its bytes match the recorded size and SHA-256."""
+        if len(data) != info.size:
+            raise ArtifactCorrupt(
+                info.key, f"size is {len(data)} bytes, expected {info.size}", store=self.url
+            )
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != info.sha256:
+            raise ArtifactCorrupt(
+                info.key, f"sha256 is {digest}, expected {info.sha256}", store=self.url
+            )
+        return Artifact(data, info)
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a valid artifact key, else raise :class:`InvalidKey`.
+
+    A key is a relative, ``/``-separated path of at most :data:`MAX_KEY_BYTES` bytes of UTF-8
+    (each segment at most :data:`MAX_SEGMENT_BYTES`): no leading ``/``, no empty, ``.`` or
+    ``..`` segment, no backslash, no control character (Unicode category ``Cc``), and no
+    segment starting with :data:`RESERVED_PREFIX` or ending with :data:`RESERVED_SUFFIX`
+    (compared case-insensitively, for case-insensitive filesystems). The same rules hold in
+    every store, so keys move between stores unchanged.
+    """
+    if not isinstance(key, str):
+        raise InvalidKey(repr(key), f"a key is a string, not {type(key).__name__}")
+    if not key:
+        raise InvalidKey(key, "it is empty")
+    if key.startswith("/"):
+        raise InvalidKey(key, "it starts with '/'; keys are relative")
+    _check_text(key, key)
+    for segment in key.split("/"):
+        _check_segment(key, segment)
+    return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """Return ``prefix`` if it can start a valid key (``""``, ``runs/``, ``runs/4``), else raise
+    :class:`InvalidKey`. The last segment may be partial or empty (a trailing ``/``)."""
+    if not isinstance(prefix, str):
+        raise InvalidKey(repr(prefix), f"a prefix is a string, not {type(prefix).__name__}")
+    if not prefix:
+        return prefix
+    if prefix.startswith("/"):
+        raise InvalidKey(prefix, "it starts with '/'; prefixes are relative")
+    _check_text(prefix, prefix)
+    *whole, last = prefix.split("/")
+    for segment in whole:
+        _check_segment(prefix, segment)
+    if "\\" in last or last.lower().startswith(RESERVED_PREFIX):
+        _check_segment(prefix, last)
+    return prefix
+
+
+def _check_text(key: str, text: str) -> None:
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidKey(key, "it is not valid Unicode (lone surrogate)") from None
+    if size > MAX_KEY_BYTES:
+        raise InvalidKey(key, f"it is {size} bytes of UTF-8; the limit is {MAX_KEY_BYTES}")
+    if "\\" in text:
+        raise InvalidKey(key, "it contains a backslash; use '/' to separate segments")
+    for char in text:
+        if unicodedata.category(char) == "Cc":
+            raise InvalidKey(key, f"it contains the control character U+{ord(char):04X}")
+
+
+def _check_segment(key: str, segment: str) -> None:
+    if segment == "":
+        raise InvalidKey(key, "it has an empty segment ('//' or a trailing '/')")
+    if segment in (".", ".."):
+        raise InvalidKey(key, f"it has a {segment!r} segment")
+    if "\\" in segment:
+        raise InvalidKey(key, "it contains a backslash; use '/' to separate segments")
+    if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+        raise InvalidKey(key, f"a segment is longer than {MAX_SEGMENT_BYTES} bytes of UTF-8")
+    lowered = segment.lower()
+    if lowered.startswith(RESERVED_PREFIX) or lowered.endswith(RESERVED_SUFFIX):
+        raise InvalidKey(
+            key,
+            f"segment {segment!r} is reserved (it starts with {RESERVED_PREFIX!r} or ends "
+            f"with {RESERVED_SUFFIX!r})",
+        )
+
+
+def validate_ttl(ttl: float) -> float:
+    """A TTL in seconds: a finite number above zero."""
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise InvalidArtifact(f"ttl must be a number of seconds, not {type(ttl).__name__}")
+    if not math.isfinite(ttl) or ttl <= 0:
+        raise InvalidArtifact(
+            f"ttl must be a positive number of seconds, not {ttl!r}",
+            hint="leave ttl out (None) for an artifact that never expires",
+        )
+    return float(ttl)
+
+
+def validate_content_type(content_type: str) -> str:
+    """A content type: printable ASCII, at most 255 characters."""
+    if (
+        not isinstance(content_type, str)
+        or not content_type
+        or len(content_type) > 255
+        or not all(" " <= c <= "~" for c in content_type)
+    ):
+        raise InvalidArtifact(
+            f"invalid content type {content_type!r}",
+            hint="use a MIME type such as 'application/json' or 'text/plain; charset=utf-8'",
+        )
+    return content_type
+
+
+def validate_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """User metadata: string keys and values, at most :data:`MAX_METADATA_BYTES` as JSON."""
+    if metadata is None:
+        return {}
+    result: dict[str, str] = {}
+    for name, value in metadata.items():
+        if not isinstance(name, str) or not isinstance(value, str) or not name:
+            raise InvalidArtifact(
+                f"metadata must map non-empty strings to strings; got {name!r}: {value!r}"
+            )
+        result[name] = value
+    if len(encode_metadata(result)) > MAX_METADATA_BYTES:
+        raise InvalidArtifact(
+            f"metadata is larger than {MAX_METADATA_BYTES} bytes as JSON",
+            hint="keep metadata to a few short labels; put larger data in the artifact",
+        )
+    return result
+
+
+def encode_metadata(metadata: Mapping[str, str]) -> str:
+    """User metadata as compact, ASCII-only JSON (safe in an HTTP header)."""
+    return json.dumps(dict(metadata), ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+def decode_metadata(text: str) -> dict[str, str]:
+    """The inverse of :func:`encode_metadata`; ``ValueError`` if it is not such JSON."""
+    value = json.loads(text)
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError("metadata is not a JSON object of strings")
+    return value
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON; :class:`InvalidArtifact` if it is not JSON-serialisable."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArtifact(f"value is not JSON-serialisable: {exc}") from None
+    return text.encode("utf-8")
+
+
+def decode_json(key: str, data: bytes) -> Any:
+    """An artifact's payload as JSON; :class:`InvalidArtifact` if it is not JSON."""
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise InvalidArtifact(
+            f"artifact {key!r} is not JSON: {exc}",
+            hint="read it with get() for its raw bytes",
+        ) from None
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -1,0 +1,106 @@
+"""The project config: discovery, keys, environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spec_support import BASE, run_cli, write
+
+from aiwf.config import find_config, load_config
+from aiwf.errors import AiwfError
+
+
+def test_pyproject_table_is_found_upwards(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aiwf]\nspec = ["specs"]\nstore = "file://x"\n', encoding="utf-8"
+    )
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_config(deep) == tmp_path / "pyproject.toml"
+    config = load_config(cwd=deep)
+    assert config.spec_paths() == [tmp_path / "specs"]
+    assert config.store == "file://x"
+
+
+def test_pyproject_without_table_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    assert find_config(tmp_path) is None
+    assert load_config(cwd=tmp_path).source is None
+
+
+def test_aiwf_toml_wins_in_the_same_directory(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.aiwf]\n", encoding="utf-8")
+    (tmp_path / "aiwf.toml").write_text("", encoding="utf-8")
+    assert find_config(tmp_path) == tmp_path / "aiwf.toml"
+
+
+def test_environment_selection(tmp_path: Path) -> None:
+    path = tmp_path / "aiwf.toml"
+    path.write_text(
+        'store = "file://dev"\ndefault_env = "dev"\n[environments.dev]\n[environments.prod]\nstore = "s3://b/p"\n'
+        '[environments.prod.models.fast]\nmodel = "gpt-5.4"\n',
+        encoding="utf-8",
+    )
+    assert load_config(path).env == "dev"
+    prod = load_config(path, env="prod")
+    assert (prod.env, prod.store, prod.model_overrides) == (
+        "prod",
+        "s3://b/p",
+        {"fast": {"model": "gpt-5.4"}},
+    )
+    with pytest.raises(AiwfError, match=r"unknown environment 'staging' \(known: dev, prod\)"):
+        load_config(path, env="staging")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("spek = 'x'\n", "config key spek: unknown key"),
+        ("spec = 3\n", "config key spec: must be a path or a list of paths"),
+        ("[environments.prod]\nstor = 'x'\n", "config key environments.prod.stor: unknown key"),
+        ("store = [1]\n", "config key store: must be a string"),
+        ("spec = [\n", "invalid TOML"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "aiwf.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(AiwfError, match=message.replace("[", r"\[")):
+        load_config(path)
+
+
+def test_cli_reports_config_errors_and_uses_configured_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, BASE, "specs/support.aiwf.yaml")
+    (tmp_path / "aiwf.toml").write_text('spec = "specs"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("validate").code == 0
+    run = run_cli("validate", "--env", "nope")
+    assert run.code == 1
+    assert "error[C005]: unknown environment 'nope'" in run.err
+    (tmp_path / "aiwf.toml").write_text("", encoding="utf-8")
+    run = run_cli("validate")
+    assert run.code == 2
+    assert "no spec path given" in run.err
+
+
+def test_override_of_unknown_model_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, BASE, "spec.aiwf.yaml")
+    config = tmp_path / "aiwf.toml"
+    config.write_text("[environments.prod.models.fsat]\nmodel = 'x'\n", encoding="utf-8")
+    run = run_cli(
+        "--config",
+        str(config),
+        "validate",
+        "--env",
+        "prod",
+        "--format",
+        "json",
+        str(tmp_path / "spec.aiwf.yaml"),
+    )
+    assert run.code == 1
+    (diag,) = [d for d in run.json() if d["code"] == "E030"]
+    assert diag["file"] == str(config)
+    assert diag["hint"] == "did you mean 'fast'?"
