@@ -28,6 +28,12 @@ COMMANDS: dict[str, str] = {
     "compile": "aiwf.commands.compile:command",
     "schema": "aiwf.commands.schema:command",
     "artifacts": "aiwf.commands.artifacts:command",
+    "sdk": "aiwf.commands.sdk:command",
+    "check": "aiwf.commands.check:command",
+    "upgrade": "aiwf.commands.upgrade:command",
+    "run": "aiwf.commands.run:command",
+    "dry-run": "aiwf.commands.dry_run:command",
+    "graph": "aiwf.commands.graph:command",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,6 +6,12 @@ Keys (all optional)::
     store = "file://.aiwf/artifacts"      # artifact store URL for runs
     default_env = "dev"                   # environment applied when --env/$AIWF_ENV is unset
 
+    [[sdk]]                               # SDKs written by `aiwf sdk`, checked by `aiwf check`
+    lang = "python"                       # a target: python (go, typescript later)
+    out = "sdk/python"                    # the SDK directory
+    package = "support_ai"                # package / module name
+    spec = "specs/support.aiwf.yaml"      # optional: default the first `spec` path
+
     [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
     store = "s3://acme-aiwf/prod"
     [environments.prod.models.fast]       # merged over the spec's `models.fast` route
@@ -39,7 +45,10 @@ _TOP_KEYS = {
     "store": "a store URL",
     "default_env": "a name",
     "environments": "a table",
+    "sdk": "a list of SDK targets",
 }
+_SDK_KEYS = {"lang": "a target language", "out": "a directory", "package": "a package name",
+             "spec": "a spec path"}  # fmt: skip
 _ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases"}
 
 
@@ -49,6 +58,17 @@ class EnvironmentConfig:
 
     store: str | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SdkConfig:
+    """One ``[[sdk]]`` entry: an SDK that ``aiwf sdk`` writes and ``aiwf check`` checks.
+    Paths are as written (relative to the config file's directory)."""
+
+    lang: str
+    out: str
+    package: str | None = None
+    spec: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class ProjectConfig:
     store: str | None = None
     default_env: str | None = None
     environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
+    sdk: tuple[SdkConfig, ...] = ()
     #: Where the config was read from (None: no config file found).
     source: Path | None = None
     #: The environment applied, if any.
@@ -136,11 +157,33 @@ def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
         )
     return ProjectConfig(
         spec=tuple(spec),
+        sdk=_parse_sdk(check, table.get("sdk", [])),
         store=check.string(table, "store", ""),
         default_env=check.string(table, "default_env", ""),
         environments=environments,
         source=source,
     )
+
+
+def _parse_sdk(check: _Checker, raw: Any) -> tuple[SdkConfig, ...]:
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        raise check.fail("sdk", "must be a list of tables", hint="write [[sdk]] tables")
+    out: list[SdkConfig] = []
+    for i, entry in enumerate(raw):
+        where = f"sdk[{i}]."
+        check.keys(entry, _SDK_KEYS, where)
+        lang, directory = check.string(entry, "lang", where), check.string(entry, "out", where)
+        if lang is None or directory is None:
+            raise check.fail(f"sdk[{i}]", "needs lang and out", hint='lang = "python"')
+        out.append(
+            SdkConfig(
+                lang=lang,
+                out=directory,
+                package=check.string(entry, "package", where),
+                spec=check.string(entry, "spec", where),
+            )
+        )
+    return tuple(out)
 
 
 def find_config(start: Path) -> Path | None:

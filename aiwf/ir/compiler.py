@@ -428,7 +428,9 @@ class Compiler:
 
     def check_collisions(self) -> None:
         """Names that become the same identifier in some target language."""
-        types = [Member(e.name, e.file, e.key_pos, "schema") for e in self.entries["schemas"].values()]
+        types = [
+            Member(e.name, e.file, e.key_pos, "schema") for e in self.entries["schemas"].values()
+        ]
         for name, (file, pos, origin) in self.derived.items():
             types.append(Member(name, file, pos, origin.replace("_", " ") + " contract"))
         for name, draft in self.schemas.drafts.items():
@@ -440,7 +442,9 @@ class Compiler:
             for s in ("assistants", "workflows")
             for e in self.entries[s].values()
         ]
-        models = [Member(e.name, e.file, e.key_pos, "model") for e in self.entries["models"].values()]
+        models = [
+            Member(e.name, e.file, e.key_pos, "model") for e in self.entries["models"].values()
+        ]
         namespaces = [types, functions, models, *self.workflows_steps()]
         for unsorted in namespaces:
             members = sorted(unsorted, key=lambda m: (m.file.path, m.pos or Pos(0, 0), m.name))
@@ -482,15 +486,21 @@ class Compiler:
                 continue
             members: dict[str, Member] = {}
             for step in steps:
-                if isinstance(step, YMap) and isinstance(step.get("id"), str) and _NAME.match(step["id"]):
-                    members.setdefault(step["id"], Member(step["id"], entry.file, step.val_pos["id"], "step"))
+                if (
+                    isinstance(step, YMap)
+                    and isinstance(step.get("id"), str)
+                    and _NAME.match(step["id"])
+                ):
+                    members.setdefault(
+                        step["id"], Member(step["id"], entry.file, step.val_pos["id"], "step")
+                    )
             out.append(list(members.values()))
         return out
 
     def check_unused(self) -> None:
         used_schemas = set()
         todo = [name for section, name in self.uses if section == "schemas"]
-        todo += [n for n in self.derived]
+        todo += list(self.derived)
         while todo:
             name = todo.pop()
             if name in used_schemas:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Root = Literal["input", "steps", "prev", "item", "index"]
@@ -78,31 +79,16 @@ def _parse_path(text: str, i: int, base: int) -> tuple[tuple[PathPart, ...], int
         elif c == "[":
             j = i + 1
             if j < n and text[j] in "\"'":
-                quote = text[j]
-                k = j + 1
-                buf: list[str] = []
-                while k < n and text[k] != quote:
-                    if text[k] == "\\" and k + 1 < n:
-                        buf.append(text[k : k + 2])
-                        k += 2
-                    else:
-                        buf.append(text[k])
-                        k += 1
-                if k >= n:
-                    raise ExpressionError("unterminated string in brackets", base + j)
-                raw = "".join(buf)
-                try:
-                    key = json.loads('"' + raw.replace('"', '\\"').replace("\\'", "'") + '"')
-                except json.JSONDecodeError:
-                    raise ExpressionError("invalid escape in string", base + j) from None
+                key, i = _quoted(text, j, base)
                 parts.append(key)
-                i = k + 1
             else:
                 m = _INT.match(text, j)
                 if not m:
                     raise ExpressionError(
                         "expected an index or a quoted name in brackets", base + j
                     )
+                if len(m.group()) > 18:
+                    raise ExpressionError("index out of range", base + j)
                 parts.append(int(m.group()))
                 i = m.end()
             if i >= n or text[i] != "]":
@@ -111,6 +97,51 @@ def _parse_path(text: str, i: int, base: int) -> tuple[tuple[PathPart, ...], int
         else:
             raise ExpressionError(f"unexpected {c!r}", base + i)
     return tuple(parts), i
+
+
+_ESCAPES = {
+    '"': '"',
+    "'": "'",
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+
+def _quoted(text: str, j: int, base: int) -> tuple[str, int]:
+    """Decode the quoted name starting at ``text[j]`` (JSON escapes, plus ``\\'``); return
+    it and the index after the closing quote."""
+    quote = text[j]
+    out: list[str] = []
+    k = j + 1
+    n = len(text)
+    while k < n and text[k] != quote:
+        c = text[k]
+        if c != "\\":
+            out.append(c)
+            k += 1
+            continue
+        if k + 1 >= n:
+            break
+        e = text[k + 1]
+        if e in _ESCAPES:
+            out.append(_ESCAPES[e])
+            k += 2
+        elif e == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[k + 2 : k + 6]):
+            out.append(chr(int(text[k + 2 : k + 6], 16)))
+            k += 6
+        else:
+            raise ExpressionError(f"invalid escape '\\{e}' in a quoted name", base + k)
+    if k >= n:
+        raise ExpressionError("unterminated string in brackets", base + j)
+    return "".join(out), k + 1
+
+
+_STEP = re.compile(r"\.([A-Za-z][A-Za-z0-9_]*)")
 
 
 def parse_expression(inner: str, base: int = 0) -> Expr:
@@ -137,7 +168,7 @@ def parse_expression(inner: str, base: int = 0) -> Expr:
         )
     step: str | None = None
     if root == "steps":
-        m2 = re.compile(r"\.([A-Za-z][A-Za-z0-9_]*)").match(stripped, i)
+        m2 = _STEP.match(stripped, i)
         if not m2:
             raise ExpressionError(
                 "expected a step id after 'steps.'", base + i, "write steps.ID.output"
@@ -159,6 +190,7 @@ def parse_expression(inner: str, base: int = 0) -> Expr:
     return Expr(root, step, path, stripped)  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=4096)
 def split_template(text: str) -> str | Expr | Interpolation:
     """Classify a string from the spec: plain text (``$${`` unescaped), exactly one
     expression, or an interpolation."""

@@ -8,13 +8,15 @@ names that give the same identifier in some convention cannot both exist in one 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
 
 
-def words(name: str) -> list[str]:
-    """Lower-case words of a name: ``HTTPServer_v2`` -> ``['http', 'server', 'v2']``."""
-    return [w.lower() for w in _WORDS.findall(name)]
+@lru_cache(maxsize=8192)
+def words(name: str) -> tuple[str, ...]:
+    """Lower-case words of a name: ``HTTPServer_v2`` -> ``('http', 'server', 'v2')``."""
+    return tuple(w.lower() for w in _WORDS.findall(name))
 
 
 def snake_case(name: str) -> str:

@@ -19,6 +19,7 @@ from aiwf.diagnostics import Diagnostic
 from aiwf.ir import types as t
 from aiwf.ir.names import pascal_case
 from aiwf.spec.loader import Pos, YMap, YSeq, position_of
+from aiwf.spec.names import NAME_PATTERN
 from aiwf.suggest import did_you_mean
 
 #: Keywords that shape or constrain values.
@@ -95,8 +96,8 @@ class SchemaCompiler:
         if not isinstance(defs, YMap):
             ctx.error("E051", "$defs must be a map of schemas", schema, "$defs")
             return
-        for def_name, def_schema in defs.items():
-            if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,63}$", def_name):
+        for def_name in defs:
+            if not re.match(NAME_PATTERN, def_name):
                 ctx.error(
                     "E020",
                     f"invalid $defs name {def_name!r}",
@@ -454,7 +455,7 @@ class _Context:
                     self.error("E051", f"invalid pattern: {exc}", schema, "pattern")
             if "format" in schema:
                 fmt = schema["format"]
-                if fmt in KNOWN_FORMATS:
+                if isinstance(fmt, str) and fmt in KNOWN_FORMATS:
                     fields["format"] = fmt
                 else:
                     self.error(

@@ -140,6 +140,8 @@ def _assign(
     if s.nullable and not d.nullable and not isinstance(d, t.NullType):
         out.append(f"{_label(where)} may be null, but {t.describe(dst)} does not accept null")
         return
+    if s.nullable and d.nullable:  # null fits; what is left to check is the non-null part
+        s, d = t.with_nullable(s, False), t.with_nullable(d, False)
     if isinstance(d, t.IntersectionType):
         for variant in d.variants:
             _assign(s, variant, lookup, where, out, depth + 1)
@@ -216,7 +218,7 @@ def _assign_simple(
         ):
             out.append(mismatch)
         return
-    if isinstance(s, t.EnumType) or isinstance(s, t.ConstType):
+    if isinstance(s, (t.EnumType, t.ConstType)):
         from aiwf.ir.validate import Validator
 
         values = s.values if isinstance(s, t.EnumType) else [s.value]

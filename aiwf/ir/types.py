@@ -17,7 +17,6 @@ from typing import Annotated, Any, Literal
 from aiwf.ir._dc import Discriminated
 
 
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AnyType:
     """Any JSON value (the schema ``true`` or ``{}``)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +22,30 @@ from aiwf.ir.to_schema import type_to_schema
 from aiwf.ir.typecheck import PathError, Typed, check_assignable, follow, resolve
 from aiwf.ir.validate import Validator
 from aiwf.spec.loader import Pos, YMap, YSeq, position_of
+from aiwf.spec.names import NAME_PATTERN
 from aiwf.suggest import did_you_mean
+
+_NAME = re.compile(NAME_PATTERN)
 
 if TYPE_CHECKING:
     from aiwf.ir.compiler import Compiler, Entry
 
 #: Scatter calls in flight when a step does not say.
 DEFAULT_CONCURRENCY = 8
+
+
+class At:
+    """Where a value was written, looked up only when a diagnostic needs it (positions are
+    read lazily from the YAML nodes, and most values are never reported on)."""
+
+    __slots__ = ("key", "parent")
+
+    def __init__(self, parent: Any, key: str | int) -> None:
+        self.parent = parent
+        self.key = key
+
+    def resolve(self) -> Pos:
+        return position_of(self.parent, self.key) or getattr(self.parent, "pos", None) or Pos(1, 1)
 
 
 @dataclass
@@ -63,9 +81,9 @@ class WorkflowCompiler:
         self.ok = True
         self.validator = Validator(compiler.lookup)
 
-    def error(self, code: str, message: str, pos: Pos | None, hint: str | None = None) -> None:
+    def error(self, code: str, message: str, pos: Pos | At | None, hint: str | None = None) -> None:
         self.ok = False
-        self.c.report(code, message, self.file, pos, hint)
+        self.c.report(code, message, self.file, pos.resolve() if isinstance(pos, At) else pos, hint)
 
     # -- the workflow ---------------------------------------------------------------------------
 
@@ -150,7 +168,8 @@ class WorkflowCompiler:
                     pos,
                 )
                 continue
-            step_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+            raw_id = raw.get("id")
+            step_id = raw_id if isinstance(raw_id, str) and _NAME.match(raw_id) else None
             what = (
                 f"step {step_id!r} of workflow {self.name!r}"
                 if step_id
@@ -285,7 +304,9 @@ class WorkflowCompiler:
 
     # -- references and bindings --------------------------------------------------------------
 
-    def reference(self, expr: Expr, pos: Pos, scope: Scope) -> tuple[ir.RefBinding | None, Typed]:
+    def reference(
+        self, expr: Expr, pos: Pos | At, scope: Scope
+    ) -> tuple[ir.RefBinding | None, Typed]:
         """Resolve an expression in a scope: its binding and type (None after an error)."""
         unknown = Typed(t.AnyType())
         base: t.Type
@@ -324,7 +345,9 @@ class WorkflowCompiler:
                            "${item} and ${index} exist only in the input of a step with scatter:")  # fmt: skip
                 return None, unknown
             base = scope.item if expr.root == "item" else t.IntegerType(minimum=0)
-            binding = ir.RefBinding(root="item" if expr.root == "item" else "index", path=expr.path, text=expr.text)
+            binding = ir.RefBinding(
+                root="item" if expr.root == "item" else "index", path=expr.path, text=expr.text
+            )
         try:
             typed = follow(
                 base,
@@ -337,7 +360,7 @@ class WorkflowCompiler:
             return None, unknown
         return binding, typed
 
-    def prev_of(self, scope: Scope, pos: Pos) -> StepInfo | None:
+    def prev_of(self, scope: Scope, pos: Pos | At) -> StepInfo | None:
         if scope.kind == "output":
             if not self.steps:
                 return None
@@ -360,7 +383,7 @@ class WorkflowCompiler:
     ) -> tuple[ir.Binding | None, Typed]:
         """Compile a template (with positions) to a binding and its type; check it against
         ``dst`` when given."""
-        pos = position_of(parent, key) or getattr(parent, "pos", None) or Pos(1, 1)
+        pos = At(parent, key)
         if isinstance(value, str):
             try:
                 parsed = split_template(value)
@@ -483,7 +506,7 @@ class WorkflowCompiler:
             return None, inferred
         return ir.ArrayBinding(items=tuple(items)), inferred
 
-    def fit(self, typed: Typed, dst: t.Type, pos: Pos, what: str, shown: str) -> None:
+    def fit(self, typed: Typed, dst: t.Type, pos: Pos | At, what: str, shown: str) -> None:
         for problem in check_assignable(typed, dst, self.c.lookup):
             self.error(
                 "E045",

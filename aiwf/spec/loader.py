@@ -40,6 +40,7 @@ _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
+_KEY_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL})
 
 
 class Pos(NamedTuple):
@@ -50,26 +51,81 @@ class Pos(NamedTuple):
 
 
 class YMap(dict[str, Any]):
-    """A mapping from YAML that remembers its own position and those of its keys and values."""
+    """A mapping from YAML that knows where it, its keys and its values were written.
 
-    __slots__ = ("key_pos", "pos", "val_pos")
+    Positions are read from the YAML node graph on first use: most of a spec is never
+    reported on, and ``aiwf validate`` runs on every commit. A YMap made by hand
+    (``YMap(pos)``) takes its positions from its ``key_pos``/``val_pos`` tables.
+    """
 
-    def __init__(self, pos: Pos) -> None:
+    __slots__ = ("_key_pos", "_merged", "_node", "_pos", "_val_pos")
+
+    def __init__(self, pos: Pos | None = None, node: MappingNode | None = None) -> None:
         super().__init__()
-        self.pos = pos
-        self.key_pos: dict[str, Pos] = {}
-        self.val_pos: dict[str, Pos] = {}
+        self._node = node
+        self._pos = pos
+        self._merged: list[YMap] = []
+        self._key_pos: dict[str, Pos] | None = None if node is not None else {}
+        self._val_pos: dict[str, Pos] | None = None if node is not None else {}
+
+    @property
+    def pos(self) -> Pos:
+        if self._pos is None:
+            self._pos = _pos(self._node) if self._node is not None else Pos(1, 1)
+        return self._pos
+
+    def _index(self) -> tuple[dict[str, Pos], dict[str, Pos]]:
+        key_pos: dict[str, Pos] = {}
+        val_pos: dict[str, Pos] = {}
+        if self._node is not None:
+            for key_node, value_node in self._node.value:
+                if key_node.tag != _MERGE and key_node.value not in key_pos:
+                    key_pos[key_node.value] = _pos(key_node)
+                    val_pos[key_node.value] = _pos(value_node)
+        for source in self._merged:  # explicit keys win over merged ones; earlier merges win
+            for name in source:
+                if name not in key_pos:
+                    key_pos[name] = source.key_pos[name]
+                    val_pos[name] = source.val_pos[name]
+        self._key_pos, self._val_pos = key_pos, val_pos
+        return key_pos, val_pos
+
+    @property
+    def key_pos(self) -> dict[str, Pos]:
+        """Where each key was written."""
+        return self._key_pos if self._key_pos is not None else self._index()[0]
+
+    @property
+    def val_pos(self) -> dict[str, Pos]:
+        """Where each value was written."""
+        return self._val_pos if self._val_pos is not None else self._index()[1]
 
 
 class YSeq(list[Any]):
-    """A sequence from YAML that remembers its own position and those of its items."""
+    """A sequence from YAML that knows where it and its items were written (read from the
+    node graph on first use, like :class:`YMap`)."""
 
-    __slots__ = ("item_pos", "pos")
+    __slots__ = ("_item_pos", "_node", "_pos")
 
-    def __init__(self, pos: Pos) -> None:
+    def __init__(self, pos: Pos | None = None, node: SequenceNode | None = None) -> None:
         super().__init__()
-        self.pos = pos
-        self.item_pos: list[Pos] = []
+        self._node = node
+        self._pos = pos
+        self._item_pos: list[Pos] | None = None if node is not None else []
+
+    @property
+    def pos(self) -> Pos:
+        if self._pos is None:
+            self._pos = _pos(self._node) if self._node is not None else Pos(1, 1)
+        return self._pos
+
+    @property
+    def item_pos(self) -> list[Pos]:
+        """Where each item was written."""
+        if self._item_pos is None:
+            assert self._node is not None
+            self._item_pos = [_pos(item) for item in self._node.value]
+        return self._item_pos
 
 
 def position_of(container: Any, key: str | int, *, of_key: bool = False) -> Pos | None:
@@ -117,7 +173,7 @@ for _tag, _regexp, _first in [
 
 
 try:  # libyaml's parser and composer are far faster than the pure-Python ones
-    from yaml import CParser  # type: ignore[attr-defined, unused-ignore]
+    from yaml.cyaml import CParser  # type: ignore[attr-defined, unused-ignore]
 
     class _Composer(CParser, _Resolver):  # type: ignore[misc, unused-ignore]
         """Parses and composes a node graph (in C); values are built by :class:`_Builder`."""
@@ -163,7 +219,8 @@ class _Builder:
         self.path = path
         self.max_nodes = max_nodes
         self.max_depth = max_depth
-        self.memo: dict[int, Any] = {}
+        self.memo: dict[int, tuple[Any, int]] = {}
+        self.on_stack: set[int] = set()
 
     def fail(
         self, code: str, message: str, node: Node | None, hint: str | None = None
@@ -171,77 +228,54 @@ class _Builder:
         pos = _pos(node) if node is not None else Pos(1, 1)
         return LoadError(Diagnostic("error", code, message, self.path, pos.line, pos.column, hint))
 
-    def check_expansion(self, root: Node) -> None:
-        """Count the nodes the document expands to, following aliases, without expanding
-        anything; fail on recursive aliases, over-deep nesting or too many nodes."""
-        sizes: dict[int, int] = {}
-        on_stack: set[int] = set()
-        total_limit = self.max_nodes
-
-        def size(node: Node, depth: int) -> int:
-            key = id(node)
-            known = sizes.get(key)
-            if known is not None:
-                return known
-            if key in on_stack:
-                raise self.fail(
-                    "E005",
-                    "recursive alias: a node contains itself",
-                    node,
-                    "remove the alias cycle",
-                )
-            if depth > self.max_depth:
-                raise self.fail(
-                    "E005",
-                    f"nesting deeper than {self.max_depth} levels",
-                    node,
-                    "flatten the document",
-                )
-            n = 1
-            if isinstance(node, (MappingNode, SequenceNode)):
-                on_stack.add(key)
-                children = (
-                    [c for pair in node.value for c in pair]
-                    if isinstance(node, MappingNode)
-                    else node.value
-                )
-                for child in children:
-                    n += size(child, depth + 1)
-                    if n > total_limit:
-                        raise self.fail(
-                            "E005",
-                            f"the document expands to more than {total_limit:,} nodes "
-                            "through aliases",
-                            node,
-                            "aliases are allowed, but not to multiply content "
-                            "(a 'billion laughs' document)",
-                        )
-                on_stack.discard(key)
-            sizes[key] = n
-            return n
-
-        size(root, 0)
-
-    def build(self, node: Node) -> Any:
+    def build(self, node: Node, depth: int = 0) -> tuple[Any, int]:
+        """The value of ``node`` and the number of nodes it expands to. Aliased nodes are
+        built once and shared; their expanded size (what a consumer walking the value sees)
+        is counted, and bounded, as if they were copied."""
+        if node.__class__ is ScalarNode:
+            if node.tag == _STR:
+                return node.value, 1
+            return self.scalar(node), 1
         key = id(node)
-        if key in self.memo:
-            return self.memo[key]
-        if isinstance(node, ScalarNode):
-            value = self.scalar(node)
-        elif isinstance(node, MappingNode):
-            value = self.mapping(node)
-        elif isinstance(node, SequenceNode):
+        done = self.memo.get(key)
+        if done is not None:
+            return done
+        if key in self.on_stack:
+            raise self.fail(
+                "E005", "recursive alias: a node contains itself", node, "remove the alias cycle"
+            )
+        if depth > self.max_depth:
+            raise self.fail(
+                "E005", f"nesting deeper than {self.max_depth} levels", node, "flatten the document"
+            )
+        self.on_stack.add(key)
+        value: YMap | YSeq
+        if node.__class__ is MappingNode:
+            value, size = self.mapping(node, depth)
+        elif node.__class__ is SequenceNode:
             if node.tag != _SEQ:
                 raise self.unsupported_tag(node)
-            value = YSeq(_pos(node))
-            self.memo[key] = value
+            seq = YSeq(node=node)
+            size = 1
+            append = seq.append
+            build = self.build
             for item in node.value:
-                value.append(self.build(item))
-                value.item_pos.append(_pos(item))
+                built, n = build(item, depth + 1)
+                append(built)
+                size += n
+            value = seq
         else:  # pragma: no cover - the composer makes only these three kinds
             raise self.fail("E006", "unsupported YAML node", node)
-        self.memo[key] = value
-        return value
+        self.on_stack.discard(key)
+        if size > self.max_nodes:
+            raise self.fail(
+                "E005",
+                f"the document expands to more than {self.max_nodes:,} nodes through aliases",
+                node,
+                "aliases are allowed, but not to multiply content (a 'billion laughs' document)",
+            )
+        self.memo[key] = (value, size)
+        return value, size
 
     def unsupported_tag(self, node: Node) -> LoadError:
         return self.fail(
@@ -283,49 +317,50 @@ class _Builder:
                 raise self.fail("E006", f"invalid number {text!r}", node) from None
         raise self.unsupported_tag(node)
 
-    def mapping(self, node: MappingNode) -> YMap:
+    def mapping(self, node: MappingNode, depth: int) -> tuple[YMap, int]:
         if node.tag != _MAP:
             raise self.unsupported_tag(node)
-        result = YMap(_pos(node))
-        self.memo[id(node)] = result
-        merged: list[YMap] = []
+        result = YMap(node=node)
+        size = 1
+        build = self.build
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merged.extend(self.merge_sources(value_node))
-                continue
-            if not isinstance(key_node, ScalarNode):
+            if key_node.__class__ is not ScalarNode:
                 raise self.fail(
                     "E006", "mapping keys must be plain strings, not maps or lists", key_node
                 )
-            if key_node.tag not in (_STR, _INT, _FLOAT, _BOOL, _NULL):
+            tag = key_node.tag
+            if tag == _MERGE:
+                sources, n = self.merge_sources(value_node, depth)
+                result._merged.extend(sources)
+                size += n
+                continue
+            if tag not in _KEY_TAGS:
                 raise self.unsupported_tag(key_node)
             # Keys are taken as written: `on:` and `1:` are the strings "on" and "1".
             name = key_node.value
             if name in result:
-                first = result.key_pos[name]
+                first = next(k for k, _ in node.value if k.value == name)
                 raise self.fail(
                     "E004",
-                    f"duplicate key {name!r} (first defined at line {first.line})",
+                    f"duplicate key {name!r} (first defined at line {_pos(first).line})",
                     key_node,
                     "remove one of the two entries",
                 )
-            result[name] = self.build(value_node)
-            result.key_pos[name] = _pos(key_node)
-            result.val_pos[name] = _pos(value_node)
-        for source in merged:  # explicit keys win over merged ones; earlier merges win
+            value, n = build(value_node, depth + 1)
+            result[name] = value
+            size += 1 + n
+        for source in result._merged:  # explicit keys win over merged ones; earlier merges win
             for name, value in source.items():
                 if name not in result:
                     result[name] = value
-                    result.key_pos[name] = source.key_pos[name]
-                    result.val_pos[name] = source.val_pos[name]
-        return result
+        return result, size
 
-    def merge_sources(self, node: Node) -> list[YMap]:
-        value = self.build(node)
+    def merge_sources(self, node: Node, depth: int) -> tuple[list[YMap], int]:
+        value, size = self.build(node, depth + 1)
         sources = value if isinstance(value, YSeq) else [value]
         if not all(isinstance(s, YMap) for s in sources):
             raise self.fail("E006", "a merge key '<<' takes a map or a list of maps", node)
-        return list(sources)
+        return list(sources), size
 
 
 def max_file_bytes() -> int:
@@ -369,17 +404,29 @@ def decode(raw: bytes, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
+    """A position inside the text: libyaml reports errors at the end of a file that lacks a
+    final newline on the line after it."""
+    lines = re.split("\r\n|[\n\r]", text)
+    if line > len(lines):
+        return len(lines), len(lines[-1]) + 1
+    return line, column
+
+
 def parse(text: str, path: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse one YAML document into JSON values with positions."""
-    loader = _Composer(text)
+    loader = None
     try:
+        loader = _Composer(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc.context or ""):
             problem = "more than one YAML document in a spec file"
-        return_pos = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        return_pos = (
+            _clamp(text, mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        )
         raise LoadError(
             Diagnostic(
                 "error",
@@ -398,12 +445,11 @@ def parse(text: str, path: str, *, max_nodes: int = MAX_NODES, max_depth: int = 
             Diagnostic("error", "E005", f"nesting deeper than {max_depth} levels", path, 1, 1)
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None
-    builder = _Builder(path, max_nodes, max_depth)
-    builder.check_expansion(node)
-    return builder.build(node)
+    return _Builder(path, max_nodes, max_depth).build(node)[0]
 
 
 def load_file(path: Path, display: str | None = None) -> Any:

@@ -9,8 +9,8 @@ commit) while the models stay the one definition of the format.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -116,32 +116,33 @@ class StructureChecker:
                     props[prop] = _shallow(self.resolve(props[prop]))
             schema = {**schema, "properties": props}
         problems: Problems = []
-        self._check(value, schema, "", None, None, what, problems)
+        self._check(value, schema, (), None, None, what, problems)
         return problems
 
     def with_defaults(self, value: dict[str, Any], name: str) -> dict[str, Any]:
-        """A plain copy of a checked map with every absent property's default filled in."""
+        """A copy of a checked map with every absent property's default filled in (one
+        level down too, for maps such as ``retry`` whose properties have defaults)."""
         schema = self.definition(name)
         out: dict[str, Any] = {}
-        for prop, sub in schema.get("properties", {}).items():
+        for prop, sub in schema.get("properties", _EMPTY).items():
             if prop in value:
                 item = value[prop]
-                target = self._object_branch(self.resolve(sub), item)
-                if isinstance(item, dict) and target is not None and "properties" in target:
-                    out[prop] = self._fill(item, target)
-                else:
-                    out[prop] = _plain(item)
+                if isinstance(item, dict):
+                    target = self._object_branch(self.resolve(sub), item)
+                    if target is not None and "properties" in target:
+                        item = self._fill(item, target)
+                out[prop] = item
             elif "default" in sub:
-                out[prop] = _plain(sub["default"])
+                out[prop] = sub["default"]
         return out
 
     def _fill(self, value: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         out = {}
-        for prop, sub in schema.get("properties", {}).items():
+        for prop, sub in schema.get("properties", _EMPTY).items():
             if prop in value:
-                out[prop] = _plain(value[prop])
+                out[prop] = value[prop]
             elif "default" in sub:
-                out[prop] = _plain(sub["default"])
+                out[prop] = sub["default"]
         return out
 
     def _object_branch(self, schema: Any, value: Any) -> dict[str, Any] | None:
@@ -163,17 +164,21 @@ class StructureChecker:
         self,
         value: Any,
         schema: Any,
-        path: str,
+        path: Path,
         container: Any,
         key: str | int | None,
         what: str,
         out: Problems,
     ) -> None:
         schema = self.resolve(schema)
-        if schema is True or not isinstance(schema, dict):
+        if schema is True or not isinstance(schema, dict) or not schema:
             return
-        label = f"{path} " if path else ""
-        suffix = f" (in {what})"
+
+        def problem(code: str, text: str, hint: str | None = None) -> None:
+            label = _render(path)
+            message = f"{label} {text}" if label else text
+            out.append(Problem(code, f"{message} (in {what})", container, key, hint=hint))
+
         if "anyOf" in schema:
             branches = [self.resolve(b) for b in schema["anyOf"]]
             fitting = [
@@ -187,14 +192,7 @@ class StructureChecker:
                     for b in branches
                     if isinstance(b, dict)
                 )
-                out.append(
-                    Problem(
-                        "E013",
-                        f"{label}must be {names}, not {_TYPE_NAMES[kind_of(value)]}{suffix}".lstrip(),
-                        container,
-                        key,
-                    )
-                )
+                problem("E013", f"must be {names}, not {_TYPE_NAMES[kind_of(value)]}")
                 return
             trials = []
             for branch in fitting:
@@ -206,107 +204,89 @@ class StructureChecker:
             out.extend(trials[0])
             return
         expected = schema.get("type")
-        if isinstance(expected, str) and not _type_ok(value, expected):
-            out.append(
-                Problem(
-                    "E013",
-                    f"{label}must be {_TYPE_NAMES[expected]}, not {_TYPE_NAMES[kind_of(value)]}{suffix}".lstrip(),
-                    container,
-                    key,
-                )
-            )
+        if expected is not None and not _type_ok(value, expected):
+            problem("E013", f"must be {_TYPE_NAMES[expected]}, not {_TYPE_NAMES[kind_of(value)]}")
             return
         if "const" in schema and value != schema["const"]:
-            out.append(
-                Problem(
-                    "E014",
-                    f"{label}must be {json.dumps(schema['const'])}{suffix}".lstrip(),
-                    container,
-                    key,
-                )
-            )
+            problem("E014", f"must be {json.dumps(schema['const'])}")
         if "enum" in schema and value not in schema["enum"]:
             allowed = ", ".join(str(v) for v in schema["enum"])
-            out.append(Problem("E014", f"{label}must be one of: {allowed}, not {value!r}{suffix}".lstrip(), container, key,
-                               hint=did_you_mean(str(value), [str(v) for v in schema["enum"]])))  # fmt: skip
-        if isinstance(value, str):
+            problem("E014", f"must be one of: {allowed}, not {value!r}",
+                    did_you_mean(str(value), [str(v) for v in schema["enum"]]))  # fmt: skip
+        if value.__class__ is str:
             if "pattern" in schema and not _regex(schema["pattern"]).search(value):
-                out.append(
-                    Problem(
-                        "E014",
-                        f"{label}{value!r} does not match {schema['pattern']}{suffix}".lstrip(),
-                        container,
-                        key,
-                    )
-                )
+                problem("E014", f"{value!r} does not match {schema['pattern']}")
             if "minLength" in schema and len(value) < schema["minLength"]:
-                out.append(
-                    Problem("E014", f"{label}must not be empty{suffix}".lstrip(), container, key)
-                )
-        if kind_of(value) in ("integer", "number"):
+                problem("E014", "must not be empty")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
             for keyword, test, words in _BOUNDS:
                 if keyword in schema and not test(value, schema[keyword]):
-                    out.append(
-                        Problem(
-                            "E014",
-                            f"{label}must be {words} {schema[keyword]}, not {value}{suffix}".lstrip(),
-                            container,
-                            key,
-                        )
-                    )
-        if isinstance(value, list):
+                    problem("E014", f"must be {words} {schema[keyword]}, not {value}")
+        elif isinstance(value, list):
             if "minItems" in schema and len(value) < schema["minItems"]:
-                out.append(
-                    Problem(
-                        "E014",
-                        f"{label}needs at least {schema['minItems']} item(s){suffix}".lstrip(),
-                        container,
-                        key,
-                    )
-                )
-            if "items" in schema:
+                problem("E014", f"needs at least {schema['minItems']} item(s)")
+            items = schema.get("items")
+            if items is not None:
                 for i, item in enumerate(value):
-                    self._check(item, schema["items"], f"{path}[{i}]", value, i, what, out)
-        if isinstance(value, dict):
-            self._object(value, schema, path, container, key, what, out)
+                    self._check(item, items, (path, i), value, i, what, out)
+        elif isinstance(value, dict):
+            self._object(value, schema, path, what, out)
 
     def _object(
         self,
         value: dict[str, Any],
         schema: dict[str, Any],
-        path: str,
-        container: Any,
-        key: str | int | None,
+        path: Path,
         what: str,
         out: Problems,
     ) -> None:
-        props: dict[str, Any] = schema.get("properties", {})
-        where = f"{path} of {what}" if path else what
-        for required in schema.get("required", []):
+        props: dict[str, Any] = schema.get("properties", _EMPTY)
+
+        def where() -> str:
+            label = _render(path)
+            return f"{label} of {what}" if label else what
+
+        for required in schema.get("required", ()):
             if required not in value:
                 out.append(
-                    Problem("E012", f"missing required key {required!r} in {where}", value, None)
+                    Problem("E012", f"missing required key {required!r} in {where()}", value, None)
                 )
         additional = schema.get("additionalProperties", True)
         names = schema.get("propertyNames")
         for name, item in value.items():
-            sub_path = f"{path}.{name}" if path else name
-            if name in props:
-                self._check(item, props[name], sub_path, value, name, what, out)
+            sub = props.get(name)
+            if sub is not None:
+                self._check(item, sub, (path, name), value, name, what, out)
                 continue
             if additional is False:
                 hint = did_you_mean(name, props) or (
                     f"allowed keys: {', '.join(props)}" if props else None
                 )
                 out.append(
-                    Problem("E011", f"unknown key {name!r} in {where}", value, name, True, hint)
+                    Problem("E011", f"unknown key {name!r} in {where()}", value, name, True, hint)
                 )
                 continue
             if names and "pattern" in names and not _regex(names["pattern"]).search(name):
-                out.append(Problem("E020", f"invalid name {name!r} in {where}", value, name, True,
+                out.append(Problem("E020", f"invalid name {name!r} in {where()}", value, name, True,
                                    "names start with an ASCII letter, then letters, digits or underscores"))  # fmt: skip
             if isinstance(additional, dict):
-                self._check(item, additional, sub_path, value, name, what, out)
+                self._check(item, additional, (path, name), value, name, what, out)
+
+
+#: A path into a checked value, as a chain of (parent, key) pairs; rendered only for messages.
+Path = Any
+_EMPTY: dict[str, Any] = {}
+
+
+def _render(path: Path) -> str:
+    parts: list[str | int] = []
+    while path:
+        path, part = path
+        parts.append(part)
+    out = ""
+    for part in reversed(parts):
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 def _shallow(schema: Any) -> Any:

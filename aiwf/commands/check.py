@@ -1,0 +1,53 @@
+"""``aiwf check``: exit 1, with a unified diff, when a generated SDK is out of step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from aiwf.cli import app_context, shared_options
+from aiwf.commands.sdk import compile_program
+from aiwf.errors import AiwfError
+from aiwf.generate.jobs import SdkJob, from_config, from_manifest
+from aiwf.ir.model import Program
+
+
+@click.command("check")
+@click.argument("sdk_dirs", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-diff", is_flag=True, help="Name the files only.")
+@shared_options
+def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
+    """Check that the SDKs in SDK_DIRS (default: every [[sdk]] of the project config) are in
+    step: generated files current (not stale, missing, extra or edited), the scaffold at the
+    installed template version, and no conflict leftovers from an update.
+
+    Renders afresh in memory and writes nothing; for CI and pre-commit.
+    """
+    from aiwf.generate.drift import FIXES, check
+    from aiwf.generate.templates import locate
+
+    app = app_context()
+    jobs: list[SdkJob] = (
+        [from_manifest(d) for d in sdk_dirs] if sdk_dirs else from_config(app.config)
+    )
+    tree = locate()
+    cache: dict[Path, Program] = {}
+    count = 0
+    for job in jobs:
+        program = compile_program(app, job.spec, cache)
+        problems = check(job, program, tree)
+        count += len(problems)
+        for problem in problems:
+            if problem.diff and not no_diff:
+                click.echo(problem.diff, nl=False)
+        for problem in problems:
+            click.echo(
+                f"{job.out / problem.path}: {problem.kind}: {problem.message}\n"
+                f"  hint: {FIXES[problem.kind]}",
+                err=True,
+            )
+        if not problems and app.verbosity >= 0:
+            click.echo(f"{job.out}: {job.lang} SDK {job.package} is in step", err=True)
+    if count:
+        raise AiwfError(f"{count} problem(s) in {len(jobs)} SDK(s)", code="G060")

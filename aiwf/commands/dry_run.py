@@ -1,0 +1,93 @@
+"""``aiwf dry-run``: run a workflow with a built-in model, no key and no network."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aiwf.cli import app_context, shared_options
+from aiwf.commands._spec import compile_spec
+from aiwf.diagnostics import render
+from aiwf.errors import EXIT_FAILURE
+
+
+@click.command("dry-run")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
+@click.option(
+    "-i",
+    "--input",
+    "input_path",
+    metavar="FILE",
+    help="The input as JSON (- for stdin); default: a made-up valid input, printed.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Picks the made-up values.")
+@click.option(
+    "--replay",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Answer from a file written by aiwf run --record instead of making values up.",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 10000),
+    default=128,
+    show_default=True,
+    help="Model calls in flight at once across the run.",
+)
+@click.option(
+    "--trace",
+    "trace_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run trace (JSON) to this file.",
+)
+@shared_options
+def command(
+    spec: Path,
+    workflow: str | None,
+    input_path: str | None,
+    seed: int,
+    replay: Path | None,
+    max_concurrency: int,
+    trace_path: Path | None,
+) -> None:
+    """Run a workflow of the spec at SPEC with a built-in model that answers schema-valid
+    values (deterministic for --seed), or with recorded answers (--replay).
+
+    Prints the plan, the input when it was made up, and the trace on stderr, and the
+    result (checked against the workflow's output contract) as JSON on stdout.
+    """
+    from aiwf.engine.dryrun import DryRunClient, sample_input
+    from aiwf.engine.engine import Engine
+    from aiwf.engine.graph import render_plan
+    from aiwf.engine.replay import ReplayClient
+    from aiwf.engine.session import dump_json, read_input, run_async
+
+    app = app_context()
+    compiled = compile_spec(app, spec)
+    program = compiled.result.program
+    if compiled.diagnostics and (program is None or app.verbosity >= 0):
+        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
+    if program is None:
+        sys.exit(EXIT_FAILURE)
+    client: Any = ReplayClient(replay) if replay is not None else DryRunClient(seed)
+    engine = Engine(program, client, max_concurrency=max_concurrency)
+    wf = engine.workflow(workflow)
+    loud = app.verbosity >= 0
+    if loud:
+        click.echo(render_plan(wf), err=True)
+    if input_path is None:
+        value = sample_input(program, wf.name, seed=seed)
+        if loud:
+            click.echo(f"input (made up, seed {seed}):\n{dump_json(value)}", err=True)
+    else:
+        value = read_input(input_path)
+    result = run_async(lambda: engine.run(wf.name, value))
+    if trace_path is not None:
+        trace_path.parent.mkdir(parents=True, exist_ok=True)
+        trace_path.write_text(dump_json(result.trace.to_dict()) + "\n", encoding="utf-8")
+    if loud:
+        click.echo(result.trace.render(), err=True)
+    click.echo(dump_json(result.output))

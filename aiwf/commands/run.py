@@ -1,0 +1,161 @@
+"""``aiwf run``: run a workflow against the spec's model routes, with checkpoints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aiwf.cli import app_context, shared_options
+from aiwf.commands._spec import compile_spec
+from aiwf.diagnostics import render
+from aiwf.errors import EXIT_FAILURE, AiwfError
+
+
+@click.command("run")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
+@click.option(
+    "-i", "--input", "input_path", metavar="FILE", help="The input as JSON (- for stdin)."
+)
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="Continue a failed or interrupted run; finished steps are not called again.",
+)
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every model exchange to this replay file (for aiwf dry-run --replay).",
+)
+@click.option(
+    "--artifacts",
+    metavar="URL",
+    help="Artifact store for checkpoints (default: the config's store, else file://.aiwf/artifacts).",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 10000),
+    default=128,
+    show_default=True,
+    help="Model calls in flight at once across the run.",
+)
+@click.option(
+    "--trace",
+    "trace_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run trace (JSON) to this file.",
+)
+@shared_options
+def command(
+    spec: Path,
+    workflow: str | None,
+    input_path: str | None,
+    resume_id: str | None,
+    record: Path | None,
+    artifacts: str | None,
+    max_concurrency: int,
+    trace_path: Path | None,
+) -> None:
+    """Run a workflow of the spec at SPEC against its model routes.
+
+    Prints the result as JSON on stdout and a summary on stderr. Step outputs are
+    checkpointed in the artifact store; a failed or interrupted run is continued with
+    --resume RUN_ID (the command is printed when a run fails).
+    """
+    from aiwf.engine.clients import RouterClient, routes
+    from aiwf.engine.engine import Engine, RunResult, new_run_id
+    from aiwf.engine.errors import RunFailed
+    from aiwf.engine.progress import Progress
+    from aiwf.engine.replay import Recorder
+    from aiwf.engine.session import dump_json, read_input, resume_command, run_async
+    from aiwf.runtime.client import Runtime
+    from aiwf.runtime.router import Router
+    from aiwf.stores import DEFAULT_STORE_URL, open_store
+
+    app = app_context()
+    compiled = compile_spec(app, spec)
+    program = compiled.result.program
+    if compiled.diagnostics and (program is None or app.verbosity >= 0):
+        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
+    if program is None:
+        sys.exit(EXIT_FAILURE)
+    if resume_id is None and input_path is None:
+        raise AiwfError(
+            "aiwf run needs --input FILE (or --resume RUN_ID)",
+            hint="aiwf dry-run SPEC prints a valid sample input",
+            exit_code=2,
+        )
+    value: Any = read_input(input_path) if input_path is not None else None
+
+    config = app.config
+    if artifacts is not None:
+        store = open_store(artifacts)
+    else:
+        store = open_store(config.store or DEFAULT_STORE_URL, base=config.root)
+    runtime = Runtime()
+    client: Any = RouterClient(Router(routes(program), runtime))
+    recorder = None
+    if record is not None:
+        recorder = Recorder(
+            client, record, header={"spec": program.name, "digest": program.digest()}
+        )
+        client = recorder
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and app.verbosity >= 0 else None
+    engine = Engine(
+        program, client, max_concurrency=max_concurrency, store=store, observer=progress
+    )
+    wf = engine.workflow(workflow) if resume_id is None else None
+    run_id = resume_id or new_run_id()
+
+    def again(name: str) -> str:
+        return resume_command(
+            str(spec), name, run_id, artifacts=artifacts, config=app.config_path, env=app.env
+        )
+
+    async def main() -> RunResult:
+        if resume_id is not None:
+            return await engine.resume(resume_id, input=value)
+        assert wf is not None
+        return await engine.run(wf.name, value, run_id=run_id)
+
+    try:
+        result = run_async(main)
+    except RunFailed as exc:
+        if progress is not None:
+            progress.close()
+        name = wf.name if wf is not None else _workflow_of(store, run_id)
+        raise AiwfError(
+            f"{exc.message} (run {run_id}); resume with: {again(name)}", code=exc.code
+        ) from None
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()
+        name = wf.name if wf is not None else _workflow_of(store, run_id)
+        raise AiwfError(
+            f"interrupted: run {run_id} stopped; resume with: {again(name)}", exit_code=130
+        ) from None
+    finally:
+        if recorder is not None:
+            recorder.close()
+        store.close()
+    if progress is not None:
+        progress.close()
+    if trace_path is not None:
+        trace_path.parent.mkdir(parents=True, exist_ok=True)
+        trace_path.write_text(dump_json(result.trace.to_dict()) + "\n", encoding="utf-8")
+    if app.verbosity >= 0:
+        click.echo(result.trace.render(), err=True)
+    click.echo(dump_json(result.output))
+
+
+def _workflow_of(store: Any, run_id: str) -> str:
+    """The workflow a stored run belongs to (for the resume command line)."""
+    try:
+        manifest = store.get_json(f"runs/{run_id}/manifest.json")
+        return str(manifest.get("workflow"))
+    except Exception:
+        return "WORKFLOW"

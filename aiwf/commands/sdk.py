@@ -1,0 +1,94 @@
+"""``aiwf sdk``: write typed SDKs from a spec (scaffold through copier, generated files
+from the IR)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from aiwf.cli import AppContext, app_context, shared_options
+from aiwf.commands._spec import compile_spec
+from aiwf.diagnostics import render
+from aiwf.errors import AiwfError, UsageError
+from aiwf.generate.jobs import SdkJob, from_config, from_options
+from aiwf.ir.model import Program
+
+
+def compile_program(app: AppContext, path: Path, cache: dict[Path, Program]) -> Program:
+    """The IR of the spec at ``path`` (compiled once per command); diagnostics are printed
+    and errors end the command."""
+    key = path.resolve()
+    if key in cache:
+        return cache[key]
+    compiled = compile_spec(app, path)
+    program = compiled.result.program
+    if compiled.diagnostics and (program is None or app.verbosity >= 0):
+        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
+    if program is None:
+        raise AiwfError(f"the spec {path} does not compile", code="G050")
+    cache[key] = program
+    return program
+
+
+def select_jobs(
+    app: AppContext, spec: Path | None, lang: str | None, out: Path | None, package: str | None
+) -> list[SdkJob]:
+    """The SDK named by the options, else those of the project config."""
+    if spec is not None:
+        return [from_options(spec, lang or "python", out, package)]
+    if lang or out or package:
+        raise UsageError(
+            "--lang, --out and --package need a SPEC", hint="aiwf sdk SPEC --lang python --out DIR"
+        )
+    return from_config(app.config)
+
+
+@click.command("sdk")
+@click.argument("spec", required=False, type=click.Path(path_type=Path))
+@click.option("--lang", help="Target language (default: python).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="SDK directory (default: sdk/LANG).",
+)
+@click.option("--package", help="Package name (default: from the spec file name).")
+@click.option(
+    "--template",
+    "template_source",
+    metavar="SOURCE",
+    help="Template repository (git URL or path) for a new SDK's scaffold "
+    "(default: $AIWF_TEMPLATE_SOURCE, else the aiwf checkout).",
+)
+@shared_options
+def command(
+    spec: Path | None,
+    lang: str | None,
+    out: Path | None,
+    package: str | None,
+    template_source: str | None,
+) -> None:
+    """Write the SDK of SPEC (or every [[sdk]] of the project config).
+
+    A new SDK gets its scaffold (package metadata, README, extensions module) from the
+    copier template; the generated files (contracts, assistants, workflows, smoke tests,
+    .aiwf/manifest.json) are rewritten from the spec on every run.
+    """
+    from aiwf.generate.templates import locate
+    from aiwf.generate.writer import generate
+
+    app = app_context()
+    jobs = select_jobs(app, spec, lang, out, package)
+    tree = locate()
+    cache: dict[Path, Program] = {}
+    for job in jobs:
+        program = compile_program(app, job.spec, cache)
+        report = generate(job, program, tree, source=template_source)
+        if app.verbosity >= 0:
+            what = "created" if report.scaffolded else "updated"
+            changed = len(report.written) + len(report.removed)
+            state = f"{changed} file(s) changed" if changed else "up to date"
+            click.echo(f"{job.out}: {job.lang} SDK {job.package} {what}, {state}")
+            for rel in report.kept:
+                click.echo(f"  kept {rel}: no longer generated, but edited by hand", err=True)

@@ -1,0 +1,83 @@
+"""aiwf.engine: runs workflows from the IR (ordering, scatter, bindings, checkpoints).
+
+::
+
+    from aiwf.engine import DryRunClient, Engine
+
+    engine = Engine(program, DryRunClient(seed=1))
+    result = await engine.run("triage", {"tickets": [...]})
+    result.output, result.trace.totals()
+
+Names load on first use, so importing the package costs nothing until it is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiwf.engine.checkpoints import Checkpoints
+    from aiwf.engine.clients import RouterClient
+    from aiwf.engine.dryrun import DryRunClient, make_value, sample_contract, sample_input
+    from aiwf.engine.engine import Engine, RunObserver, RunResult, new_run_id
+    from aiwf.engine.errors import RunFailed
+    from aiwf.engine.graph import render_graph, render_plan
+    from aiwf.engine.replay import Recorder, ReplayClient, ReplayMiss, fingerprint
+    from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
+
+_LAZY = {
+    "Checkpoints": "aiwf.engine.checkpoints",
+    "RouterClient": "aiwf.engine.clients",
+    "DryRunClient": "aiwf.engine.dryrun",
+    "make_value": "aiwf.engine.dryrun",
+    "sample_contract": "aiwf.engine.dryrun",
+    "sample_input": "aiwf.engine.dryrun",
+    "Engine": "aiwf.engine.engine",
+    "RunObserver": "aiwf.engine.engine",
+    "RunResult": "aiwf.engine.engine",
+    "new_run_id": "aiwf.engine.engine",
+    "RunFailed": "aiwf.engine.errors",
+    "render_graph": "aiwf.engine.graph",
+    "render_plan": "aiwf.engine.graph",
+    "Recorder": "aiwf.engine.replay",
+    "ReplayClient": "aiwf.engine.replay",
+    "ReplayMiss": "aiwf.engine.replay",
+    "fingerprint": "aiwf.engine.replay",
+    "ItemSpan": "aiwf.engine.trace",
+    "RunTrace": "aiwf.engine.trace",
+    "StepSpan": "aiwf.engine.trace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aiwf.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "Checkpoints",
+    "DryRunClient",
+    "Engine",
+    "ItemSpan",
+    "Recorder",
+    "ReplayClient",
+    "ReplayMiss",
+    "RouterClient",
+    "RunFailed",
+    "RunObserver",
+    "RunResult",
+    "RunTrace",
+    "StepSpan",
+    "fingerprint",
+    "make_value",
+    "new_run_id",
+    "render_graph",
+    "render_plan",
+    "sample_contract",
+    "sample_input",
+]

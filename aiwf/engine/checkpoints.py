@@ -1,0 +1,99 @@
+"""Checkpoints of a run in the artifact store, so a failed or interrupted run can resume.
+
+Layout under the run id (all JSON)::
+
+    runs/<run_id>/manifest.json                  spec, workflow, IR digest, input, status
+    runs/<run_id>/steps/<step>/output.json       a finished step's output
+    runs/<run_id>/steps/<step>/items/<i>.json    a finished scatter item (or a skipped one)
+    runs/<run_id>/result.json                    the workflow result (a succeeded run)
+    runs/<run_id>/trace.json                     the run trace (at the end of every run)
+
+A step's output is written before any step that depends on it starts, and an item as soon
+as it is done. Resume reads them back and refuses a run made from another IR digest.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiwf.engine.errors import RESUME_REFUSED
+from aiwf.errors import AiwfError
+from aiwf.stores import ArtifactNotFound, ArtifactStore
+
+#: Checkpoints live this long (seconds) unless the caller says otherwise: 30 days.
+DEFAULT_TTL = 30 * 86400.0
+
+
+class Checkpoints:
+    """The checkpoints of one run in ``store``. Methods are blocking (the engine calls them
+    in a worker thread)."""
+
+    def __init__(self, store: ArtifactStore, run_id: str, *, ttl: float | None = DEFAULT_TTL):
+        self.store = store
+        self.run_id = run_id
+        self.ttl = ttl
+        self.prefix = f"runs/{run_id}/"
+
+    def _put(self, key: str, value: Any) -> None:
+        self.store.put_json(
+            self.prefix + key, value, ttl=self.ttl, metadata={"run_id": self.run_id}
+        )
+
+    # -- manifest ------------------------------------------------------------------------
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        self._put("manifest.json", {**manifest, "updated": time.time()})
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The run's manifest; :class:`AiwfError` when the store has no such run."""
+        try:
+            data = self.store.get_json(self.prefix + "manifest.json")
+        except ArtifactNotFound:
+            raise AiwfError(
+                f"no run {self.run_id!r} in the artifact store {self.store.url}",
+                code=RESUME_REFUSED,
+                hint="check the run id and --artifacts (aiwf artifacts ls runs/ lists runs)",
+            ) from None
+        if not isinstance(data, dict):
+            raise AiwfError(
+                f"the manifest of run {self.run_id!r} is not an object", code=RESUME_REFUSED
+            )
+        return data
+
+    # -- steps and items -----------------------------------------------------------------
+
+    def save_step(self, step: str, output: Any) -> None:
+        self._put(f"steps/{step}/output.json", {"output": output})
+
+    def save_item(self, step: str, index: int, output: Any, skipped: bool) -> None:
+        self._put(f"steps/{step}/items/{index}.json", {"output": output, "skipped": skipped})
+
+    def load_steps(self, steps: list[str]) -> dict[str, Any]:
+        """Outputs of those of ``steps`` that finished, by step id."""
+        out: dict[str, Any] = {}
+        for step in steps:
+            try:
+                data = self.store.get_json(f"{self.prefix}steps/{step}/output.json")
+            except ArtifactNotFound:
+                continue
+            out[step] = data["output"]
+        return out
+
+    def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
+        """Finished items of a scattered step: index -> (output, skipped)."""
+        out: dict[int, tuple[Any, bool]] = {}
+        prefix = f"{self.prefix}steps/{step}/items/"
+        for info in self.store.list(prefix):
+            name = info.key[len(prefix) :]
+            if not name.endswith(".json") or not name[:-5].isdigit():
+                continue
+            data = self.store.get_json(info.key)
+            out[int(name[:-5])] = (data.get("output"), bool(data.get("skipped")))
+        return out
+
+    def save_result(self, result: Any) -> None:
+        self._put("result.json", result)
+
+    def save_trace(self, trace: dict[str, Any]) -> None:
+        self._put("trace.json", trace)

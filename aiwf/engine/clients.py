@@ -1,0 +1,41 @@
+"""Model clients the engine is given: the real providers through the runtime's router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from aiwf.runtime.types import ModelClient, ModelRequest, ModelResponse, StreamEvent
+
+if TYPE_CHECKING:
+    from aiwf.ir.model import Program
+    from aiwf.runtime.router import Router
+    from aiwf.spec.models import ModelRoute
+
+
+class RouterClient:
+    """A :class:`ModelClient` that sends each request to the route of its model alias
+    (``request.metadata.alias``), with the alias' fallbacks, through a runtime ``Router``."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    def _client(self, request: ModelRequest) -> ModelClient:
+        alias = request.metadata.alias
+        if alias is None:
+            return self.router.backend
+        return self.router.client(alias)
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        return await self._client(request).complete(request)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
+        async for event in self._client(request).stream(request):
+            yield event
+
+
+def routes(program: Program) -> dict[str, ModelRoute]:
+    """The program's model routes validated as :class:`~aiwf.spec.models.ModelRoute`."""
+    from aiwf.spec.models import ModelRoute as Route
+
+    return {alias: Route.model_validate(fields) for alias, fields in program.models.items()}

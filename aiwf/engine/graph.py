@@ -1,0 +1,128 @@
+"""Pictures of a workflow: the plan as text, and the DAG as Mermaid or Graphviz DOT.
+
+A scattered step is drawn as a stacked node (Mermaid) or a double-bordered box (DOT) labelled
+with what it scatters over and its concurrency; the workflow's input and result are nodes
+too, so every step's sources show.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiwf.engine.bindings import step_refs
+from aiwf.ir.model import RefBinding, Step, Workflow
+
+FORMATS = ("mermaid", "dot")
+
+
+def _reads_input(step: Step) -> bool:
+    from aiwf.ir.model import ArrayBinding, ObjectBinding, TemplateBinding
+
+    def walk(binding: object) -> bool:
+        if isinstance(binding, RefBinding):
+            return binding.root == "input"
+        if isinstance(binding, ObjectBinding):
+            return any(walk(b) for _, b in binding.fields)
+        if isinstance(binding, ArrayBinding):
+            return any(walk(b) for b in binding.items)
+        if isinstance(binding, TemplateBinding):
+            return any(walk(p) for p in binding.parts if isinstance(p, RefBinding))
+        return False
+
+    return walk(step.input) or (step.scatter is not None and step.scatter.over.root == "input")
+
+
+def _label(step: Step) -> str:
+    text = f"{step.id}\n{step.assistant}"
+    if step.scatter is not None:
+        text += f"\nscatter {step.scatter.over.text} x{step.scatter.concurrency}"
+        if step.scatter.on_error == "skip":
+            text += " (skip errors)"
+    return text
+
+
+def render_plan(workflow: Workflow) -> str:
+    """The execution plan as text: steps in order with what they wait for."""
+    lines = [
+        f"plan: workflow {workflow.name} ({len(workflow.steps)} steps, input {workflow.input})"
+    ]
+    width = max(len(s.id) for s in workflow.steps)
+    for number, step in enumerate(workflow.steps, 1):
+        after = f" after {', '.join(step.depends_on)}" if step.depends_on else " at start"
+        scatter = ""
+        if step.scatter is not None:
+            scatter = (
+                f", scatter over {step.scatter.over.text}"
+                f" ({step.scatter.concurrency} at once"
+                + (", failed items -> null" if step.scatter.on_error == "skip" else "")
+                + ")"
+            )
+        lines.append(f"  {number}. {step.id:<{width}}  {step.assistant}{after}{scatter}")
+    sources = sorted(step_refs(workflow.output))
+    lines.append(f"  result: {workflow.output_contract} from {', '.join(sources) or 'input'}")
+    return "\n".join(lines)
+
+
+def render_graph(workflow: Workflow, fmt: str) -> str:
+    """The workflow's DAG in ``fmt`` (``mermaid`` or ``dot``)."""
+    if fmt == "mermaid":
+        return _mermaid(workflow)
+    if fmt == "dot":
+        return _dot(workflow)
+    raise ValueError(f"unknown graph format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
+def _edges(workflow: Workflow) -> list[tuple[str, str]]:
+    edges: list[tuple[str, str]] = []
+    for step in workflow.steps:
+        if _reads_input(step) or not step.depends_on:
+            edges.append(("__input", step.id))
+        edges.extend((dep, step.id) for dep in step.depends_on)
+    sources = sorted(step_refs(workflow.output)) or ["__input"]
+    edges.extend((source, "__output") for source in sources)
+    return edges
+
+
+def _mermaid_id(name: str) -> str:
+    return "s_" + "".join(c if c.isalnum() else "_" for c in name)
+
+
+def _mermaid(workflow: Workflow) -> str:
+    lines = ["flowchart TD"]
+    lines.append(f'  __input(["input: {workflow.input}"])')
+    for step in workflow.steps:
+        label = _label(step).replace('"', "'").replace("\n", "<br/>")
+        if step.scatter is not None:
+            lines.append(f'  {_mermaid_id(step.id)}[["{label}"]]')
+        else:
+            lines.append(f'  {_mermaid_id(step.id)}["{label}"]')
+    lines.append(f'  __output(["result: {workflow.output_contract}"])')
+    for src, dst in _edges(workflow):
+        a = src if src.startswith("__") else _mermaid_id(src)
+        b = dst if dst.startswith("__") else _mermaid_id(dst)
+        lines.append(f"  {a} --> {b}")
+    scattered = [_mermaid_id(s.id) for s in workflow.steps if s.scatter is not None]
+    if scattered:
+        lines.append("  classDef scatter stroke-dasharray: 4 2,stroke-width:2px")
+        lines.append(f"  class {','.join(scattered)} scatter")
+    return "\n".join(lines) + "\n"
+
+
+def _dot(workflow: Workflow) -> str:
+    def q(text: str) -> str:
+        return json.dumps(text, ensure_ascii=False)
+
+    lines = [f"digraph {q(workflow.name)} {{", "  rankdir=TB;", "  node [shape=box];"]
+    lines.append(f"  __input [shape=oval, label={q('input: ' + workflow.input)}];")
+    for step in workflow.steps:
+        attrs = f"label={q(_label(step))}"
+        if step.scatter is not None:
+            attrs += ", peripheries=2, style=dashed"
+        lines.append(f"  {q(step.id)} [{attrs}];")
+    lines.append(f"  __output [shape=oval, label={q('result: ' + workflow.output_contract)}];")
+    for src, dst in _edges(workflow):
+        a = src if src.startswith("__") else q(src)
+        b = dst if dst.startswith("__") else q(dst)
+        lines.append(f"  {a} -> {b};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,78 @@
+"""What ``aiwf run`` and ``aiwf dry-run`` share: reading the input, opening the store, the
+resume command line, and running the engine on an event loop with clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiwf.engine.errors import INPUT_INVALID
+from aiwf.errors import AiwfError
+
+T = TypeVar("T")
+
+
+def read_input(path: str) -> Any:
+    """The workflow input from a JSON file (``-`` reads stdin)."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AiwfError(
+            f"cannot read the input {path}: {exc.strerror or exc}", code=INPUT_INVALID
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AiwfError(
+            f"the input is not JSON: {exc.msg}",
+            code=INPUT_INVALID,
+            file=path,
+            line=exc.lineno,
+            column=exc.colno,
+        ) from None
+
+
+def resume_command(
+    spec: str,
+    workflow: str,
+    run_id: str,
+    *,
+    artifacts: str | None = None,
+    config: Path | None = None,
+    env: str | None = None,
+) -> str:
+    """The exact command line that resumes ``run_id``."""
+    words = ["aiwf", "run", spec, "-w", workflow, "--resume", run_id]
+    if artifacts:
+        words += ["--artifacts", artifacts]
+    if config is not None:
+        words += ["--config", str(config)]
+    if env:
+        words += ["--env", env]
+    return shlex.join(words)
+
+
+def run_async(main: Callable[[], Awaitable[T]]) -> T:
+    """Run ``main()`` on a new event loop and close the runtime's shared HTTP client before
+    the loop ends. Ctrl-C cancels ``main`` (which cleans up) and raises KeyboardInterrupt."""
+
+    async def wrapped() -> T:
+        try:
+            return await main()
+        finally:
+            if "aiwf.runtime.http" in sys.modules:
+                from aiwf.runtime.http import aclose_shared_client
+
+                await aclose_shared_client()
+
+    return asyncio.run(wrapped())
+
+
+def dump_json(value: Any) -> str:
+    """JSON as the commands print it: two-space indent, Unicode kept."""
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,0 +1,138 @@
+"""``aiwf check``: is an SDK in step with its spec and with the installed templates?
+
+The generated layer is rendered afresh in memory (plain Jinja2, never copier) and compared
+byte for byte with the files on disk; the manifest tells a stale file (aiwf wrote it, but the
+spec or templates changed since) from one edited by hand, and names files aiwf wrote before
+but would not write now. The scaffold is checked for its template version and for conflict
+leftovers of an update.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiwf.generate.jobs import SdkJob
+from aiwf.generate.leftovers import find_leftovers
+from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
+from aiwf.generate.templates import TemplateTree, parse_version
+from aiwf.ir.model import Program
+
+#: Drift kinds, with what to do about each.
+FIXES = {
+    "stale": "run aiwf sdk",
+    "missing": "run aiwf sdk",
+    "extra": "run aiwf sdk (it removes files it no longer generates) or delete it",
+    "edited": "generated files are not to be edited: move the change to the spec, "
+    "extensions.py or the templates, then run aiwf sdk",
+    "behind": "run aiwf upgrade",
+    "conflict": "resolve the conflict, delete .rej files, then commit",
+}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One way an SDK is out of step."""
+
+    kind: str
+    path: str
+    message: str
+    diff: str = ""
+
+
+def _diff(rel: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{rel}",
+        tofile=f"b/{rel}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def check_scaffold(job: SdkJob, tree: TemplateTree) -> list[Drift]:
+    """Template version and merge leftovers of the scaffold."""
+    from aiwf.generate.scaffold import ANSWERS_FILE, read_answers
+
+    problems: list[Drift] = []
+    answers = read_answers(job.out)
+    if answers is not None:
+        commit = str(answers.get("_commit") or "")
+        have, want = parse_version(commit), parse_version(tree.version)
+        if have is not None and want is not None and have < want:
+            problems.append(
+                Drift(
+                    "behind",
+                    ANSWERS_FILE,
+                    f"the scaffold is at template version {commit}, aiwf's templates are at "
+                    f"v{tree.version}",
+                )
+            )
+    for rel in find_leftovers(job.out):
+        what = "a rejected hunk" if rel.endswith(".rej") else "conflict markers"
+        problems.append(Drift("conflict", rel, f"{what} left from an update"))
+    return problems
+
+
+def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[Drift]:
+    """Differences between the generated files on disk and a fresh render."""
+    from aiwf.generate.render import render
+    from aiwf.generate.targets import get_target
+    from aiwf.generate.writer import build_manifest
+
+    target = get_target(job.lang)
+    rendered = render(tree, target, program, job.package)
+    manifest = Manifest.read(job.out)
+    on_disk = {rel: _read(job.out / rel) for rel in rendered.raw}
+    if (
+        manifest is not None
+        and manifest.render_digest == rendered.digest
+        and set(manifest.files) == set(rendered.raw)
+        and all(
+            data is not None and sha256(data) == manifest.files[rel]
+            for rel, data in on_disk.items()
+        )
+    ):
+        # The same render produced exactly these bytes: formatting it again is not needed.
+        files = {rel: data.decode("utf-8") for rel, data in on_disk.items() if data is not None}
+    else:
+        files = target.format(rendered.raw)
+    expected = dict(files)
+    expected[MANIFEST_PATH] = build_manifest(job, program, tree, files, rendered.digest).to_json()
+    problems: list[Drift] = []
+    for rel in sorted(expected):
+        want = expected[rel]
+        data = on_disk.get(rel) if rel in on_disk else _read(job.out / rel)
+        if data is None:
+            problems.append(Drift("missing", rel, "is missing"))
+            continue
+        if data == want.encode("utf-8"):
+            continue
+        text = data.decode("utf-8", errors="replace")
+        recorded = manifest.files.get(rel) if manifest is not None else None
+        if rel != MANIFEST_PATH and recorded is not None and sha256(data) != recorded:
+            problems.append(Drift("edited", rel, "was edited by hand", _diff(rel, text, want)))
+        else:
+            problems.append(
+                Drift(
+                    "stale", rel, "is stale (the spec or templates changed)", _diff(rel, text, want)
+                )
+            )
+    if manifest is not None:
+        for rel in sorted(set(manifest.files) - set(expected)):
+            if (job.out / rel).exists():
+                problems.append(Drift("extra", rel, "is no longer generated"))
+    return problems
+
+
+def check(job: SdkJob, program: Program, tree: TemplateTree) -> list[Drift]:
+    """Every way the SDK is out of step (an empty list: it is in step)."""
+    return [*check_generated(job, program, tree), *check_scaffold(job, tree)]

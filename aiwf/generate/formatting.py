@@ -1,0 +1,75 @@
+"""Formatting generated code with the formatter of each language, found robustly.
+
+Python files go through ``ruff format`` with fixed settings (``--isolated``: the consumer's
+own ruff config never changes what aiwf writes), so the output is the same everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from aiwf.errors import AiwfError
+
+RUFF_SETTINGS = ("--config", "line-length=100", "--config", 'target-version="py310"')
+
+
+@cache
+def find_ruff() -> list[str]:
+    """The command that runs ruff: the binary next to this Python, the one the ``ruff``
+    package ships, one on PATH, else ``python -m ruff``."""
+    exe_dir = Path(sys.executable).parent
+    for name in ("ruff", "ruff.exe"):
+        candidate = exe_dir / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return [str(candidate)]
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped, unused-ignore]
+
+        return [str(find_ruff_bin())]
+    except (ImportError, FileNotFoundError):
+        pass
+    found = shutil.which("ruff")
+    if found:
+        return [found]
+    raise AiwfError(
+        "ruff is needed to format the generated Python code and was not found",
+        code="G010",
+        hint="pip install ruff (in the environment aiwf runs from)",
+    )
+
+
+def ruff_format(files: dict[str, str]) -> dict[str, str]:
+    """``files`` (relative path -> text) with every ``.py`` file formatted by ruff."""
+    python = {path: text for path, text in files.items() if path.endswith(".py")}
+    if not python:
+        return dict(files)
+    with tempfile.TemporaryDirectory(prefix="aiwf-fmt-") as tmp:
+        root = Path(tmp)
+        for path, text in python.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
+        # Imports sorted and unused ones dropped (templates import generously), then format.
+        fix = [*find_ruff(), "check", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache"]
+        fix += ["--select", "I,F401,RUF022", "--fix-only", "--exit-zero", "."]
+        fmt = [*find_ruff(), "format", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache", "."]
+        for command in (fix, fmt):
+            proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                break
+        if proc.returncode != 0:
+            raise AiwfError(
+                f"ruff could not format the generated code: {proc.stderr.strip()}",
+                code="G011",
+                hint="this is a bug in aiwf's templates; please report it with the spec",
+            )
+        out = dict(files)
+        for path in python:
+            out[path] = (root / path).read_bytes().decode("utf-8")
+        return out

@@ -1,0 +1,89 @@
+"""Which SDKs a command works on: from the command line, the project config or the manifest
+of an existing SDK."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiwf.config import ProjectConfig
+from aiwf.errors import UsageError
+from aiwf.generate.manifest import Manifest
+from aiwf.generate.targets import get_target
+
+
+@dataclass(frozen=True)
+class SdkJob:
+    """One SDK: its language, directory, package name and spec."""
+
+    lang: str
+    out: Path
+    package: str
+    spec: Path
+
+    @property
+    def spec_from_out(self) -> str:
+        """The spec path relative to the SDK directory (POSIX), as the manifest records it."""
+        rel = os.path.relpath(self.spec.resolve(), self.out.resolve())
+        return Path(rel).as_posix()
+
+
+def _package(lang: str, package: str | None, fallback: str) -> str:
+    target = get_target(lang)
+    name = package or fallback
+    problem = target.check_package(name)
+    if problem:
+        raise UsageError(f"package name {name!r} for {lang}: {problem}")
+    return name
+
+
+def from_options(spec: Path, lang: str, out: Path | None, package: str | None) -> SdkJob:
+    """The SDK named on the command line (``--out`` defaults to ``sdk/<lang>``)."""
+    from aiwf.ir.names import snake_case
+
+    fallback = snake_case(spec.name.split(".")[0]) or "sdk"
+    return SdkJob(
+        lang=lang,
+        out=out or Path("sdk") / lang,
+        package=_package(lang, package, fallback),
+        spec=spec,
+    )
+
+
+def from_config(config: ProjectConfig) -> list[SdkJob]:
+    """The ``[[sdk]]`` entries of the project config."""
+    if not config.sdk:
+        raise UsageError(
+            "no SDK configured",
+            hint="add an [[sdk]] table (lang, out, package) to the project config, "
+            "or pass SPEC --lang LANG --out DIR",
+        )
+    jobs: list[SdkJob] = []
+    for entry in config.sdk:
+        if entry.spec is not None:
+            spec = config.root / entry.spec
+        elif config.spec:
+            spec = config.spec_paths()[0]
+        else:
+            raise UsageError(
+                f"no spec for the {entry.lang} SDK in {entry.out}",
+                hint='set spec = "..." in the [[sdk]] table or at the top of the config',
+            )
+        out = config.root / entry.out
+        from aiwf.ir.names import snake_case
+
+        fallback = snake_case(spec.name.split(".")[0]) or "sdk"
+        jobs.append(SdkJob(entry.lang, out, _package(entry.lang, entry.package, fallback), spec))
+    return jobs
+
+
+def from_manifest(sdk_dir: Path) -> SdkJob:
+    """The SDK in ``sdk_dir``, as its manifest describes it."""
+    manifest = Manifest.read(sdk_dir)
+    if manifest is None:
+        raise UsageError(
+            f"{sdk_dir} has no .aiwf/manifest.json",
+            hint="is this an SDK written by aiwf sdk? (or configure it under [[sdk]])",
+        )
+    return SdkJob(manifest.lang, sdk_dir, manifest.package, sdk_dir / manifest.spec)

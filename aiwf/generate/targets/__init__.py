@@ -1,0 +1,34 @@
+"""SDK targets, one module per language, registered in :data:`TARGETS`.
+
+Adding a language touches one new module (shaped by :class:`~aiwf.generate.targets.base.Target`),
+one line here and one directory ``copier-templates/<lang>/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from aiwf.errors import UsageError
+from aiwf.generate.targets.base import Target
+from aiwf.suggest import did_you_mean
+
+#: Target name -> "module:attribute" of its :class:`Target` (imported on first use).
+TARGETS: dict[str, str] = {
+    "python": "aiwf.generate.targets.python:TARGET",
+}
+
+
+def get_target(name: str) -> Target:
+    """The target called ``name``; a usage error naming the known ones otherwise."""
+    spec = TARGETS.get(name)
+    if spec is None:
+        raise UsageError(
+            f"unknown SDK language {name!r}",
+            hint=did_you_mean(name, TARGETS) or f"known: {', '.join(sorted(TARGETS))}",
+        )
+    module, attr = spec.split(":")
+    target: Target = getattr(importlib.import_module(module), attr)
+    return target
+
+
+__all__ = ["TARGETS", "Target", "get_target"]

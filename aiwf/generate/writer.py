@@ -1,0 +1,121 @@
+"""``aiwf sdk``: write an SDK's generated layer (and create its scaffold the first time)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiwf import __version__
+from aiwf.errors import AiwfError
+from aiwf.generate.jobs import SdkJob
+from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
+from aiwf.generate.render import render
+from aiwf.generate.targets import get_target
+from aiwf.generate.templates import TemplateTree
+from aiwf.ir.model import Program
+
+
+@dataclass
+class WriteReport:
+    """What one ``aiwf sdk`` run changed in one SDK."""
+
+    scaffolded: bool = False
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: Files aiwf no longer generates but left in place because they were edited.
+    kept: list[str] = field(default_factory=list)
+
+
+def expected_files(job: SdkJob, program: Program, tree: TemplateTree) -> dict[str, str]:
+    """Every generated file of the SDK, the manifest included, as aiwf would write it."""
+    target = get_target(job.lang)
+    rendered = render(tree, target, program, job.package)
+    files = target.format(rendered.raw)
+    manifest = build_manifest(job, program, tree, files, rendered.digest)
+    files[MANIFEST_PATH] = manifest.to_json()
+    return files
+
+
+def build_manifest(
+    job: SdkJob, program: Program, tree: TemplateTree, files: dict[str, str], digest: str
+) -> Manifest:
+    return Manifest(
+        lang=job.lang,
+        package=job.package,
+        aiwf_version=__version__,
+        template_version=tree.version,
+        ir_digest=program.digest(),
+        spec=job.spec_from_out,
+        render_digest=digest,
+        files={path: sha256(text.encode("utf-8")) for path, text in files.items()},
+    )
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_generated(job: SdkJob, program: Program, tree: TemplateTree) -> WriteReport:
+    """Bring the generated layer of the SDK in step with ``program``; files that did not
+    change are not touched, files no longer generated are removed (unless edited)."""
+    report = WriteReport()
+    old = Manifest.read(job.out)
+    files = expected_files(job, program, tree)
+    for rel, text in sorted(files.items()):
+        path = job.out / rel
+        data = text.encode("utf-8")
+        try:
+            if path.read_bytes() == data:
+                continue
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise AiwfError(f"cannot read {path}: {exc}", code="G040") from None
+        write_atomic(path, data)
+        report.written.append(rel)
+    if old is not None:
+        for rel in sorted(set(old.files) - set(files)):
+            path = job.out / rel
+            try:
+                current = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            if sha256(current) == old.files[rel]:
+                path.unlink()
+                report.removed.append(rel)
+            else:
+                report.kept.append(rel)
+    return report
+
+
+def generate(
+    job: SdkJob, program: Program, tree: TemplateTree, *, source: str | None = None
+) -> WriteReport:
+    """Write the SDK: the scaffold through copier when the directory has none yet, then the
+    generated layer."""
+    from aiwf.generate import scaffold
+
+    created = False
+    if scaffold.read_answers(job.out) is None:
+        src = scaffold.template_source(tree, source)
+        scaffold.copy(
+            job.out,
+            source=src,
+            ref=scaffold.version_ref(src, tree.tag),
+            data={"lang": job.lang, "package": job.package},
+        )
+        created = True
+    report = write_generated(job, program, tree)
+    report.scaffolded = created
+    return report

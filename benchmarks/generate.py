@@ -1,0 +1,187 @@
+"""SDK generation speed: `aiwf sdk` and `aiwf check` (Python target) against `baml-cli
+generate` and a bare `copier copy` of the template, in one run.
+
+The spec has 20 contracts and 50 assistants (and one workflow); the BAML project the same
+shape (20 classes, 50 functions). baml-py is installed in the benchmark's own venv
+(default .bench/baml-venv), never in the project's.
+
+    .venv/bin/python benchmarks/generate.py [--runs 7] [--baml-venv DIR]
+
+Figures are medians of wall time per command (a fresh process each run), and ratios to
+`baml-cli generate`. Targets: check <= 2x, sdk <= 3x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def spec_text(contracts: int = 20, assistants: int = 50) -> str:
+    lines = [
+        "aiwf: 1",
+        "name: bench",
+        "models:",
+        "  fast: {provider: openai, model: m}",
+        "schemas:",
+    ]
+    for i in range(contracts):
+        lines += [
+            f"  Thing{i}:",
+            "    type: object",
+            "    required: [id, name, score]",
+            "    properties:",
+            "      id: {type: string}",
+            "      name: {type: string, maxLength: 80}",
+            "      score: {type: integer, minimum: 0, maximum: 100}",
+            "      kind: {enum: [a, b, c]}",
+            "      tags: {type: array, items: {type: string}}",
+        ]
+    lines.append("assistants:")
+    for i in range(assistants):
+        lines += [
+            f"  act{i}:",
+            "    model: fast",
+            f"    instructions: Do task {i} on the thing.",
+            f"    input: Thing{i % contracts}",
+            f"    output: Thing{(i + 1) % contracts}",
+        ]
+    lines += [
+        "workflows:",
+        "  chain:",
+        "    input: Thing0",
+        "    steps:",
+        "      - {id: first, assistant: act0, input: '${input}'}",
+        "      - {id: second, assistant: act1, input: '${prev.output}'}",
+        "    output: ${steps.second.output}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def baml_project(root: Path, classes: int = 20, functions: int = 50) -> None:
+    src = root / "baml_src"
+    src.mkdir(parents=True)
+    (src / "generators.baml").write_text(
+        'generator target {\n  output_type "python/pydantic"\n  output_dir "../"\n'
+        '  version "VERSION"\n  default_client_mode async\n}\n'
+    )
+    (src / "clients.baml").write_text(
+        'client<llm> Fast {\n  provider openai\n  options {\n    model "gpt-4o-mini"\n'
+        "    api_key env.OPENAI_API_KEY\n  }\n}\n"
+    )
+    body = []
+    for i in range(classes):
+        body.append(
+            f"enum Kind{i} {{\n  A\n  B\n  C\n}}\n"
+            f"class Thing{i} {{\n  id string\n  name string\n  score int\n"
+            f"  kind Kind{i}?\n  tags string[]\n}}\n"
+        )
+    for i in range(functions):
+        body.append(
+            f"function Act{i}(thing: Thing{i % classes}) -> Thing{(i + 1) % classes} {{\n"
+            f'  client Fast\n  prompt #"\n    Do task {i} on the thing.\n    {{{{ thing }}}}\n'
+            f'    {{{{ ctx.output_format }}}}\n  "#\n}}\n'
+        )
+    (src / "main.baml").write_text("\n".join(body))
+
+
+def timed(
+    cmd: list[str], cwd: Path, env: dict[str, str], runs: int, ok: tuple[int, ...] = (0,)
+) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        samples.append(time.perf_counter() - start)
+        if proc.returncode not in ok:
+            raise SystemExit(
+                f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}"
+            )
+    return statistics.median(samples)
+
+
+def git(cwd: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@x"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baml-venv", type=Path, default=ROOT / ".bench" / "baml-venv")
+    args = parser.parse_args()
+
+    baml = args.baml_venv / "bin" / "baml-cli"
+    if not baml.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(args.baml_venv)], check=True)
+        subprocess.run(
+            [str(args.baml_venv / "bin" / "pip"), "install", "-q", "baml-py"], check=True
+        )
+    version = subprocess.run([str(baml), "--version"], capture_output=True, text=True, check=True)
+    baml_version = version.stdout.split()[-1]
+
+    with tempfile.TemporaryDirectory(prefix="aiwf-bench-") as tmp:
+        work = Path(tmp)
+        templates = work / "templates"
+        templates.mkdir()
+        shutil.copy2(ROOT / "copier.yml", templates / "copier.yml")
+        shutil.copytree(ROOT / "copier-templates", templates / "copier-templates")
+        git(templates, "init", "-q")
+        git(templates, "add", "-A")
+        git(templates, "commit", "-qm", "t")
+        tag = "v" + (templates / "copier-templates" / "VERSION").read_text().strip()
+        git(templates, "tag", tag)
+        env = {**os.environ, "AIWF_TEMPLATES": str(templates)}
+
+        project = work / "project"
+        project.mkdir()
+        (project / "bench.aiwf.yaml").write_text(spec_text())
+        aiwf = [str(BIN / "aiwf")]
+        sdk = [*aiwf, "sdk", "bench.aiwf.yaml", "--out", "sdk", "--package", "bench_sdk"]
+        subprocess.run(sdk, cwd=project, env=env, check=True, capture_output=True)  # scaffold once
+        # aiwf sdk with the scaffold in place: what a user runs after editing the spec
+        t_sdk = timed(sdk, project, env, args.runs)
+        t_check = timed([*aiwf, "check", "sdk"], project, env, args.runs)
+        # the same check when the spec changed (no formatting shortcut): render + ruff + diff
+        (project / "bench.aiwf.yaml").write_text(spec_text().replace("task 7 ", "task seven "))
+        t_check_stale = timed(
+            [*aiwf, "check", "sdk", "--no-diff"], project, env, args.runs, ok=(1,)
+        )
+
+        copy_dst = work / "copied"
+        copier = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--overwrite", "--quiet",
+                  "-d", "lang=python", "-d", "package=bench_sdk", str(templates), str(copy_dst)]  # fmt: skip
+        t_copier = timed(copier, work, env, args.runs)
+
+        bproj = work / "baml"
+        baml_project(bproj)
+        gen = bproj / "baml_src" / "generators.baml"
+        gen.write_text(gen.read_text().replace("VERSION", baml_version))
+        t_baml = timed([str(baml), "generate", "--from", "baml_src"], bproj, env, args.runs)
+
+    rows = [
+        ("baml-cli generate (baseline)", t_baml),
+        ("aiwf check (in step)", t_check),
+        ("aiwf check (stale spec)", t_check_stale),
+        ("aiwf sdk", t_sdk),
+        ("copier copy (scaffold only)", t_copier),
+    ]
+    print(f"20 contracts, 50 assistants; median of {args.runs} runs; baml-cli {baml_version}")
+    for name, value in rows:
+        print(f"  {name:<32} {value * 1000:8.1f} ms   {value / t_baml:5.2f}x")
+    print(f"targets: check <= 2x ({t_check / t_baml:.2f}x), sdk <= 3x ({t_sdk / t_baml:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

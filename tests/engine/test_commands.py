@@ -1,0 +1,241 @@
+"""``aiwf dry-run``, ``aiwf run`` and ``aiwf graph`` through click's runner and as processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from engine_support import ModelServer, compile_text
+
+from aiwf.cli import cli
+from aiwf.errors import AiwfError
+from aiwf.ir.types import RefType
+from aiwf.ir.validate import Validator
+
+REPO = Path(__file__).resolve().parents[2]
+PRESETS = sorted((REPO / "presets" / "workflows").glob("*.aiwf.yaml"))
+AIWF = str(Path(sys.executable).with_name("aiwf"))
+
+Start = Callable[[Callable[[str, Any], Any]], ModelServer]
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=[p.name for p in PRESETS])
+def test_dry_run_every_preset(preset: Path, tmp_path: Path) -> None:
+    program = compile_text(tmp_path, preset.read_text(encoding="utf-8"), preset.name)
+    validator = Validator(program.contract_type)
+    for name, workflow in program.workflows.items():
+        result = CliRunner().invoke(cli, ["dry-run", str(preset), "-w", name, "--seed", "5"])
+        assert result.exit_code == 0, (result.output, result.exception)
+        output = json.loads(result.stdout)
+        assert validator.errors(output, RefType(name=workflow.output_contract)) == []
+        assert "plan: workflow" in result.stderr
+        assert "input (made up, seed 5)" in result.stderr
+        assert "succeeded" in result.stderr
+
+
+SPEC = """
+aiwf: 1
+name: t
+models:
+  m:
+    provider: openai-compatible
+    base_url: "{base_url}"
+    model: test
+    retry: {{max_attempts: 1, repair_attempts: 0}}
+schemas:
+  Num: {{type: object, required: [n], properties: {{n: {{type: integer}}}}}}
+assistants:
+  inc: {{model: m, instructions: inc, input: Num, output: Num}}
+  total: {{model: m, instructions: total, input: {{type: array, items: {{$ref: "#/schemas/Num"}}}}, output: Num}}
+workflows:
+  wide:
+    input: {{type: object, required: [items], properties: {{items: {{type: array, items: {{$ref: "#/schemas/Num"}}}}}}}}
+    steps:
+      - id: each
+        assistant: inc
+        scatter: ${{input.items}}
+        input: ${{item}}
+        concurrency: 2
+      - {{id: reduce, assistant: total, input: "${{prev.output}}"}}
+    output: {{each: "${{steps.each.output}}", total: "${{steps.reduce.output.n}}"}}
+  other:
+    input: Num
+    steps:
+      - {{id: one, assistant: inc, input: "${{input}}"}}
+    output: "${{steps.one.output}}"
+"""
+
+
+def answer_with(broken: set[int]) -> Callable[[str, Any], Any]:
+    def answer(system: str, value: Any) -> Any:
+        if system == "total":
+            return {"n": sum(v["n"] for v in value)}
+        if value["n"] in broken:
+            return (400, f"cannot do {value['n']}")
+        return {"n": value["n"] + 1}
+
+    return answer
+
+
+@pytest.fixture
+def project(tmp_path: Path, model_server: Start) -> tuple[Path, Path, ModelServer, set[int]]:
+    broken = {3}
+    server = model_server(answer_with(broken))
+    spec = tmp_path / "spec.aiwf.yaml"
+    spec.write_text(SPEC.format(base_url=server.base_url))
+    data = tmp_path / "input.json"
+    data.write_text(json.dumps({"items": [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}]}))
+    return spec, data, server, broken
+
+
+def test_failed_run_prints_the_resume_command_and_resume_works(
+    project: tuple[Path, Path, ModelServer, set[int]], tmp_path: Path
+) -> None:
+    spec, data, server, broken = project
+    store = f"file://{tmp_path / 'store'}"
+    runner = CliRunner()
+    failed = runner.invoke(
+        cli, ["run", str(spec), "-w", "wide", "--input", str(data), "--artifacts", store]
+    )
+    assert failed.exit_code != 0
+    assert isinstance(failed.exception, AiwfError)
+    line = failed.exception.render()
+    assert "\n" not in line
+    assert line.startswith("error[E500]: step 'each' item 2 failed: [R003]")
+    assert "cannot do 3" in line
+    assert "(run " in line
+    command = line.split("resume with: ", 1)[1]
+    words = shlex.split(command)
+    assert words[:5] == ["aiwf", "run", str(spec), "-w", "wide"]
+    assert words[words.index("--artifacts") + 1] == store
+    calls_before = len(server.calls)
+    from aiwf.stores import open_store
+
+    run_id = words[words.index("--resume") + 1]
+    finished = {
+        open_store(store).get_json(info.key)["output"]["n"] - 1
+        for info in open_store(store).list(f"runs/{run_id}/steps/each/items/")
+    }
+    assert finished
+    assert 3 not in finished
+
+    broken.clear()
+    resumed = runner.invoke(cli, words[1:])
+    assert resumed.exit_code == 0, (resumed.output, resumed.exception)
+    assert json.loads(resumed.stdout) == {
+        "each": [{"n": 2}, {"n": 3}, {"n": 4}, {"n": 5}],
+        "total": 14,
+    }
+    again = [c.input for c in server.calls[calls_before:]]
+    # Nothing that had finished is called again; the rest is, once, then the reducer.
+    assert sorted(v["n"] for v in again if isinstance(v, dict)) == sorted({1, 2, 3, 4} - finished)
+    assert "succeeded" in resumed.stderr
+
+
+def test_run_records_and_dry_run_replays(
+    project: tuple[Path, Path, ModelServer, set[int]], tmp_path: Path
+) -> None:
+    spec, data, server, broken = project
+    broken.clear()
+    record = tmp_path / "run.replay.jsonl"
+    store = f"file://{tmp_path / 'store'}"
+    runner = CliRunner()
+    ran = runner.invoke(
+        cli,
+        [
+            "run",
+            str(spec),
+            "-w",
+            "wide",
+            "-i",
+            str(data),
+            "--artifacts",
+            store,
+            "--record",
+            str(record),
+        ],
+    )
+    assert ran.exit_code == 0, (ran.output, ran.exception)
+    assert len(record.read_text().splitlines()) == 1 + 5
+    calls = len(server.calls)
+    replayed = runner.invoke(
+        cli, ["dry-run", str(spec), "-w", "wide", "-i", str(data), "--replay", str(record)]
+    )
+    assert replayed.exit_code == 0, (replayed.output, replayed.exception)
+    assert json.loads(replayed.stdout) == json.loads(ran.stdout)
+    assert len(server.calls) == calls
+
+
+def test_run_needs_an_input_and_a_workflow(
+    project: tuple[Path, Path, ModelServer, set[int]],
+) -> None:
+    spec, _data, _, _ = project
+    runner = CliRunner()
+    result = runner.invoke(cli, ["run", str(spec), "-w", "wide"])
+    assert isinstance(result.exception, AiwfError)
+    assert "--input" in result.exception.message
+    result = runner.invoke(cli, ["dry-run", str(spec)])
+    assert isinstance(result.exception, AiwfError)
+    assert "2 workflows" in result.exception.message
+    assert "other, wide" in str(result.exception.hint)
+
+
+def test_graph_mermaid_and_dot(project: tuple[Path, Path, ModelServer, set[int]]) -> None:
+    spec, _, _, _ = project
+    runner = CliRunner()
+    mermaid = runner.invoke(cli, ["graph", str(spec), "-w", "wide"])
+    assert mermaid.exit_code == 0
+    assert mermaid.stdout.splitlines() == [
+        "flowchart TD",
+        '  __input(["input: WideInput"])',
+        '  s_each[["each<br/>inc<br/>scatter input.items x2"]]',
+        '  s_reduce["reduce<br/>total"]',
+        '  __output(["result: WideOutput"])',
+        "  __input --> s_each",
+        "  s_each --> s_reduce",
+        "  s_each --> __output",
+        "  s_reduce --> __output",
+        "  classDef scatter stroke-dasharray: 4 2,stroke-width:2px",
+        "  class s_each scatter",
+    ]
+    dot = runner.invoke(cli, ["graph", str(spec), "-w", "wide", "--format", "dot"])
+    assert dot.exit_code == 0
+    assert (
+        '"each" [label="each\\ninc\\nscatter input.items x2", peripheries=2, style=dashed];'
+        in dot.stdout
+    )
+    assert '"each" -> "reduce";' in dot.stdout
+    assert dot.stdout.startswith('digraph "wide" {')
+    assert dot.stdout.endswith("}\n")
+
+
+def test_failed_run_as_a_process(
+    project: tuple[Path, Path, ModelServer, set[int]], tmp_path: Path
+) -> None:
+    spec, data, _, _ = project
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("AIWF_TRACEBACK", None)
+    proc = subprocess.run(
+        [AIWF, "run", str(spec), "-w", "wide", "--input", str(data)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error[E500]: step 'each' item 2 failed")
+    run_id = lines[0].split("(run ", 1)[1].split(")", 1)[0]
+    assert lines[0].endswith(f"resume with: aiwf run {spec} -w wide --resume {run_id}")
+    assert (tmp_path / ".aiwf" / "artifacts" / "runs" / run_id).is_dir()

@@ -1,0 +1,35 @@
+"""Session fixtures: one template repository, and one SDK (with its venv) per preset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sdkgen_support import PRESETS, SdkEnv, git, make_sdk_env, make_template_repo, run_cli
+
+# The goldens hold generated SDK files (their smoke tests included): not tests of this suite.
+collect_ignore_glob = ["golden/*"]
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of the project's templates, tagged with their version."""
+    return make_template_repo(tmp_path_factory.mktemp("templates") / "aiwf-templates")
+
+
+@pytest.fixture(scope="session", params=[p.name for p in PRESETS])
+def preset_sdk(
+    request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, SdkEnv]:
+    """The Python SDK of one preset, created with `aiwf sdk`, installed in a fresh venv."""
+    spec = next(p for p in PRESETS if p.name == request.param)
+    project = tmp_path_factory.mktemp("project")
+    git(project, "init", "-q", "-b", "main")
+    result = run_cli(
+        ["sdk", str(spec), "--lang", "python", "--out", "sdk", "--package", "preset_sdk"],
+        project,
+        template_repo,
+    )
+    assert result.exit_code == 0, result.output
+    sdk = project / "sdk"
+    return sdk, make_sdk_env(project / ".venv", sdk)
