@@ -220,8 +220,12 @@ def bare_scatter(base_url: str, items: int, concurrency: int) -> float:
     import httpx
 
     async def main() -> float:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-        async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+        # The same pool layout as aiwf's shared client (see aiwf/runtime/http.py): one httpx
+        # pool of 100 connections is CPU-bound at this width, 32 pools of 4 are not.
+        shards = 32
+        limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+        clients = [httpx.AsyncClient(limits=limits, trust_env=False) for _ in range(shards)]
+        try:
             sem = asyncio.Semaphore(concurrency)
 
             async def one(i: int) -> Any:
@@ -234,6 +238,7 @@ def bare_scatter(base_url: str, items: int, concurrency: int) -> float:
                     "response_format": {"type": "json_object"},
                 }
                 async with sem:
+                    client = clients[i % shards]
                     r = await client.post(f"{base_url}/chat/completions", json=payload)
                     r.raise_for_status()
                     return json.loads(r.json()["choices"][0]["message"]["content"])
@@ -241,6 +246,9 @@ def bare_scatter(base_url: str, items: int, concurrency: int) -> float:
             start = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(items)))
             return time.perf_counter() - start
+        finally:
+            for client in clients:
+                await client.aclose()
 
     return asyncio.run(main())
 

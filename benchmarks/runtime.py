@@ -101,30 +101,37 @@ async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
         }
     ).encode()
     headers = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(limits=limits) as client:
-        sem = asyncio.Semaphore(concurrency)
+    # The pool layout of aiwf's shared client (aiwf/runtime/http.py): one httpx pool of 100
+    # connections is CPU-bound at this width; 32 pools of 4 are not.
+    shards = 32
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    clients = [httpx.AsyncClient(limits=limits) for _ in range(shards)]
+    sem = asyncio.Semaphore(concurrency)
 
-        async def one() -> Any:
-            async with sem:
-                r = await client.post(f"{url}/v1/responses", content=payload, headers=headers)
-                r.raise_for_status()
-                return json.loads(r.content)
+    async def one(i: int) -> Any:
+        async with sem:
+            client = clients[i % shards]
+            r = await client.post(f"{url}/v1/responses", content=payload, headers=headers)
+            r.raise_for_status()
+            return json.loads(r.content)
 
+    try:
         start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(calls)))
+        await asyncio.gather(*(one(i) for i in range(calls)))
         return time.perf_counter() - start
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
     from aiwf.runtime import ModelRequest
     from aiwf.runtime.client import Runtime
-    from aiwf.runtime.http import new_client
+    from aiwf.runtime.http import aclose_shared_client
     from aiwf.spec.models import ModelRoute
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
-    http = new_client()
-    runtime = Runtime(http=http)
+    runtime = Runtime()  # the shared client, as the engine and the SDKs use it
     request = ModelRequest(
         route=ModelRoute(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
         instructions="Classify.",
@@ -146,7 +153,7 @@ async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
         assert runtime.metrics.snapshot()["calls"] == calls + 1
         return elapsed
     finally:
-        await http.aclose()
+        await aclose_shared_client()
 
 
 def main() -> None:

@@ -110,7 +110,9 @@ def check_assignable(src: Typed, dst: t.Type, lookup: Resolver, where: str = "")
     """Why a value of type ``src`` may not fit ``dst`` (an empty list when it always fits)."""
     problems: list[str] = []
     _assign(src.type, dst, lookup, where, problems, depth=0)
-    if src.optional and not problems:
+    resolved = resolve(dst, lookup)
+    accepts_null = resolved.nullable or isinstance(resolved, (t.AnyType, t.NullType))
+    if src.optional and not problems and not accepts_null:  # a missing value arrives as null
         problems.append(_at(where, "it may be missing (it is optional where it is read)"))
     return problems
 

@@ -70,6 +70,21 @@ def _fmt_path(path: tuple[str | int, ...]) -> str:
     return "$" + format_path(path)
 
 
+class _Where:
+    """A value's path, formatted only when a message uses it (most values are valid)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: tuple[str | int, ...]) -> None:
+        self.path = path
+
+    def __format__(self, spec: str) -> str:
+        return _fmt_path(self.path)
+
+    def __str__(self) -> str:
+        return _fmt_path(self.path)
+
+
 class Validator:
     """Validates values against types; ``contracts`` resolves :class:`~aiwf.ir.types.RefType`."""
 
@@ -92,7 +107,7 @@ class Validator:
     def _check(self, value: Any, typ: t.Type, path: tuple[str | int, ...], out: list[str]) -> None:
         if value is None and typ.nullable:
             return
-        where = _fmt_path(path)
+        where = _Where(path)
         kind = _kind_of(value)
         if isinstance(typ, t.AnyType):
             return
@@ -136,7 +151,7 @@ class Validator:
                 self._check(value, variant, path, out)
 
     def _number(
-        self, value: Any, typ: t.IntegerType | t.NumberType, where: str, kind: str, out: list[str]
+        self, value: Any, typ: t.IntegerType | t.NumberType, where: _Where, kind: str, out: list[str]
     ) -> None:
         if kind not in ("integer", "number"):
             out.append(
@@ -157,7 +172,7 @@ class Validator:
         if typ.multiple_of is not None and not _is_multiple(value, typ.multiple_of):
             out.append(f"{where}: {value} is not a multiple of {typ.multiple_of:g}")
 
-    def _string(self, value: Any, typ: t.StringType, where: str, kind: str, out: list[str]) -> None:
+    def _string(self, value: Any, typ: t.StringType, where: _Where, kind: str, out: list[str]) -> None:
         if kind != "string":
             out.append(f"{where}: expected a string, got {kind}")
             return
@@ -179,7 +194,7 @@ class Validator:
         value: Any,
         typ: t.ArrayType,
         path: tuple[str | int, ...],
-        where: str,
+        where: _Where,
         kind: str,
         out: list[str],
     ) -> None:
@@ -206,7 +221,7 @@ class Validator:
         value: Any,
         typ: t.ObjectType,
         path: tuple[str | int, ...],
-        where: str,
+        where: _Where,
         kind: str,
         out: list[str],
     ) -> None:

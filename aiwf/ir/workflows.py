@@ -380,9 +380,11 @@ class WorkflowCompiler:
         dst: t.Type | None,
         scope: Scope,
         what: str = "",
+        absent_ok: bool = False,
     ) -> tuple[ir.Binding | None, Typed]:
         """Compile a template (with positions) to a binding and its type; check it against
-        ``dst`` when given."""
+        ``dst`` when given. ``absent_ok``: a value that may be missing is fine here (an
+        optional property of an object template, whose key is then left out)."""
         pos = At(parent, key)
         if isinstance(value, str):
             try:
@@ -393,7 +395,7 @@ class WorkflowCompiler:
             if isinstance(parsed, Expr):
                 ref, typed = self.reference(parsed, pos, scope)
                 if ref is not None and dst is not None:
-                    self.fit(typed, dst, pos, what, parsed.describe())
+                    self.fit(typed, dst, pos, what, parsed.describe(), absent_ok)
                 return ref, typed
             if isinstance(parsed, Interpolation):
                 parts: list[str | ir.RefBinding] = []
@@ -435,16 +437,19 @@ class WorkflowCompiler:
         failed = False
         for name, item in value.items():
             child_dst: t.Type | None = None
+            absent_ok = False
             if direct is not None:
                 prop = direct.property(name)
                 if prop is not None:
                     child_dst = prop.type
+                    absent_ok = not prop.required
                 elif direct.additional is False:
                     self.error("E045", f"{what}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
                                value.key_pos[name], did_you_mean(name, [p.name for p in direct.properties]) or "its properties: " + ", ".join(p.name for p in direct.properties))  # fmt: skip
                 elif not isinstance(direct.additional, bool):
                     child_dst = direct.additional
-            binding, typed = self.bind(item, value, name, child_dst, scope, what)
+                    absent_ok = True
+            binding, typed = self.bind(item, value, name, child_dst, scope, what, absent_ok)
             if binding is None:
                 failed = True
                 continue
@@ -506,15 +511,21 @@ class WorkflowCompiler:
             return None, inferred
         return ir.ArrayBinding(items=tuple(items)), inferred
 
-    def fit(self, typed: Typed, dst: t.Type, pos: Pos | At, what: str, shown: str) -> None:
-        for problem in check_assignable(typed, dst, self.c.lookup):
-            self.error(
-                "E045",
-                f"{what}: {shown} does not fit {t.describe(dst)}"
-                + ("" if problem.endswith(f"does not fit {t.describe(dst)}") else f": {problem}"),
-                pos,
-                "change the expression, or the assistant's input contract",
-            )
+    def fit(
+        self, typed: Typed, dst: t.Type, pos: Pos | At, what: str, shown: str, absent_ok: bool = False
+    ) -> None:
+        if absent_ok:  # a missing value leaves the key out, which the contract allows
+            typed = Typed(typed.type)
+        problems = check_assignable(typed, dst, self.c.lookup)
+        if not problems:
+            return
+        head = f"{what}: {shown} does not fit {t.describe(dst)}"
+        details = [p for p in problems if not p.endswith(f"does not fit {t.describe(dst)}")]
+        if details:  # one diagnostic per place, with the first few reasons
+            head += ": " + "; ".join(details[:3])
+            if len(details) > 3:
+                head += f" (and {len(details) - 3} more)"
+        self.error("E045", head, pos, "change the expression, or the assistant's input contract")
 
     # -- order ------------------------------------------------------------------------------------
 

@@ -72,10 +72,24 @@ def _nullable(schema: Any) -> Any:
 
 
 def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``schema`` made compatible with OpenAI strict structured outputs."""
-    result = _strict(copy.deepcopy(dict(schema)))
-    assert isinstance(result, dict)
-    return result
+    """A copy of ``schema`` made compatible with OpenAI strict structured outputs.
+
+    Results are cached by the schema's canonical JSON: every call of an assistant sends the
+    same schema, and the transformation costs more than the encoding that keys the cache.
+    The cached copy is shared; callers must not mutate it (the providers only serialise it).
+    """
+    key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    cached = _STRICT_CACHE.get(key)
+    if cached is None:
+        cached = _strict(copy.deepcopy(dict(schema)))
+        assert isinstance(cached, dict)
+        if len(_STRICT_CACHE) >= 256:
+            _STRICT_CACHE.pop(next(iter(_STRICT_CACHE)))
+        _STRICT_CACHE[key] = cached
+    return cached
+
+
+_STRICT_CACHE: dict[str, dict[str, Any]] = {}
 
 
 def _strict(node: Any) -> Any:

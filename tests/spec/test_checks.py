@@ -55,7 +55,7 @@ CASES = {
     "E042-index-in-output": Case("E042", [("triaged: ${steps.classify.output}", "triaged: ${index}")], "${index}", message="workflow output"),
     "E043-scatter-not-array": Case("E043", [("scatter: ${input.tickets}", "scatter: ${input.tickets[0]}")], "${input.tickets[0]}", message="not an array"),
     "E044-cycle": Case("E044", [("input: ${item}", "input: ${item}\n        needs: [digest]")], "classify\n        assistant: classify", message="dependency cycle: classify -> digest -> classify"),
-    "E045-type-mismatch": Case("E045", [("input: ${prev.output}", "input: ${input.tickets}")], "${input.tickets}", 2, message="does not fit SummarizeInput: missing required property 'category' in items"),
+    "E045-type-mismatch": Case("E045", [("input: ${prev.output}", "input: ${input.tickets}")], "${input.tickets}", 2, message="does not fit SummarizeInput: missing required property 'ticket_id' in items; missing required property 'category' in items"),
     "E045-missing-property": Case("E045", [("input: ${item}", "input: {id: '${item.id}'}")], "{id:", message="missing required property 'body'"),
     "E045-enum-mismatch": Case("E045", [("input: ${prev.output}", "input: [{ticket_id: '${input.tickets[0].id}', category: '${input.tickets[0].tier}'}]")], "'${input.tickets[0].tier}'", message="is not in enum"),
     "E046-bad-path": Case("E046", [("input: ${item}", "input: ${item.bdy}")], "${item.bdy}", hint="did you mean 'body'?"),
@@ -247,3 +247,14 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert empty.code == 2
     assert "no spec files" in empty.err
     assert run_cli("validate", "--format", "xml", str(tmp_path)).code == 2
+
+
+def test_optional_value_may_feed_an_optional_property(tmp_path: Path) -> None:
+    # `tier` is optional in Ticket; an object template leaves the key out when it is missing.
+    text = BASE.replace("input: ${item}", "input: {id: '${item.id}', body: '${item.body}', tier: '${item.tier}'}")
+    assert run_cli("validate", str(write(tmp_path, text))).code == 0
+    # ... but not a required one: the value may be missing.
+    text = BASE.replace("input: ${item}", "input: {id: '${item.tier}', body: '${item.body}'}")
+    run = run_cli("validate", "--format", "json", str(write(tmp_path, text)))
+    assert [d["code"] for d in run.json() if d["severity"] == "error"] == ["E045"]
+    assert "may be missing" in str(run.json()[-1]["message"])
