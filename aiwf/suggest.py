@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -11,6 +10,8 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     pool = sorted(set(candidates))
     if not pool:
         return None
+    import difflib  # only when there is a typo to explain
+
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if matches:
         return matches[0]

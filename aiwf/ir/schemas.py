@@ -311,15 +311,25 @@ class _Context:
             if combinator == "allOf":
                 parts.extend(variants)
                 continue
+            exclusive = combinator == "oneOf"
             non_null = [v for v in variants if not isinstance(v, t.NullType)]
-            if (len(non_null) < len(variants) and combinator == "anyOf") or len(non_null) < len(
-                variants
-            ):
+            nulls = len(variants) - len(non_null)
+            others_take_null = any(v.nullable or isinstance(v, t.AnyType) for v in non_null)
+            if nulls and not non_null:
+                parts.append(t.NullType())  # only null branches
+            elif nulls and not (exclusive and (nulls > 1 or others_take_null)):
+                # A null branch makes the union nullable (for oneOf only when null matches
+                # no other branch; otherwise null matches twice and the union stays as is).
                 nullable = True
-            if len(non_null) == 1:
-                parts.append(non_null[0])
-            elif non_null:
-                parts.append(t.UnionType(variants=tuple(non_null), exclusive=combinator == "oneOf"))
+                parts.append(
+                    non_null[0]
+                    if len(non_null) == 1
+                    else t.UnionType(variants=tuple(non_null), exclusive=exclusive)
+                )
+            elif len(variants) == 1:
+                parts.append(variants[0])
+            else:
+                parts.append(t.UnionType(variants=tuple(variants), exclusive=exclusive))
 
         if not parts:
             result: t.Type = t.AnyType()
@@ -529,6 +539,10 @@ class _Context:
                 required=name in required,
             )
             for name, sub in props_raw.items()
+        ) + tuple(  # required but not described: any value, but it must be there
+            t.Property(name=name, type=t.AnyType(), required=True)
+            for name in required
+            if name not in props_raw
         )
         return t.ObjectType(properties=properties, additional=additional)
 

@@ -151,7 +151,12 @@ class Validator:
                 self._check(value, variant, path, out)
 
     def _number(
-        self, value: Any, typ: t.IntegerType | t.NumberType, where: _Where, kind: str, out: list[str]
+        self,
+        value: Any,
+        typ: t.IntegerType | t.NumberType,
+        where: _Where,
+        kind: str,
+        out: list[str],
     ) -> None:
         if kind not in ("integer", "number"):
             out.append(
@@ -172,7 +177,9 @@ class Validator:
         if typ.multiple_of is not None and not _is_multiple(value, typ.multiple_of):
             out.append(f"{where}: {value} is not a multiple of {typ.multiple_of:g}")
 
-    def _string(self, value: Any, typ: t.StringType, where: _Where, kind: str, out: list[str]) -> None:
+    def _string(
+        self, value: Any, typ: t.StringType, where: _Where, kind: str, out: list[str]
+    ) -> None:
         if kind != "string":
             out.append(f"{where}: expected a string, got {kind}")
             return

@@ -512,7 +512,13 @@ class WorkflowCompiler:
         return ir.ArrayBinding(items=tuple(items)), inferred
 
     def fit(
-        self, typed: Typed, dst: t.Type, pos: Pos | At, what: str, shown: str, absent_ok: bool = False
+        self,
+        typed: Typed,
+        dst: t.Type,
+        pos: Pos | At,
+        what: str,
+        shown: str,
+        absent_ok: bool = False,
     ) -> None:
         if absent_ok:  # a missing value leaves the key out, which the contract allows
             typed = Typed(typed.type)
