@@ -25,9 +25,14 @@ class Compiled:
 
 
 def spec_paths(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
-    """The spec paths given on the command line, else those of the project config."""
+    """The spec paths given on the command line, else those of the project config.
+
+    A given file that lies inside a spec *directory* of the project config stands for that
+    directory (each spec once): one file of a multi-file spec does not compile without its
+    siblings, and pre-commit passes the changed files one by one.
+    """
     if paths:
-        return list(paths)
+        return _owning_specs(app, paths)
     configured = app.config.spec_paths()
     if not configured:
         raise UsageError(
@@ -35,6 +40,36 @@ def spec_paths(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
             hint='pass a spec file or directory, or set spec = "..." under [tool.aiwf]',
         )
     return configured
+
+
+def _owning_specs(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
+    # Deepest directory first, so a nested configured spec wins over one that holds it.
+    directories = sorted(
+        (d for d in app.config.spec_paths() if d.is_dir()),
+        key=lambda d: len(d.resolve().parts),
+        reverse=True,
+    )
+    chosen: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        spec = path
+        if directories and path.is_file():
+            resolved = path.resolve()
+            owner = next((d for d in directories if resolved.is_relative_to(d.resolve())), None)
+            if owner is not None:
+                spec = as_typed(owner)
+        key = spec.resolve()
+        if key not in seen:
+            seen.add(key)
+            chosen.append(spec)
+    return chosen
+
+
+def as_typed(path: Path) -> Path:
+    """``path`` relative to the working directory when it is below it (messages then name
+    files as the user would type them), else as it is."""
+    resolved, cwd = path.resolve(), Path.cwd().resolve()
+    return resolved.relative_to(cwd) if resolved.is_relative_to(cwd) else path
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands._spec import as_typed
 from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
 from aiwf.generate.jobs import SdkJob, from_config, from_manifest
@@ -34,6 +35,9 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
     tree = locate()
     cache: dict[Path, Program] = {}
     count = 0
+    # Each fix is named once, after the first problem it fixes: a changed spec makes most
+    # generated files stale, and pre-commit shows all of this output.
+    fixes: list[str] = []
     for job in jobs:
         program = compile_program(app, job.spec, cache)
         problems = check(job, program, tree)
@@ -42,12 +46,15 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
             if problem.diff and not no_diff:
                 click.echo(problem.diff, nl=False)
         for problem in problems:
-            click.echo(
-                f"{job.out / problem.path}: {problem.kind}: {problem.message}\n"
-                f"  hint: {FIXES[problem.kind]}",
-                err=True,
-            )
+            line = f"{as_typed(job.out) / problem.path}: {problem.kind}: {problem.message}"
+            fix = FIXES[problem.kind]
+            if fix not in fixes:
+                fixes.append(fix)
+                line += f"\n  hint: {fix}"
+            click.echo(line, err=True)
         if not problems and app.verbosity >= 0:
-            click.echo(f"{job.out}: {job.lang} SDK {job.package} is in step", err=True)
+            click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} is in step", err=True)
     if count:
-        raise AiwfError(f"{count} problem(s) in {len(jobs)} SDK(s)", code="G060")
+        raise AiwfError(
+            f"{count} problem(s) in {len(jobs)} SDK(s)", code="G060", hint="; ".join(fixes)
+        )

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import AppContext, app_context, shared_options
-from aiwf.commands._spec import compile_spec
+from aiwf.commands._spec import as_typed, compile_spec
 from aiwf.diagnostics import render
 from aiwf.errors import AiwfError, UsageError
 from aiwf.generate.jobs import SdkJob, from_config, from_options
@@ -22,6 +22,7 @@ def compile_program(app: AppContext, path: Path, cache: dict[Path, Program]) -> 
     key = path.resolve()
     if key in cache:
         return cache[key]
+    path = as_typed(path)  # diagnostics name files as the user would type them
     compiled = compile_spec(app, path)
     program = compiled.result.program
     if compiled.diagnostics and (program is None or app.verbosity >= 0):
@@ -55,11 +56,21 @@ def select_jobs(
 )
 @click.option("--package", help="Package name (default: from the spec file name).")
 @click.option(
+    "--module",
+    help="Go module path, e.g. github.com/acme/support-ai (the package of a Go SDK; "
+    "the Go package name is its last element).",
+)
+@click.option(
     "--template",
     "template_source",
     metavar="SOURCE",
     help="Template repository (git URL or path) for a new SDK's scaffold "
     "(default: $AIWF_TEMPLATE_SOURCE, else the aiwf checkout).",
+)
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when a file was written or removed (pre-commit: stage them, commit again).",
 )
 @shared_options
 def command(
@@ -68,6 +79,8 @@ def command(
     out: Path | None,
     package: str | None,
     template_source: str | None,
+    exit_code: bool,
+    module: str | None = None,
 ) -> None:
     """Write the SDK of SPEC (or every [[sdk]] of the project config).
 
@@ -79,16 +92,29 @@ def command(
     from aiwf.generate.writer import generate
 
     app = app_context()
+    if module is not None:
+        if package is not None and package != module:
+            raise UsageError("--module and --package name different packages", hint="pass one")
+        package = module
     jobs = select_jobs(app, spec, lang, out, package)
     tree = locate()
     cache: dict[Path, Program] = {}
+    touched: list[str] = []
     for job in jobs:
         program = compile_program(app, job.spec, cache)
         report = generate(job, program, tree, source=template_source)
+        changed = len(report.written) + len(report.removed)
+        if changed or report.scaffolded:
+            touched.append(str(as_typed(job.out)))
         if app.verbosity >= 0:
             what = "created" if report.scaffolded else "updated"
-            changed = len(report.written) + len(report.removed)
             state = f"{changed} file(s) changed" if changed else "up to date"
-            click.echo(f"{job.out}: {job.lang} SDK {job.package} {what}, {state}")
+            click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} {what}, {state}")
             for rel in report.kept:
                 click.echo(f"  kept {rel}: no longer generated, but edited by hand", err=True)
+    if exit_code and touched:
+        raise AiwfError(
+            f"regenerated {len(touched)} SDK(s) ({', '.join(touched)})",
+            code="G062",
+            hint=f"review and stage the changes (git add {' '.join(touched)}), then commit again",
+        )

@@ -28,8 +28,9 @@ from aiwf.errors import EXIT_FAILURE
 def command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Check spec files or directories; print every problem as FILE:LINE:COL: error[CODE].
 
-    With no PATHS, the spec paths of the project config are checked. Exit status: 0 clean
-    (warnings allowed), 1 on errors, 2 on usage errors.
+    With no PATHS, the spec paths of the project config are checked; a file inside a spec
+    directory of the project config checks that whole spec, once (as pre-commit passes
+    files). Exit status: 0 clean (warnings allowed), 1 on errors, 2 on usage errors.
     """
     app = app_context()
     diagnostics: list[Diagnostic] = []

@@ -251,7 +251,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_optional_value_may_feed_an_optional_property(tmp_path: Path) -> None:
     # `tier` is optional in Ticket; an object template leaves the key out when it is missing.
-    text = BASE.replace("input: ${item}", "input: {id: '${item.id}', body: '${item.body}', tier: '${item.tier}'}")
+    text = BASE.replace(
+        "input: ${item}", "input: {id: '${item.id}', body: '${item.body}', tier: '${item.tier}'}"
+    )
     assert run_cli("validate", str(write(tmp_path, text))).code == 0
     # ... but not a required one: the value may be missing.
     text = BASE.replace("input: ${item}", "input: {id: '${item.tier}', body: '${item.body}'}")

@@ -15,6 +15,8 @@ from aiwf.suggest import did_you_mean
 #: Target name -> "module:attribute" of its :class:`Target` (imported on first use).
 TARGETS: dict[str, str] = {
     "python": "aiwf.generate.targets.python:TARGET",
+    "go": "aiwf.generate.targets.go:TARGET",
+    "typescript": "aiwf.generate.targets.typescript:TARGET",
 }
 
 

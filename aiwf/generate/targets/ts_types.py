@@ -1,0 +1,182 @@
+"""Contract types to TypeScript declarations: an interface per object contract (and per
+inline object, named after where it appears), a type alias for every other contract.
+
+Optional properties are ``name?: T``, nullable ones ``T | null``; maps are
+``Record<string, T>``; enums and consts are literal unions where every value is a literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiwf.generate.targets.pycode import Namespace
+from aiwf.generate.targets.ts_code import (
+    TS_RESERVED,
+    pascal_identifier,
+    ts_doc,
+    ts_key,
+    ts_number,
+    ts_str,
+)
+from aiwf.ir.model import Program
+from aiwf.ir.types import (
+    AnyType,
+    ArrayType,
+    BooleanType,
+    ConstType,
+    EnumType,
+    IntegerType,
+    IntersectionType,
+    NeverType,
+    NullType,
+    NumberType,
+    ObjectType,
+    RefType,
+    StringType,
+    Type,
+    UnionType,
+)
+
+
+@dataclass
+class TsDecl:
+    """One exported declaration: its name and its source lines."""
+
+    name: str
+    contract: str | None
+    lines: list[str] = field(default_factory=list)
+
+
+def _literal(value: object) -> str | None:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return ts_number(value)
+    if isinstance(value, str):
+        return ts_str(value)
+    return None
+
+
+def _wrap(text: str) -> str:
+    """``text`` parenthesised when it is a union or intersection (for ``[]`` / ``&``)."""
+    return f"({text})" if (" | " in text or " & " in text) else text
+
+
+class TypeBuilder:
+    """Builds :class:`TsDecl` for every contract of a program."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.types = Namespace(TS_RESERVED)
+        self.contract_type: dict[str, str] = {}
+        for name in sorted(program.contracts):
+            self.contract_type[name] = self.types.claim(pascal_identifier(name))
+        self.decls: list[TsDecl] = []
+
+    def build(self) -> list[TsDecl]:
+        for name in sorted(self.program.contracts):
+            contract = self.program.contracts[name]
+            self._contract(self.contract_type[name], name, contract.type)
+        return self.decls
+
+    def _doc(self, t: Type, fallback: str, indent: str = "") -> list[str]:
+        return ts_doc(t.description or t.title or fallback, indent)
+
+    def _contract(self, type_name: str, contract: str, t: Type) -> None:
+        if isinstance(t, ObjectType) and (t.properties or t.additional is False) and not t.nullable:
+            self._interface(type_name, contract, t)
+            return
+        decl = TsDecl(type_name, contract)
+        self.decls.append(decl)
+        text = self.annotation(t, type_name + "Value")
+        decl.lines = [
+            *self._doc(t, f"The {contract} contract."),
+            f"export type {type_name} = {text};",
+        ]
+
+    def _interface(self, type_name: str, contract: str | None, t: ObjectType) -> None:
+        decl = TsDecl(type_name, contract)
+        self.decls.append(decl)
+        lines = [
+            *self._doc(t, f"The {contract or type_name} object."),
+            f"export interface {type_name} {{",
+        ]
+        for prop in t.properties:
+            text = self.annotation(prop.type, type_name + pascal_identifier(prop.name))
+            lines.extend(ts_doc(prop.type.description, "  "))
+            optional = "" if prop.required else "?"
+            lines.append(f"  {ts_key(prop.name)}{optional}: {text};")
+        lines.append("}")
+        decl.lines = lines
+
+    def annotation(self, t: Type, hint: str) -> str:
+        """The TypeScript type of ``t``; inline objects become interfaces named from ``hint``."""
+        base = self._base(t, hint)
+        if t.nullable and base not in ("unknown", "null", "never") and not base.endswith("| null"):
+            return f"{_wrap(base) if ' & ' in base else base} | null"
+        if t.nullable and base == "never":
+            return "null"
+        return base
+
+    def _base(self, t: Type, hint: str) -> str:
+        if isinstance(t, (AnyType,)):
+            return "unknown"
+        if isinstance(t, NeverType):
+            return "never"
+        if isinstance(t, NullType):
+            return "null"
+        if isinstance(t, BooleanType):
+            return "boolean"
+        if isinstance(t, (IntegerType, NumberType)):
+            return "number"
+        if isinstance(t, StringType):
+            return "string"
+        if isinstance(t, (EnumType, ConstType)):
+            values = t.values if isinstance(t, EnumType) else (t.value,)
+            literals = [_literal(v) for v in values]
+            if not literals or any(lit is None for lit in literals):
+                return "unknown"
+            return " | ".join(dict.fromkeys(lit for lit in literals if lit is not None))
+        if isinstance(t, ArrayType):
+            item = self.annotation(t.items, hint + "Item")
+            return f"Array<{item}>" if (" " in item) else f"{item}[]"
+        if isinstance(t, ObjectType):
+            if t.properties or t.additional is False:
+                name = self.types.claim(hint)
+                self._interface(name, None, t)
+                return name
+            if isinstance(t.additional, bool):
+                return "Record<string, unknown>"
+            return f"Record<string, {self.annotation(t.additional, hint + 'Value')}>"
+        if isinstance(t, UnionType):
+            parts: list[str] = []
+            for i, variant in enumerate(t.variants, 1):
+                part = self.annotation(variant, f"{hint}Variant{i}")
+                if part not in parts:
+                    parts.append(part)
+            if not parts or "unknown" in parts:
+                return "unknown"
+            return " | ".join(parts)
+        if isinstance(t, IntersectionType):
+            pieces: list[str] = []
+            for i, variant in enumerate(t.variants, 1):
+                part = self.annotation(variant, f"{hint}Part{i}")
+                if part != "unknown" and part not in pieces:
+                    pieces.append(part)
+            if "never" in pieces:
+                return "never"
+            if not pieces:
+                return "unknown"
+            if len(pieces) == 1:
+                return pieces[0]
+            return " & ".join(_wrap(p) for p in pieces)
+        if isinstance(t, RefType):
+            return self.contract_type[t.name]
+        return "unknown"
+
+
+__all__ = ["TsDecl", "TypeBuilder"]

@@ -1,0 +1,3 @@
+module document_extraction
+
+go 1.22

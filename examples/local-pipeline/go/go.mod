@@ -1,0 +1,3 @@
+module local_pipeline
+
+go 1.22

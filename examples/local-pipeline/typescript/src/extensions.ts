@@ -1,0 +1,6 @@
+// Your own code for local_pipeline: helpers around the generated assistants and workflows.
+//
+// aiwf never regenerates this file; `copier update` (or `aiwf upgrade`) merges template
+// changes into it. It is re-exported from the package's entry point as `extensions`.
+
+export {};

@@ -1,0 +1,3 @@
+module review_chain
+
+go 1.22

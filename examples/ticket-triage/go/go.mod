@@ -1,0 +1,3 @@
+module ticket_triage
+
+go 1.22

@@ -1,0 +1,371 @@
+"""The Go SDK: every preset builds, vets and tests with the real `go` toolchain; the runtime's
+own tests (httptest servers) pass; conformance vectors give the engine's results; goldens,
+determinism, hostile strings and `aiwf check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gosdk_support import CONFORMANCE_HARNESS, go_env, go_files, run_go, write_module
+from sdkgen_support import (
+    GOLDEN,
+    PRESETS,
+    ROOT,
+    SPECS,
+    commit_all,
+    compile_path,
+    git,
+    read_tree,
+    require,
+    run_cli,
+)
+
+from aiwf.generate.manifest import sha256
+from aiwf.generate.render import HEADER
+from aiwf.generate.targets.go_code import go_package_name
+from aiwf.generate.templates import locate
+
+HOSTILE = SPECS / "hostile.aiwf.yaml"
+VECTORS = sorted((ROOT / "tests" / "conformance").glob("*.json"))
+GO_GOLDEN = GOLDEN / "go"
+
+
+def stem(spec: Path) -> str:
+    return spec.name.split(".")[0]
+
+
+def module_of(spec: Path) -> str:
+    return f"example.com/{stem(spec)}"
+
+
+def test_go_toolchain_is_present() -> None:
+    """The Go tests need the real toolchain: a missing `go` is a failure, not a skip."""
+    require("go")
+    require("gofmt")
+    proc = run_go(["version"], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("go version go1."), proc.stdout
+
+
+@pytest.fixture(scope="session", params=[p.name for p in PRESETS])
+def go_preset_sdk(
+    request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The Go SDK of one preset, created with `aiwf sdk --lang go --module ...` (copier
+    scaffold included)."""
+    spec = next(p for p in PRESETS if p.name == request.param)
+    project = tmp_path_factory.mktemp("goproject")
+    git(project, "init", "-q", "-b", "main")
+    args = ["sdk", str(spec), "--lang", "go", "--out", "sdk", "--module", module_of(spec)]
+    result = run_cli(args, project, template_repo)
+    assert result.exit_code == 0, result.output
+    return project / "sdk"
+
+
+def test_preset_sdk_is_gofmt_vet_build_and_test_clean(go_preset_sdk: Path) -> None:
+    sdk = go_preset_sdk
+    assert (sdk / "go.mod").read_text().startswith("module example.com/")
+    fmt = run_go(["-l", "."], sdk, tool="gofmt")
+    assert fmt.returncode == 0, fmt.stderr
+    assert fmt.stdout == "", f"not gofmt-clean: {fmt.stdout}"
+    for args in (["vet", "./..."], ["build", "./..."], ["test", "-count=1", "./..."]):
+        proc = run_go(args, sdk)
+        assert proc.returncode == 0, f"go {' '.join(args)}:\n{proc.stdout}{proc.stderr}"
+    # no module outside the standard library
+    listed = run_go(
+        ["list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "./..."], sdk
+    )
+    assert listed.returncode == 0, listed.stderr
+    module = (sdk / "go.mod").read_text().split()[1]
+    assert all(line.startswith(module) for line in listed.stdout.split()), listed.stdout
+
+
+def test_generated_go_files_carry_the_header(go_preset_sdk: Path) -> None:
+    sdk = go_preset_sdk
+    manifest = json.loads((sdk / ".aiwf" / "manifest.json").read_text(encoding="utf-8"))
+    generated = [rel for rel in manifest["files"] if rel.endswith(".go")]
+    assert "workflows.go" in generated
+    assert "internal/aiwfrt/runtime.go" in generated
+    for rel in generated:
+        assert (sdk / rel).read_text(encoding="utf-8").startswith(f"// {HEADER}\n"), rel
+    for scaffold in ("extensions.go", "go.mod", "README.md"):
+        assert scaffold not in manifest["files"]
+        assert not (sdk / scaffold).read_text(encoding="utf-8").startswith(f"// {HEADER}")
+    answers = (sdk / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert "lang: go" in answers
+    assert f"go_package: {go_package_name(manifest['package'])}" in answers
+
+
+def test_runtime_tests_run_against_httptest_servers(go_preset_sdk: Path) -> None:
+    proc = run_go(["test", "-count=1", "-v", "./internal/aiwfrt"], go_preset_sdk)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in (
+        "TestRequestsMatchThePythonRuntime/openai",
+        "TestRequestsMatchThePythonRuntime/anthropic",
+        "TestRequestsMatchThePythonRuntime/openai-compatible",
+        "TestRateLimitHonoursRetryAfter",
+        "TestOverloadedIsRetriedWithBackoff",
+        "TestAttemptTimeoutIsRetriedThenFails",
+        "TestInvalidOutputIsRepairedOnce",
+        "TestShouldRetryHeaderWins",
+        "TestFingerprintMatchesTheEngine",
+    ):
+        assert f"--- PASS: {name} " in proc.stdout, name
+
+
+# -- goldens and determinism -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", PRESETS, ids=[p.name for p in PRESETS])
+def test_go_golden_snapshot(spec: Path, tmp_path: Path) -> None:
+    """Refresh with: AIWF_UPDATE_GOLDEN=1 pytest tests/generate -k golden
+
+    The runtime (internal/aiwfrt, the same for every spec) has one golden, in
+    golden/go/_runtime."""
+    rendered = go_files(spec, module_of(spec), locate(), tmp_path)
+    runtime = {
+        f"{rel}.golden": text for rel, text in rendered.items() if rel.startswith("internal/")
+    }
+    files = {
+        f"{rel}.golden": text for rel, text in rendered.items() if not rel.startswith("internal/")
+    }
+    golden, runtime_golden = GO_GOLDEN / stem(spec), GO_GOLDEN / "_runtime"
+    if os.environ.get("AIWF_UPDATE_GOLDEN"):
+        for directory, content in ((golden, files), (runtime_golden, runtime)):
+            shutil.rmtree(directory, ignore_errors=True)
+            for rel, text in content.items():
+                (directory / rel).parent.mkdir(parents=True, exist_ok=True)
+                (directory / rel).write_text(text, encoding="utf-8")
+    assert golden.is_dir(), f"no golden for {stem(spec)}: run AIWF_UPDATE_GOLDEN=1 pytest"
+    assert read_tree(golden) == files
+    assert read_tree(runtime_golden) == runtime
+
+
+@pytest.mark.parametrize("spec", [PRESETS[-1], HOSTILE], ids=lambda p: p.name)
+def test_two_go_renders_are_identical(spec: Path, tmp_path: Path) -> None:
+    a = go_files(spec, "example.com/x", locate(), tmp_path / "one")
+    b = go_files(spec, "example.com/x", locate(), tmp_path / "elsewhere" / "two")
+    assert a == b
+    assert all(str(tmp_path) not in text for text in a.values())
+
+
+def test_go_renders_in_separate_processes_are_identical(tmp_path: Path) -> None:
+    script = (
+        "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from gosdk_support import go_files; from aiwf.generate.templates import locate;"
+        "print(json.dumps(go_files(Path(sys.argv[2]), 'example.com/x', locate(), Path(sys.argv[3]))))"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(Path(__file__).parent), str(HOSTILE),
+             str(tmp_path / f"run{seed}")],
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1]
+
+
+# -- hostile strings ---------------------------------------------------------------------
+
+HOSTILE_PROBE = """package hostile
+
+import (
+\t"encoding/json"
+\t"os"
+\t"testing"
+)
+
+func TestProbe(t *testing.T) {
+\tvar in Class
+\tif err := json.Unmarshal([]byte(os.Getenv("AIWF_CLASS")), &in); err != nil {
+\t\tt.Fatal(err)
+\t}
+\tif err := in.Validate(); err != nil {
+\t\tt.Fatal(err)
+\t}
+\tround, err := json.Marshal(in)
+\tif err != nil {
+\t\tt.Fatal(err)
+\t}
+\tvar values []string
+\tif err := json.Unmarshal([]byte(os.Getenv("AIWF_ENUM")), &values); err != nil {
+\t\tt.Fatal(err)
+\t}
+\tvalid := []bool{ClassEmoji("nope").Valid()}
+\tfor _, v := range values {
+\t\tvalid = append(valid, ClassEmoji(v).Valid())
+\t}
+\tout, _ := json.Marshal(map[string]any{
+\t\t"instructions": importAssistant.Instructions, "model": Routes()["m"].Model,
+\t\t"spec": SpecName, "round": json.RawMessage(round), "valid": valid,
+\t})
+\tif err := os.WriteFile(os.Getenv("AIWF_OUT"), out, 0o644); err != nil {
+\t\tt.Fatal(err)
+\t}
+}
+"""
+
+
+def test_hostile_spec_compiles_and_carries_its_strings(tmp_path: Path) -> None:
+    files = go_files(HOSTILE, "example.com/hostile", locate(), tmp_path)
+    sdk = write_module(files, tmp_path / "sdk" / "go", "example.com/hostile")
+    (sdk / "probe_test.go").write_text(HOSTILE_PROBE, encoding="utf-8")
+    program = compile_path(HOSTILE)
+    contract = program.contracts["class"].type
+    required = [p.name for p in contract.properties if p.required]  # type: ignore[union-attr]
+    data: dict[str, object] = dict.fromkeys(required)
+    data.update({"def": "d", "2fa": 2, "first-name": "a", "First_Name": "b", "model_config": True})
+    data.update({'"quoted\\key"': "q", "emoji 😀": "\u2028", "either": 5, "map": {"k": 1}})
+    emoji = contract.property("emoji 😀").type.values  # type: ignore[union-attr]
+    env = {
+        **go_env(),
+        "AIWF_CLASS": json.dumps(data, ensure_ascii=False),
+        "AIWF_ENUM": json.dumps(list(emoji), ensure_ascii=False),
+        "AIWF_OUT": str(tmp_path / "probe.json"),
+    }
+    vet = run_go(["vet", "./..."], sdk)
+    assert vet.returncode == 0, vet.stdout + vet.stderr
+    proc = subprocess.run(
+        [require("go"), "test", "-count=1", "./..."], cwd=sdk, env=env,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    probe = json.loads((tmp_path / "probe.json").read_text(encoding="utf-8"))
+    assert probe["instructions"] == program.assistants["import"].instructions
+    assert "\u2028" in probe["instructions"]
+    assert "😀" in probe["instructions"]
+    assert probe["model"] == 'gpt-"quoted"'
+    assert probe["spec"] == "hostile"
+    assert probe["round"] == data
+    assert probe["valid"] == [False] + [True] * len(emoji)
+
+
+# -- conformance -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vector_path", VECTORS, ids=[v.stem for v in VECTORS])
+def test_vector_on_generated_go_sdk(vector_path: Path, tmp_path: Path) -> None:
+    vector = json.loads(vector_path.read_text(encoding="utf-8"))
+    spec = (vector_path.parent / vector["spec"]).resolve()
+    module = "example.com/conformance"
+    sdk = write_module(go_files(spec, module, locate(), tmp_path), tmp_path / "sdk" / "go", module)
+    harness = CONFORMANCE_HARNESS.replace("{package}", "conformance").replace("{module}", module)
+    (sdk / "conformance_test.go").write_text(harness, encoding="utf-8")
+    out = tmp_path / "report.json"
+    env = {**go_env(), "AIWF_VECTOR": str(vector_path), "AIWF_VECTOR_OUT": str(out)}
+    proc = subprocess.run(
+        [require("go"), "test", "-count=1", "-run", "TestConformanceVector", "."],
+        cwd=sdk, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert "error" not in report, report["error"]
+    assert report["result"] == vector["expected"]["result"]
+    assert report["trace"] == vector["expected"]["trace"]
+    assert report["unused"] is None
+
+
+# -- aiwf check --------------------------------------------------------------------------
+
+SPEC = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
+
+
+@pytest.fixture(scope="module")
+def go_check_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("gocheck") / "project"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    shutil.copy2(SPEC, project / "support.aiwf.yaml")
+    (project / "aiwf.toml").write_text(
+        'spec = "support.aiwf.yaml"\n\n[[sdk]]\nlang = "go"\nout = "sdk/go"\n'
+        'package = "github.com/acme/support-ai"\n',
+        encoding="utf-8",
+    )
+    result = run_cli(["sdk"], project, template_repo)
+    assert result.exit_code == 0, result.output
+    commit_all(project, "sdk")
+    return project
+
+
+@pytest.fixture
+def go_project(go_check_project: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(go_check_project, copy, symlinks=True)
+    return copy
+
+
+def test_check_go_sdk_in_step(go_project: Path, template_repo: Path) -> None:
+    result = run_cli(["check"], go_project, template_repo)
+    assert result.exit_code == 0, result.output
+    assert "is in step" in result.output
+
+
+def test_check_go_sdk_stale_after_a_spec_change(go_project: Path, template_repo: Path) -> None:
+    spec = go_project / "support.aiwf.yaml"
+    spec.write_text(
+        spec.read_text().replace("most urgent first.", "most urgent first, in French."),
+        encoding="utf-8",
+    )
+    result = run_cli(["check"], go_project, template_repo)
+    assert result.exit_code == 1
+    assert "sdk/go/assistants.go: stale:" in result.output
+    assert "most urgent first, in French." in result.output
+    assert run_cli(["sdk"], go_project, template_repo).exit_code == 0
+    assert run_cli(["check"], go_project, template_repo).exit_code == 0
+
+
+def test_check_go_sdk_edited_file(go_project: Path, template_repo: Path) -> None:
+    path = go_project / "sdk/go/internal/aiwfrt/runtime.go"
+    path.write_text(path.read_text() + "\n// hack\n", encoding="utf-8")
+    result = run_cli(["check"], go_project, template_repo)
+    assert result.exit_code == 1
+    assert "internal/aiwfrt/runtime.go: edited: was edited by hand" in result.output
+
+
+def test_check_go_sdk_extra_file(go_project: Path, template_repo: Path) -> None:
+    sdk = go_project / "sdk/go"
+    old = sdk / "legacy.go"
+    old.write_text(f"// {HEADER}\n\npackage supportai\n", encoding="utf-8")
+    manifest_path = sdk / ".aiwf/manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["legacy.go"] = sha256(old.read_bytes())
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    result = run_cli(["check"], go_project, template_repo)
+    assert result.exit_code == 1
+    assert "legacy.go: extra: is no longer generated" in result.output
+    assert run_cli(["sdk"], go_project, template_repo).exit_code == 0
+    assert not old.exists()
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_bad_module_path_is_a_clear_error(tmp_path: Path, template_repo: Path) -> None:
+    for module, message in (
+        ("Not A Path", "must be a Go module path"),
+        ("example.com/acme/v2", "major-version suffix"),
+        ("example.com/acme/2fast", "must give a Go package name"),
+    ):
+        result = run_cli(
+            ["sdk", str(SPEC), "--lang", "go", "--module", module, "--out", "sdk"],
+            tmp_path,
+            template_repo,
+        )
+        assert result.exit_code != 0, module
+        assert message in result.output, result.output
+
+
+def test_module_and_package_must_agree(tmp_path: Path, template_repo: Path) -> None:
+    args = ["sdk", str(SPEC), "--lang", "go", "--out", "sdk", "--module", "example.com/a"]
+    result = run_cli([*args, "--package", "example.com/b"], tmp_path, template_repo)
+    assert result.exit_code != 0
+    assert "--module and --package" in result.output
