@@ -7,7 +7,7 @@ Keys (all optional)::
     default_env = "dev"                   # environment applied when --env/$AIWF_ENV is unset
 
     [[sdk]]                               # SDKs written by `aiwf sdk`, checked by `aiwf check`
-    lang = "python"                       # a target: python (go, typescript later)
+    lang = "python"                       # a target: python, go or typescript
     out = "sdk/python"                    # the SDK directory
     package = "support_ai"                # package / module name
     spec = "specs/support.aiwf.yaml"      # optional: default the first `spec` path

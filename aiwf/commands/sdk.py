@@ -28,7 +28,7 @@ def compile_program(app: AppContext, path: Path, cache: dict[Path, Program]) -> 
     if compiled.diagnostics and (program is None or app.verbosity >= 0):
         click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
     if program is None:
-        raise AiwfError(f"the spec {path} does not compile", code="G050")
+        raise AiwfError(f"spec {path} has errors (run aiwf validate {path})", code="G050")
     cache[key] = program
     return program
 
