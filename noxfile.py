@@ -156,3 +156,12 @@ def tests(session: nox.Session) -> None:
     """The whole test suite."""
     install(session, "-e", ".[test]")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def contracts(session: nox.Session) -> None:
+    """Contract fidelity: the JSON-Schema-Test-Suite through the IR validator and the
+    generated Python, Go and TypeScript SDKs; prints the per-keyword report (the same
+    checks run as tests/jsonschema_suite in the default test run)."""
+    install(session, "-e", ".[dev]")
+    session.run("python", "-m", "tests.jsonschema_suite.report", *session.posargs)

@@ -13,6 +13,8 @@ from aiwf.commands._spec import compile_spec
 from aiwf.diagnostics import render
 from aiwf.errors import EXIT_FAILURE
 
+_NONE = object()
+
 
 @click.command("dry-run")
 @click.argument("spec", type=click.Path(path_type=Path))
@@ -78,7 +80,12 @@ def command(
     loud = app.verbosity >= 0
     if loud:
         click.echo(render_plan(wf), err=True)
-    if input_path is None:
+    recorded = client.header.get("input", _NONE) if isinstance(client, ReplayClient) else _NONE
+    if input_path is None and recorded is not _NONE and client.header.get("workflow") == wf.name:
+        value = recorded  # a replay answers the recorded run's requests, so use its input
+        if app.verbosity >= 0:
+            click.echo(f"input (recorded):\n{dump_json(value)}", err=True)
+    elif input_path is None:
         value = sample_input(program, wf.name, seed=seed)
         if loud:
             click.echo(f"input (made up, seed {seed}):\n{dump_json(value)}", err=True)

@@ -69,6 +69,7 @@ def command(
     from aiwf.engine.clients import RouterClient, routes
     from aiwf.engine.engine import Engine, RunResult, new_run_id
     from aiwf.engine.errors import RunFailed
+    from aiwf.engine.program import pick_workflow
     from aiwf.engine.progress import Progress
     from aiwf.engine.replay import Recorder
     from aiwf.engine.session import dump_json, read_input, resume_command, run_async
@@ -90,6 +91,7 @@ def command(
             exit_code=2,
         )
     value: Any = read_input(input_path) if input_path is not None else None
+    wf = pick_workflow(program, workflow) if resume_id is None else None
 
     config = app.config
     if artifacts is not None:
@@ -100,15 +102,15 @@ def command(
     client: Any = RouterClient(Router(routes(program), runtime))
     recorder = None
     if record is not None:
-        recorder = Recorder(
-            client, record, header={"spec": program.name, "digest": program.digest()}
-        )
+        header: dict[str, Any] = {"spec": program.name, "digest": program.digest()}
+        if resume_id is None and wf is not None:  # a replay without --input reuses it
+            header.update(workflow=wf.name, input=value)
+        recorder = Recorder(client, record, header=header)
         client = recorder
     progress = Progress(sys.stderr) if sys.stderr.isatty() and app.verbosity >= 0 else None
     engine = Engine(
         program, client, max_concurrency=max_concurrency, store=store, observer=progress
     )
-    wf = engine.workflow(workflow) if resume_id is None else None
     run_id = resume_id or new_run_id()
 
     def again(name: str) -> str:
@@ -127,6 +129,8 @@ def command(
     except RunFailed as exc:
         if progress is not None:
             progress.close()
+        if trace_path is not None:
+            _copy_trace(store, run_id, trace_path)
         name = wf.name if wf is not None else _workflow_of(store, run_id)
         raise AiwfError(
             f"{exc.message} (run {run_id}); resume with: {again(name)}", code=exc.code
@@ -150,6 +154,18 @@ def command(
     if app.verbosity >= 0:
         click.echo(result.trace.render(), err=True)
     click.echo(dump_json(result.output))
+
+
+def _copy_trace(store: Any, run_id: str, path: Path) -> None:
+    """Write the trace a failed run left in the store to ``--trace FILE``."""
+    from aiwf.engine.session import dump_json
+
+    try:
+        trace = store.get_json(f"runs/{run_id}/trace.json")
+    except AiwfError:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_json(trace) + "\n", encoding="utf-8")
 
 
 def _workflow_of(store: Any, run_id: str) -> str:

@@ -78,6 +78,16 @@ class CompileResult:
         return [d for d in self.diagnostics if not d.is_error]
 
 
+#: Hints for structure problems that have no more specific one.
+_HINTS = {
+    "E011": "docs/spec.md lists the keys of each section",
+    "E012": "docs/spec.md lists the required keys of each section",
+    "E013": "YAML: a map is `key: value` lines or {k: v}, a list `- item` lines or [a, b]; quote strings that look like numbers",
+    "E014": "docs/spec.md gives the allowed values and ranges",
+    "E020": "names start with an ASCII letter, then letters, digits or underscores (at most 64)",
+}
+
+
 def _describe_value(value: Any) -> str:
     if isinstance(value, dict):
         return "a map"
@@ -116,6 +126,8 @@ class Compiler:
         self.assistants: dict[str, ir.Assistant] = {}
         self.workflows: dict[str, ir.Workflow] = {}
         self.spec_name: str | None = None
+        #: A file whose version or name was already reported: no "missing name" on top.
+        self.name_broken = False
         self.description: str | None = None
         #: (section, name) of every entry something uses, for the unused-entry warnings.
         self.uses: set[tuple[str, str]] = set()
@@ -160,7 +172,9 @@ class Compiler:
                 pos = position_of(container, problem.key, of_key=problem.of_key)
             if pos is None:
                 pos = getattr(container, "pos", None)
-            self.report(problem.code, problem.message, file, pos, problem.hint)
+            self.report(
+                problem.code, problem.message, file, pos, problem.hint or _HINTS.get(problem.code)
+            )
         return not problems
 
     # -- the stages ---------------------------------------------------------------------------
@@ -168,7 +182,11 @@ class Compiler:
     def run(self) -> CompileResult:
         for file in self.files:
             self.read_file(file)
-        if self.spec_name is None and any(f.data is not None for f in self.files):
+        if (
+            self.spec_name is None
+            and not self.name_broken
+            and any(f.data is not None for f in self.files)
+        ):
             first = next(f for f in self.files if f.data is not None)
             if isinstance(first.data, YMap):
                 self.report("E012", "missing required key 'name' (the spec's name)", first, first.data.pos,
@@ -208,6 +226,7 @@ class Compiler:
                         "add 'aiwf: 1' as the first line")  # fmt: skip
             return
         if isinstance(version, bool) or version != 1:
+            self.name_broken = True
             self.report(
                 "E010",
                 f"unsupported format version {version!r}; this aiwf reads version 1",
@@ -219,6 +238,8 @@ class Compiler:
         self.check_structure(data, "SpecFile", file, "the spec file", shallow=SECTIONS)
         if isinstance(data.get("name"), str) and _NAME.match(data["name"]):
             self.merge_name(file, data)
+        elif "name" in data:
+            self.name_broken = True  # reported by the structure check
         if isinstance(data.get("description"), str):
             self.description = data["description"]
         for section in SECTIONS:
@@ -315,7 +336,8 @@ class Compiler:
                         entry.file, entry.key_pos, "e.g. base_url: http://127.0.0.1:11434/v1")  # fmt: skip
         if base_url and not re.match(r"^https?://[^\s/]+", base_url):
             self.report("E052", f"model {entry.name!r}: base_url must be an http:// or https:// URL",
-                        entry.file, where("base_url", entry.key_pos))  # fmt: skip
+                        entry.file, where("base_url", entry.key_pos),
+                        "e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1")  # fmt: skip
         if mode not in _MODES[provider]:
             self.report(
                 "E052",

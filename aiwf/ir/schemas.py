@@ -402,28 +402,46 @@ class _Context:
         return t.UnionType(variants=tuple(variants)), nullable
 
     def _implied(self, schema: YMap) -> t.Type | None:
-        """A schema without ``type`` takes its kind from its keywords, when they name one."""
-        groups = (
-            ("object", ("properties", "required", "additionalProperties")),
-            ("array", ("items", "minItems", "maxItems", "uniqueItems")),
-            ("string", ("minLength", "maxLength", "pattern", "format")),
-            (
-                "number",
-                ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
-            ),
-        )
-        kinds = [kind for kind, keys in groups if any(k in schema for k in keys)]
-        if len(kinds) == 1:
-            return self._of_kind(kinds[0], schema)
-        if len(kinds) > 1:
-            self.error(
-                "E051",
-                f"keywords for several types ({', '.join(kinds)}) and no 'type'",
+        """A schema without ``type``: its kind-specific keywords apply only to values of
+        their kind, as in JSON Schema (``{minimum: 1}`` accepts ``"x"``). The result is a
+        :class:`~aiwf.ir.types.ByKindType` with one facet per kind named by the keywords, and
+        a warning (W004): authors usually mean the kind."""
+        present = [(kind, [k for k in keys if k in schema]) for kind, keys in _KIND_KEYWORDS]
+        present = [(kind, keys) for kind, keys in present if keys]
+        if not present:
+            return None
+        if "enum" not in schema and "const" not in schema:
+            kinds = [kind for kind, _ in present]
+            named = [k for k in schema if any(k in keys for _, keys in present)]
+            first = named[0]
+            self.warn(
+                "W004",
+                f"{', '.join(repr(k) for k in named)} without 'type': "
+                f"they apply only to {' or '.join(kinds)} values, any other value passes",
                 schema,
-                None,
-                hint="add a type (or a list of types)",
+                first,
+                hint=f"add type: {kinds[0]}"
+                if len(kinds) == 1
+                else f"add type: [{', '.join(kinds)}]",
             )
-        return None
+        facets: dict[str, Any] = {}
+        for kind, _ in present:
+            facet = self._of_kind(kind, schema)
+            facets[kind] = facet
+        return t.ByKindType(**facets)
+
+    def warn(
+        self, code: str, message: str, parent: Any, key: str, *, hint: str | None = None
+    ) -> None:
+        pos = position_of(parent, key, of_key=True)
+        if pos is None and isinstance(parent, (YMap, YSeq)):
+            pos = parent.pos
+        self.compiler.report(
+            Diagnostic(
+                "warning", code, message, self.file, pos.line if pos else None,
+                pos.column if pos else None, hint,
+            )
+        )  # fmt: skip
 
     def _of_kind(self, kind: str, schema: YMap) -> t.Type:
         if kind == "boolean":
@@ -462,7 +480,13 @@ class _Context:
                     re.compile(pattern)
                     fields["pattern"] = pattern
                 except (re.error, TypeError) as exc:
-                    self.error("E051", f"invalid pattern: {exc}", schema, "pattern")
+                    self.error(
+                        "E051",
+                        f"invalid pattern: {exc}",
+                        schema,
+                        "pattern",
+                        hint="patterns are ECMA-262 regular expressions (escape backslashes in YAML strings)",
+                    )
             if "format" in schema:
                 fmt = schema["format"]
                 if isinstance(fmt, str) and fmt in KNOWN_FORMATS:
@@ -545,6 +569,15 @@ class _Context:
             if name not in props_raw
         )
         return t.ObjectType(properties=properties, additional=additional)
+
+
+#: Keywords that constrain only values of one kind (``number``: integers too).
+_KIND_KEYWORDS = (
+    ("object", ("properties", "required", "additionalProperties")),
+    ("array", ("items", "minItems", "maxItems", "uniqueItems")),
+    ("string", ("minLength", "maxLength", "pattern", "format")),
+    ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
+)
 
 
 def _plain(value: Any) -> Any:

@@ -68,6 +68,11 @@ def type_to_schema(typ: t.Type) -> Any:
                 if isinstance(typ.additional, bool)
                 else type_to_schema(typ.additional)
             )
+    elif isinstance(typ, t.ByKindType):
+        schema = {}
+        for facet in typ.facets():  # the keywords without ``type``: they apply by kind
+            facet_schema = type_to_schema(facet)
+            schema.update({k: v for k, v in facet_schema.items() if k != "type"})
     elif isinstance(typ, t.UnionType):
         schema = {
             ("oneOf" if typ.exclusive else "anyOf"): [type_to_schema(v) for v in typ.variants]
@@ -76,7 +81,7 @@ def type_to_schema(typ: t.Type) -> Any:
         schema = {"allOf": [type_to_schema(v) for v in typ.variants]}
     if typ.description:
         schema["description"] = typ.description
-    if typ.nullable:
+    if typ.nullable and not isinstance(typ, t.ByKindType):  # null is already allowed
         if isinstance(schema.get("type"), str):
             schema["type"] = [schema["type"], "null"]  # other keywords apply to their type only
         elif "enum" in schema:

@@ -53,7 +53,7 @@ def follow(typ: t.Type, path: tuple[PathPart, ...], lookup: Resolver, root: str)
     for part in path:
         resolved = resolve(current.type, lookup)
         shown = root + format_path(tuple(walked))
-        if isinstance(resolved, t.AnyType):
+        if isinstance(resolved, (t.AnyType, t.ByKindType)):  # maybe not an object/array
             return Typed(t.AnyType(), True)
         if resolved.nullable and not isinstance(resolved, t.NullType):
             raise PathError(
@@ -111,7 +111,7 @@ def check_assignable(src: Typed, dst: t.Type, lookup: Resolver, where: str = "")
     problems: list[str] = []
     _assign(src.type, dst, lookup, where, problems, depth=0)
     resolved = resolve(dst, lookup)
-    accepts_null = resolved.nullable or isinstance(resolved, (t.AnyType, t.NullType))
+    accepts_null = resolved.nullable or isinstance(resolved, (t.AnyType, t.NullType, t.ByKindType))
     if src.optional and not problems and not accepts_null:  # a missing value arrives as null
         problems.append(_at(where, "it may be missing (it is optional where it is read)"))
     return problems
@@ -137,7 +137,10 @@ def _assign(
         return
     s = resolve(src, lookup)
     d = resolve(dst, lookup)
-    if isinstance(d, t.AnyType) or isinstance(s, t.AnyType):
+    if isinstance(d, t.AnyType) or isinstance(s, (t.AnyType, t.ByKindType)):
+        return  # an unknown (or any-kind) source is checked at run time, as Any always was
+    if isinstance(d, t.ByKindType):
+        _assign_by_kind(s, d, lookup, where, out, depth)
         return
     if s.nullable and not d.nullable and not isinstance(d, t.NullType):
         out.append(f"{_label(where)} may be null, but {t.describe(dst)} does not accept null")
@@ -180,6 +183,41 @@ def _assign(
         out.append(_at(where, f"{t.describe(src)} fits none of {t.describe(dst)}"))
         return
     _assign_simple(s, d, src, dst, lookup, where, out, depth)
+
+
+def _assign_by_kind(
+    s: t.Type, d: t.ByKindType, lookup: Resolver, where: str, out: list[str], depth: int
+) -> None:
+    """A destination of any kind with per-kind constraints: a source of one kind must fit the
+    facet of that kind (if any); unions and intersections are split as usual."""
+    if isinstance(s, t.UnionType):
+        for variant in s.variants:
+            _assign_by_kind(resolve(variant, lookup), d, lookup, where, out, depth + 1)
+        return
+    if isinstance(s, t.IntersectionType):
+        attempts = []
+        for variant in s.variants:
+            trial: list[str] = []
+            _assign_by_kind(resolve(variant, lookup), d, lookup, where, trial, depth + 1)
+            if not trial:
+                return
+            attempts.append(trial)
+        out.extend(attempts[0])
+        return
+    if isinstance(s, (t.EnumType, t.ConstType)):
+        from aiwf.ir.validate import Validator
+
+        values = s.values if isinstance(s, t.EnumType) else (s.value,)
+        validator = Validator(lookup)
+        for value in values:
+            if validator.errors(value, d):
+                out.append(_at(where, f"value {value!r} does not fit {t.describe(d)}"))
+                return
+        return
+    kind = {"integer": "number"}.get(s.kind, s.kind)
+    facet = d.facet_for(kind)
+    if facet is not None:
+        _assign(t.with_nullable(s, False), facet, lookup, where, out, depth + 1)
 
 
 def _assign_simple(

@@ -190,6 +190,45 @@ class IntersectionType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ByKindType:
+    """A value of any kind whose kind-specific constraints apply only to values of that kind:
+    a schema with ``minimum``, ``properties``, ``items``, ``pattern`` ... and no ``type``.
+
+    JSON Schema applies such keywords only to instances of their own kind (``{minimum: 1}``
+    accepts ``"x"``), so the value is checked against the facet matching its kind (an
+    integer against ``number``) and any other kind passes. Each facet is ``None`` when the
+    schema has no keyword for that kind; the facet's own ``kind`` is implied, not checked.
+    """
+
+    kind: Literal["by_kind"] = "by_kind"
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+    object: ObjectType | None = None
+    array: ArrayType | None = None
+    string: StringType | None = None
+    number: NumberType | None = None
+
+    def facets(self) -> tuple[ObjectType | ArrayType | StringType | NumberType, ...]:
+        """The facets present, in a fixed order (object, array, string, number)."""
+        return tuple(f for f in (self.object, self.array, self.string, self.number) if f)
+
+    def facet_for(self, kind: str) -> ObjectType | ArrayType | StringType | NumberType | None:
+        """The facet that applies to a value of JSON kind ``kind`` (``integer`` counts as
+        ``number``), or None when every value of that kind passes."""
+        if kind == "object":
+            return self.object
+        if kind == "array":
+            return self.array
+        if kind == "string":
+            return self.string
+        if kind in ("integer", "number"):
+            return self.number
+        return None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RefType:
     """A reference to a named contract of the program."""
 
@@ -215,6 +254,7 @@ Type = Annotated[
     | ObjectType
     | UnionType
     | IntersectionType
+    | ByKindType
     | RefType,
     Discriminated("kind"),
 ]
@@ -222,7 +262,7 @@ Type = Annotated[
 #: Every type class, for isinstance checks.
 TYPE_CLASSES = (
     AnyType, NeverType, NullType, BooleanType, IntegerType, NumberType, StringType, EnumType,
-    ConstType, ArrayType, ObjectType, UnionType, IntersectionType, RefType,
+    ConstType, ArrayType, ObjectType, UnionType, IntersectionType, ByKindType, RefType,
 )  # fmt: skip
 
 
@@ -247,8 +287,11 @@ def describe(t: Type) -> str:
         base = " | ".join(describe(v) for v in t.variants)
     elif isinstance(t, IntersectionType):
         base = " & ".join(describe(v) for v in t.variants)
+    elif isinstance(t, ByKindType):
+        kinds = ", ".join(f.kind for f in t.facets())
+        base = f"any value ({kinds} constraints when it is one)"
     elif isinstance(t, ObjectType) and not t.properties and not isinstance(t.additional, bool):
         base = f"map of {describe(t.additional)}"
     else:
         base = t.kind
-    return f"{base} | null" if t.nullable and t.kind not in ("null", "any") else base
+    return f"{base} | null" if t.nullable and t.kind not in ("null", "any", "by_kind") else base

@@ -149,6 +149,10 @@ class Validator:
         elif isinstance(typ, t.IntersectionType):
             for variant in typ.variants:
                 self._check(value, variant, path, out)
+        elif isinstance(typ, t.ByKindType):
+            facet = typ.facet_for(kind)
+            if facet is not None:
+                self._check(value, facet, path, out)
 
     def _number(
         self,

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 #: Scatter calls in flight when a step does not say.
 DEFAULT_CONCURRENCY = 8
 
+#: The type of a value whose definition already failed (an unknown assistant, a broken
+#: contract, a bad scatter): anything goes, so one mistake is reported once, not again at
+#: every place that reads the value.
+UNKNOWN: t.Type = t.AnyType(description="unknown after an earlier error")
+
 
 class At:
     """Where a value was written, looked up only when a diagnostic needs it (positions are
@@ -55,7 +60,7 @@ class StepInfo:
     id: str | None
     spec: dict[str, Any] | None
     pos: Pos
-    output: t.Type = field(default_factory=t.AnyType)
+    output: t.Type = UNKNOWN
     deps: set[str] = field(default_factory=set)
     needs: list[str] = field(default_factory=list)
 
@@ -109,7 +114,7 @@ class WorkflowCompiler:
                 "workflow_input",
                 self.file,
             )
-        self.input_type: t.Type = t.RefType(name=input_contract) if input_contract else t.AnyType()
+        self.input_type: t.Type = t.RefType(name=input_contract) if input_contract else UNKNOWN
         if input_contract is None:
             self.ok = False
         raw_steps = value.get("steps")
@@ -282,24 +287,26 @@ class WorkflowCompiler:
             parsed = split_template(raw["scatter"])
         except ExpressionError as exc:
             self.error("E040", f"invalid expression: {exc}", pos, exc.hint)
-            return None, None
+            return None, UNKNOWN
         if not isinstance(parsed, Expr):
             self.error("E040", "scatter takes exactly one ${...} expression", pos)
-            return None, None
+            return None, UNKNOWN
         ref, typed = self.reference(parsed, pos, scope)
         if ref is None:
-            return None, None
+            return None, UNKNOWN
         resolved = resolve(typed.type, self.c.lookup)
         if isinstance(resolved, t.AnyType):
             return ref, t.AnyType()
+        if isinstance(resolved, t.ByKindType):  # an array at run time, or scatter fails then
+            return ref, resolved.array.items if resolved.array else t.AnyType()
         if not isinstance(resolved, t.ArrayType):
             self.error("E043", f"scatter over {parsed.describe()}, which is {t.describe(typed.type)}, not an array",
                        pos, "scatter needs an expression of array type")  # fmt: skip
-            return None, None
+            return None, UNKNOWN
         if resolved.nullable or typed.optional:
             self.error("E043", f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",
                        pos, "make it required and non-nullable in its schema")  # fmt: skip
-            return None, None
+            return None, UNKNOWN
         return ref, resolved.items
 
     # -- references and bindings --------------------------------------------------------------
@@ -348,6 +355,8 @@ class WorkflowCompiler:
             binding = ir.RefBinding(
                 root="item" if expr.root == "item" else "index", path=expr.path, text=expr.text
             )
+        if base is UNKNOWN:  # already reported where it failed
+            return binding, Typed(UNKNOWN)
         try:
             typed = follow(
                 base,

@@ -37,6 +37,7 @@ from aiwf.runtime.http import new_client, shared_client
 from aiwf.runtime.log import log
 from aiwf.runtime.providers import PROVIDERS, Provider
 from aiwf.runtime.providers.base import Completion, Exchange, HttpCall, user_text
+from aiwf.runtime.redact import redact
 from aiwf.runtime.retry import DEFAULT_RETRY, RetryPolicy, call_with_retries
 from aiwf.runtime.sse import parse_sse
 from aiwf.runtime.structured import (
@@ -374,7 +375,9 @@ class Runtime:
                 stream,
             )
             raise
-        request_id = provider.request_id(response_headers) or completion.response_id
+        request_id = (
+            provider.request_id(response_headers) or redact(completion.response_id or "") or None
+        )
         state.usage = state.usage + completion.usage
         value, problem = self._check(exchange, completion)
         self._record_attempt(

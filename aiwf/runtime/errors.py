@@ -52,6 +52,7 @@ class ProviderError(AiwfError):
         hint: str | None = None,
         code: str | None = None,
     ) -> None:
+        request_id = redact(request_id) if request_id else request_id  # echoed by the server
         prefix = f"{provider}" + (f" {model}" if model else "") if provider else ""
         details = []
         if status is not None:

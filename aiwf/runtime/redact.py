@@ -41,6 +41,9 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 # Keys shorter than this are not registered: masking them would mangle ordinary text.
 _MIN_SECRET_LEN = 6
+# Keys at least this long are also masked where a piece of _PARTIAL_WINDOW characters shows.
+_MIN_PARTIAL_LEN = 16
+_PARTIAL_WINDOW = 10
 
 
 def register_secret(value: str | None) -> None:
@@ -59,6 +62,12 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
+        elif len(secret) >= _MIN_PARTIAL_LEN:
+            # A server may echo part of a key ("...ETSENTINEL99"): mask every long piece.
+            for start in range(len(secret) - _PARTIAL_WINDOW + 1):
+                piece = secret[start : start + _PARTIAL_WINDOW]
+                if piece in text:
+                    text = text.replace(piece, MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK, text)
     return text

@@ -72,5 +72,17 @@ def load_spec(path: Path) -> LoadedSpec:
             data = None
             loaded.files.append(SourceFile(display, relpath, None))
             continue
+        if data is None:  # an empty or comment-only document
+            loaded.diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "E012",
+                    "empty spec file: missing 'aiwf: 1'",
+                    display,
+                    1,
+                    1,
+                    "start the file with 'aiwf: 1' (and 'name: ...' in one file of the spec)",
+                )
+            )
         loaded.files.append(SourceFile(display, relpath, data))
     return loaded

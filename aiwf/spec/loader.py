@@ -13,6 +13,7 @@ file fails before anything is expanded).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -312,9 +313,17 @@ class _Builder:
                     "infinities and NaN cannot be represented in JSON",
                 )
             try:
-                return float(text)
+                number = float(text)
             except ValueError:
                 raise self.fail("E006", f"invalid number {text!r}", node) from None
+            if math.isinf(number):
+                raise self.fail(
+                    "E006",
+                    f"{text} is too large for a JSON number (a 64-bit float)",
+                    node,
+                    "numbers in a spec must be finite doubles",
+                )
+            return number
         raise self.unsupported_tag(node)
 
     def mapping(self, node: MappingNode, depth: int) -> tuple[YMap, int]:

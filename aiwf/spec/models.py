@@ -36,7 +36,7 @@ class RetrySpec(_Strict):
     )
     max_delay: float = Field(8.0, gt=0, le=300, description="Upper bound of one backoff sleep.")
     deadline: float | None = Field(
-        None, gt=0, description="Seconds for the whole call, retries included."
+        None, gt=0, le=86_400, description="Seconds for the whole call, retries included."
     )
     repair_attempts: int = Field(
         1,
@@ -61,11 +61,11 @@ class ModelRoute(_Strict):
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Environment variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY).",
     )
-    max_tokens: int | None = Field(None, ge=1, description="Output token limit.")
+    max_tokens: int | None = Field(None, ge=1, le=100_000_000, description="Output token limit.")
     temperature: float | None = Field(None, ge=0, le=2)
-    timeout: float | None = Field(None, gt=0, description="Seconds per attempt.")
+    timeout: float | None = Field(None, gt=0, le=86_400, description="Seconds per attempt.")
     first_token_timeout: float | None = Field(
-        None, gt=0, description="Seconds to wait for the first streamed token."
+        None, gt=0, le=86_400, description="Seconds to wait for the first streamed token."
     )
     structured_output: StructuredOutput = Field(
         "auto",
@@ -114,7 +114,7 @@ class AssistantSpec(_Strict):
     input: Any = _schema_or_name("The input contract: a schema name or an inline JSON Schema.")
     output: Any = _schema_or_name("The output contract: a schema name or an inline JSON Schema.")
     temperature: float | None = Field(None, ge=0, le=2)
-    max_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(None, ge=1, le=100_000_000)
     retry: RetrySpec | None = None
 
 

@@ -246,11 +246,23 @@ class StructureChecker:
             label = _render(path)
             return f"{label} of {what}" if label else what
 
-        for required in schema.get("required", ()):
-            if required not in value:
-                out.append(
-                    Problem("E012", f"missing required key {required!r} in {where()}", value, None)
+        missing = [r for r in schema.get("required", ()) if r not in value]
+        if missing and schema.get("additionalProperties", True) is False:
+            # A misspelt key is reported once, as unknown with a "did you mean" hint.
+            from aiwf.suggest import closest
+
+            misspelt = {closest(k, props) for k in value if k not in props}
+            missing = [r for r in missing if r not in misspelt]
+        for required in missing:
+            out.append(
+                Problem(
+                    "E012",
+                    f"missing required key {required!r} in {where()}",
+                    value,
+                    None,
+                    hint=f"add {required}: ... (docs/spec.md describes the keys)",
                 )
+            )
         additional = schema.get("additionalProperties", True)
         names = schema.get("propertyNames")
         for name, item in value.items():

@@ -83,7 +83,16 @@ def open_store(
 
 def _store_class(target: str) -> Any:
     module_name, attr = target.split(":")
-    return getattr(importlib.import_module(module_name), attr)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:  # an optional dependency of the store (boto3 for S3)
+        raise StoreError(
+            f"this store needs the {exc.name!r} package, which is not installed",
+            hint="install the extra: pip install 'aiwf[s3]'"
+            if exc.name in ("boto3", "botocore")
+            else None,
+        ) from None
+    return getattr(module, attr)
 
 
 def _known_schemes() -> str:

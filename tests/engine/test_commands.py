@@ -102,11 +102,15 @@ def test_failed_run_prints_the_resume_command_and_resume_works(
     spec, data, server, broken = project
     store = f"file://{tmp_path / 'store'}"
     runner = CliRunner()
+    trace = tmp_path / "trace.json"
     failed = runner.invoke(
-        cli, ["run", str(spec), "-w", "wide", "--input", str(data), "--artifacts", store]
-    )
+        cli,
+        ["run", str(spec), "-w", "wide", "--input", str(data), "--artifacts", store,
+         "--trace", str(trace)],
+    )  # fmt: skip
     assert failed.exit_code != 0
     assert isinstance(failed.exception, AiwfError)
+    assert json.loads(trace.read_text())["status"] == "failed"  # --trace, failed run too
     line = failed.exception.render()
     assert "\n" not in line
     assert line.startswith("error[E500]: step 'each' item 2 failed: [R003]")
@@ -171,6 +175,10 @@ def test_run_records_and_dry_run_replays(
     )
     assert replayed.exit_code == 0, (replayed.output, replayed.exception)
     assert json.loads(replayed.stdout) == json.loads(ran.stdout)
+    # Without --input, a replay runs on the recorded input (a made-up one would miss).
+    again = runner.invoke(cli, ["dry-run", str(spec), "-w", "wide", "--replay", str(record)])
+    assert again.exit_code == 0, (again.output, again.exception)
+    assert json.loads(again.stdout) == json.loads(ran.stdout)
     assert len(server.calls) == calls
 
 

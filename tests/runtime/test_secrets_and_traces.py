@@ -46,7 +46,9 @@ async def test_no_secret_in_logs_traces_or_errors(server: ScriptedServer, runtim
     runtime.traces.subscribe(JsonlExporter(out))
     # The provider echoes the key, as some proxies and servers do, in 500s and then a 401.
     echo = {"error": {"message": f"Incorrect API key provided: {KEY}. Authorization: Bearer {KEY}"}}
-    server.script(Reply(500, echo), Reply(401, echo))
+    # ... and part of the key in the message, and the whole key as its request id.
+    partial = {"error": {"message": f"unknown key ...{KEY[4:]}"}}
+    server.script(Reply(500, echo), Reply(401, partial, headers={"x-request-id": KEY}))
     try:
         with pytest.raises(AuthError) as info:
             await runtime.complete(request(server, headers={"x-api-key": "hdr-secret-123456"}))
@@ -59,12 +61,14 @@ async def test_no_secret_in_logs_traces_or_errors(server: ScriptedServer, runtim
         "logs": "\n".join(lines),
         "traces": out.getvalue(),
     }
-    assert "Incorrect API key provided: ***" in texts["error"]
+    assert "unknown key ...***" in texts["error"]
+    assert "request id ***" in texts["error"]
     assert lines, "the failure was logged"
     assert out.getvalue().count("\n") == 3  # two attempts and the call
     for where, text in texts.items():
         assert KEY not in text, where
         assert KEY[:16] not in text, where
+        assert KEY[4:16] not in text, where
 
 
 def test_redact_masks_registered_and_shaped_secrets() -> None:

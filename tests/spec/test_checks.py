@@ -70,6 +70,8 @@ CASES = {
     "E054-fallback-cycle": Case("E054", [("fast: {provider: openai, model: gpt-5.4-mini}", "fast: {provider: openai, model: gpt-5.4-mini, fallback: [slow]}\n  slow: {provider: openai, model: gpt-5.4, fallback: [fast]}")], "fast:", message="fast -> slow -> fast"),
     "W001-unused-schema": Case("W001", [("assistants:\n", "  Orphan: {type: string}\nassistants:\n")], "Orphan", message="not used"),
     "W002-unused-assistant": Case("W002", [("workflows:\n", "  spare: {model: fast, instructions: x, input: Ticket, output: Triage}\nworkflows:\n")], "spare", message="not used by any workflow"),
+    "W004-typeless-keywords": Case("W004", [("id: {type: string}", "id: {minLength: 1}")], "minLength", message="without 'type'", hint="add type: string"),
+    "W004-typeless-object": Case("W004", [("body: {type: string}", "body: {required: [text], properties: {text: {type: string}}}")], "required: [text]", message="apply only to object values", hint="add type: object"),
     "W003-unused-model": Case("W003", [("fast: {provider: openai, model: gpt-5.4-mini}", "fast: {provider: openai, model: gpt-5.4-mini}\n  idle: {provider: openai, model: gpt-5.4}")], "idle", message="not used by any assistant"),
 }  # fmt: skip
 
@@ -260,3 +262,56 @@ def test_optional_value_may_feed_an_optional_property(tmp_path: Path) -> None:
     run = run_cli("validate", "--format", "json", str(write(tmp_path, text)))
     assert [d["code"] for d in run.json() if d["severity"] == "error"] == ["E045"]
     assert "may be missing" in str(run.json()[-1]["message"])
+
+
+def test_empty_spec_file_is_an_error(tmp_path: Path) -> None:
+    run = run_cli("validate", "--format", "json", str(write(tmp_path, "# only a comment\n")))
+    assert run.code == 1
+    assert [(d["code"], d["line"], d["column"]) for d in run.json()] == [("E012", 1, 1)]
+
+
+def test_numbers_beyond_a_double_are_refused(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "urgency: {type: integer, minimum: 1, maximum: 5}",
+        "urgency: {type: integer, minimum: 1, maximum: 1e309}",
+    )
+    run = run_cli("validate", "--format", "json", str(write(tmp_path, text)))
+    assert run.code == 1
+    (diag,) = run.json()
+    assert diag["code"] == "E006"
+    assert "too large for a JSON number" in str(diag["message"])
+
+
+def test_bad_version_is_reported_once(tmp_path: Path) -> None:
+    run = run_cli(
+        "validate", "--format", "json", str(write(tmp_path, BASE.replace("aiwf: 1", "aiwf: 2")))
+    )
+    assert [d["code"] for d in run.json()] == ["E010"]
+
+
+@pytest.mark.parametrize(
+    ("edits", "code"),
+    [
+        # the assistant is broken: its users are not reported again
+        (
+            [
+                (
+                    "model: fast\n    instructions: Summarise.",
+                    "model: fast\n    instruction: Summarise.",
+                )
+            ],
+            "E011",
+        ),
+        ([("assistant: summarize", "assistant: sumarize")], "E031"),
+        # the scatter is broken: ${item} in its input is not reported again
+        ([("scatter: ${input.tickets}", "scatter: ${input.tickets[0].id}")], "E043"),
+    ],
+)
+def test_one_mistake_is_reported_once(
+    tmp_path: Path, edits: list[tuple[str, str]], code: str
+) -> None:
+    text = BASE
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+    run = run_cli("validate", "--format", "json", str(write(tmp_path, text)))
+    assert [d["code"] for d in run.json() if d["severity"] == "error"] == [code]

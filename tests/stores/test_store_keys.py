@@ -85,3 +85,21 @@ def test_any_valid_key_round_trips_through_the_file_store(
     assert [i.key for i in store.list()] == [key]
     # Nothing escaped the store's directory.
     assert all(root in p.parents for p in root.rglob("*"))
+
+
+def test_s3_without_boto3_is_a_clear_error() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['boto3'] = None\n"
+        "from aiwf.stores import open_store\n"
+        "from aiwf.errors import AiwfError\n"
+        "try:\n"
+        "    open_store('s3://bucket/prefix')\n"
+        "except AiwfError as exc:\n"
+        "    print(exc.render())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "needs the 'boto3' package" in out.stdout
+    assert "pip install 'aiwf[s3]'" in out.stdout

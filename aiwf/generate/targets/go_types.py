@@ -5,6 +5,7 @@ checks what the schema says and reports the failing JSON path."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from aiwf.generate.targets.go_code import (
@@ -23,6 +24,7 @@ from aiwf.ir.names import pascal_case
 from aiwf.ir.types import (
     ArrayType,
     BooleanType,
+    ByKindType,
     ConstType,
     EnumType,
     IntegerType,
@@ -199,7 +201,14 @@ class TypeBuilder:
                 "}",
             ]
         self._depth = 0
-        checks = self.checks(t, f"{base}(x)", "path", name, nullable_ok=True)
+        if base == RAW:
+            # null is a value (refused unless the contract allows it); an empty RawMessage
+            # is an absent optional member, checked where it is required.
+            checks = self.checks(t, f"{base}(x)", "path", name, nullable_ok=t.nullable)
+            if checks:
+                checks = ["if len(x) == 0 {", "\treturn nil", "}", *checks]
+        else:
+            checks = self.checks(t, f"{base}(x)", "path", name, nullable_ok=True)
         decl.lines += self._validate(name, checks)
         self.decls.append(decl)
 
@@ -347,6 +356,10 @@ class TypeBuilder:
                 inner = self.checks(ptype, f"(*{expr})", step, phint, nullable_ok=True)
                 if inner:
                     checks += [f"if {expr} != nil {{", *(f"\t{line}" for line in inner), "}"]
+            elif go == RAW and _opt:  # an absent optional member is an empty RawMessage
+                inner = self.checks(ptype, expr, step, phint, nullable_ok=ptype.nullable)
+                if inner:
+                    checks += [f"if len({expr}) > 0 {{", *(f"\t{line}" for line in inner), "}"]
             else:
                 checks += self.checks(ptype, expr, step, phint, nullable_ok=ptype.nullable)
         if extra is not None and not isinstance(t.additional, bool):
@@ -375,6 +388,22 @@ class TypeBuilder:
 
     def _ref_raw(self, t: Type) -> bool:
         return isinstance(t, RefType) and self._is_raw_name(self.contract_type[t.name])
+
+    def _as(self, t: Type, hint: str) -> str:
+        """``aiwfrt.As(func(v T, p string) error {...})``: decodes a raw value into ``t``'s Go
+        type and checks it (a union variant, an allOf part, a facet of a typeless schema)."""
+        go = self.elem(t, hint)
+        self._depth += 1
+        p, v = f"p{self._depth}", f"v{self._depth}"
+        inner = self._elem_checks(t, v, p, hint)
+        self._depth -= 1
+        if not inner:
+            return f"aiwfrt.As(func({v} {go}, {p} string) error {{ return nil }})"
+        return (
+            f"aiwfrt.As(func({v} {go}, {p} string) error {{\n"
+            + "\n".join(f"\t{x}" for x in inner)
+            + "\n\treturn nil\n})"
+        )
 
     def checks(self, t: Type, expr: str, path: str, hint: str, *, nullable_ok: bool) -> list[str]:
         """Go statements that return the first problem of ``expr`` (of ``t``'s Go type)."""
@@ -440,7 +469,11 @@ class TypeBuilder:
             inner = self._elem_checks(t.items, item, f"{path} + aiwfrt.Index({i})", hint + "Item")
             self._depth -= 1
             if inner:
-                out += [f"for {i}, {item} := range {expr} {{", *(f"\t{x}" for x in inner), "}"]
+                used = any(re.search(rf"\b{item}\b", x) for x in inner)
+                head = (
+                    f"for {i}, {item} := range {expr} {{" if used else f"for {i} := range {expr} {{"
+                )
+                out += [head, *(f"\t{x}" for x in inner), "}"]
             return out
         if isinstance(t, ObjectType):  # a map
             if isinstance(t.additional, bool):
@@ -452,9 +485,10 @@ class TypeBuilder:
             )
             self._depth -= 1
             if inner:
+                used = any(re.search(rf"\b{val}\b", x) for x in inner)
                 out += [
                     f"for _, {k} := range aiwfrt.SortedKeys({expr}) {{",
-                    f"\t{val} := {expr}[{k}]",
+                    f"\t{val} := {expr}[{k}]" if used else f"\t_ = {expr}[{k}]",
                     *(f"\t{x}" for x in inner),
                     "}",
                 ]
@@ -472,26 +506,29 @@ class TypeBuilder:
             )
         elif isinstance(t, ConstType):
             out = call(f"aiwfrt.CheckConst({path}, {expr}, {go_str(json_text(t.value))})")
+        elif isinstance(t, ByKindType):
+            facets: list[str] = []
+            for label, facet in (
+                ("Object", t.object), ("Array", t.array), ("String", t.string),
+                ("Number", t.number),
+            ):  # fmt: skip
+                if facet is None:
+                    facets.append("nil")
+                    continue
+                facets.append(self._as(facet, f"{hint}{label}"))
+            joined = ",\n".join(facets) + ","
+            out = [
+                f"if err := aiwfrt.CheckByKind({path}, {expr},",
+                *joined.split("\n"),
+                "); err != nil {",
+                fail,
+                "}",
+            ]
         elif isinstance(t, (UnionType, IntersectionType)):
             mode = "all" if isinstance(t, IntersectionType) else ("one" if t.exclusive else "any")
-            variants: list[str] = []
-            for n, variant in enumerate(t.variants, 1):
-                go = self.elem(variant, f"{hint}Variant{n}")
-                self._depth += 1
-                p, v = f"p{self._depth}", f"v{self._depth}"
-                inner = self._elem_checks(variant, v, p, f"{hint}Variant{n}")
-                self._depth -= 1
-                body = " ".join(inner)
-                if not inner:
-                    variants.append(f"aiwfrt.As(func({v} {go}, {p} string) error {{ return nil }})")
-                else:
-                    variants.append(
-                        "aiwfrt.As(func("
-                        + f"{v} {go}, {p} string) error {{\n"
-                        + "\n".join(f"\t{x}" for x in inner)
-                        + "\n\treturn nil\n})"
-                    )
-                del body
+            variants = [
+                self._as(variant, f"{hint}Variant{n}") for n, variant in enumerate(t.variants, 1)
+            ]
             if not variants:
                 return out
             joined = ",\n".join(variants) + ","

@@ -55,7 +55,8 @@ class PyModel:
     def lines(self) -> list[str]:
         """The class body, one statement per entry."""
         if self.root is not None:
-            return [f"class {self.name}(pydantic.RootModel[{self.root}]):", f"    {self.doc}"]
+            out = [f"class {self.name}(pydantic.RootModel[{self.root}]):", f"    {self.doc}"]
+            return out + self._check()
         out = [f"class {self.name}(pydantic.BaseModel):", f"    {self.doc}", ""]
         out.append(
             "    model_config = pydantic.ConfigDict("
@@ -64,7 +65,20 @@ class PyModel:
         if self.fields:
             out.append("")
             out.extend(f"    {line}" for line in self.fields)
-        return out
+        return out + self._check()
+
+    def _check(self) -> list[str]:
+        """A contract class checks the value against the contract's full JSON Schema first
+        (what the pydantic annotations cannot say: patterns, unions, typeless keywords ...)."""
+        if self.contract is None:
+            return []
+        return [
+            "",
+            '    @pydantic.model_validator(mode="before")',
+            "    @classmethod",
+            "    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:",
+            f"        return _check({py_str(self.contract)}, cls, data)",
+        ]
 
 
 def _literal_ok(value: object) -> bool:
@@ -124,7 +138,7 @@ class ModelBuilder:
             }
             default: str | None = None
             if not prop.required:
-                if annotation != ANY and not annotation.endswith("| None"):
+                if annotation not in (ANY, "None") and not annotation.endswith("| None"):
                     annotation += " | None"
                 default = "None"
             rendered = _field_args(**args)
@@ -160,13 +174,17 @@ class ModelBuilder:
         if isinstance(t, BooleanType):
             return "bool"
         if isinstance(t, (IntegerType, NumberType)):
+            integer = isinstance(t, IntegerType)
+            multiple = t.multiple_of
+            if integer and not isinstance(multiple, int):
+                multiple = None  # pydantic needs an integer; the contract check enforces it
             return self._constrained(
-                "int" if isinstance(t, IntegerType) else "float",
+                "int" if integer else "float",
                 ge=t.minimum,
                 le=t.maximum,
                 gt=t.exclusive_minimum,
                 lt=t.exclusive_maximum,
-                multiple_of=t.multiple_of,
+                multiple_of=multiple,
             )
         if isinstance(t, StringType):
             return self._constrained("str", min_length=t.min_length, max_length=t.max_length)

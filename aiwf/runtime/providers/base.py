@@ -20,7 +20,7 @@ from aiwf.runtime.errors import (
     ServerError,
     error_for_status,
 )
-from aiwf.runtime.redact import register_secret
+from aiwf.runtime.redact import redact, register_secret
 from aiwf.runtime.retry import parse_retry_after, parse_should_retry
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import ModelRequest, Usage
@@ -221,7 +221,7 @@ class HttpProvider:
         for name in self.request_id_headers:
             value = headers.get(name)
             if value:
-                return value
+                return redact(value)  # whatever a server sends back is untrusted
         return None
 
     def error(

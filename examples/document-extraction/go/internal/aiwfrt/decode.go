@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"sort"
@@ -167,6 +168,20 @@ func decodeInto(data []byte, v reflect.Value) error {
 		}
 		v.Set(out)
 		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		// JSON Schema: a number with a zero fractional part (1.0, 1e2) is an integer.
+		if kind == "number" {
+			if _, err := strconv.ParseInt(string(data), 10, 64); err != nil {
+				f, ferr := strconv.ParseFloat(string(data), 64)
+				if ferr == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
+					if v.OverflowInt(int64(f)) {
+						return Invalid("", "%s is out of range for %s", string(data), v.Type())
+					}
+					v.SetInt(int64(f))
+					return nil
+				}
+			}
+		}
 	case reflect.Map:
 		fields, err := ReadFields(data)
 		if err != nil {

@@ -11,6 +11,44 @@ import typing
 
 import pydantic
 
+from ._schemas import SCHEMAS
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as JSON data (models dumped as they are sent on the wire)."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> typing.Any:
+    """``data`` when it satisfies the contract's JSON Schema (draft 2020-12), else a
+    ValueError naming the first failing path (pydantic reports it as a ValidationError)."""
+    if isinstance(data, cls):
+        return data
+    value = _plain(data)
+    if isinstance(value, dict) and not issubclass(cls, pydantic.RootModel):
+        aliases = {
+            name: info.alias
+            for name, info in cls.model_fields.items()
+            if info.alias and info.alias != name
+        }
+        if aliases:  # keyword construction uses attribute names: check the wire names
+            value = {
+                aliases[key] if key in aliases and aliases[key] not in value else key: item
+                for key, item in value.items()
+            }
+    from aiwf.runtime.structured import validate
+
+    problem = validate(value, SCHEMAS[contract])
+    if problem is not None:
+        raise ValueError(problem.render())
+    return data
+
 
 class Audit(pydantic.BaseModel):
     """The Audit object."""
@@ -25,6 +63,11 @@ class Audit(pydantic.BaseModel):
     issues: list[str]
     confidence: typing.Annotated[float, pydantic.Field(ge=0, le=1)] | None = None
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Audit", cls, data)
+
 
 class AuditInput(pydantic.BaseModel):
     """The AuditInput object."""
@@ -35,6 +78,11 @@ class AuditInput(pydantic.BaseModel):
 
     document: str
     invoice: Invoice
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("AuditInput", cls, data)
 
 
 class Document(pydantic.BaseModel):
@@ -48,6 +96,11 @@ class Document(pydantic.BaseModel):
     text: typing.Annotated[str, pydantic.Field(min_length=1)]
     language: str | None = pydantic.Field(default=None, description="ISO 639-1 code")
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Document", cls, data)
+
 
 class ExtractInvoiceOutput(pydantic.BaseModel):
     """The ExtractInvoiceOutput object."""
@@ -60,6 +113,11 @@ class ExtractInvoiceOutput(pydantic.BaseModel):
     invoice: Invoice
     audit: Audit
     vendor: str
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("ExtractInvoiceOutput", cls, data)
 
 
 class Invoice(pydantic.BaseModel):
@@ -77,6 +135,11 @@ class Invoice(pydantic.BaseModel):
     customer: InvoiceParty | None = None
     lines: typing.Annotated[list[InvoiceLinesItem], pydantic.Field(min_length=1)]
     total: typing.Annotated[float, pydantic.Field(ge=0)]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Invoice", cls, data)
 
 
 class InvoiceLinesItem(pydantic.BaseModel):
@@ -102,6 +165,11 @@ class InvoiceParty(pydantic.BaseModel):
     name: str
     vat_id: str | None = None
     address: InvoicePartyAddress | None = None
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("InvoiceParty", cls, data)
 
 
 class InvoicePartyAddress(pydantic.BaseModel):

@@ -11,6 +11,44 @@ import typing
 
 import pydantic
 
+from ._schemas import SCHEMAS
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as JSON data (models dumped as they are sent on the wire)."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> typing.Any:
+    """``data`` when it satisfies the contract's JSON Schema (draft 2020-12), else a
+    ValueError naming the first failing path (pydantic reports it as a ValidationError)."""
+    if isinstance(data, cls):
+        return data
+    value = _plain(data)
+    if isinstance(value, dict) and not issubclass(cls, pydantic.RootModel):
+        aliases = {
+            name: info.alias
+            for name, info in cls.model_fields.items()
+            if info.alias and info.alias != name
+        }
+        if aliases:  # keyword construction uses attribute names: check the wire names
+            value = {
+                aliases[key] if key in aliases and aliases[key] not in value else key: item
+                for key, item in value.items()
+            }
+    from aiwf.runtime.structured import validate
+
+    problem = validate(value, SCHEMAS[contract])
+    if problem is not None:
+        raise ValueError(problem.render())
+    return data
+
 
 class Chunk(pydantic.BaseModel):
     """The Chunk object."""
@@ -21,6 +59,11 @@ class Chunk(pydantic.BaseModel):
 
     source: str
     lines: typing.Annotated[list[str], pydantic.Field(max_length=200)]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Chunk", cls, data)
 
 
 class Incident(pydantic.BaseModel):
@@ -35,6 +78,11 @@ class Incident(pydantic.BaseModel):
     timeline: list[str]
     suspected_cause: str | None = None
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Incident", cls, data)
+
 
 class IncidentInput(pydantic.BaseModel):
     """The IncidentInput object."""
@@ -46,6 +94,11 @@ class IncidentInput(pydantic.BaseModel):
     service: str
     chunks: typing.Annotated[list[Chunk], pydantic.Field(min_length=1)]
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("IncidentInput", cls, data)
+
 
 class IncidentOutput(pydantic.BaseModel):
     """The IncidentOutput object."""
@@ -56,6 +109,11 @@ class IncidentOutput(pydantic.BaseModel):
 
     incident: Incident
     labels: list[Label | None]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("IncidentOutput", cls, data)
 
 
 class Label(pydantic.BaseModel):
@@ -70,6 +128,11 @@ class Label(pydantic.BaseModel):
     summary: typing.Annotated[str, pydantic.Field(max_length=200)]
     first_seen: str | None = None
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Label", cls, data)
+
 
 class SummarizeInput(pydantic.BaseModel):
     """The SummarizeInput object."""
@@ -80,6 +143,11 @@ class SummarizeInput(pydantic.BaseModel):
 
     service: str
     labels: list[Label | None]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("SummarizeInput", cls, data)
 
 
 __all__: list[str] = [

@@ -158,6 +158,29 @@ func CheckVariants(path string, raw []byte, mode string, checks ...func([]byte) 
 	return nil
 }
 
+// CheckByKind checks a value of any kind against the check for its kind (nil: every value
+// of that kind passes); a number check gets integers too. It implements a schema without
+// "type": JSON Schema applies minimum, properties, items, pattern ... only to values of
+// their own kind.
+func CheckByKind(path string, raw []byte, object, array, str, number func([]byte) error) error {
+	raw = rawOrNull(raw)
+	var check func([]byte) error
+	switch jsonKind(raw) {
+	case "object":
+		check = object
+	case "array":
+		check = array
+	case "string":
+		check = str
+	case "number":
+		check = number
+	}
+	if check == nil {
+		return nil
+	}
+	return Under(path, check(raw))
+}
+
 // As decodes raw into a T and runs check on it (a union variant).
 func As[T any](check func(T, string) error) func([]byte) error {
 	return func(raw []byte) error {

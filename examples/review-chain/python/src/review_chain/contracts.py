@@ -11,6 +11,44 @@ import typing
 
 import pydantic
 
+from ._schemas import SCHEMAS
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as JSON data (models dumped as they are sent on the wire)."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> typing.Any:
+    """``data`` when it satisfies the contract's JSON Schema (draft 2020-12), else a
+    ValueError naming the first failing path (pydantic reports it as a ValidationError)."""
+    if isinstance(data, cls):
+        return data
+    value = _plain(data)
+    if isinstance(value, dict) and not issubclass(cls, pydantic.RootModel):
+        aliases = {
+            name: info.alias
+            for name, info in cls.model_fields.items()
+            if info.alias and info.alias != name
+        }
+        if aliases:  # keyword construction uses attribute names: check the wire names
+            value = {
+                aliases[key] if key in aliases and aliases[key] not in value else key: item
+                for key, item in value.items()
+            }
+    from aiwf.runtime.structured import validate
+
+    problem = validate(value, SCHEMAS[contract])
+    if problem is not None:
+        raise ValueError(problem.render())
+    return data
+
 
 class Brief(pydantic.BaseModel):
     """The Brief object."""
@@ -24,6 +62,11 @@ class Brief(pydantic.BaseModel):
     audience: typing.Literal["developers", "operators", "end_users"]
     tone: str | None = None
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Brief", cls, data)
+
 
 class Critique(pydantic.BaseModel):
     """The Critique object."""
@@ -34,6 +77,11 @@ class Critique(pydantic.BaseModel):
 
     score: typing.Annotated[int, pydantic.Field(ge=1, le=10)]
     problems: list[CritiqueProblemsItem]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Critique", cls, data)
 
 
 class CritiqueProblemsItem(pydantic.BaseModel):
@@ -58,6 +106,11 @@ class CritiqueInput(pydantic.BaseModel):
     brief: Brief
     draft: Draft
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("CritiqueInput", cls, data)
+
 
 class Draft(pydantic.BaseModel):
     """The Draft object."""
@@ -68,6 +121,11 @@ class Draft(pydantic.BaseModel):
 
     title: typing.Annotated[str, pydantic.Field(max_length=120)]
     body: str
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Draft", cls, data)
 
 
 class ReleaseNotesOutput(pydantic.BaseModel):
@@ -81,6 +139,11 @@ class ReleaseNotesOutput(pydantic.BaseModel):
     first_draft: Draft
     score: typing.Annotated[int, pydantic.Field(ge=1, le=10)]
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("ReleaseNotesOutput", cls, data)
+
 
 class ReviseInput(pydantic.BaseModel):
     """The ReviseInput object."""
@@ -92,6 +155,11 @@ class ReviseInput(pydantic.BaseModel):
     draft: Draft
     critique: Critique
     note: str
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("ReviseInput", cls, data)
 
 
 __all__: list[str] = [

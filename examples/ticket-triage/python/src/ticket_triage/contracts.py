@@ -11,6 +11,44 @@ import typing
 
 import pydantic
 
+from ._schemas import SCHEMAS
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    """``value`` as JSON data (models dumped as they are sent on the wire)."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> typing.Any:
+    """``data`` when it satisfies the contract's JSON Schema (draft 2020-12), else a
+    ValueError naming the first failing path (pydantic reports it as a ValidationError)."""
+    if isinstance(data, cls):
+        return data
+    value = _plain(data)
+    if isinstance(value, dict) and not issubclass(cls, pydantic.RootModel):
+        aliases = {
+            name: info.alias
+            for name, info in cls.model_fields.items()
+            if info.alias and info.alias != name
+        }
+        if aliases:  # keyword construction uses attribute names: check the wire names
+            value = {
+                aliases[key] if key in aliases and aliases[key] not in value else key: item
+                for key, item in value.items()
+            }
+    from aiwf.runtime.structured import validate
+
+    problem = validate(value, SCHEMAS[contract])
+    if problem is not None:
+        raise ValueError(problem.render())
+    return data
+
 
 class Triage(pydantic.BaseModel):
     """The Triage object."""
@@ -26,9 +64,19 @@ class Triage(pydantic.BaseModel):
     )
     reason: str | None = pydantic.Field(default=None, description="One sentence on why.")
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Triage", cls, data)
+
 
 class SummarizeInput(pydantic.RootModel[list[Triage]]):
     """The SummarizeInput contract."""
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("SummarizeInput", cls, data)
 
 
 class SummarizeOutput(pydantic.BaseModel):
@@ -40,6 +88,11 @@ class SummarizeOutput(pydantic.BaseModel):
 
     headline: typing.Annotated[str, pydantic.Field(max_length=280)]
     urgent_count: typing.Annotated[int, pydantic.Field(ge=0)]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("SummarizeOutput", cls, data)
 
 
 class Ticket(pydantic.BaseModel):
@@ -54,6 +107,11 @@ class Ticket(pydantic.BaseModel):
     body: str
     customer_tier: typing.Literal["free", "pro", "enterprise"] | None = None
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("Ticket", cls, data)
+
 
 class TriageInput(pydantic.BaseModel):
     """The TriageInput object."""
@@ -63,6 +121,11 @@ class TriageInput(pydantic.BaseModel):
     )
 
     tickets: typing.Annotated[list[Ticket], pydantic.Field(max_length=500)]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("TriageInput", cls, data)
 
 
 class TriageOutput(pydantic.BaseModel):
@@ -74,6 +137,11 @@ class TriageOutput(pydantic.BaseModel):
 
     digest: SummarizeOutput
     triaged: list[Triage]
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:
+        return _check("TriageOutput", cls, data)
 
 
 __all__: list[str] = [
