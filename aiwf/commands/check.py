@@ -26,6 +26,7 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
     Renders afresh in memory and writes nothing; for CI and pre-commit.
     """
     from aiwf.generate.drift import FIXES, check
+    from aiwf.generate.targets import get_target
     from aiwf.generate.templates import locate
 
     app = app_context()
@@ -42,12 +43,14 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
         program = compile_program(app, job.spec, cache)
         problems = check(job, program, tree)
         count += len(problems)
+        out = as_typed(job.out)
+        extensions = get_target(job.lang).extensions.format(package=job.package)
         for problem in problems:
             if problem.diff and not no_diff:
-                click.echo(problem.diff, nl=False)
+                click.echo(_labelled(problem.diff, problem.path, out), nl=False)
         for problem in problems:
-            line = f"{as_typed(job.out) / problem.path}: {problem.kind}: {problem.message}"
-            fix = FIXES[problem.kind]
+            line = f"{out / problem.path}: {problem.kind}: {problem.message}"
+            fix = FIXES[problem.kind].format(extensions=extensions)
             if fix not in fixes:
                 fixes.append(fix)
                 line += f"\n  hint: {fix}"
@@ -58,3 +61,16 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
         raise AiwfError(
             f"{count} problem(s) in {len(jobs)} SDK(s)", code="G060", hint="; ".join(fixes)
         )
+
+
+def _labelled(diff: str, rel: str, out: Path) -> str:
+    """``diff`` with its file names under the SDK directory (``a/sdk/go/contracts.go``), so
+    the diffs of several SDKs say which one each belongs to."""
+    head = f"--- a/{rel}\n+++ b/{rel}\n"
+    if not diff.startswith(head):
+        return diff
+    where = out.as_posix()
+    old, new = (
+        (f"{where}/{rel}",) * 2 if out.is_absolute() else (f"a/{where}/{rel}", f"b/{where}/{rel}")
+    )
+    return f"--- {old}\n+++ {new}\n" + diff[len(head) :]

@@ -108,7 +108,14 @@ def command(
             touched.append(str(as_typed(job.out)))
         if app.verbosity >= 0:
             what = "created" if report.scaffolded else "updated"
-            state = f"{changed} file(s) changed" if changed else "up to date"
+            if report.scaffolded:
+                written = len(report.scaffold) + len(report.written)
+                state = (
+                    f"{written} file(s) written ({len(report.scaffold)} scaffold, "
+                    f"{len(report.written)} generated)"
+                )
+            else:
+                state = f"{changed} file(s) changed" if changed else "up to date"
             click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} {what}, {state}")
             for rel in report.kept:
                 click.echo(f"  kept {rel}: no longer generated, but edited by hand", err=True)

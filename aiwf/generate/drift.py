@@ -25,7 +25,7 @@ FIXES = {
     "missing": "run aiwf sdk",
     "extra": "run aiwf sdk (it removes files it no longer generates) or delete it",
     "edited": "generated files are not to be edited: move the change to the spec, "
-    "extensions.py or the templates, then run aiwf sdk",
+    "{extensions} or the templates, then run aiwf sdk",
     "behind": "run aiwf upgrade",
     "conflict": "resolve the conflict, delete .rej files, then commit",
 }

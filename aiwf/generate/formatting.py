@@ -57,7 +57,7 @@ def ruff_format(files: dict[str, str]) -> dict[str, str]:
             target.write_bytes(text.encode("utf-8"))
         # Imports sorted and unused ones dropped (templates import generously), then format.
         fix = [*find_ruff(), "check", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache"]
-        fix += ["--select", "I,F401,RUF022", "--fix-only", "--exit-zero", "."]
+        fix += ["--select", "I,F401,RUF022,RUF036", "--fix-only", "--exit-zero", "."]
         fmt = [*find_ruff(), "format", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache", "."]
         for command in (fix, fmt):
             proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)

@@ -26,6 +26,8 @@ class WriteReport:
     removed: list[str] = field(default_factory=list)
     #: Files aiwf no longer generates but left in place because they were edited.
     kept: list[str] = field(default_factory=list)
+    #: Files copier wrote when it created the scaffold (relative paths).
+    scaffold: list[str] = field(default_factory=list)
 
 
 def expected_files(job: SdkJob, program: Program, tree: TemplateTree) -> dict[str, str]:
@@ -117,7 +119,9 @@ def generate(
     from aiwf.generate import scaffold
 
     created = False
+    scaffold_files: list[str] = []
     if scaffold.read_answers(job.out) is None:
+        before = _files_under(job.out)
         src = scaffold.template_source(tree, source)
         scaffold.copy(
             job.out,
@@ -126,6 +130,19 @@ def generate(
             data={"lang": job.lang, "package": job.package},
         )
         created = True
+        scaffold_files = sorted(_files_under(job.out) - before)
     report = write_generated(job, program, tree)
     report.scaffolded = created
+    report.scaffold = [rel for rel in scaffold_files if rel not in report.written]
     return report
+
+
+def _files_under(root: Path) -> set[str]:
+    """The files below ``root`` (relative POSIX paths), a ``.git`` directory left out."""
+    if not root.is_dir():
+        return set()
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sdkgen_support import PRESETS, SdkEnv, git, make_sdk_env, make_template_repo, run_cli
+from sdkgen_support import BUILT_SPECS, SdkEnv, git, make_sdk_env, make_template_repo, run_cli
 
 # The goldens hold generated SDK files (their smoke tests included): not tests of this suite.
 collect_ignore_glob = ["golden/*"]
@@ -17,12 +17,13 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_template_repo(tmp_path_factory.mktemp("templates") / "aiwf-templates")
 
 
-@pytest.fixture(scope="session", params=[p.name for p in PRESETS])
+@pytest.fixture(scope="session", params=[p.name for p in BUILT_SPECS])
 def preset_sdk(
     request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, SdkEnv]:
-    """The Python SDK of one preset, created with `aiwf sdk`, installed in a fresh venv."""
-    spec = next(p for p in PRESETS if p.name == request.param)
+    """The Python SDK of one preset (or edge spec), created with `aiwf sdk`, installed in a
+    fresh venv."""
+    spec = next(p for p in BUILT_SPECS if p.name == request.param)
     project = tmp_path_factory.mktemp("project")
     git(project, "init", "-q", "-b", "main")
     result = run_cli(

@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PRESETS = sorted((ROOT / "presets" / "workflows").glob("*.aiwf.yaml"))
 SPECS = Path(__file__).resolve().parent / "specs"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+#: Small specs of edge cases new users hit (optional raw and nullable properties, None in
+#: literal unions, contracts without assistants or workflows): every target builds them like
+#: the presets, with the language's own tools.
+EDGE_SPECS = [SPECS / "edges.aiwf.yaml", SPECS / "contracts-only.aiwf.yaml"]
+#: Every spec the per-language tests build, lint and test.
+BUILT_SPECS = [*PRESETS, *EDGE_SPECS]
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "aiwf tests",
     "GIT_AUTHOR_EMAIL": "tests@example.com",

@@ -157,3 +157,46 @@ def test_check_does_not_import_copier(project: Path, template_repo: Path) -> Non
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().endswith("ok")
+
+
+def test_several_sdks_counts_diff_labels_and_extension_hints(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    """`aiwf sdk` counts every file it writes (scaffold included); `aiwf check` labels each
+    diff with its SDK directory and names the target's own extension file."""
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q", "-b", "main")
+    shutil.copy2(SPEC, project / "support.aiwf.yaml")
+    (project / "aiwf.toml").write_text(
+        'spec = "support.aiwf.yaml"\n\n[[sdk]]\nlang = "python"\nout = "sdk/python"\n'
+        'package = "support_ai"\n\n[[sdk]]\nlang = "go"\nout = "sdk/go"\n'
+        'package = "example.com/support"\n',
+        encoding="utf-8",
+    )
+    result = run_cli(["sdk"], project, template_repo)
+    assert result.exit_code == 0, result.output
+    for out in ("sdk/python", "sdk/go"):
+        files = [p for p in (project / out).rglob("*") if p.is_file()]
+        scaffold = (
+            len(files)
+            - len(json.loads((project / out / ".aiwf/manifest.json").read_text())["files"])
+            - 1
+        )  # the manifest lists every generated file but itself
+        line = next(x for x in result.output.splitlines() if x.startswith(f"{out}:"))
+        assert line.endswith(
+            f"created, {len(files)} file(s) written ({scaffold} scaffold, "
+            f"{len(files) - scaffold} generated)"
+        ), line
+    for rel in ("sdk/python/support_ai/workflows.py", "sdk/go/workflows.go"):
+        path = project / rel.replace("python/", "python/src/")
+        path.write_text(path.read_text() + "\n// hack\n", encoding="utf-8")
+    code, out = check(project, template_repo)
+    assert code == 1
+    assert (
+        "--- a/sdk/python/src/support_ai/workflows.py\n+++ b/sdk/python/src/support_ai/workflows.py"
+        in out
+    )
+    assert "--- a/sdk/go/workflows.go\n+++ b/sdk/go/workflows.go" in out
+    assert "the spec, src/support_ai/extensions.py or the templates" in out
+    assert "the spec, extensions.go or the templates" in out

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from gosdk_support import CONFORMANCE_HARNESS, go_env, go_files, run_go, write_module
 from sdkgen_support import (
+    BUILT_SPECS,
+    EDGE_SPECS,
     GOLDEN,
     PRESETS,
     ROOT,
@@ -53,13 +55,13 @@ def test_go_toolchain_is_present() -> None:
     assert proc.stdout.startswith("go version go1."), proc.stdout
 
 
-@pytest.fixture(scope="session", params=[p.name for p in PRESETS])
+@pytest.fixture(scope="session", params=[p.name for p in BUILT_SPECS])
 def go_preset_sdk(
     request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The Go SDK of one preset, created with `aiwf sdk --lang go --module ...` (copier
     scaffold included)."""
-    spec = next(p for p in PRESETS if p.name == request.param)
+    spec = next(p for p in BUILT_SPECS if p.name == request.param)
     project = tmp_path_factory.mktemp("goproject")
     git(project, "init", "-q", "-b", "main")
     args = ["sdk", str(spec), "--lang", "go", "--out", "sdk", "--module", module_of(spec)]
@@ -249,6 +251,90 @@ def test_hostile_spec_compiles_and_carries_its_strings(tmp_path: Path) -> None:
     assert probe["valid"] == [False] + [True] * len(emoji)
 
 
+# -- optional raw and nullable properties -------------------------------------------------
+
+EDGES_PROBE = """package edges_test
+
+import (
+\t"encoding/json"
+\t"testing"
+
+\tsdk "example.com/edges"
+)
+
+// Absent optional raw properties are not validated; an explicit null of an optional
+// nullable property survives the round trip, absent stays absent; wrong values are refused.
+func TestOptionalRawAndNullable(t *testing.T) {
+\tfor _, c := range []struct {
+\t\tin string
+\t\tok bool
+\t}{
+\t\t{`{"name":"n","note":null}`, true},
+\t\t{`{"name":"n","note":"x","url":null,"kind":null,"owner":null}`, true},
+\t\t{`{"name":"n","note":null,"url":"https://example.org/a","kind":"small","owner":{"id":"o"}}`, true},
+\t\t{`{"name":"n","note":null,"tax":0.07,"type":-3}`, true},
+\t\t{`{"name":"n","note":null,"tax":0}`, true},
+\t\t{`{"name":"n","note":null,"tax":0.5}`, false},
+\t\t{`{"name":"n","note":null,"tax":null}`, false},
+\t\t{`{"name":"n","note":null,"type":2}`, false},
+\t\t{`{"name":"n","note":null,"url":"not a uri"}`, false},
+\t\t{`{"name":"n","note":null,"kind":"medium"}`, false},
+\t\t{`{"name":"n","note":null,"owner":{}}`, false},
+\t} {
+\t\tvar in sdk.Item
+\t\terr := json.Unmarshal([]byte(c.in), &in)
+\t\tif err == nil {
+\t\t\terr = in.Validate()
+\t\t}
+\t\tif (err == nil) != c.ok {
+\t\t\tt.Fatalf("%s: error %v, want ok=%v", c.in, err, c.ok)
+\t\t}
+\t\tif !c.ok {
+\t\t\tcontinue
+\t\t}
+\t\tout, err := json.Marshal(in)
+\t\tif err != nil {
+\t\t\tt.Fatal(err)
+\t\t}
+\t\tif string(out) != c.in {
+\t\t\tt.Fatalf("round trip changed %s into %s", c.in, out)
+\t\t}
+\t}
+\tset := sdk.Item{Name: "n", Url: sdk.Some("https://example.org/"), Kind: sdk.Null[sdk.ItemKind]()}
+\tout, err := json.Marshal(set)
+\tif err != nil {
+\t\tt.Fatal(err)
+\t}
+\tif want := `{"name":"n","note":null,"url":"https://example.org/","kind":null}`; string(out) != want {
+\t\tt.Fatalf("got %s, want %s", out, want)
+\t}
+\tif v, ok := set.Url.Get(); !ok || v != "https://example.org/" {
+\t\tt.Fatalf("Get: %q %v", v, ok)
+\t}
+\tif _, ok := set.Kind.Get(); ok {
+\t\tt.Fatal("Get of a null gave a value")
+\t}
+}
+"""
+
+
+def test_optional_raw_and_nullable_properties(tmp_path: Path) -> None:
+    """Optional json.RawMessage properties are checked only when present; optional nullable
+    properties keep an explicit null through a JSON round trip (Nullable[T])."""
+    spec = EDGE_SPECS[0]
+    sdk = write_module(
+        go_files(spec, "example.com/edges", locate(), tmp_path), tmp_path / "sdk" / "go",
+        "example.com/edges",
+    )  # fmt: skip
+    contracts = (sdk / "contracts.go").read_text(encoding="utf-8")
+    assert "Url   Nullable[string]" in contracts
+    assert "Note  *string" in contracts  # required and nullable: a pointer is enough
+    (sdk / "probe_test.go").write_text(EDGES_PROBE, encoding="utf-8")
+    for args in (["vet", "./..."], ["test", "-count=1", "./..."]):
+        proc = run_go(args, sdk)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 # -- conformance -------------------------------------------------------------------------
 
 
@@ -329,6 +415,9 @@ def test_check_go_sdk_edited_file(go_project: Path, template_repo: Path) -> None
     result = run_cli(["check"], go_project, template_repo)
     assert result.exit_code == 1
     assert "internal/aiwfrt/runtime.go: edited: was edited by hand" in result.output
+    assert "--- a/sdk/go/internal/aiwfrt/runtime.go" in result.output
+    assert "the spec, extensions.go or the templates" in result.output
+    assert "extensions.py" not in result.output
 
 
 def test_check_go_sdk_extra_file(go_project: Path, template_repo: Path) -> None:

@@ -15,6 +15,8 @@ class Target(Protocol):
     name: str
     #: Human name, for messages.
     language: str
+    #: The scaffold's extension file (the consumer's code), as messages name it.
+    extensions: str
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` is not a valid package name for this language (None when it is)."""

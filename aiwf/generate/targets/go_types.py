@@ -49,7 +49,7 @@ PACKAGE_RESERVED = frozenset(
         "ProviderError", "StepError", "ValidationError", "Fake", "NewFake", "Playback",
         "NewPlayback", "PlaybackCall", "Replay", "OpenReplay", "Runtime", "NewRuntime",
         "Value", "SpecName", "IRDigest", "Workflows", "RunWorkflow", "Schemas", "Schema",
-        "RetrySpec", "Metadata",
+        "RetrySpec", "Metadata", "Nullable", "Some", "Null",
     }
 )  # fmt: skip
 
@@ -260,7 +260,10 @@ class TypeBuilder:
             ident = fields.claim(exported(prop.name, "Field"))
             base = self.base(prop.type, name + exported(prop.name, "Field"))
             pointer = self._can_point(base) and (prop.type.nullable or not prop.required)
-            go = "*" + base if pointer else base
+            if pointer and prop.type.nullable and not prop.required:
+                go = f"Nullable[{base}]"  # absent, null and a value are three states
+            else:
+                go = "*" + base if pointer else base
             members.append((prop.name, ident, go, not prop.required, prop.type))
         extra: str | None = None
         if t.additional is not False:
@@ -287,8 +290,14 @@ class TypeBuilder:
             f"func (x {name}) MarshalJSON() ([]byte, error) {{",
             "\tvar w aiwfrt.ObjectWriter",
         ]
-        for key, ident, _go, optional, _ in members:
-            if optional:
+        for key, ident, go, optional, _ in members:
+            if go.startswith("Nullable["):
+                decl.lines += [
+                    f"\tif x.{ident}.Set {{",
+                    f"\t\tw.Field({go_str(key)}, x.{ident})",
+                    "\t}",
+                ]
+            elif optional:
                 decl.lines += [
                     f"\tif x.{ident} != nil {{",
                     f"\t\tw.Field({go_str(key)}, x.{ident})",
@@ -352,7 +361,12 @@ class TypeBuilder:
             step = f"path + {go_str(json_path_step(key))}"
             expr = f"x.{ident}"
             phint = name + exported(key, "Field")
-            if go.startswith("*"):
+            if go.startswith("Nullable["):
+                inner = self.checks(ptype, f"{expr}.Value", step, phint, nullable_ok=True)
+                if inner:
+                    cond = f"{expr}.Set && !{expr}.Null"
+                    checks += [f"if {cond} {{", *(f"\t{line}" for line in inner), "}"]
+            elif go.startswith("*"):
                 inner = self.checks(ptype, f"(*{expr})", step, phint, nullable_ok=True)
                 if inner:
                     checks += [f"if {expr} != nil {{", *(f"\t{line}" for line in inner), "}"]

@@ -65,6 +65,7 @@ class PythonTarget:
 
     name = "python"
     language = "Python"
+    extensions = "src/{package}/extensions.py"
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` cannot be the import name, or None when it can."""

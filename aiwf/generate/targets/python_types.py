@@ -38,6 +38,33 @@ CLASS_RESERVED = frozenset({"None", "True", "False", "ModelClient", "Trace", "An
 ANY = "typing.Any"
 
 
+def _union_members(annotation: str) -> list[str]:
+    """The top-level members of an annotation (``list[int | None] | str`` gives two);
+    brackets and " | " inside string literals do not count."""
+    members: list[str] = []
+    depth, start, quote, i = 0, 0, "", 0
+    while i < len(annotation):
+        ch = annotation[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif depth == 0 and annotation.startswith(" | ", i):
+            members.append(annotation[start:i])
+            start = i + 3
+            i += 2
+        i += 1
+    members.append(annotation[start:])
+    return members
+
+
 @dataclass
 class PyModel:
     """One generated class: a ``pydantic.BaseModel`` (``fields``) or a ``RootModel`` (``root``)."""
@@ -160,7 +187,7 @@ class ModelBuilder:
         """The annotation for ``t``; inline objects become classes named from ``hint``;
         classes the annotation names are added to ``needs``."""
         base = self._base(t, hint, needs)
-        if t.nullable and base != ANY and base != "None":
+        if t.nullable and base != ANY and "None" not in _union_members(base):
             return f"{base} | None"
         return base
 
@@ -211,11 +238,13 @@ class ModelBuilder:
             parts: list[str] = []
             for i, variant in enumerate(t.variants, 1):
                 part = self.annotation(variant, f"{hint}Variant{i}", needs)
-                for piece in part.split(" | ") if "[" not in part else [part]:
+                for piece in _union_members(part):
                     if piece not in parts:
                         parts.append(piece)
             if not parts or ANY in parts:
                 return ANY
+            if "None" in parts:  # None last in a union (ruff RUF036)
+                parts = [part for part in parts if part != "None"] + ["None"]
             return " | ".join(parts)
         if isinstance(t, RefType):
             cls = self.contract_class[t.name]

@@ -102,6 +102,7 @@ class TypeScriptTarget:
 
     name = "typescript"
     language = "TypeScript"
+    extensions = "src/extensions.ts"
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` cannot be the npm package name, or None when it can."""
@@ -171,8 +172,12 @@ class TypeScriptTarget:
         }
 
     def format(self, files: dict[str, str]) -> dict[str, str]:
-        """The templates emit finished code: nothing to do (no formatter at generation time)."""
-        return dict(files)
+        """The templates emit finished code (no formatter at generation time); the imports
+        they write generously are pruned to the names each file uses, so the SDK also
+        compiles under ``noUnusedLocals`` whatever the spec holds."""
+        return {
+            rel: prune_imports(text) if rel.endswith(".ts") else text for rel, text in files.items()
+        }
 
     # -- assistants ----------------------------------------------------------------------
 
@@ -277,7 +282,7 @@ class TypeScriptTarget:
             f"  rt.items({over}, {sid}, {ts_str(scatter.over.text)}),",
             f"  {scatter.concurrency},",
             f'  "{scatter.on_error}",',
-            f"  (item, index) => {value},",
+            f"  {_item_params(value)} => {value},",
             ");",
         ]
 
@@ -340,3 +345,42 @@ def _expr(binding: Binding, locals_: dict[str, str], *, top: bool = False) -> st
 TARGET = TypeScriptTarget()
 
 __all__ = ["TARGET", "TypeScriptTarget"]
+
+
+def _item_params(value: str) -> str:
+    """The parameters of a scatter's per-item function: an unused one gets a leading ``_``
+    (so ``noUnusedParameters`` accepts it)."""
+    item, index = (
+        name if re.search(rf"\b{name}\b", value) else "_" + name for name in ("item", "index")
+    )
+    return f"({item}, {index})"
+
+
+_NAMED_IMPORT = re.compile(r'^import (type )?\{([^}]*)\} from ("[^"\n]*");\n', re.MULTILINE)
+_NAMESPACE_IMPORT = re.compile(r'^import \* as ([\w$]+) from ("[^"\n]*");\n', re.MULTILINE)
+
+
+def _used(name: str, body: str) -> bool:
+    return re.search(rf"(?<![\w$.]){re.escape(name)}(?![\w$])", body) is not None
+
+
+def prune_imports(text: str) -> str:
+    """``text`` without the imported names it never uses (an import left empty goes)."""
+    body = _NAMESPACE_IMPORT.sub("", _NAMED_IMPORT.sub("", text))
+
+    def named(match: re.Match[str]) -> str:
+        specs = [part.strip() for part in match.group(2).split(",") if part.strip()]
+        kept = [spec for spec in specs if _used(spec.split()[-1], body)]
+        if kept == specs:
+            return match.group(0)
+        if not kept:
+            return ""
+        if "\n" not in match.group(2):
+            return f"import {match.group(1) or ''}{{ {', '.join(kept)} }} from {match.group(3)};\n"
+        lines = "".join(f"  {spec},\n" for spec in kept)
+        return f"import {match.group(1) or ''}{{\n{lines}}} from {match.group(3)};\n"
+
+    def namespace(match: re.Match[str]) -> str:
+        return match.group(0) if _used(match.group(1), body) else ""
+
+    return _NAMESPACE_IMPORT.sub(namespace, _NAMED_IMPORT.sub(named, text))

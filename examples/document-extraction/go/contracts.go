@@ -366,7 +366,7 @@ func (x InvoiceLinesItem) validate(path string) error {
 type Invoice struct {
 	Number   string             `json:"number"`
 	Issued   string             `json:"issued"`
-	Due      *string            `json:"due,omitempty"`
+	Due      Nullable[string]   `json:"due,omitempty"`
 	Currency *InvoiceCurrency   `json:"currency,omitempty"`
 	Vendor   InvoiceParty       `json:"vendor"`
 	Customer *InvoiceParty      `json:"customer,omitempty"`
@@ -379,7 +379,7 @@ func (x Invoice) MarshalJSON() ([]byte, error) {
 	var w aiwfrt.ObjectWriter
 	w.Field("number", x.Number)
 	w.Field("issued", x.Issued)
-	if x.Due != nil {
+	if x.Due.Set {
 		w.Field("due", x.Due)
 	}
 	if x.Currency != nil {
@@ -438,8 +438,8 @@ func (x Invoice) validate(path string) error {
 	if err := aiwfrt.CheckFormat(path+".issued", string(x.Issued), "date"); err != nil {
 		return err
 	}
-	if x.Due != nil {
-		if err := aiwfrt.CheckFormat(path+".due", string((*x.Due)), "date"); err != nil {
+	if x.Due.Set && !x.Due.Null {
+		if err := aiwfrt.CheckFormat(path+".due", string(x.Due.Value), "date"); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,47 @@
 
 package localpipeline
 
-import "local_pipeline/internal/aiwfrt"
+import (
+	"bytes"
+	"encoding/json"
+
+	"local_pipeline/internal/aiwfrt"
+)
+
+// Nullable is an optional property that may also be null: absent (the zero value), null
+// (Set and Null) or a value (Set, in Value). An explicit null survives a JSON round trip.
+type Nullable[T any] struct {
+	Value T    // the value, when Set and not Null
+	Set   bool // the member is present (as null or as a value)
+	Null  bool // the member is present as null
+}
+
+// Some is a Nullable holding v.
+func Some[T any](v T) Nullable[T] { return Nullable[T]{Value: v, Set: true} }
+
+// Null is a Nullable present as null.
+func Null[T any]() Nullable[T] { return Nullable[T]{Set: true, Null: true} }
+
+// Get returns the value and whether there is one (false when absent or null).
+func (n Nullable[T]) Get() (T, bool) { return n.Value, n.Set && !n.Null }
+
+// MarshalJSON writes the value, or null (an absent member is left out by its object).
+func (n Nullable[T]) MarshalJSON() ([]byte, error) {
+	if !n.Set || n.Null {
+		return []byte("null"), nil
+	}
+	return json.Marshal(n.Value)
+}
+
+// UnmarshalJSON reads null or a value (strictly, like the contract types).
+func (n *Nullable[T]) UnmarshalJSON(data []byte) error {
+	*n = Nullable[T]{Set: true}
+	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		n.Null = true
+		return nil
+	}
+	return aiwfrt.Decode(data, &n.Value)
+}
 
 // The runtime's types, usable from outside this module.
 type (

@@ -92,7 +92,7 @@ type Incident struct {
 	Title          string           `json:"title"`
 	Severity       IncidentSeverity `json:"severity"`
 	Timeline       []string         `json:"timeline"`
-	SuspectedCause *string          `json:"suspected_cause,omitempty"`
+	SuspectedCause Nullable[string] `json:"suspected_cause,omitempty"`
 	// AdditionalProperties holds the members the schema does not name (it allows
 	// them); they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
@@ -104,7 +104,7 @@ func (x Incident) MarshalJSON() ([]byte, error) {
 	w.Field("title", x.Title)
 	w.Field("severity", x.Severity)
 	w.Field("timeline", x.Timeline)
-	if x.SuspectedCause != nil {
+	if x.SuspectedCause.Set {
 		w.Field("suspected_cause", x.SuspectedCause)
 	}
 	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {

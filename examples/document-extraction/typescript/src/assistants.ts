@@ -14,15 +14,9 @@ import {
   checkDocument,
   parseDocument,
   type Document,
-  checkExtractInvoiceOutput,
-  parseExtractInvoiceOutput,
-  type ExtractInvoiceOutput,
   checkInvoice,
   parseInvoice,
   type Invoice,
-  checkInvoiceParty,
-  parseInvoiceParty,
-  type InvoiceParty,
 } from "./contracts.js";
 import { SCHEMAS } from "./schemas.js";
 

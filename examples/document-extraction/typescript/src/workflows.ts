@@ -9,18 +9,10 @@
 import * as rt from "./runtime/index.js";
 import * as assistants from "./assistants.js";
 import {
-  parseAudit,
-  type Audit,
-  parseAuditInput,
-  type AuditInput,
   parseDocument,
   type Document,
   parseExtractInvoiceOutput,
   type ExtractInvoiceOutput,
-  parseInvoice,
-  type Invoice,
-  parseInvoiceParty,
-  type InvoiceParty,
 } from "./contracts.js";
 
 /** Extract, then audit the extraction against the source text. */

@@ -9,18 +9,10 @@
 import * as rt from "./runtime/index.js";
 import * as assistants from "./assistants.js";
 import {
-  parseChunk,
-  type Chunk,
-  parseIncident,
-  type Incident,
   parseIncidentInput,
   type IncidentInput,
   parseIncidentOutput,
   type IncidentOutput,
-  parseLabel,
-  type Label,
-  parseSummarizeInput,
-  type SummarizeInput,
 } from "./contracts.js";
 
 /** Runs the incident workflow. */
@@ -35,7 +27,7 @@ export async function incident(data: IncidentInput, options: rt.RunOptions = {})
     rt.items(rt.at(input, "chunks"), "label", "input.chunks"),
     2,
     "skip",
-    (item, index) => item,
+    (item, _index) => item,
   );
 
   // step summarize: assistant summarize, input ${an object template}

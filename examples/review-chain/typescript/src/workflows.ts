@@ -11,16 +11,8 @@ import * as assistants from "./assistants.js";
 import {
   parseBrief,
   type Brief,
-  parseCritique,
-  type Critique,
-  parseCritiqueInput,
-  type CritiqueInput,
-  parseDraft,
-  type Draft,
   parseReleaseNotesOutput,
   type ReleaseNotesOutput,
-  parseReviseInput,
-  type ReviseInput,
 } from "./contracts.js";
 
 /** Runs the release_notes workflow. */

@@ -17,12 +17,6 @@ import {
   checkTriage,
   parseTriage,
   type Triage,
-  checkTriageInput,
-  parseTriageInput,
-  type TriageInput,
-  checkTriageOutput,
-  parseTriageOutput,
-  type TriageOutput,
 } from "./contracts.js";
 import { SCHEMAS } from "./schemas.js";
 

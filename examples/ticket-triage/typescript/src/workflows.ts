@@ -9,14 +9,6 @@
 import * as rt from "./runtime/index.js";
 import * as assistants from "./assistants.js";
 import {
-  parseSummarizeInput,
-  type SummarizeInput,
-  parseSummarizeOutput,
-  type SummarizeOutput,
-  parseTicket,
-  type Ticket,
-  parseTriage,
-  type Triage,
   parseTriageInput,
   type TriageInput,
   parseTriageOutput,
@@ -35,7 +27,7 @@ export async function triage(data: TriageInput, options: rt.RunOptions = {}): Pr
     rt.items(rt.at(input, "tickets"), "classify", "input.tickets"),
     8,
     "fail",
-    (item, index) => item,
+    (item, _index) => item,
   );
 
   // step digest: assistant summarize, input ${prev.output}
