@@ -34,7 +34,7 @@ from aiwf.engine.errors import (
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 from aiwf.errors import AiwfError
-from aiwf.ir.model import Assistant, Program, Step, Workflow
+from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
 from aiwf.ir.types import RefType
 from aiwf.ir.validate import Validator
 from aiwf.runtime.types import CallMetadata, ModelClient, ModelRequest, ModelResponse
@@ -83,6 +83,10 @@ class _StepPlan:
     output_schema: Mapping[str, Any]
     input_type: RefType
     output_type: RefType
+    #: The input is a value already checked against the same contract (``${prev.output}``
+    #: of a step with that output contract, or ``${input}`` of that input contract): the
+    #: engine does not check it again.
+    input_checked: bool = False
 
 
 class _Run:
@@ -481,7 +485,7 @@ class Engine:
         limit: asyncio.Semaphore,
     ) -> Any:
         step_id = plan.step.id
-        problems = self.validator.errors(value, plan.input_type)
+        problems = [] if plan.input_checked else self.validator.errors(value, plan.input_type)
         if problems:
             raise StepError(
                 step_id,
@@ -543,6 +547,7 @@ class Engine:
                 output_schema=self._schema(assistant.output),
                 input_type=RefType(name=assistant.input),
                 output_type=RefType(name=assistant.output),
+                input_checked=_checked_already(wf, step, assistant.input, self.program),
             )
         self._plans[wf.name] = plans
         return plans
@@ -561,6 +566,53 @@ class Engine:
         if schema is None:
             schema = self._schemas[contract] = self.program.json_schema(contract)
         return schema
+
+
+def _checked_already(wf: Workflow, step: Step, contract: str, program: Program) -> bool:
+    """Whether ``step``'s input is, as a whole, a value the engine has already checked
+    against ``contract``: the workflow input, or the output of an unscattered step."""
+    binding = step.input
+    if not isinstance(binding, RefBinding) or binding.path:
+        return False
+    if step.scatter is not None:
+        return binding.root == "item" and _items_are(wf, step, contract, program)
+    if binding.root == "input":
+        return wf.input == contract
+    if binding.root != "step" or binding.step is None:
+        return False
+    source = next((s for s in wf.steps if s.id == binding.step), None)
+    return (
+        source is not None
+        and source.scatter is None
+        and program.assistants[source.assistant].output == contract
+    )
+
+
+def _items_are(wf: Workflow, step: Step, contract: str, program: Program) -> bool:
+    """Whether the items a step scatters over are, each, a value already checked against
+    ``contract`` (elements of the checked workflow input, or of a checked step output)."""
+    from aiwf.ir import types as t
+    from aiwf.ir.typecheck import PathError, follow, resolve
+
+    assert step.scatter is not None
+    over = step.scatter.over
+    base: t.Type
+    if over.root == "input":
+        base = RefType(name=wf.input)
+    elif over.root == "step" and over.step is not None:
+        source = next((s for s in wf.steps if s.id == over.step), None)
+        if source is None:
+            return False
+        base = source.output_type
+    else:
+        return False
+    try:
+        typed = follow(base, tuple(over.path), program.contract_type, over.root)
+    except PathError:
+        return False
+    array = resolve(typed.type, program.contract_type)
+    items = array.items if isinstance(array, t.ArrayType) else None
+    return isinstance(items, RefType) and items.name == contract and not items.nullable
 
 
 async def _cancel(tasks: Sequence[asyncio.Future[None]]) -> None:

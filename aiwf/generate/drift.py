@@ -112,7 +112,7 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
         want = expected[rel]
         data = on_disk.get(rel) if rel in on_disk else _read(job.out / rel)
         if data is None:
-            problems.append(Drift("missing", rel, "is missing"))
+            problems.append(Drift("missing", rel, "not on disk"))
             continue
         if data == want.encode("utf-8"):
             continue
@@ -123,7 +123,10 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
         else:
             problems.append(
                 Drift(
-                    "stale", rel, "is stale (the spec or templates changed)", _diff(rel, text, want)
+                    "stale",
+                    rel,
+                    "differs from a fresh render (the spec or templates changed)",
+                    _diff(rel, text, want),
                 )
             )
     if manifest is not None:

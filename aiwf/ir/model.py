@@ -179,11 +179,19 @@ class Program:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def digest(self) -> str:
-        """``sha256:<hex>`` of the canonical JSON; identifies the program (resume, manifests)."""
+        """``sha256:<hex>`` of the canonical JSON; identifies the program (resume, manifests).
+        Computed once per program (it is immutable)."""
+        cached = _DIGESTS.get(id(self))
+        if cached is not None and cached[0] is self:
+            return cached[1]
         canonical = json.dumps(
             self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        if len(_DIGESTS) >= 16:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+        _DIGESTS[id(self)] = (self, digest)
+        return digest
 
     def contract_type(self, name: str) -> Type:
         """The type of the contract ``name`` (for resolving :class:`~aiwf.ir.types.RefType`)."""
@@ -212,6 +220,10 @@ class Program:
             document["$defs"] = dict(sorted(defs.items()))
         document.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
         return document
+
+
+#: id(program) -> (program, digest); the program is kept so that its id is not reused.
+_DIGESTS: dict[int, tuple[Program, str]] = {}
 
 
 @cache

@@ -79,7 +79,7 @@ def test_missing_file(project: Path, template_repo: Path) -> None:
     (project / "sdk/python" / PKG / "contracts.py").unlink()
     code, out = check(project, template_repo)
     assert code == 1
-    assert f"{PKG}/contracts.py: missing: is missing" in out
+    assert f"{PKG}/contracts.py: missing: not on disk" in out
 
 
 def test_edited_generated_file(project: Path, template_repo: Path) -> None:
