@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from aiwf.cli import AppContext
 from aiwf.diagnostics import Diagnostic, sort_diagnostics
-from aiwf.errors import UsageError
+from aiwf.errors import EXIT_FAILURE, UsageError
 from aiwf.ir.compiler import CompileResult, compile_files
+from aiwf.ir.model import Program
 from aiwf.spec import load_spec
 
 
@@ -101,3 +103,19 @@ def compile_spec(app: AppContext, path: Path) -> Compiled:
     if loaded.diagnostics:
         result = CompileResult(None, diagnostics)
     return Compiled(path, result, diagnostics)
+
+
+def program_or_exit(app: AppContext, path: Path) -> Program:
+    """Compile the spec at ``path`` for a command that needs its program: diagnostics go to
+    stderr (warnings too, unless ``-q``), and errors end the command with exit 1."""
+    import click
+
+    from aiwf.diagnostics import render
+
+    compiled = compile_spec(app, path)
+    program = compiled.result.program
+    if compiled.diagnostics and (program is None or app.verbosity >= 0):
+        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
+    if program is None:
+        sys.exit(EXIT_FAILURE)
+    return program

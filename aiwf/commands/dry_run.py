@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import compile_spec
-from aiwf.diagnostics import render
-from aiwf.errors import EXIT_FAILURE
+from aiwf.commands import _options
+from aiwf.commands._spec import program_or_exit
 
 _NONE = object()
 
@@ -32,19 +30,8 @@ _NONE = object()
     type=click.Path(dir_okay=False, path_type=Path),
     help="Answer from a file written by aiwf run --record instead of making values up.",
 )
-@click.option(
-    "--max-concurrency",
-    type=click.IntRange(1, 10000),
-    default=128,
-    show_default=True,
-    help="Model calls in flight at once across the run.",
-)
-@click.option(
-    "--trace",
-    "trace_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the run trace (JSON) to this file.",
-)
+@_options.max_concurrency
+@_options.trace
 @shared_options
 def command(
     spec: Path,
@@ -68,12 +55,7 @@ def command(
     from aiwf.engine.session import dump_json, read_input, run_async
 
     app = app_context()
-    compiled = compile_spec(app, spec)
-    program = compiled.result.program
-    if compiled.diagnostics and (program is None or app.verbosity >= 0):
-        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
-    if program is None:
-        sys.exit(EXIT_FAILURE)
+    program = program_or_exit(app, spec)
     client: Any = ReplayClient(replay) if replay is not None else DryRunClient(seed)
     engine = Engine(program, client, max_concurrency=max_concurrency)
     wf = engine.workflow(workflow)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import compile_spec
-from aiwf.diagnostics import render
-from aiwf.errors import EXIT_FAILURE
+from aiwf.commands._spec import program_or_exit
 
 
 @click.command("graph")
@@ -32,10 +29,5 @@ def command(spec: Path, workflow: str | None, fmt: str) -> None:
     from aiwf.engine.program import pick_workflow
 
     app = app_context()
-    compiled = compile_spec(app, spec)
-    program = compiled.result.program
-    if compiled.diagnostics and (program is None or app.verbosity >= 0):
-        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
-    if program is None:
-        sys.exit(EXIT_FAILURE)
+    program = program_or_exit(app, spec)
     click.echo(render_graph(pick_workflow(program, workflow), fmt), nl=False)

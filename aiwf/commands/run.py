@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import compile_spec
-from aiwf.diagnostics import render
-from aiwf.errors import EXIT_FAILURE, AiwfError
+from aiwf.commands import _options
+from aiwf.commands._spec import program_or_exit
+from aiwf.errors import AiwfError
 
 
 @click.command("run")
@@ -36,19 +36,8 @@ from aiwf.errors import EXIT_FAILURE, AiwfError
     metavar="URL",
     help="Artifact store for checkpoints (default: the config's store, else file://.aiwf/artifacts).",
 )
-@click.option(
-    "--max-concurrency",
-    type=click.IntRange(1, 10000),
-    default=128,
-    show_default=True,
-    help="Model calls in flight at once across the run.",
-)
-@click.option(
-    "--trace",
-    "trace_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the run trace (JSON) to this file.",
-)
+@_options.max_concurrency
+@_options.trace
 @shared_options
 def command(
     spec: Path,
@@ -78,12 +67,7 @@ def command(
     from aiwf.stores import DEFAULT_STORE_URL, open_store
 
     app = app_context()
-    compiled = compile_spec(app, spec)
-    program = compiled.result.program
-    if compiled.diagnostics and (program is None or app.verbosity >= 0):
-        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
-    if program is None:
-        sys.exit(EXIT_FAILURE)
+    program = program_or_exit(app, spec)
     if resume_id is None and input_path is None:
         raise AiwfError(
             "aiwf run needs --input FILE (or --resume RUN_ID)",

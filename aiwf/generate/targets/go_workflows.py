@@ -4,11 +4,11 @@ binding semantics, through the ``aiwfrt`` helpers)."""
 
 from __future__ import annotations
 
+from aiwf.generate.targets.bindings import BindingSyntax, binding_code, comment_text
 from aiwf.generate.targets.go_code import go_str, json_text, unexported
 from aiwf.ir.model import (
     ArrayBinding,
     Binding,
-    LiteralBinding,
     ObjectBinding,
     RefBinding,
     Step,
@@ -30,24 +30,7 @@ def _refs(binding: Binding) -> list[RefBinding]:
 
 
 def _comment(binding: Binding) -> str:
-    text = binding.text if isinstance(binding, RefBinding) else f"an {binding.kind} template"
-    return go_str("${" + text + "}")[1:-1]
-
-
-def _ref(ref: RefBinding, locals_: dict[str, str]) -> str:
-    if ref.root == "input":
-        base = "input"
-    elif ref.root == "step":
-        assert ref.step is not None
-        base = locals_[ref.step]
-    elif ref.root == "item":
-        base = "item"
-    else:
-        base = "aiwfrt.Int(index)"
-    if not ref.path:
-        return base
-    parts = ", ".join(go_str(p) if isinstance(p, str) else str(p) for p in ref.path)
-    return f"aiwfrt.At({base}, {parts})"
+    return go_str(comment_text(binding))[1:-1]
 
 
 def _literal(value: object) -> str:
@@ -62,23 +45,25 @@ def _literal(value: object) -> str:
     return f"aiwfrt.MustParse({go_str(json_text(value))})"
 
 
+#: How Go writes the engine's bindings (the SDK runtime package is ``aiwfrt``).
+SYNTAX = BindingSyntax(
+    roots={"input": "input", "item": "item", "index": "aiwfrt.Int(index)"},
+    step_output=lambda local: local,
+    path_part=lambda p: go_str(p) if isinstance(p, str) else str(p),
+    at=lambda base, parts: f"aiwfrt.At({base}, {parts})",
+    whole=lambda code: f"aiwfrt.Whole({code})",
+    literal=_literal,
+    string=go_str,
+    template=lambda parts: f"aiwfrt.Template({parts})",
+    field=lambda key, value: f"{key}, {value}",
+    obj=lambda fields: f"aiwfrt.Obj({fields})",
+    arr=lambda items: f"aiwfrt.Arr({items})",
+)
+
+
 def expr(binding: Binding, locals_: dict[str, str], *, top: bool = False) -> str:
-    """The Go expression of a binding's value (missing paths dropped from objects, null in
-    arrays and at the top, empty in templates, as the engine does)."""
-    if isinstance(binding, RefBinding):
-        code = _ref(binding, locals_)
-        return f"aiwfrt.Whole({code})" if top and binding.path else code
-    if isinstance(binding, LiteralBinding):
-        return _literal(binding.value)
-    if isinstance(binding, TemplateBinding):
-        parts = [go_str(p) if isinstance(p, str) else _ref(p, locals_) for p in binding.parts]
-        return f"aiwfrt.Template({', '.join(parts)})"
-    if isinstance(binding, ObjectBinding):
-        fields = ", ".join(f"{go_str(k)}, {expr(v, locals_)}" for k, v in binding.fields)
-        return f"aiwfrt.Obj({fields})"
-    if isinstance(binding, ArrayBinding):
-        return f"aiwfrt.Arr({', '.join(expr(v, locals_) for v in binding.items)})"
-    raise TypeError(f"unknown binding {binding!r}")
+    """The Go expression of a binding's value (see :func:`binding_code`)."""
+    return binding_code(binding, locals_, SYNTAX, top=top)
 
 
 def workflow_body(wf: Workflow, assistant_var: dict[str, str], output_type: str) -> list[str]:

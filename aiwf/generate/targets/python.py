@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiwf.generate.formatting import ruff_format
+from aiwf.generate.targets.bindings import BindingSyntax, binding_code, comment_text
 from aiwf.generate.targets.pycode import (
     PY_RESERVED,
     Namespace,
@@ -22,14 +23,9 @@ from aiwf.generate.targets.pycode import (
 )
 from aiwf.generate.targets.python_types import ModelBuilder, PyModel
 from aiwf.ir.model import (
-    ArrayBinding,
     Binding,
-    LiteralBinding,
-    ObjectBinding,
     Program,
-    RefBinding,
     Step,
-    TemplateBinding,
     Workflow,
 )
 
@@ -212,42 +208,27 @@ class PythonTarget:
 
 def _comment(binding: Binding) -> str:
     """A one-line description of a binding, safe inside a comment."""
-    text = binding.text if isinstance(binding, RefBinding) else f"an {binding.kind} template"
-    return py_str("${" + text + "}")[1:-1]
+    return py_str(comment_text(binding))[1:-1]
 
 
-def _ref(ref: RefBinding, locals_: dict[str, str]) -> str:
-    if ref.root == "input":
-        base = "input_"
-    elif ref.root == "step":
-        assert ref.step is not None
-        base = f"{locals_[ref.step]}_output"
-    elif ref.root == "item":
-        base = "item"
-    else:
-        base = "index"
-    if not ref.path:
-        return base
-    return f"_rt.at({base}, {', '.join(py_literal(p) for p in ref.path)})"
+#: How Python writes the engine's bindings (the SDK runtime module is imported as ``_rt``).
+SYNTAX = BindingSyntax(
+    roots={"input": "input_", "item": "item", "index": "index"},
+    step_output=lambda local: f"{local}_output",
+    path_part=py_literal,
+    at=lambda base, parts: f"_rt.at({base}, {parts})",
+    whole=lambda code: f"_rt.value({code})",
+    literal=py_literal,
+    string=py_str,
+    template=lambda parts: f"_rt.template({parts})",
+    field=lambda key, value: f"{key}: {value}",
+    obj=lambda fields: f"_rt.obj({{{fields}}})",
+    arr=lambda items: f"_rt.arr([{items}])",
+)
 
 
 def _expr(binding: Binding, locals_: dict[str, str], *, top: bool = False) -> str:
-    """Python expression for a binding's JSON value (missing paths: dropped from objects,
-    null in arrays and at the top, empty in templates, as the engine does)."""
-    if isinstance(binding, RefBinding):
-        code = _ref(binding, locals_)
-        return f"_rt.value({code})" if top and binding.path else code
-    if isinstance(binding, LiteralBinding):
-        return py_literal(binding.value)
-    if isinstance(binding, TemplateBinding):
-        parts = [py_str(p) if isinstance(p, str) else _ref(p, locals_) for p in binding.parts]
-        return f"_rt.template({', '.join(parts)})"
-    if isinstance(binding, ObjectBinding):
-        fields = ", ".join(f"{py_str(k)}: {_expr(v, locals_)}" for k, v in binding.fields)
-        return f"_rt.obj({{{fields}}})"
-    if isinstance(binding, ArrayBinding):
-        return f"_rt.arr([{', '.join(_expr(v, locals_) for v in binding.items)}])"
-    raise TypeError(f"unknown binding {binding!r}")
+    return binding_code(binding, locals_, SYNTAX, top=top)
 
 
 TARGET = PythonTarget()

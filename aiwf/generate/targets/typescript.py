@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiwf import __version__
+from aiwf.generate.targets.bindings import BindingSyntax, binding_code, comment_text, ref_code
 from aiwf.generate.targets.pycode import Namespace
 from aiwf.generate.targets.ts_code import (
     TS_RESERVED,
@@ -27,14 +28,9 @@ from aiwf.generate.targets.ts_code import (
 from aiwf.generate.targets.ts_types import TsDecl, TypeBuilder
 from aiwf.generate.targets.ts_validators import ValidatorBuilder
 from aiwf.ir.model import (
-    ArrayBinding,
     Binding,
-    LiteralBinding,
-    ObjectBinding,
     Program,
-    RefBinding,
     Step,
-    TemplateBinding,
     Workflow,
 )
 
@@ -272,7 +268,7 @@ class TypeScriptTarget:
                 f"const {var} = await run.call({spec}, {value}, {sid});",
             ]
         scatter = step.scatter
-        over = _ts_ref(scatter.over, locals_)
+        over = ref_code(scatter.over, locals_, SYNTAX)
         value = _expr(step.input, locals_, top=True)
         return [
             f"{comment}, scatter over {_comment(scatter.over)}, input {_comment(step.input)}",
@@ -304,42 +300,27 @@ class TypeScriptTarget:
 
 
 def _comment(binding: Binding) -> str:
-    text = binding.text if isinstance(binding, RefBinding) else f"an {binding.kind} template"
-    return ts_line_comment("${" + text + "}")
+    return ts_line_comment(comment_text(binding))
 
 
-def _ts_ref(ref: RefBinding, locals_: dict[str, str]) -> str:
-    if ref.root == "input":
-        base = "input"
-    elif ref.root == "step":
-        assert ref.step is not None
-        base = locals_[ref.step]
-    elif ref.root == "item":
-        base = "item"
-    else:
-        base = "index"
-    if not ref.path:
-        return base
-    return f"rt.at({base}, {', '.join(ts_literal(p) for p in ref.path)})"
+#: How TypeScript writes the engine's bindings (the SDK runtime is imported as ``rt``).
+SYNTAX = BindingSyntax(
+    roots={"input": "input", "item": "item", "index": "index"},
+    step_output=lambda local: local,
+    path_part=ts_literal,
+    at=lambda base, parts: f"rt.at({base}, {parts})",
+    whole=lambda code: f"rt.value({code})",
+    literal=ts_literal,
+    string=ts_str,
+    template=lambda parts: f"rt.template({parts})",
+    field=lambda key, value: f"[{key}, {value}]",
+    obj=lambda fields: f"rt.obj([{fields}])",
+    arr=lambda items: f"rt.arr([{items}])",
+)
 
 
 def _expr(binding: Binding, locals_: dict[str, str], *, top: bool = False) -> str:
-    """TypeScript expression for a binding's JSON value (missing paths: dropped from objects,
-    null in arrays and at the top, empty in templates, as the engine does)."""
-    if isinstance(binding, RefBinding):
-        code = _ts_ref(binding, locals_)
-        return f"rt.value({code})" if top and binding.path else code
-    if isinstance(binding, LiteralBinding):
-        return ts_literal(binding.value)
-    if isinstance(binding, TemplateBinding):
-        parts = [ts_str(p) if isinstance(p, str) else _ts_ref(p, locals_) for p in binding.parts]
-        return f"rt.template({', '.join(parts)})"
-    if isinstance(binding, ObjectBinding):
-        fields = ", ".join(f"[{ts_str(k)}, {_expr(v, locals_)}]" for k, v in binding.fields)
-        return f"rt.obj([{fields}])"
-    if isinstance(binding, ArrayBinding):
-        return f"rt.arr([{', '.join(_expr(v, locals_) for v in binding.items)}])"
-    raise TypeError(f"unknown binding {binding!r}")
+    return binding_code(binding, locals_, SYNTAX, top=top)
 
 
 TARGET = TypeScriptTarget()
