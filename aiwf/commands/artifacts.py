@@ -13,6 +13,7 @@ from aiwf.stores import DEFAULT_STORE_URL, ArtifactInfo, ArtifactStore, open_sto
 
 store_option = click.option(
     "--store",
+    "--artifacts",  # the name `aiwf run` uses for the same URL
     "store_url",
     metavar="URL",
     default=None,

@@ -55,7 +55,7 @@ def command(
     checkpointed in the artifact store; a failed or interrupted run is continued with
     --resume RUN_ID (the command is printed when a run fails).
     """
-    from aiwf.engine.clients import RouterClient, routes
+    from aiwf.engine.clients import RouterClient, check_api_keys, routes
     from aiwf.engine.engine import Engine, RunResult, new_run_id
     from aiwf.engine.errors import RunFailed
     from aiwf.engine.program import pick_workflow
@@ -76,6 +76,8 @@ def command(
         )
     value: Any = read_input(input_path) if input_path is not None else None
     wf = pick_workflow(program, workflow) if resume_id is None else None
+    if wf is not None:
+        check_api_keys(program, wf.name)
 
     config = app.config
     if artifacts is not None:

@@ -39,3 +39,19 @@ def routes(program: Program) -> dict[str, ModelRoute]:
     from aiwf.spec.models import ModelRoute as Route
 
     return {alias: Route.model_validate(fields) for alias, fields in program.models.items()}
+
+
+def check_api_keys(program: Program, workflow: str) -> None:
+    """Fail before a run starts when a model route of ``workflow`` has no API key (rather
+    than after the first steps, with a run to resume that cannot succeed either)."""
+    from aiwf.runtime.providers import PROVIDERS
+
+    table = routes(program)
+    seen: set[str] = set()
+    for step in program.workflows[workflow].steps:
+        alias = program.assistants[step.assistant].model
+        if alias in seen:
+            continue
+        seen.add(alias)
+        route = table[alias]
+        PROVIDERS[route.provider]().api_key(route)  # raises RouteError (R008) without one

@@ -45,6 +45,8 @@ class StepSpan:
     calls: int = 0
     attempts: int = 0
     retries: int = 0
+    #: Calls that were answered by a fallback route after their route gave up.
+    fallbacks: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     items_done: int = 0
@@ -55,8 +57,9 @@ class StepSpan:
     def add_response(self, response: ModelResponse, item: ItemSpan | None = None) -> None:
         """Count one answered call (attempts and tokens of all its retries and repairs)."""
         self.calls += 1
-        self.attempts += response.attempts
-        self.retries += max(0, response.attempts - 1)
+        self.attempts += response.attempts + response.fallback_attempts
+        self.retries += max(0, response.attempts - 1) + response.fallback_attempts
+        self.fallbacks += response.fallbacks
         self.input_tokens += response.usage.input_tokens
         self.output_tokens += response.usage.output_tokens
         if item is not None:
@@ -88,6 +91,7 @@ class RunTrace:
             "calls",
             "attempts",
             "retries",
+            "fallbacks",
             "input_tokens",
             "output_tokens",
             "items_done",
@@ -119,9 +123,10 @@ class RunTrace:
                 if span.items_resumed:
                     items += f" ({span.items_resumed} resumed)"
             error = f" error: {span.error}" if span.error else ""
+            fallbacks = f" fallbacks {span.fallbacks}" if span.fallbacks else ""
             lines.append(
                 f"  {span.step:<20} {span.status:<9} {span.latency:7.3f}s calls {span.calls}"
-                f" retries {span.retries} tokens {span.input_tokens}+{span.output_tokens}"
+                f" retries {span.retries}{fallbacks} tokens {span.input_tokens}+{span.output_tokens}"
                 f"{items}{error}"
             )
         t = self.totals()

@@ -203,6 +203,8 @@ class Runtime:
             )
             response = await self._call(state, spec.repair_attempts)
         except AiwfError as exc:
+            if isinstance(exc, ProviderError) and state is not None:
+                exc.attempts = state.attempts  # what the call cost, for a fallback's account
             self._record_call(request, call_id, started, wall, state, exc, None, emit is not None)
             log(
                 "WARNING",

@@ -72,6 +72,8 @@ class ProviderError(AiwfError):
         self.request_id = request_id
         self.retryable = self.default_retryable if retryable is None else retryable
         self.retry_after = retry_after
+        #: HTTP attempts the failed call made (set by the runtime when it gives up).
+        self.attempts = 0
 
 
 class AuthError(ProviderError):

@@ -16,6 +16,7 @@ must fix, and would usually fail the same way.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 
@@ -111,13 +112,22 @@ class RoutedClient:
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Call the alias' route, then its fallbacks while routes are exhausted."""
         last: ProviderError | None = None
+        failed = failed_attempts = 0
         for attempt in self._requests(request):
             try:
-                return await self.router.backend.complete(attempt)
+                response = await self.router.backend.complete(attempt)
             except ProviderError as exc:
                 if not falls_back(exc):
                     raise
                 last = exc
+                failed += 1
+                failed_attempts += max(exc.attempts, 1)
+                continue
+            if failed:
+                response = dataclasses.replace(
+                    response, fallbacks=failed, fallback_attempts=failed_attempts
+                )
+            return response
         assert last is not None
         raise last
 

@@ -88,6 +88,10 @@ class ModelResponse:
     latency: float
     stop_reason: str | None = None
     alias: str | None = None
+    #: Routes given up before the one that answered (a router's fallbacks), and the HTTP
+    #: attempts they made (not counted in ``attempts``).
+    fallbacks: int = 0
+    fallback_attempts: int = 0
 
 
 @dataclass(frozen=True)

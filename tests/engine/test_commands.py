@@ -247,3 +247,18 @@ def test_failed_run_as_a_process(
     run_id = lines[0].split("(run ", 1)[1].split(")", 1)[0]
     assert lines[0].endswith(f"resume with: aiwf run {spec} -w wide --resume {run_id}")
     assert (tmp_path / ".aiwf" / "artifacts" / "runs" / run_id).is_dir()
+
+
+def test_a_missing_api_key_is_refused_before_the_run_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    spec = Path(__file__).resolve().parents[2] / "presets" / "workflows" / "ticket-triage.aiwf.yaml"
+    data = tmp_path / "in.json"
+    data.write_text('{"tickets": [{"id": "T-1", "subject": "s", "body": "b"}]}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(spec), "-w", "triage", "--input", str(data)])
+    assert isinstance(result.exception, AiwfError)
+    assert result.exception.code == "R008"
+    assert "no API key: set $OPENAI_API_KEY" in result.exception.message
+    assert not (tmp_path / ".aiwf").exists()  # no run was started

@@ -394,3 +394,25 @@ workflows:
     assert {step: plan.input_checked for step, plan in plans.items()} == {
         "a": False, "b": True, "c": False, "d": False, "e": True, "f": False,
     }  # fmt: skip
+
+
+def test_a_fallback_shows_in_the_step_trace() -> None:
+    from aiwf.engine.trace import StepSpan
+    from aiwf.runtime import ModelResponse, Usage
+
+    span = StepSpan(step="s", assistant="a")
+    span.add_response(
+        ModelResponse(
+            output={},
+            text="{}",
+            usage=Usage(1, 1),
+            request_id=None,
+            model="m",
+            provider="anthropic",
+            attempts=1,
+            latency=0.0,
+            fallbacks=1,
+            fallback_attempts=3,
+        )
+    )
+    assert (span.calls, span.attempts, span.retries, span.fallbacks) == (1, 4, 3, 1)

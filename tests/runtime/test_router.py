@@ -45,6 +45,7 @@ async def test_exhausted_route_falls_back(
     assert response.output == {"ok": True}
     assert response.provider == "anthropic"
     assert response.alias == "careful"
+    assert (response.fallbacks, response.fallback_attempts, response.attempts) == (1, 2, 1)
     assert [r.path for r in server.requests] == ["/v1/responses"] * 2 + ["/v1/messages"]
     assert clock.sleeps == [0.5]
 

@@ -37,6 +37,9 @@ def test_ls(filled: tuple[FileStore, str]) -> None:
     ]
     result = CliRunner().invoke(cli, ["artifacts", "ls", "runs/1/", "--store", url])
     assert result.stdout.splitlines() == ["runs/1/a.json", "runs/1/b.bin"]
+    # --artifacts, as on aiwf run, names the same option
+    result = CliRunner().invoke(cli, ["artifacts", "ls", "runs/1/", "--artifacts", url])
+    assert result.stdout.splitlines() == ["runs/1/a.json", "runs/1/b.bin"]
     result = CliRunner().invoke(cli, ["artifacts", "ls", "-l", "runs/", "--store", url])
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     assert [r[:3] for r in rows] == [
