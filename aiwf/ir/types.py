@@ -18,52 +18,43 @@ from aiwf.ir._dc import Discriminated
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class AnyType:
+class _TypeBase:
+    """What every type carries besides its ``kind``: whether null is also allowed, and the
+    schema's annotations."""
+
+    nullable: bool = False
+    description: str | None = None
+    title: str | None = None
+    default: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AnyType(_TypeBase):
     """Any JSON value (the schema ``true`` or ``{}``)."""
 
     kind: Literal["any"] = "any"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class NeverType:
+class NeverType(_TypeBase):
     """No value at all (the schema ``false``)."""
 
     kind: Literal["never"] = "never"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class NullType:
+class NullType(_TypeBase):
     kind: Literal["null"] = "null"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class BooleanType:
+class BooleanType(_TypeBase):
     kind: Literal["boolean"] = "boolean"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class IntegerType:
+class IntegerType(_TypeBase):
     kind: Literal["integer"] = "integer"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     minimum: int | float | None = None
     maximum: int | float | None = None
     exclusive_minimum: int | float | None = None
@@ -72,12 +63,8 @@ class IntegerType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class NumberType:
+class NumberType(_TypeBase):
     kind: Literal["number"] = "number"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     minimum: int | float | None = None
     maximum: int | float | None = None
     exclusive_minimum: int | float | None = None
@@ -86,14 +73,10 @@ class NumberType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class StringType:
+class StringType(_TypeBase):
     """A string; lengths count Unicode code points; ``pattern`` is unanchored (ECMA-262)."""
 
     kind: Literal["string"] = "string"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
@@ -101,34 +84,22 @@ class StringType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class EnumType:
+class EnumType(_TypeBase):
     """One of a fixed list of JSON values (usually strings)."""
 
     kind: Literal["enum"] = "enum"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     values: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ConstType:
+class ConstType(_TypeBase):
     kind: Literal["const"] = "const"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     value: Any = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ArrayType:
+class ArrayType(_TypeBase):
     kind: Literal["array"] = "array"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     items: Type = field(default_factory=AnyType)
     min_items: int | None = None
     max_items: int | None = None
@@ -145,15 +116,11 @@ class Property:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ObjectType:
+class ObjectType(_TypeBase):
     """An object with declared properties. ``additional`` is ``True`` (other keys allowed,
     any value), ``False`` (closed) or a type (a map from other keys to that type)."""
 
     kind: Literal["object"] = "object"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     properties: tuple[Property, ...] = ()
     additional: bool | Type = True
 
@@ -165,32 +132,24 @@ class ObjectType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class UnionType:
+class UnionType(_TypeBase):
     """``anyOf`` (at least one variant) or ``oneOf`` (``exclusive``: exactly one)."""
 
     kind: Literal["union"] = "union"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     variants: tuple[Type, ...] = ()
     exclusive: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class IntersectionType:
+class IntersectionType(_TypeBase):
     """``allOf``, or a schema that combines its own keywords with ``anyOf``/``oneOf``."""
 
     kind: Literal["intersection"] = "intersection"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     variants: tuple[Type, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ByKindType:
+class ByKindType(_TypeBase):
     """A value of any kind whose kind-specific constraints apply only to values of that kind:
     a schema with ``minimum``, ``properties``, ``items``, ``pattern`` ... and no ``type``.
 
@@ -201,10 +160,6 @@ class ByKindType:
     """
 
     kind: Literal["by_kind"] = "by_kind"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     object: ObjectType | None = None
     array: ArrayType | None = None
     string: StringType | None = None
@@ -229,14 +184,10 @@ class ByKindType:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class RefType:
+class RefType(_TypeBase):
     """A reference to a named contract of the program."""
 
     kind: Literal["ref"] = "ref"
-    nullable: bool = False
-    description: str | None = None
-    title: str | None = None
-    default: Any = None
     name: str = ""
 
 
