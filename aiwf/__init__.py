@@ -7,8 +7,7 @@ heavy modules (httpx, copier, boto3) are imported only by the commands that need
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from aiwf._version import __version__
 from aiwf.errors import AiwfError
 
 __all__ = ["AiwfError", "__version__"]

@@ -140,8 +140,41 @@ class LazyGroup(click.Group):
         return command
 
 
+def version_text() -> str:
+    """What ``aiwf --version`` prints: the versions of the package, the spec format it reads,
+    the IR it writes and the SDK templates it generates from (docs/versioning.md)."""
+    from aiwf.ir.model import IR_VERSION
+    from aiwf.spec import FORMAT_VERSION
+
+    try:
+        from aiwf.generate.templates import locate
+
+        templates = locate().tag
+    except AiwfError:
+        templates = "not installed"
+    return (
+        f"aiwf {__version__}\n"
+        f"spec format: aiwf: {FORMAT_VERSION}\n"
+        f"IR version: {IR_VERSION}\n"
+        f"SDK templates: {templates}"
+    )
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="aiwf")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the versions of aiwf, the spec format, the IR and the SDK templates.",
+)
 @shared_options
 def cli() -> None:
     """aiwf: LLM assistants and workflows from one YAML spec.

@@ -12,6 +12,9 @@ Keys (all optional)::
     package = "support_ai"                # package / module name
     spec = "specs/support.aiwf.yaml"      # optional: default the first `spec` path
 
+    [templates]                           # where SDKs say their scaffold template lives
+    source = "https://git.example.com/mirror/aiwf.git"   # a fork or mirror of aiwf's repository
+
     [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
     store = "s3://acme-aiwf/prod"
     [environments.prod.models.fast]       # merged over the spec's `models.fast` route
@@ -46,10 +49,12 @@ _TOP_KEYS = {
     "default_env": "a name",
     "environments": "a table",
     "sdk": "a list of SDK targets",
+    "templates": "a table (source)",
 }
 _SDK_KEYS = {"lang": "a target language", "out": "a directory", "package": "a package name",
              "spec": "a spec path"}  # fmt: skip
 _ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases"}
+_TEMPLATES_KEYS = {"source": "a git URL"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,9 @@ class ProjectConfig:
     default_env: str | None = None
     environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
     sdk: tuple[SdkConfig, ...] = ()
+    #: ``[templates] source``: the template repository new SDKs record (a fork or mirror of
+    #: aiwf's); None: the project's public repository.
+    template_source: str | None = None
     #: Where the config was read from (None: no config file found).
     source: Path | None = None
     #: The environment applied, if any.
@@ -158,6 +166,7 @@ def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
     return ProjectConfig(
         spec=tuple(spec),
         sdk=_parse_sdk(check, table.get("sdk", [])),
+        template_source=_parse_templates(check, table.get("templates", {})),
         store=check.string(table, "store", ""),
         default_env=check.string(table, "default_env", ""),
         environments=environments,
@@ -184,6 +193,21 @@ def _parse_sdk(check: _Checker, raw: Any) -> tuple[SdkConfig, ...]:
             )
         )
     return tuple(out)
+
+
+def _parse_templates(check: _Checker, raw: Any) -> str | None:
+    if not isinstance(raw, dict):
+        raise check.fail("templates", "must be a table", hint='[templates] source = "https://..."')
+    check.keys(raw, _TEMPLATES_KEYS, "templates.")
+    source = check.string(raw, "source", "templates.")
+    if source is not None and not ("://" in source or source.startswith(("git@", "gh:", "gl:"))):
+        raise check.fail(
+            "templates.source",
+            f"must be a git URL, not a path ({source!r}): every SDK records it, and a path "
+            "only exists on one machine",
+            hint='for example source = "https://git.example.com/mirror/aiwf.git"',
+        )
+    return source
 
 
 def find_config(start: Path) -> Path | None:

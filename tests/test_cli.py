@@ -13,8 +13,25 @@ import aiwf
 
 
 def test_version() -> None:
+    """One line per versioned artefact (docs/versioning.md), the package's first."""
     run = run_cli("--version")
-    assert (run.code, run.out.strip()) == (0, f"aiwf, version {aiwf.__version__}")
+    assert run.code == 0
+    assert run.out.splitlines() == [
+        f"aiwf {aiwf.__version__}",
+        "spec format: aiwf: 1",
+        "IR version: 1",
+        f"SDK templates: v{aiwf.__version__}",
+    ]
+
+
+def test_the_version_is_written_in_one_place() -> None:
+    """pyproject.toml reads it from aiwf/_version.py; nothing else spells it out."""
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'path = "aiwf/_version.py"' in pyproject
+    assert not (root / "copier-templates" / "VERSION").exists()
+    assert f'"{aiwf.__version__}"' not in (root / "aiwf" / "__init__.py").read_text()
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:

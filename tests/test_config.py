@@ -35,6 +35,16 @@ def test_aiwf_toml_wins_in_the_same_directory(tmp_path: Path) -> None:
     assert find_config(tmp_path) == tmp_path / "aiwf.toml"
 
 
+def test_template_source_for_forks_and_mirrors(tmp_path: Path) -> None:
+    (tmp_path / "aiwf.toml").write_text(
+        '[templates]\nsource = "https://git.example.com/mirror/aiwf.git"\n', encoding="utf-8"
+    )
+    config = load_config(cwd=tmp_path)
+    assert config.template_source == "https://git.example.com/mirror/aiwf.git"
+    (tmp_path / "aiwf.toml").write_text('spec = "x"\n', encoding="utf-8")
+    assert load_config(cwd=tmp_path).template_source is None
+
+
 def test_environment_selection(tmp_path: Path) -> None:
     path = tmp_path / "aiwf.toml"
     path.write_text(
@@ -61,6 +71,12 @@ def test_environment_selection(tmp_path: Path) -> None:
         ("[environments.prod]\nstor = 'x'\n", "config key environments.prod.stor: unknown key"),
         ("store = [1]\n", "config key store: must be a string"),
         ("spec = [\n", "invalid TOML"),
+        ("[templates]\nsorce = 'x'\n", "config key templates.sorce: unknown key"),
+        ("templates = 'x'\n", "config key templates: must be a table"),
+        (
+            "[templates]\nsource = '../aiwf'\n",
+            "config key templates.source: must be a git URL, not a path",
+        ),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:

@@ -14,6 +14,9 @@ from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.errors import EXIT_FAILURE, UsageError
 from aiwf.ir.compiler import CompileResult, compile_files
 from aiwf.ir.model import Program
+from aiwf.paths import as_typed
+
+__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_paths"]
 from aiwf.spec import load_spec
 
 
@@ -65,13 +68,6 @@ def _owning_specs(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
             seen.add(key)
             chosen.append(spec)
     return chosen
-
-
-def as_typed(path: Path) -> Path:
-    """``path`` relative to the working directory when it is below it (messages then name
-    files as the user would type them), else as it is."""
-    resolved, cwd = path.resolve(), Path.cwd().resolve()
-    return resolved.relative_to(cwd) if resolved.is_relative_to(cwd) else path
 
 
 @contextmanager

@@ -61,13 +61,6 @@ def select_jobs(
     "the Go package name is its last element).",
 )
 @click.option(
-    "--template",
-    "template_source",
-    metavar="SOURCE",
-    help="Template repository (git URL or path) for a new SDK's scaffold "
-    "(default: $AIWF_TEMPLATE_SOURCE, else the aiwf checkout).",
-)
-@click.option(
     "--exit-code",
     is_flag=True,
     help="Exit 1 when a file was written or removed (pre-commit: stage them, commit again).",
@@ -78,15 +71,16 @@ def command(
     lang: str | None,
     out: Path | None,
     package: str | None,
-    template_source: str | None,
     exit_code: bool,
     module: str | None = None,
 ) -> None:
     """Write the SDK of SPEC (or every [[sdk]] of the project config).
 
     A new SDK gets its scaffold (package metadata, README, extensions module) from the
-    copier template; the generated files (contracts, assistants, workflows, smoke tests,
-    .aiwf/manifest.json) are rewritten from the spec on every run.
+    copier template, recording the template repository's URL (the project's, or
+    `[templates] source` of the project config) and version; the generated files
+    (contracts, assistants, workflows, smoke tests, .aiwf/manifest.json) are rewritten from
+    the spec on every run. Refuses an SDK that a newer aiwf wrote.
     """
     from aiwf.generate.templates import locate
     from aiwf.generate.writer import generate
@@ -102,7 +96,7 @@ def command(
     touched: list[str] = []
     for job in jobs:
         program = compile_program(app, job.spec, cache)
-        report = generate(job, program, tree, source=template_source)
+        report = generate(job, program, tree, source=app.config.template_source)
         changed = len(report.written) + len(report.removed)
         if changed or report.scaffolded:
             touched.append(str(as_typed(job.out)))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands._spec import as_typed
 from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
 from aiwf.generate.jobs import SdkJob, from_config, from_manifest
@@ -20,11 +21,13 @@ def command(sdk_dirs: tuple[Path, ...]) -> None:
     """Upgrade the SDKs in SDK_DIRS (default: every [[sdk]] of the project config).
 
     Runs `copier update` to the template version of this aiwf (your edits to the scaffold
-    are kept, the template's migrations run), then rewrites the generated files. The SDK
-    must be committed in git first. Fails, naming the files, when the merge left conflicts.
+    are kept, the template's migrations run), then rewrites the generated files. Works
+    offline: the old template versions come with aiwf. Each SDK must be committed in git
+    first. Every SDK is tried; each ends upgraded or untouched. Exits 1 naming every file
+    left with conflict markers (resolve them, then `aiwf check`) and every SDK that failed.
     """
     from aiwf.generate.templates import locate
-    from aiwf.generate.upgrade import upgrade
+    from aiwf.generate.upgrade import SdkUpgrade, upgrade_all
 
     app = app_context()
     jobs: list[SdkJob] = (
@@ -32,26 +35,61 @@ def command(sdk_dirs: tuple[Path, ...]) -> None:
     )
     tree = locate()
     cache: dict[Path, Program] = {}
-    conflicts: list[str] = []
-    for job in jobs:
-        program = compile_program(app, job.spec, cache)
-        report = upgrade(job, program, tree)
-        if app.verbosity >= 0:
-            move = (
-                f"{report.from_version or '?'} -> {report.to_version or '?'}"
-                if report.updated
-                else f"already at {report.from_version}"
+    # Every spec compiles before any SDK is touched.
+    work = [(job, compile_program(app, job.spec, cache)) for job in jobs]
+
+    def report(result: SdkUpgrade) -> None:
+        out = as_typed(result.job.out)
+        if result.status == "failed":
+            assert result.error is not None
+            click.echo(f"{out}: not upgraded, left as it was", err=True)
+            click.echo("  " + result.error.render().replace("\n", "\n  "), err=True)
+            return
+        if app.verbosity < 0 and result.status != "conflicts":
+            return
+        written = len(result.generated.written) if result.generated else 0
+        move = (
+            f"already at {result.from_version}"
+            if result.status == "current"
+            else f"{result.from_version} -> {result.to_version}"
+        )
+        tail = f", {len(result.conflicts)} conflict(s)" if result.conflicts else ""
+        click.echo(f"{out}: scaffold {move}, {written} generated file(s) rewritten{tail}")
+
+    results = upgrade_all(
+        work, tree, configured_source=app.config.template_source, on_result=report
+    )
+    conflicts = [as_typed(r.job.out / rel) for r in results for rel in r.conflicts]
+    failed = [as_typed(r.job.out) for r in results if r.status == "failed"]
+    for path in conflicts:
+        click.echo(f"{path}: conflict left by the update", err=True)
+    if app.verbosity >= 0 and any(r.status in ("upgraded", "conflicts") for r in results):
+        _pre_commit_note(tree.version, jobs)
+    if conflicts or failed:
+        parts = []
+        if conflicts:
+            parts.append(
+                f"{len(conflicts)} file(s) with conflicts: {', '.join(map(str, conflicts))}"
             )
-            click.echo(
-                f"{job.out}: scaffold {move}, {len(report.generated.written)} generated file(s) "
-                "rewritten"
-            )
-        for rel in report.conflicts:
-            click.echo(f"{job.out / rel}: conflict left by the update", err=True)
-            conflicts.append(str(job.out / rel))
-    if conflicts:
-        raise AiwfError(
-            f"the update left conflicts in {len(conflicts)} file(s): {', '.join(conflicts)}",
-            code="G061",
-            hint="resolve the markers (and delete .rej files), then commit; aiwf check verifies",
+        if failed:
+            parts.append(f"{len(failed)} SDK(s) not upgraded: {', '.join(map(str, failed))}")
+        hint = (
+            "resolve the markers (and delete .rej files), git add the files, run aiwf check, "
+            "then commit"
+            if conflicts
+            else "fix what each SDK's error says, then run aiwf upgrade again"
+        )
+        raise AiwfError("; ".join(parts), code="G061", hint=hint)
+
+
+def _pre_commit_note(version: str, jobs: list[SdkJob]) -> None:
+    """Say so when the repository's pre-commit config pins aiwf's hooks at an older rev: at
+    that rev, `aiwf-check` and `aiwf-sdk` would refuse the upgraded SDKs."""
+    from aiwf.generate.hooks import stale_hook_revs
+
+    for path, rev in stale_hook_revs([job.out for job in jobs], version):
+        click.echo(
+            f"{as_typed(path)}: note: aiwf's hooks are pinned at rev {rev}; bump it to "
+            f"v{version} in the same commit (the hooks run the aiwf that `rev` names)",
+            err=True,
         )

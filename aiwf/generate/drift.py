@@ -28,6 +28,8 @@ FIXES = {
     "{extensions} or the templates, then run aiwf sdk",
     "behind": "run aiwf upgrade",
     "conflict": "resolve the conflict, delete .rej files, then commit",
+    "source": "set `_src_path:` to the template repository's URL (docs/upgrading.md)",
+    "version": "set `_commit:` to the release the scaffold came from (docs/upgrading.md)",
 }
 
 
@@ -59,21 +61,37 @@ def _read(path: Path) -> bytes | None:
 
 
 def check_scaffold(job: SdkJob, tree: TemplateTree) -> list[Drift]:
-    """Template version and merge leftovers of the scaffold."""
-    from aiwf.generate.scaffold import ANSWERS_FILE, read_answers
+    """Template source and version of the scaffold, and merge leftovers."""
+    from aiwf.generate.scaffold import ANSWERS_FILE, is_url, read_answers
 
     problems: list[Drift] = []
     answers = read_answers(job.out)
     if answers is not None:
+        source = str(answers.get("_src_path") or "")
+        if not is_url(source):
+            problems.append(
+                Drift(
+                    "source",
+                    ANSWERS_FILE,
+                    f"records the template source {source or '(none)'!r}, a path on one "
+                    "machine: copier update fails everywhere else",
+                )
+            )
         commit = str(answers.get("_commit") or "")
         have, want = parse_version(commit), parse_version(tree.version)
-        if have is not None and want is not None and have < want:
+        if have is None:
+            problems.append(
+                Drift(
+                    "version", ANSWERS_FILE, f"records template version {commit!r}, not a release"
+                )
+            )
+        elif want is not None and have < want:
             problems.append(
                 Drift(
                     "behind",
                     ANSWERS_FILE,
                     f"the scaffold is at template version {commit}, aiwf's templates are at "
-                    f"v{tree.version}",
+                    f"{tree.tag}",
                 )
             )
     for rel in find_leftovers(job.out):
@@ -137,5 +155,10 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
 
 
 def check(job: SdkJob, program: Program, tree: TemplateTree) -> list[Drift]:
-    """Every way the SDK is out of step (an empty list: it is in step)."""
+    """Every way the SDK is out of step (an empty list: it is in step). Raises when a newer
+    aiwf wrote the SDK (:func:`~aiwf.generate.versions.refuse_newer`): then this aiwf's
+    verdict would only say how to take it back."""
+    from aiwf.generate.versions import refuse_newer
+
+    refuse_newer(job.out, tree)
     return [*check_generated(job, program, tree), *check_scaffold(job, tree)]

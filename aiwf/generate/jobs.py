@@ -11,6 +11,7 @@ from aiwf.config import ProjectConfig
 from aiwf.errors import UsageError
 from aiwf.generate.manifest import Manifest
 from aiwf.generate.targets import get_target
+from aiwf.paths import as_typed
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def from_config(config: ProjectConfig) -> list[SdkJob]:
                 f"no spec for the {entry.lang} SDK in {entry.out}",
                 hint='set spec = "..." in the [[sdk]] table or at the top of the config',
             )
-        out = config.root / entry.out
+        out = as_typed(config.root / entry.out)
         from aiwf.ir.names import snake_case
 
         fallback = snake_case(spec.name.split(".")[0]) or "sdk"

@@ -1,5 +1,16 @@
 """The scaffold layer of an SDK, through copier: first copy and 3-way update.
 
+Every SDK records the template by a stable reference: ``_src_path`` in its
+``.copier-answers.yml`` is the project's public git URL (:data:`aiwf._version.TEMPLATE_SOURCE`,
+or the ``[templates] source`` of the project config for a fork or mirror), never a path on one
+machine. So plain ``copier update --trust`` works wherever that URL is reachable.
+
+aiwf itself never needs the network for it: :class:`TemplateSource` builds a git repository
+from the template history the installed aiwf carries (every released version, see
+:mod:`aiwf.generate.history`) and has git read it in place of the URL (``url.<repo>.insteadOf
+<URL>``, set for copier's git processes only). copier records the URL it was given, so the
+answers stay portable.
+
 Only this module imports copier (its import alone costs about 0.3 s), and only when an SDK is
 created or upgraded; ``aiwf check`` never comes here.
 """
@@ -7,24 +18,25 @@ created or upgraded; ``aiwf check`` never comes here.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
+import re
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import yaml
 
+from aiwf._version import TEMPLATE_SOURCE
 from aiwf.errors import AiwfError
-from aiwf.generate.templates import TemplateTree
+from aiwf.generate.templates import TemplateTree, parse_version
 
 ANSWERS_FILE = ".copier-answers.yml"
-#: Environment variable naming the template repository copier reads (a git URL or path).
-SOURCE_ENV = "AIWF_TEMPLATE_SOURCE"
-#: Environment variable naming aiwf's cache directory.
-CACHE_ENV = "AIWF_CACHE_DIR"
+
+#: copier's own shorthands for git hosts (``gh:org/repo``).
+_ALIASES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
 
 def read_answers(sdk_dir: Path) -> dict[str, Any] | None:
@@ -39,134 +51,169 @@ def read_answers(sdk_dir: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else {}
 
 
-def template_source(tree: TemplateTree, explicit: str | None = None) -> str:
-    """The template repository for copier: ``explicit`` (``--template``), else
-    ``$AIWF_TEMPLATE_SOURCE``, else the template tree itself when it is a git repository."""
-    source = explicit or os.environ.get(SOURCE_ENV)
-    if source:
-        return source
-    if tree.is_git_repo:
-        return str(tree.root)
-    return str(local_repository(tree))
+def is_url(source: str) -> bool:
+    """Whether ``source`` names a repository by URL (portable), not by a path on one machine."""
+    return "://" in source or source.startswith(("git@", "gh:", "gl:"))
 
 
-def cache_dir() -> Path:
-    """aiwf's cache directory: ``$AIWF_CACHE_DIR``, else ``$XDG_CACHE_HOME/aiwf``, else
-    ``~/.cache/aiwf``."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "aiwf"
+def git_urls(source: str) -> list[str]:
+    """The URLs git may be asked to clone for ``source``: as written, and as copier rewrites
+    it (``gh:``/``gl:`` expanded, ``git+`` dropped, ``.git`` added to GitHub/GitLab URLs)."""
+    url = source
+    for alias, base in _ALIASES.items():
+        if url.startswith(alias):
+            url = base + url[len(alias) :].lstrip("/")
+            if not url.endswith(".git"):
+                url += ".git"
+    url = url.removeprefix("git+")
+    if url.startswith(("https://github.com/", "https://gitlab.com/")) and not url.endswith(".git"):
+        url += ".git"
+    return list(dict.fromkeys([source, url]))
 
 
-def local_repository(tree: TemplateTree) -> Path:
-    """A git repository of the templates installed with aiwf (a wheel holds no git history),
-    with one commit and tag per aiwf version that has used it.
-
-    copier updates only from a git repository with version tags, so an SDK made by a
-    pip-installed aiwf records this repository as its template source; a newer aiwf adds its
-    own tag to the same repository, and ``aiwf upgrade`` / ``copier update`` find it there.
-    """
-    repo = cache_dir() / "templates"
-    repo.mkdir(parents=True, exist_ok=True)
-    with _locked(repo.parent / "templates.lock"):
-        if not (repo / ".git").exists():
-            _git(repo, "init", "-q")
-        if _git(repo, "tag", "--list", tree.tag).strip():
-            return repo
-        for entry in repo.iterdir():
-            if entry.name == ".git":
-                continue
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        shutil.copy2(tree.root / "copier.yml", repo / "copier.yml")
-        shutil.copytree(tree.root / "copier-templates", repo / "copier-templates")
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-q", "--allow-empty", "-m", f"aiwf SDK templates {tree.tag}")
-        _git(repo, "tag", tree.tag)
-    return repo
+def default_source(configured: str | None) -> str:
+    """The template source new SDKs record: the configured one, else the project's URL."""
+    return configured or TEMPLATE_SOURCE
 
 
-def _git(repo: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "aiwf",
-        "GIT_AUTHOR_EMAIL": "aiwf@localhost",
-        "GIT_COMMITTER_NAME": "aiwf",
-        "GIT_COMMITTER_EMAIL": "aiwf@localhost",
-    }
-    try:
-        proc = subprocess.run(
-            ["git", "-C", str(repo), *args], capture_output=True, text=True, env=env, check=False
-        )
-    except FileNotFoundError:
+def check_source(recorded: str, configured: str | None, where: Path) -> None:
+    """Raise when an SDK's recorded template source is not one aiwf can serve: a path on one
+    machine (SDKs made before templates were named by URL), or an unknown repository."""
+    known = [TEMPLATE_SOURCE, *([configured] if configured else [])]
+    answers = str(where / ANSWERS_FILE)
+    if not recorded:
         raise AiwfError(
-            "git is not installed",
-            code="G031",
-            hint="SDK scaffolds are managed with copier, which needs git",
-        ) from None
-    if proc.returncode != 0:
-        raise AiwfError(
-            f"git {args[0]} failed in {repo}: {proc.stderr.strip() or proc.stdout.strip()}",
-            code="G031",
+            "the copier answers name no template source (_src_path)",
+            code="G034",
+            file=answers,
+            hint=f"set `_src_path: {TEMPLATE_SOURCE}` in {ANSWERS_FILE} and commit",
         )
-    return proc.stdout
+    if not is_url(recorded):
+        raise AiwfError(
+            f"the SDK records a template source on one machine ({recorded}), which no other "
+            "machine has",
+            code="G034",
+            file=answers,
+            hint=f"replace it with `_src_path: {known[-1]}` in {ANSWERS_FILE}, commit, and run "
+            "aiwf upgrade again",
+        )
+    wanted = {u for source in known for u in git_urls(source)}
+    if not set(git_urls(recorded)) & wanted:
+        raise AiwfError(
+            f"the SDK records the template source {recorded}, which is not aiwf's "
+            f"({', '.join(known)})",
+            code="G034",
+            file=answers,
+            hint="for a fork or mirror of aiwf's templates, set it as `source` under "
+            "[templates] in the project config",
+        )
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` (two aiwf processes filling the cache at once)."""
-    with path.open("a") as handle:
+class TemplateSource:
+    """The installed templates' history as a git repository that copier reads under the
+    source URLs, for the duration of a ``with`` block (see the module docstring)."""
+
+    def __init__(self, tree: TemplateTree, urls: list[str]) -> None:
+        self.tree = tree
+        self.urls = [u for source in urls for u in git_urls(source)]
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.repo: Path | None = None
+        self.versions: list[str] = []
+
+    def __enter__(self) -> TemplateSource:
+        from aiwf.generate.history import HistoryError, build_repository, git
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="aiwf-templates-")
         try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no lock, the race is harmless there
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
+            repo, _ = build_repository(
+                self.tree.root, Path(self._tmp.name) / "aiwf-templates.git", _aiwf_version()
+            )
+            tags = git(repo, "tag", "--list").split()
+        except HistoryError as exc:
+            self._tmp.cleanup()
+            raise AiwfError(str(exc), code="G031") from None
+        self.repo = repo
+        found = [(v, t[1:]) for t in tags if (v := parse_version(t)) is not None]
+        self.versions = [name for _, name in sorted(found)]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def has(self, version: str) -> bool:
+        return version in self.versions
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Inside: git clones of the source URLs read the local repository, and copier keeps
+        its clone cache in a temporary directory (never mixed with the user's own cache)."""
+        from plumbum import local
+
+        if self.repo is None or self._tmp is None:
+            raise RuntimeError("TemplateSource.serving() outside its with block")
+        base = int(os.environ.get("GIT_CONFIG_COUNT") or 0)
+        env = {"GIT_CONFIG_COUNT": str(base + len(self.urls))}
+        for i, url in enumerate(self.urls, start=base):
+            env[f"GIT_CONFIG_KEY_{i}"] = f"url.{self.repo}.insteadOf"
+            env[f"GIT_CONFIG_VALUE_{i}"] = url
+        env["COPIER_CACHE_DIR"] = str(Path(self._tmp.name) / "copier-cache")
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
         try:
-            yield
+            with local.env(**env):
+                yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
-def version_ref(source: str, tag: str) -> str:
-    """``tag`` when the source has it; for a local repository without it (a development
-    checkout), ``HEAD``."""
-    path = Path(source)
-    if not path.is_dir():
-        return tag
-    proc = subprocess.run(
-        ["git", "-C", str(path), "rev-parse", "-q", "--verify", f"refs/tags/{tag}"],
-        capture_output=True,
-        check=False,
-    )
-    return tag if proc.returncode == 0 else "HEAD"
+def _aiwf_version() -> str:
+    from aiwf import __version__
+
+    return __version__
 
 
 def _copier_error(exc: Exception, action: str, sdk_dir: Path) -> AiwfError:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip()
+    message = text.splitlines()[0] if text else type(exc).__name__
     hint = None
     if "dirty" in message:
         hint = "commit (or stash) your changes in the SDK first: copier merges against git"
-    elif "git-tracked" in message:
-        hint = "the SDK must be in a git repository, and the template source a git repository"
+    elif "git-tracked subprojects" in message:
+        hint = "the SDK must be committed in a git repository: copier merges against git"
+    elif "ProcessExecutionError" in type(exc).__name__ or "exit code" in message:
+        detail = _stderr(exc)
+        if detail:
+            message = f"{message}: {detail}"
     return AiwfError(
         f"copier {action} failed: {message}", code="G032", file=str(sdk_dir), hint=hint
     )
 
 
-def copy(sdk_dir: Path, *, source: str, ref: str, data: dict[str, Any]) -> None:
-    """Create the scaffold in ``sdk_dir`` with ``copier copy``."""
+def _stderr(exc: Exception) -> str:
+    stderr = getattr(exc, "stderr", "") or ""
+    lines = [line.strip() for line in str(stderr).splitlines() if line.strip()]
+    return re.sub(r"\s+", " ", lines[-1]) if lines else ""
+
+
+def copy(
+    sdk_dir: Path, *, templates: TemplateSource, source: str, ref: str, data: dict[str, Any]
+) -> None:
+    """Create the scaffold in ``sdk_dir`` with ``copier copy`` from ``source`` at ``ref``."""
     import copier
-    from copier.errors import DirtyLocalWarning
 
     try:
-        with warnings.catch_warnings():
-            # A development checkout with local edits: copier warns; the edits are wanted.
-            warnings.simplefilter("ignore", category=DirtyLocalWarning)
+        with templates.serving(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copier's warnings are not the user's business
             copier.run_copy(
                 source,
                 sdk_dir,
@@ -181,21 +228,22 @@ def copy(sdk_dir: Path, *, source: str, ref: str, data: dict[str, Any]) -> None:
         raise _copier_error(exc, "copy", sdk_dir) from None
 
 
-def update(sdk_dir: Path, *, ref: str) -> None:
-    """Move the scaffold in ``sdk_dir`` to ``ref`` of the template repository its answers
-    name, with copier's 3-way update (inline conflict markers where the merge fails; see
-    :mod:`aiwf.generate.leftovers`)."""
+def update(sdk_dir: Path, *, templates: TemplateSource, ref: str) -> None:
+    """Move the scaffold in ``sdk_dir`` to ``ref`` with copier's 3-way update (inline
+    conflict markers where the merge fails; see :mod:`aiwf.generate.leftovers`)."""
     import copier
 
     try:
-        copier.run_update(
-            sdk_dir,
-            vcs_ref=ref,
-            defaults=True,
-            overwrite=True,
-            unsafe=True,
-            quiet=True,
-            conflict="inline",
-        )
+        with templates.serving(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_update(
+                sdk_dir,
+                vcs_ref=ref,
+                defaults=True,
+                overwrite=True,
+                unsafe=True,
+                quiet=True,
+                conflict="inline",
+            )
     except Exception as exc:  # copier, git (plumbum) and OS errors alike: one clear line
         raise _copier_error(exc, "update", sdk_dir) from None

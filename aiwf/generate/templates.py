@@ -2,36 +2,48 @@
 
 A *template tree* is a directory laid out like this repository: a root ``copier.yml`` whose
 templated ``_subdirectory`` picks ``copier-templates/<lang>/scaffold``, the generated-layer
-templates in ``copier-templates/<lang>/generated``, and ``copier-templates/VERSION`` (the
-template version, the same as the aiwf release that ships it). aiwf renders the generated
-layer from its own tree with plain Jinja2; copier reads the scaffold from a git repository of
-the same tree (its release tags are the template versions).
+templates in ``copier-templates/<lang>/generated``, and the history of the released scaffold
+templates in ``copier-templates/history`` (:mod:`aiwf.generate.history`). The installed tree
+is the one aiwf was installed with: ``aiwf/_templates`` in a wheel, or the source checkout aiwf
+runs from. aiwf renders the generated layer from it with plain Jinja2; copier reads the
+scaffold from a git repository built from its history.
+
+The template version is the aiwf version (one source of truth, ``aiwf/_version.py``), except
+in a checkout whose scaffold templates differ from the release of that version: then it is
+``X.Y.Z+dev.<digest>`` (see :mod:`aiwf.generate.history`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from aiwf import __version__
 from aiwf.errors import AiwfError
 
-#: Environment variable naming a template tree to use instead of the installed one.
-TEMPLATES_ENV = "AIWF_TEMPLATES"
+if TYPE_CHECKING:
+    from packaging.version import Version
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+    from aiwf.generate.history import History
 
 
-def parse_version(text: str | None) -> tuple[int, int, int] | None:
-    """``(major, minor, patch)`` from ``v1.2.3``, ``1.2.3`` or ``v1.2.3-4-gabc``; None when
-    ``text`` does not start with a version."""
-    match = _VERSION.match(text or "")
-    if match is None:
+_VERSION = re.compile(r"^[vV]?\d+\.\d+\.\d+")
+
+
+def parse_version(text: str | None) -> Version | None:
+    """The version in ``v1.2.3``, ``1.2.3`` or ``v1.2.3+dev.abc``; None when ``text`` is not a
+    version (a commit hash recorded by a development checkout, say)."""
+    from packaging.version import InvalidVersion, Version
+
+    if not text or not _VERSION.match(text):
+        return None  # not even a commit hash such as 979515b ("979515 beta" to PEP 440)
+    try:
+        return Version(text[1:] if text[:1] in ("v", "V") else text)
+    except InvalidVersion:
         return None
-    major, minor, patch = (int(g) for g in match.groups())
-    return (major, minor, patch)
 
 
 @dataclass(frozen=True)
@@ -41,20 +53,25 @@ class TemplateTree:
     root: Path
 
     @cached_property
-    def version(self) -> str:
-        """The template version, e.g. ``0.1.0``."""
-        path = self.root / "copier-templates" / "VERSION"
+    def history(self) -> History:
+        """The released template versions this tree carries."""
+        from aiwf.generate.history import HISTORY_DIR, History, HistoryError
+
         try:
-            text = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise AiwfError(f"cannot read the template version: {exc}", code="G001") from None
-        if parse_version(text) is None:
-            raise AiwfError(f"{path}: not a version: {text!r}", code="G001")
-        return text
+            return History(self.root / HISTORY_DIR)
+        except HistoryError as exc:
+            raise AiwfError(str(exc), code="G001") from None
+
+    @cached_property
+    def version(self) -> str:
+        """The template version, e.g. ``0.1.0`` (see the module docstring)."""
+        from aiwf.generate.history import tree_digest, tree_files
+
+        return self.history.template_version(__version__, tree_digest(tree_files(self.root)))
 
     @property
     def tag(self) -> str:
-        """The git tag of this version (``v0.1.0``)."""
+        """The git tag of this version (``v0.1.0``), as copier records it in ``_commit``."""
         return "v" + self.version
 
     def generated_dir(self, lang: str) -> Path:
@@ -63,28 +80,14 @@ class TemplateTree:
     def scaffold_dir(self, lang: str) -> Path:
         return self.root / "copier-templates" / lang / "scaffold"
 
-    @property
-    def is_git_repo(self) -> bool:
-        return (self.root / ".git").exists()
-
 
 def _is_tree(path: Path) -> bool:
     return (path / "copier.yml").is_file() and (path / "copier-templates").is_dir()
 
 
 def locate() -> TemplateTree:
-    """The template tree in use: ``$AIWF_TEMPLATES``, else the one installed with aiwf (a
-    bundled ``aiwf/_templates``, or the source checkout aiwf runs from)."""
-    override = os.environ.get(TEMPLATES_ENV)
-    if override:
-        path = Path(override)
-        if not _is_tree(path):
-            raise AiwfError(
-                f"${TEMPLATES_ENV}={override} is not a template tree",
-                code="G002",
-                hint="it must hold copier.yml and copier-templates/ (a checkout of aiwf)",
-            )
-        return TemplateTree(path.resolve())
+    """The template tree installed with aiwf: ``aiwf/_templates`` in a wheel, else the source
+    checkout aiwf runs from."""
     package_dir = Path(__file__).resolve().parents[1]
     for candidate in (package_dir / "_templates", package_dir.parent):
         if _is_tree(candidate):
@@ -92,5 +95,5 @@ def locate() -> TemplateTree:
     raise AiwfError(
         "the SDK templates are not installed with this aiwf",
         code="G002",
-        hint=f"set {TEMPLATES_ENV} to a checkout of the aiwf repository",
+        hint="reinstall aiwf from a wheel or a source checkout (pip install aiwf)",
     )

@@ -114,21 +114,27 @@ def write_generated(job: SdkJob, program: Program, tree: TemplateTree) -> WriteR
 def generate(
     job: SdkJob, program: Program, tree: TemplateTree, *, source: str | None = None
 ) -> WriteReport:
-    """Write the SDK: the scaffold through copier when the directory has none yet, then the
-    generated layer."""
+    """Write the SDK: the scaffold through copier when the directory has none yet (recording
+    ``source``, else the project's public URL, as its template source), then the generated
+    layer. Refuses an SDK that a newer aiwf has written."""
     from aiwf.generate import scaffold
+    from aiwf.generate.versions import refuse_newer
 
+    answers = scaffold.read_answers(job.out)
+    refuse_newer(job.out, tree, answers=answers)
     created = False
     scaffold_files: list[str] = []
-    if scaffold.read_answers(job.out) is None:
+    if answers is None:
         before = _files_under(job.out)
-        src = scaffold.template_source(tree, source)
-        scaffold.copy(
-            job.out,
-            source=src,
-            ref=scaffold.version_ref(src, tree.tag),
-            data={"lang": job.lang, "package": job.package},
-        )
+        url = scaffold.default_source(source)
+        with scaffold.TemplateSource(tree, [url]) as templates:
+            scaffold.copy(
+                job.out,
+                templates=templates,
+                source=url,
+                ref=tree.tag,
+                data={"lang": job.lang, "package": job.package},
+            )
         created = True
         scaffold_files = sorted(_files_under(job.out) - before)
     report = write_generated(job, program, tree)

@@ -16,6 +16,7 @@ from aiwf.ir import model as ir
 from aiwf.ir import types as t
 from aiwf.ir.names import CONVENTIONS, pascal_case
 from aiwf.ir.schemas import ContractDraft, SchemaCompiler
+from aiwf.spec import FORMAT_VERSION
 from aiwf.spec.loader import Pos, SourceFile, YMap, YSeq, position_of
 from aiwf.spec.names import NAME_PATTERN
 from aiwf.spec.structure import StructureChecker
@@ -225,11 +226,11 @@ class Compiler:
             self.report("E012", "missing 'aiwf: 1' (the format version)", file, data.pos,
                         "add 'aiwf: 1' as the first line")  # fmt: skip
             return
-        if isinstance(version, bool) or version != 1:
+        if isinstance(version, bool) or version != FORMAT_VERSION:
             self.name_broken = True
             self.report(
                 "E010",
-                f"unsupported format version {version!r}; this aiwf reads version 1",
+                f"unsupported format version {version!r}; this aiwf reads version {FORMAT_VERSION}",
                 file,
                 data.val_pos["aiwf"],
                 "write 'aiwf: 1', or upgrade aiwf if the spec was written for a newer version",

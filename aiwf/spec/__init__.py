@@ -9,6 +9,9 @@ from aiwf.diagnostics import Diagnostic
 from aiwf.errors import UsageError
 from aiwf.spec.loader import LoadError, SourceFile, load_file
 
+#: The spec format version this aiwf reads (``aiwf: 1``); docs/versioning.md says how it
+#: evolves.
+FORMAT_VERSION = 1
 #: File name suffixes of spec files inside a spec directory.
 SPEC_SUFFIXES = (".aiwf.yaml", ".aiwf.yml")
 

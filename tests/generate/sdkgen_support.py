@@ -68,16 +68,6 @@ def commit_all(repo: Path, message: str, tag: str | None = None) -> None:
         git(repo, "tag", tag)
 
 
-def make_template_repo(dest: Path, tag: str | None = None) -> Path:
-    """A git repository of the project's templates, its HEAD tagged ``v<VERSION>``."""
-    dest.mkdir(parents=True)
-    shutil.copy2(ROOT / "copier.yml", dest / "copier.yml")
-    shutil.copytree(ROOT / "copier-templates", dest / "copier-templates")
-    git(dest, "init", "-q", "-b", "main")
-    commit_all(dest, "templates", tag or "v" + TemplateTree(dest).version)
-    return dest
-
-
 def compile_path(path: Path) -> Program:
     loaded = load_spec(path)
     assert not loaded.diagnostics, [str(d) for d in loaded.diagnostics]
@@ -92,16 +82,14 @@ class CliResult:
     output: str
 
 
-def run_cli(args: list[str], cwd: Path, templates: Path) -> CliResult:
-    """``aiwf ARGS`` in-process, in ``cwd``, with ``templates`` as the template tree; an
-    :class:`AiwfError` becomes its exit code and rendered line, as at the CLI boundary."""
+def run_cli(args: list[str], cwd: Path) -> CliResult:
+    """``aiwf ARGS`` in-process, in ``cwd``; an :class:`AiwfError` becomes its exit code and
+    rendered line, as at the CLI boundary."""
     runner = CliRunner()
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        result: Result = runner.invoke(
-            cli, args, env={"AIWF_TEMPLATES": str(templates)}, standalone_mode=False
-        )
+        result: Result = runner.invoke(cli, args, standalone_mode=False)
     finally:
         os.chdir(old)
     if isinstance(result.exception, AiwfError):

@@ -56,16 +56,14 @@ def test_go_toolchain_is_present() -> None:
 
 
 @pytest.fixture(scope="session", params=[p.name for p in BUILT_SPECS])
-def go_preset_sdk(
-    request: pytest.FixtureRequest, template_repo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def go_preset_sdk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Go SDK of one preset, created with `aiwf sdk --lang go --module ...` (copier
     scaffold included)."""
     spec = next(p for p in BUILT_SPECS if p.name == request.param)
     project = tmp_path_factory.mktemp("goproject")
     git(project, "init", "-q", "-b", "main")
     args = ["sdk", str(spec), "--lang", "go", "--out", "sdk", "--module", module_of(spec)]
-    result = run_cli(args, project, template_repo)
+    result = run_cli(args, project)
     assert result.exit_code == 0, result.output
     return project / "sdk"
 
@@ -366,7 +364,7 @@ SPEC = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
 
 
 @pytest.fixture(scope="module")
-def go_check_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def go_check_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("gocheck") / "project"
     project.mkdir()
     git(project, "init", "-q", "-b", "main")
@@ -376,7 +374,7 @@ def go_check_project(template_repo: Path, tmp_path_factory: pytest.TempPathFacto
         'package = "github.com/acme/support-ai"\n',
         encoding="utf-8",
     )
-    result = run_cli(["sdk"], project, template_repo)
+    result = run_cli(["sdk"], project)
     assert result.exit_code == 0, result.output
     commit_all(project, "sdk")
     return project
@@ -389,30 +387,30 @@ def go_project(go_check_project: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def test_check_go_sdk_in_step(go_project: Path, template_repo: Path) -> None:
-    result = run_cli(["check"], go_project, template_repo)
+def test_check_go_sdk_in_step(go_project: Path) -> None:
+    result = run_cli(["check"], go_project)
     assert result.exit_code == 0, result.output
     assert "is in step" in result.output
 
 
-def test_check_go_sdk_stale_after_a_spec_change(go_project: Path, template_repo: Path) -> None:
+def test_check_go_sdk_stale_after_a_spec_change(go_project: Path) -> None:
     spec = go_project / "support.aiwf.yaml"
     spec.write_text(
         spec.read_text().replace("most urgent first.", "most urgent first, in French."),
         encoding="utf-8",
     )
-    result = run_cli(["check"], go_project, template_repo)
+    result = run_cli(["check"], go_project)
     assert result.exit_code == 1
     assert "sdk/go/assistants.go: stale:" in result.output
     assert "most urgent first, in French." in result.output
-    assert run_cli(["sdk"], go_project, template_repo).exit_code == 0
-    assert run_cli(["check"], go_project, template_repo).exit_code == 0
+    assert run_cli(["sdk"], go_project).exit_code == 0
+    assert run_cli(["check"], go_project).exit_code == 0
 
 
-def test_check_go_sdk_edited_file(go_project: Path, template_repo: Path) -> None:
+def test_check_go_sdk_edited_file(go_project: Path) -> None:
     path = go_project / "sdk/go/internal/aiwfrt/runtime.go"
     path.write_text(path.read_text() + "\n// hack\n", encoding="utf-8")
-    result = run_cli(["check"], go_project, template_repo)
+    result = run_cli(["check"], go_project)
     assert result.exit_code == 1
     assert "internal/aiwfrt/runtime.go: edited: was edited by hand" in result.output
     assert "--- a/sdk/go/internal/aiwfrt/runtime.go" in result.output
@@ -420,7 +418,7 @@ def test_check_go_sdk_edited_file(go_project: Path, template_repo: Path) -> None
     assert "extensions.py" not in result.output
 
 
-def test_check_go_sdk_extra_file(go_project: Path, template_repo: Path) -> None:
+def test_check_go_sdk_extra_file(go_project: Path) -> None:
     sdk = go_project / "sdk/go"
     old = sdk / "legacy.go"
     old.write_text(f"// {HEADER}\n\npackage supportai\n", encoding="utf-8")
@@ -428,33 +426,31 @@ def test_check_go_sdk_extra_file(go_project: Path, template_repo: Path) -> None:
     manifest = json.loads(manifest_path.read_text())
     manifest["files"]["legacy.go"] = sha256(old.read_bytes())
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    result = run_cli(["check"], go_project, template_repo)
+    result = run_cli(["check"], go_project)
     assert result.exit_code == 1
     assert "legacy.go: extra: is no longer generated" in result.output
-    assert run_cli(["sdk"], go_project, template_repo).exit_code == 0
+    assert run_cli(["sdk"], go_project).exit_code == 0
     assert not old.exists()
 
 
 # -- the command line ----------------------------------------------------------------------
 
 
-def test_bad_module_path_is_a_clear_error(tmp_path: Path, template_repo: Path) -> None:
+def test_bad_module_path_is_a_clear_error(tmp_path: Path) -> None:
     for module, message in (
         ("Not A Path", "must be a Go module path"),
         ("example.com/acme/v2", "major-version suffix"),
         ("example.com/acme/2fast", "must give a Go package name"),
     ):
         result = run_cli(
-            ["sdk", str(SPEC), "--lang", "go", "--module", module, "--out", "sdk"],
-            tmp_path,
-            template_repo,
+            ["sdk", str(SPEC), "--lang", "go", "--module", module, "--out", "sdk"], tmp_path
         )
         assert result.exit_code != 0, module
         assert message in result.output, result.output
 
 
-def test_module_and_package_must_agree(tmp_path: Path, template_repo: Path) -> None:
+def test_module_and_package_must_agree(tmp_path: Path) -> None:
     args = ["sdk", str(SPEC), "--lang", "go", "--out", "sdk", "--module", "example.com/a"]
-    result = run_cli([*args, "--package", "example.com/b"], tmp_path, template_repo)
+    result = run_cli([*args, "--package", "example.com/b"], tmp_path)
     assert result.exit_code != 0
     assert "--module and --package" in result.output

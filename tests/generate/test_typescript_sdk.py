@@ -72,7 +72,6 @@ def shared_modules(npm_cache: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="session", params=[p.name for p in BUILT_SPECS])
 def ts_preset_sdk(
     request: pytest.FixtureRequest,
-    template_repo: Path,
     npm_cache: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Path:
@@ -84,7 +83,6 @@ def ts_preset_sdk(
     result = run_cli(
         ["sdk", str(spec), "--lang", "typescript", "--out", "sdk", "--package", "@acme/preset-sdk"],
         project,
-        template_repo,
     )
     assert result.exit_code == 0, result.output
     sdk = project / "sdk"
@@ -395,7 +393,7 @@ def test_two_renders_are_byte_identical(spec: Path, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def ts_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ts_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("ts-check") / "project"
     project.mkdir()
     git(project, "init", "-q", "-b", "main")
@@ -405,7 +403,7 @@ def ts_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) ->
         'package = "@acme/support-ai"\n',
         encoding="utf-8",
     )
-    result = run_cli(["sdk"], project, template_repo)
+    result = run_cli(["sdk"], project)
     assert result.exit_code == 0, result.output
     commit_all(project, "sdk")
     return project
@@ -418,32 +416,32 @@ def project(ts_project: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def check(project: Path, templates: Path) -> tuple[int, str]:
-    result = run_cli(["check"], project, templates)
+def check(project: Path) -> tuple[int, str]:
+    result = run_cli(["check"], project)
     return result.exit_code, result.output
 
 
-def test_check_in_step(project: Path, template_repo: Path) -> None:
-    code, out = check(project, template_repo)
+def test_check_in_step(project: Path) -> None:
+    code, out = check(project)
     assert code == 0, out
     assert "is in step" in out
 
 
-def test_check_stale_after_a_spec_change(project: Path, template_repo: Path) -> None:
+def test_check_stale_after_a_spec_change(project: Path) -> None:
     spec = project / "support.aiwf.yaml"
     spec.write_text(spec.read_text().replace("from 1 to 5", "from 1 to 4"), encoding="utf-8")
-    code, out = check(project, template_repo)
+    code, out = check(project)
     assert code == 1, out
     assert "src/assistants.ts" in out
     assert "stale" in out
-    assert run_cli(["sdk"], project, template_repo).exit_code == 0
-    assert check(project, template_repo)[0] == 0
+    assert run_cli(["sdk"], project).exit_code == 0
+    assert check(project)[0] == 0
 
 
-def test_check_edited_file(project: Path, template_repo: Path) -> None:
+def test_check_edited_file(project: Path) -> None:
     path = project / "sdk" / "ts" / "src" / "contracts.ts"
     path.write_text(path.read_text() + "// mine\n", encoding="utf-8")
-    code, out = check(project, template_repo)
+    code, out = check(project)
     assert code == 1, out
     assert "src/contracts.ts" in out
     assert "edited" in out
@@ -452,13 +450,13 @@ def test_check_edited_file(project: Path, template_repo: Path) -> None:
     assert "extensions.py" not in out
 
 
-def test_check_extra_file(project: Path, template_repo: Path) -> None:
+def test_check_extra_file(project: Path) -> None:
     manifest_path = project / "sdk" / "ts" / ".aiwf" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["files"]["src/old.ts"] = "sha256:0"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (project / "sdk" / "ts" / "src" / "old.ts").write_text("// old\n", encoding="utf-8")
-    code, out = check(project, template_repo)
+    code, out = check(project)
     assert code == 1, out
     assert "src/old.ts" in out
     assert "no longer generated" in out

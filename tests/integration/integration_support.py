@@ -25,7 +25,7 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 #: Variables of the outer environment that would change what the tools under test do.
-_DROP = ("AIWF_TEMPLATES", "AIWF_TEMPLATE_SOURCE", "AIWF_ENV", "SKIP", "GITHUB_ACTIONS")
+_DROP = ("AIWF_ENV", "AIWF_CACHE_DIR", "SKIP", "GITHUB_ACTIONS")
 
 
 def require(tool: str) -> str:
@@ -127,17 +127,17 @@ package = "support_ai"
 """
 
 
-def make_consumer(dest: Path, project: Path, hooks: str = "") -> Path:
+def make_consumer(dest: Path, hooks: str = "") -> Path:
     """A consumer repository: a two-file spec in specs/, an aiwf.toml, its Python SDK
-    generated with ``aiwf sdk`` (the scaffold from ``project``), and a pre-commit config
-    ``hooks`` (YAML text), all committed."""
+    generated with ``aiwf sdk``, and a pre-commit config ``hooks`` (YAML text), all
+    committed."""
     dest.mkdir(parents=True)
     git(dest, "init", "-q", "-b", "main")
     split_preset(dest / "specs")
     (dest / "aiwf.toml").write_text(AIWF_TOML, encoding="utf-8")
     if hooks:
         (dest / ".pre-commit-config.yaml").write_text(hooks, encoding="utf-8")
-    made = run([require("aiwf"), "sdk"], dest, tool_env(AIWF_TEMPLATE_SOURCE=str(project)))
+    made = run([require("aiwf"), "sdk"], dest)
     assert made.code == 0, str(made)
     commit_all(dest, "support spec and its SDK")
     return dest

@@ -47,7 +47,7 @@ def test_examples_are_in_step_on_a_fresh_tagless_clone(project_repo: Path) -> No
     result = run(
         [require("aiwf"), "--config", "examples/aiwf.toml", "check"],
         project_repo,
-        tool_env(AIWF_TEMPLATES=str(project_repo)),
+        tool_env(),
     )
     assert result.code == 0, str(result)
     assert result.out.count("is in step") == len(PRESETS) * len(TARGETS), result.out

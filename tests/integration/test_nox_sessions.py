@@ -24,7 +24,7 @@ def tests(session: nox.Session) -> None:
 
 @pytest.fixture
 def consumer(tmp_path: Path, project_repo: Path) -> Path:
-    repo = make_consumer(tmp_path / "consumer", project_repo)
+    repo = make_consumer(tmp_path / "consumer")
     (repo / "noxfile.py").write_text(NOXFILE, encoding="utf-8")
     return repo
 

@@ -32,7 +32,7 @@ repos:
 
 @pytest.fixture
 def consumer(tmp_path: Path, project_repo: Path, project_rev: str, pre_commit_home: Path) -> Path:
-    repo = make_consumer(tmp_path / "consumer", project_repo, config(project_repo, project_rev))
+    repo = make_consumer(tmp_path / "consumer", config(project_repo, project_rev))
     assert pre_commit(repo, pre_commit_home, "install").code == 0
     return repo
 
