@@ -1,7 +1,8 @@
 """Build hook: every aiwf wheel carries its SDK templates and their whole history.
 
 The wheel gets ``aiwf/_templates/`` with ``copier.yml``, ``copier-templates/`` (the scaffold
-and generated-layer templates) and ``copier-templates/history/``: a git bundle with one tag
+and generated-layer templates), ``runtimes/`` (the Go and TypeScript runtime sources that SDKs
+carry a copy of) and ``copier-templates/history/``: a git bundle with one tag
 per released template version, this build's own version included (added here when it is not
 a release yet; see aiwf/generate/history.py). That is what lets ``aiwf upgrade`` re-render the
 template of any earlier release on a machine that has never seen it, with no network.
@@ -41,6 +42,22 @@ def _version(root: Path) -> str:
     return match.group(1)
 
 
+#: Directories of a runtime source tree that are build output or tooling, not source.
+_NOT_SOURCE = {"node_modules", "dist", "build", "coverage", "__pycache__"}
+
+
+def _runtime_sources(runtimes: Path) -> list[Path]:
+    """The files of the runtime source trees (``runtimes/<lang>``) that SDKs copy from."""
+    if not runtimes.is_dir():
+        return []
+    found = []
+    for path in sorted(runtimes.rglob("*")):
+        parts = path.relative_to(runtimes).parts
+        if path.is_file() and not any(p in _NOT_SOURCE or p.startswith(".") for p in parts):
+            found.append(path)
+    return found
+
+
 class TemplatesHook(BuildHookInterface):  # type: ignore[type-arg]  # generic in newer hatchling
     PLUGIN_NAME = "custom"
 
@@ -61,6 +78,8 @@ class TemplatesHook(BuildHookInterface):  # type: ignore[type-arg]  # generic in
             if entry.name != "history":
                 include[str(entry)] = f"aiwf/_templates/copier-templates/{entry.name}"
         include[str(out)] = "aiwf/_templates/copier-templates/history"
+        for path in _runtime_sources(root / "runtimes"):
+            include[str(path)] = f"aiwf/_templates/{path.relative_to(root).as_posix()}"
         self.app.display_info(f"SDK templates v{template_version} with their history")
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:

@@ -109,11 +109,11 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
     target = get_target(job.lang)
     rendered = render(tree, target, program, job.package)
     manifest = Manifest.read(job.out)
-    on_disk = {rel: _read(job.out / rel) for rel in rendered.raw}
+    on_disk = {rel: _read(job.out / rel) for rel in rendered.paths}
     if (
         manifest is not None
         and manifest.render_digest == rendered.digest
-        and set(manifest.files) == set(rendered.raw)
+        and set(manifest.files) == rendered.paths
         and all(
             data is not None and sha256(data) == manifest.files[rel]
             for rel, data in on_disk.items()
@@ -122,7 +122,7 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
         # The same render produced exactly these bytes: formatting it again is not needed.
         files = {rel: data.decode("utf-8") for rel, data in on_disk.items() if data is not None}
     else:
-        files = target.format(rendered.raw)
+        files = rendered.formatted(target)
     expected = dict(files)
     expected[MANIFEST_PATH] = build_manifest(job, program, tree, files, rendered.digest).to_json()
     problems: list[Drift] = []

@@ -9,7 +9,7 @@ that names a missing value fails instead of writing an empty string.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,13 +31,25 @@ CACHE_ENV = "AIWF_CACHE_DIR"
 
 @dataclass(frozen=True)
 class Render:
-    """The generated layer of one SDK: relative path -> text."""
+    """The generated layer of one SDK: relative path -> text. ``raw`` is what the templates
+    rendered (the target's formatter still runs over it); ``copies`` are the target's runtime
+    files, copied byte for byte from ``runtimes/`` behind the generated-code header."""
 
     raw: dict[str, str]
+    copies: dict[str, str] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
-        return render_digest(self.raw)
+        return render_digest({**self.raw, **self.copies})
+
+    @property
+    def paths(self) -> set[str]:
+        return set(self.raw) | set(self.copies)
+
+    def formatted(self, target: Target) -> dict[str, str]:
+        """Every file as the SDK holds it: the templates' output formatted, the copies as
+        they are."""
+        return {**target.format(self.raw), **self.copies}
 
 
 def _environment(directory: Path) -> jinja2.Environment:
@@ -121,4 +133,28 @@ def render(tree: TemplateTree, target: Target, program: Program, package: str) -
                 file=str(directory / name),
             )
         out[path] = text
-    return Render(out)
+    return Render(out, _runtime_copies(tree, target))
+
+
+def _runtime_copies(tree: TemplateTree, target: Target) -> dict[str, str]:
+    """The target's runtime source files (``runtimes/<name>``), each behind the header."""
+    runtime = target.runtime
+    if runtime is None:
+        return {}
+    source = tree.runtime_dir(runtime.source)
+    copies: dict[str, str] = {}
+    for dest, rel in runtime.files(source).items():
+        try:
+            text = (source / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AiwfError(
+                f"cannot read the runtime file {source / rel}: {exc}", code="G003"
+            ) from None
+        copies[dest] = runtime.header + text
+    if not copies:
+        raise AiwfError(
+            f"no runtime files for {target.language} in {source}",
+            code="G003",
+            hint="is the template tree complete? (runtimes/<lang>)",
+        )
+    return copies

@@ -80,6 +80,10 @@ class TemplateTree:
     def scaffold_dir(self, lang: str) -> Path:
         return self.root / "copier-templates" / lang / "scaffold"
 
+    def runtime_dir(self, name: str) -> Path:
+        """A runtime source tree (``runtimes/<name>``) that SDKs carry a copy of."""
+        return self.root / "runtimes" / name
+
 
 def _is_tree(path: Path) -> bool:
     return (path / "copier.yml").is_file() and (path / "copier-templates").is_dir()

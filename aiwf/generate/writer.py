@@ -34,7 +34,7 @@ def expected_files(job: SdkJob, program: Program, tree: TemplateTree) -> dict[st
     """Every generated file of the SDK, the manifest included, as aiwf would write it."""
     target = get_target(job.lang)
     rendered = render(tree, target, program, job.package)
-    files = target.format(rendered.raw)
+    files = rendered.formatted(target)
     manifest = build_manifest(job, program, tree, files, rendered.digest)
     files[MANIFEST_PATH] = manifest.to_json()
     return files

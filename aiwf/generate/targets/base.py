@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiwf.ir.model import Program
+
+
+@dataclass(frozen=True)
+class RuntimeCopy:
+    """A runtime source tree (``runtimes/<source>``, built and tested where it lives) that
+    every SDK of a target carries a byte-for-byte copy of, in ``dest``, each file behind the
+    generated-code ``header`` (so ``aiwf check`` catches an edited copy like any generated
+    file)."""
+
+    source: str
+    dest: str
+    #: Files to copy: glob patterns relative to the source tree (``*.go``, ``src/*.ts``).
+    include: tuple[str, ...]
+    #: File name patterns left out (``*_test.go``).
+    exclude: tuple[str, ...] = ()
+    header: str = ""
+    #: A directory prefix of the source tree dropped in the copy (``src/`` -> ``dest/``).
+    strip: str = ""
+
+    def files(self, root: Path) -> dict[str, str]:
+        """The files to copy: path in the SDK -> path relative to ``root`` (the source)."""
+        found: dict[str, str] = {}
+        for pattern in self.include:
+            for path in sorted(root.glob(pattern)):
+                if not path.is_file():
+                    continue
+                if any(fnmatch.fnmatch(path.name, ex) for ex in self.exclude):
+                    continue
+                rel = path.relative_to(root).as_posix()
+                found[f"{self.dest}/{rel.removeprefix(self.strip)}"] = rel
+        return dict(sorted(found.items()))
 
 
 class Target(Protocol):
@@ -17,6 +51,8 @@ class Target(Protocol):
     language: str
     #: The scaffold's extension file (the consumer's code), as messages name it.
     extensions: str
+    #: The runtime source tree the SDK carries a copy of (None: the templates are all).
+    runtime: RuntimeCopy | None
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` is not a valid package name for this language (None when it is)."""

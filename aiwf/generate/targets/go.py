@@ -113,6 +113,7 @@ class GoTarget:
     name = "go"
     language = "Go"
     extensions = "extensions.go"
+    runtime = None
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` (a module path) cannot name the SDK, or None when it can."""

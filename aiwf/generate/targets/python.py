@@ -62,6 +62,7 @@ class PythonTarget:
     name = "python"
     language = "Python"
     extensions = "src/{package}/extensions.py"
+    runtime = None
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` cannot be the import name, or None when it can."""

@@ -99,6 +99,7 @@ class TypeScriptTarget:
     name = "typescript"
     language = "TypeScript"
     extensions = "src/extensions.ts"
+    runtime = None
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` cannot be the npm package name, or None when it can."""
