@@ -117,6 +117,26 @@ def _strict(node: Any) -> Any:
     return node
 
 
+@dataclass(frozen=True)
+class SchemaForms:
+    """The three forms of an output schema that go on the wire (docs/wire.md §4): ``plain``
+    (prompt and JSON-object descriptions), ``wrapped`` (an object root, for Anthropic tools and
+    native output) and ``strict`` (wrapped and OpenAI-strict, for ``json_schema`` modes);
+    ``is_wrapped`` says whether the wrapped forms put the answer under ``value``. The SDK
+    generators embed these, so every runtime sends exactly what the Python runtime sends."""
+
+    plain: dict[str, Any]
+    wrapped: dict[str, Any]
+    strict: dict[str, Any]
+    is_wrapped: bool
+
+
+def schema_forms(schema: Mapping[str, Any]) -> SchemaForms:
+    """The wire forms of ``schema`` (see :class:`SchemaForms`)."""
+    wrapped, is_wrapped = wrap_root(schema)
+    return SchemaForms(dict(schema), wrapped, strict_schema(wrapped), is_wrapped)
+
+
 def strip_optional_nulls(value: Any, schema: Any, root: Any = None) -> Any:
     """``value`` without the ``null`` members that :func:`strict_schema` made the model
     send for properties the original ``schema`` does not require (and that do not allow
