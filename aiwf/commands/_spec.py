@@ -84,16 +84,23 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def compile_spec(app: AppContext, path: Path) -> Compiled:
-    """Load and compile one spec with the selected environment's model overrides."""
+_SELECTED = "<selected>"
+
+
+def compile_spec(app: AppContext, path: Path, *, env: str | None = _SELECTED) -> Compiled:
+    """Load and compile one spec with an environment's model overrides: the selected one
+    (``--env``, ``$AIWF_ENV``, ``default_env``) unless ``env`` names another, or none when
+    ``env`` is None."""
     config = app.config
+    name = config.env if env == _SELECTED else env
+    overrides = config.environments[name].models if name is not None else {}
     with _without_gc():
         loaded = load_spec(path)
         result = compile_files(
             loaded.files,
-            model_overrides=config.model_overrides,
+            model_overrides=overrides,
             overrides_source=str(config.source) if config.source else None,
-            env=config.env,
+            env=name,
         )
     diagnostics = sort_diagnostics([*loaded.diagnostics, *result.diagnostics])
     if loaded.diagnostics:

@@ -11,6 +11,7 @@ from aiwf.commands._spec import as_typed
 from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
 from aiwf.generate.jobs import SdkJob, from_config, from_manifest
+from aiwf.generate.targets.base import Environments
 from aiwf.ir.model import Program
 
 
@@ -34,14 +35,14 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
         [from_manifest(d) for d in sdk_dirs] if sdk_dirs else from_config(app.config)
     )
     tree = locate()
-    cache: dict[Path, Program] = {}
+    cache: dict[Path, tuple[Program, Environments]] = {}
     count = 0
     # Each fix is named once, after the first problem it fixes: a changed spec makes most
     # generated files stale, and pre-commit shows all of this output.
     fixes: list[str] = []
     for job in jobs:
-        program = compile_program(app, job.spec, cache)
-        problems = check(job, program, tree)
+        program, environments = compile_program(app, job.spec, cache)
+        problems = check(job, program, tree, environments)
         count += len(problems)
         out = as_typed(job.out)
         extensions = get_target(job.lang).extensions.format(package=job.package)

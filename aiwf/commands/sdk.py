@@ -13,23 +13,39 @@ from aiwf.commands._spec import as_typed, compile_spec
 from aiwf.diagnostics import render
 from aiwf.errors import AiwfError, UsageError
 from aiwf.generate.jobs import SdkJob, from_config, from_options
+from aiwf.generate.targets.base import Environments
 from aiwf.ir.model import Program
 
 
-def compile_program(app: AppContext, path: Path, cache: dict[Path, Program]) -> Program:
-    """The IR of the spec at ``path`` (compiled once per command); diagnostics are printed
-    and errors end the command."""
+def compile_program(
+    app: AppContext, path: Path, cache: dict[Path, tuple[Program, Environments]]
+) -> tuple[Program, Environments]:
+    """The IR of the spec at ``path`` as an SDK is generated from it (compiled once per
+    command): the spec's own routes, and each environment of the project config as the
+    routes it overrides (an SDK picks one at run time, so ``--env`` changes nothing here).
+    Diagnostics are printed and errors end the command."""
     key = path.resolve()
     if key in cache:
         return cache[key]
     path = as_typed(path)  # diagnostics name files as the user would type them
-    compiled = compile_spec(app, path)
+    program = _compiled(app, path, None)
+    environments: Environments = {}
+    for name, environment in sorted(app.config.environments.items()):
+        if environment.models:
+            routes = _compiled(app, path, name).models
+            environments[name] = {alias: routes[alias] for alias in sorted(environment.models)}
+    cache[key] = (program, environments)
+    return cache[key]
+
+
+def _compiled(app: AppContext, path: Path, env: str | None) -> Program:
+    compiled = compile_spec(app, path, env=env)
     program = compiled.result.program
     if compiled.diagnostics and (program is None or app.verbosity >= 0):
         click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
     if program is None:
-        raise AiwfError(f"spec {path} has errors (run aiwf validate {path})", code="G050")
-    cache[key] = program
+        where = f" with environment {env!r}" if env else ""
+        raise AiwfError(f"spec {path} has errors{where} (run aiwf validate {path})", code="G050")
     return program
 
 
@@ -92,11 +108,13 @@ def command(
         package = module
     jobs = select_jobs(app, spec, lang, out, package)
     tree = locate()
-    cache: dict[Path, Program] = {}
+    cache: dict[Path, tuple[Program, Environments]] = {}
     touched: list[str] = []
     for job in jobs:
-        program = compile_program(app, job.spec, cache)
-        report = generate(job, program, tree, source=app.config.template_source)
+        program, environments = compile_program(app, job.spec, cache)
+        report = generate(
+            job, program, tree, environments=environments, source=app.config.template_source
+        )
         changed = len(report.written) + len(report.removed)
         if changed or report.scaffolded:
             touched.append(str(as_typed(job.out)))

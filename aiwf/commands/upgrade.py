@@ -11,6 +11,7 @@ from aiwf.commands._spec import as_typed
 from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
 from aiwf.generate.jobs import SdkJob, from_config, from_manifest
+from aiwf.generate.targets.base import Environments
 from aiwf.ir.model import Program
 
 
@@ -34,9 +35,9 @@ def command(sdk_dirs: tuple[Path, ...]) -> None:
         [from_manifest(d) for d in sdk_dirs] if sdk_dirs else from_config(app.config)
     )
     tree = locate()
-    cache: dict[Path, Program] = {}
+    cache: dict[Path, tuple[Program, Environments]] = {}
     # Every spec compiles before any SDK is touched.
-    work = [(job, compile_program(app, job.spec, cache)) for job in jobs]
+    work = [(job, *compile_program(app, job.spec, cache)) for job in jobs]
 
     def report(result: SdkUpgrade) -> None:
         out = as_typed(result.job.out)

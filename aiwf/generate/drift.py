@@ -16,6 +16,7 @@ from pathlib import Path
 from aiwf.generate.jobs import SdkJob
 from aiwf.generate.leftovers import find_leftovers
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree, parse_version
 from aiwf.ir.model import Program
 
@@ -100,14 +101,16 @@ def check_scaffold(job: SdkJob, tree: TemplateTree) -> list[Drift]:
     return problems
 
 
-def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[Drift]:
+def check_generated(
+    job: SdkJob, program: Program, tree: TemplateTree, environments: Environments | None = None
+) -> list[Drift]:
     """Differences between the generated files on disk and a fresh render."""
     from aiwf.generate.render import render
     from aiwf.generate.targets import get_target
     from aiwf.generate.writer import build_manifest
 
     target = get_target(job.lang)
-    rendered = render(tree, target, program, job.package)
+    rendered = render(tree, target, program, job.package, environments)
     manifest = Manifest.read(job.out)
     on_disk = {rel: _read(job.out / rel) for rel in rendered.paths}
     if (
@@ -154,11 +157,13 @@ def check_generated(job: SdkJob, program: Program, tree: TemplateTree) -> list[D
     return problems
 
 
-def check(job: SdkJob, program: Program, tree: TemplateTree) -> list[Drift]:
+def check(
+    job: SdkJob, program: Program, tree: TemplateTree, environments: Environments | None = None
+) -> list[Drift]:
     """Every way the SDK is out of step (an empty list: it is in step). Raises when a newer
     aiwf wrote the SDK (:func:`~aiwf.generate.versions.refuse_newer`): then this aiwf's
     verdict would only say how to take it back."""
     from aiwf.generate.versions import refuse_newer
 
     refuse_newer(job.out, tree)
-    return [*check_generated(job, program, tree), *check_scaffold(job, tree)]
+    return [*check_generated(job, program, tree, environments), *check_scaffold(job, tree)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from aiwf.errors import AiwfError
 from aiwf.generate.manifest import render_digest
 from aiwf.generate.targets import Target
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree
 from aiwf.ir.model import Program
 
@@ -103,7 +104,13 @@ def template_files(directory: Path) -> list[str]:
     return sorted(found)
 
 
-def render(tree: TemplateTree, target: Target, program: Program, package: str) -> Render:
+def render(
+    tree: TemplateTree,
+    target: Target,
+    program: Program,
+    package: str,
+    environments: Environments | None = None,
+) -> Render:
     """Render every template of the target's generated layer (unformatted)."""
     import jinja2
 
@@ -116,7 +123,7 @@ def render(tree: TemplateTree, target: Target, program: Program, package: str) -
             hint="is the template tree complete? (copier-templates/<lang>/generated)",
         )
     env = _environment(directory)
-    context = target.context(program, package)
+    context = target.context(program, package, environments or {})
     out: dict[str, str] = {}
     for name in names:
         try:

@@ -21,6 +21,7 @@ from aiwf.generate import scaffold
 from aiwf.generate.jobs import SdkJob
 from aiwf.generate.leftovers import find_leftovers
 from aiwf.generate.repo import Repo
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree, parse_version
 from aiwf.generate.versions import refuse_newer
 from aiwf.generate.writer import WriteReport, write_generated
@@ -45,7 +46,7 @@ class SdkUpgrade:
 
 
 def upgrade_all(
-    jobs: Sequence[tuple[SdkJob, Program]],
+    jobs: Sequence[tuple[SdkJob, Program, Environments]],
     tree: TemplateTree,
     *,
     configured_source: str | None = None,
@@ -58,8 +59,10 @@ def upgrade_all(
     urls = [scaffold.default_source(configured_source), *_recorded_sources(jobs)]
     source = _LazySource(scaffold.TemplateSource(tree, urls))
     try:
-        for job, program in jobs:
-            result = _upgrade_one(job, program, tree, configured_source, source, parked)
+        for job, program, environments in jobs:
+            result = _upgrade_one(
+                job, program, environments, tree, configured_source, source, parked
+            )
             results.append(result)
             if on_result is not None:
                 on_result(result)
@@ -88,10 +91,10 @@ class _LazySource:
             self._source.__exit__(None, None, None)
 
 
-def _recorded_sources(jobs: Sequence[tuple[SdkJob, Program]]) -> list[str]:
+def _recorded_sources(jobs: Sequence[tuple[SdkJob, Program, Environments]]) -> list[str]:
     """The template sources the SDKs record (a mirror configured since, say)."""
     found: list[str] = []
-    for job, _ in jobs:
+    for job, _, _ in jobs:
         answers = scaffold.read_answers(job.out) or {}
         src = str(answers.get("_src_path") or "")
         if src and scaffold.is_url(src):
@@ -102,6 +105,7 @@ def _recorded_sources(jobs: Sequence[tuple[SdkJob, Program]]) -> list[str]:
 def _upgrade_one(
     job: SdkJob,
     program: Program,
+    environments: Environments,
     tree: TemplateTree,
     configured_source: str | None,
     templates: _LazySource,
@@ -132,7 +136,7 @@ def _upgrade_one(
         return SdkUpgrade(job, "failed", error=exc)
     if have == want:
         try:
-            generated = write_generated(job, program, tree)
+            generated = write_generated(job, program, tree, environments)
         except AiwfError as exc:
             return SdkUpgrade(job, "failed", recorded, recorded, error=exc)
         return SdkUpgrade(job, "current", recorded, recorded, generated)
@@ -164,7 +168,7 @@ def _upgrade_one(
                 code="G032",
                 file=str(job.out / scaffold.ANSWERS_FILE),
             )
-        generated = write_generated(job, program, tree)
+        generated = write_generated(job, program, tree, environments)
     except BaseException as exc:
         repo.restore(job.out, ignored)
         if isinstance(exc, AiwfError):

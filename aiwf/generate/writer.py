@@ -13,6 +13,7 @@ from aiwf.generate.jobs import SdkJob
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
 from aiwf.generate.render import render
 from aiwf.generate.targets import get_target
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree
 from aiwf.ir.model import Program
 
@@ -30,10 +31,12 @@ class WriteReport:
     scaffold: list[str] = field(default_factory=list)
 
 
-def expected_files(job: SdkJob, program: Program, tree: TemplateTree) -> dict[str, str]:
+def expected_files(
+    job: SdkJob, program: Program, tree: TemplateTree, environments: Environments | None = None
+) -> dict[str, str]:
     """Every generated file of the SDK, the manifest included, as aiwf would write it."""
     target = get_target(job.lang)
-    rendered = render(tree, target, program, job.package)
+    rendered = render(tree, target, program, job.package, environments)
     files = rendered.formatted(target)
     manifest = build_manifest(job, program, tree, files, rendered.digest)
     files[MANIFEST_PATH] = manifest.to_json()
@@ -78,12 +81,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_generated(job: SdkJob, program: Program, tree: TemplateTree) -> WriteReport:
+def write_generated(
+    job: SdkJob, program: Program, tree: TemplateTree, environments: Environments | None = None
+) -> WriteReport:
     """Bring the generated layer of the SDK in step with ``program``; files that did not
     change are not touched, files no longer generated are removed (unless edited)."""
     report = WriteReport()
     old = Manifest.read(job.out)
-    files = expected_files(job, program, tree)
+    files = expected_files(job, program, tree, environments)
     for rel, text in sorted(files.items()):
         path = job.out / rel
         data = text.encode("utf-8")
@@ -112,7 +117,12 @@ def write_generated(job: SdkJob, program: Program, tree: TemplateTree) -> WriteR
 
 
 def generate(
-    job: SdkJob, program: Program, tree: TemplateTree, *, source: str | None = None
+    job: SdkJob,
+    program: Program,
+    tree: TemplateTree,
+    *,
+    environments: Environments | None = None,
+    source: str | None = None,
 ) -> WriteReport:
     """Write the SDK: the scaffold through copier when the directory has none yet (recording
     ``source``, else the project's public URL, as its template source), then the generated
@@ -137,7 +147,7 @@ def generate(
             )
         created = True
         scaffold_files = sorted(_files_under(job.out) - before)
-    report = write_generated(job, program, tree)
+    report = write_generated(job, program, tree, environments)
     report.scaffolded = created
     report.scaffold = [rel for rel in scaffold_files if rel not in report.written]
     return report

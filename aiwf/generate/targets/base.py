@@ -9,6 +9,11 @@ from typing import Any, Protocol
 
 from aiwf.ir.model import Program
 
+#: The project config's environments as an SDK embeds them, so that one is picked at run time:
+#: environment name -> model alias -> the route's fields with that environment's overrides
+#: merged in (only the aliases the environment overrides).
+Environments = dict[str, dict[str, dict[str, Any]]]
+
 
 @dataclass(frozen=True)
 class RuntimeCopy:
@@ -62,8 +67,11 @@ class Target(Protocol):
         """The package name used when none is configured."""
         ...
 
-    def context(self, program: Program, package: str) -> dict[str, Any]:
-        """The values the generated-layer templates see."""
+    def context(
+        self, program: Program, package: str, environments: Environments | None = None
+    ) -> dict[str, Any]:
+        """The values the generated-layer templates see. ``environments`` are the project's
+        environments (see :data:`Environments`), for a run-time choice between them."""
         ...
 
     def format(self, files: dict[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from aiwf.errors import AiwfError
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.targets.go_code import (
     GoNamespace,
     check_module,
@@ -122,7 +123,9 @@ class GoTarget:
     def default_package(self, program: Program) -> str:
         return snake_case(program.name).replace("_", "-") or "sdk"
 
-    def context(self, program: Program, package: str) -> dict[str, Any]:
+    def context(
+        self, program: Program, package: str, environments: Environments | None = None
+    ) -> dict[str, Any]:
         """What the templates see."""
         from aiwf.engine.dryrun import sample_contract
 

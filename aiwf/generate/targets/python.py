@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiwf.generate.formatting import ruff_format
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.targets.bindings import BindingSyntax, binding_code, comment_text
 from aiwf.generate.targets.pycode import (
     PY_RESERVED,
@@ -73,7 +74,9 @@ class PythonTarget:
     def default_package(self, program: Program) -> str:
         return snake_identifier(program.name)
 
-    def context(self, program: Program, package: str) -> dict[str, Any]:
+    def context(
+        self, program: Program, package: str, environments: Environments | None = None
+    ) -> dict[str, Any]:
         """What the templates see."""
         builder = ModelBuilder(program)
         models = builder.build()

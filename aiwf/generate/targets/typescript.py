@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiwf import __version__
+from aiwf.generate.targets.base import Environments
 from aiwf.generate.targets.bindings import BindingSyntax, binding_code, comment_text, ref_code
 from aiwf.generate.targets.pycode import Namespace
 from aiwf.generate.targets.ts_code import (
@@ -110,7 +111,9 @@ class TypeScriptTarget:
     def default_package(self, program: Program) -> str:
         return program.name.lower().replace("_", "-")
 
-    def context(self, program: Program, package: str) -> dict[str, Any]:
+    def context(
+        self, program: Program, package: str, environments: Environments | None = None
+    ) -> dict[str, Any]:
         """What the templates see."""
         types = TypeBuilder(program)
         decls: list[TsDecl] = types.build()
