@@ -171,7 +171,7 @@ RULES: dict[str, Rule] = _rules(
          _ALL, "add a new property with the new type instead, or " + _MAJOR),
     Rule("input-type-narrowed", "error", "changed",
          "an input accepts fewer values (number to integer, a union to one of its types, "
-         "any value to one type, a string to an enum)", ("wire", "python", "go"),
+         "any value to one type, a string to an enum)", _ALL,
          "keep accepting the old values, or " + _MAJOR),
     Rule("input-type-widened", "warning", "changed",
          "an input accepts more values (integer to number, a type to a union of it and "
@@ -199,7 +199,7 @@ RULES: dict[str, Rule] = _rules(
          "callers that set it may need an edit"),
     Rule("input-null-removed", "error", "changed",
          "an input value may no longer be null: old callers that send null are refused",
-         ("wire", "python", "go"), "keep accepting null, or " + _MAJOR),
+         _ALL, "keep accepting null, or " + _MAJOR),
     Rule("output-null-added", "error", "changed",
          "an output value may now be null: old SDKs refuse it, and code that reads it must "
          "handle null", _ALL, "keep it non-null, or " + _MAJOR),
@@ -222,10 +222,14 @@ RULES: dict[str, Rule] = _rules(
          "constant goes away and the TypeScript and Python literal types narrow (code that "
          "compares with it no longer compiles)", _SRC, "keep the value, or " + _MAJOR),
     Rule("input-const-changed", "error", "changed",
-         "an input const changed: old callers send the old value", _ALL,
+         "an input const changed: old callers send the old value (a Go const is a plain "
+         "string, the Python and TypeScript literal types change)",
+         ("wire", "python", "typescript"),
          "keep the value, or " + _MAJOR),
     Rule("output-const-changed", "error", "changed",
-         "an output const changed: old SDKs expect the old value", _ALL,
+         "an output const changed: old SDKs expect the old value (a Go const is a plain "
+         "string, the Python and TypeScript literal types change)",
+         ("wire", "python", "typescript"),
          "keep the value, or " + _MAJOR),
     # -- constraints -------------------------------------------------------------------------
     Rule("input-bounds-tightened", "error", "changed",

@@ -1,0 +1,125 @@
+"""The rule table is measured, not asserted: every case's caller (written against the old
+SDK) is built with the real toolchain against the SDKs ``aiwf sdk`` writes from the old and
+the new spec of all cases at once (one SDK pair per language): it must build against the
+old one, fail against the new one exactly in the languages the case lists, and each rule's
+``affects`` must be exactly the languages its cases break."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cases import CASES, by_rule, spec
+from sdkgen_support import git, run_cli
+from toolchains import (
+    PACKAGES,
+    build_go,
+    build_python,
+    build_typescript,
+    copy_sdk,
+    write_callers,
+)
+from tssdk_support import SCAFFOLD, npm_ci, require_node, write_sdk
+
+from aiwf.breaking.names import LANGUAGES
+from aiwf.breaking.rules import RULES
+
+
+@dataclass
+class Measured:
+    lang: str
+    old: set[str]
+    new: set[str]
+    old_output: str
+    new_output: str
+
+
+def _sdk(project: Path, spec: str, lang: str, out: str, templates: Path) -> Path:
+    result = run_cli(
+        ["sdk", spec, "--lang", lang, "--out", out, "--package", PACKAGES[lang]],
+        project,
+        templates,
+    )
+    assert result.exit_code == 0, result.output
+    return project / out
+
+
+@pytest.fixture(scope="session")
+def npm_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scaffold's node_modules (its pinned TypeScript), installed once from the lock file
+    into a fresh npm cache, then offline."""
+    require_node()
+    cache = tmp_path_factory.mktemp("breaking-npm-cache")
+    warm = tmp_path_factory.mktemp("breaking-npm")
+    write_sdk({}, warm, "breaking-warm")
+    lock = (SCAFFOLD / "package-lock.json.jinja").read_text(encoding="utf-8")
+    (warm / "package-lock.json").write_text(lock.replace("{{ package }}", "breaking-warm"), "utf-8")
+    npm_ci(warm, cache, offline=False)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def measured(
+    breaking_templates: Path, npm_modules: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Measured]:
+    """Per language: the cases whose caller fails against the old and the new SDK."""
+    project = tmp_path_factory.mktemp("breaking-measured")
+    git(project, "init", "-q", "-b", "main")
+    (project / "old.aiwf.yaml").write_text(spec([c.old for c in CASES]), encoding="utf-8")
+    (project / "new.aiwf.yaml").write_text(spec([c.new for c in CASES]), encoding="utf-8")
+    old_sdks = {
+        lang: _sdk(project, "old.aiwf.yaml", lang, f"old-{lang}", breaking_templates)
+        for lang in LANGUAGES
+    }
+    npm_ci(old_sdks["typescript"], npm_modules, offline=True)
+    new_sdks = {}
+    for lang, sdk in old_sdks.items():  # the consumer's upgrade: regenerate the SDK in place
+        copy_sdk(sdk, project / f"new-{lang}")
+        new_sdks[lang] = _sdk(project, "new.aiwf.yaml", lang, f"new-{lang}", breaking_templates)
+    out: dict[str, Measured] = {}
+    cache = project / ".mypy-cache"
+    results = {}
+    for side, sdks in (("old", old_sdks), ("new", new_sdks)):
+        callers = {lang: project / f"callers-{side}-{lang}" for lang in ("python", "go")}
+        write_callers("python", CASES, callers["python"])
+        write_callers("go", CASES, callers["go"])
+        write_callers("typescript", CASES, sdks["typescript"] / "callers")
+        results[side] = {
+            "python": build_python(sdks["python"], callers["python"], cache),
+            "go": build_go(sdks["go"], callers["go"]),
+            "typescript": build_typescript(sdks["typescript"]),
+        }
+    for lang in LANGUAGES:
+        (old_fail, old_out), (new_fail, new_out) = results["old"][lang], results["new"][lang]
+        out[lang] = Measured(lang, old_fail, new_fail, old_out, new_out)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_caller_builds_against_the_old_sdk(measured: dict[str, Measured], lang: str) -> None:
+    result = measured[lang]
+    assert not result.old, result.old_output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_breaks_exactly_where_it_says(measured: dict[str, Measured], case) -> None:  # type: ignore[no-untyped-def]
+    broken = {lang for lang in LANGUAGES if case.id in measured[lang].new}
+    outputs = "\n".join(
+        line for lang in LANGUAGES for line in measured[lang].new_output.splitlines()
+        if f"case_{case.id}." in line
+    )  # fmt: skip
+    assert broken == set(case.breaks), outputs
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_rule_table_matches_what_its_cases_measure(
+    measured: dict[str, Measured], rule_id: str
+) -> None:
+    cases = by_rule()[rule_id]
+    measured_langs = {lang for c in cases for lang in LANGUAGES if c.id in measured[lang].new}
+    claimed = {a for a in RULES[rule_id].affects if a in LANGUAGES}
+    assert claimed == measured_langs, (
+        f"{rule_id}: table says {sorted(claimed)}, measured {sorted(measured_langs)}"
+    )
