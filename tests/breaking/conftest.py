@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generate"))
 
-from sdkgen_support import make_template_repo  # noqa: E402
+from sdkgen_support import make_template_repo
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ old one, fail against the new one exactly in the languages the case lists, and e
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
