@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aiwf.breaking.changes import Anchor, Change, Side, Step, Symbol, path_text, value_text
-from aiwf.ir.model import Assistant, Program, Workflow
+from aiwf.ir.model import Assistant, ObjectBinding, Program, Workflow
 from aiwf.ir.names import words
 from aiwf.ir.types import (
     AnyType,
@@ -90,6 +90,8 @@ def _plain(value: Any, mapping: dict[str, str]) -> Any:
             item = getattr(value, f.name)
             if f.name == "properties":
                 item = sorted(item, key=lambda p: p.name)
+            elif f.name == "fields" and isinstance(value, ObjectBinding):
+                item = sorted(item, key=lambda kv: kv[0])  # key order is not meaning
             out[f.name] = _plain(item, mapping)
         return out
     if isinstance(value, (list, tuple)):
@@ -101,7 +103,8 @@ def _plain(value: Any, mapping: dict[str, str]) -> Any:
 
 def shape(t: Any, mapping: dict[str, str] | None = None) -> str:
     """The structure of a type (or any IR value) as canonical JSON: descriptions, titles,
-    defaults and the order of properties left out; references renamed through ``mapping``."""
+    defaults and the order of properties and of object-template keys left out; references
+    renamed through ``mapping``."""
     data = _plain(t, mapping or {})
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -163,6 +166,9 @@ class At:
     visiting: frozenset[tuple[str, str]] = frozenset()
     #: The generated fields of the nearest enclosing property (old and new), for names.
     fields: tuple[Symbol, ...] = ()
+    #: For an assistant's or workflow's contract replaced by another: (kind, name, field),
+    #: where a change to the whole contract is written.
+    slot: tuple[str, str, str] | None = None
 
     @property
     def subject(self) -> str:
@@ -214,13 +220,17 @@ class Comparison:
         context = f"; {at.context}" if at.context else ""
         steps = at.old_steps if side == "old" else at.steps
         contract = at.old_contract if side == "old" else at.contract
+        anchor = Anchor(side, "contract", contract, steps, keyword)
+        if at.slot is not None and not steps:
+            kind, name, field = at.slot
+            anchor = Anchor(side, kind, name, (), field)  # type: ignore[arg-type]
         self.changes.append(
             Change(
                 rule=rule,
                 subject=at.subject,
                 message=f"{at.subject}: {what} ({where}{context})",
                 detail=what,
-                anchor=Anchor(side, "contract", contract, steps, keyword),
+                anchor=anchor,
                 old=old,
                 new=new,
                 context=at.context,
@@ -470,7 +480,7 @@ class Comparison:
                 )  # fmt: skip
         for slot, direction in (("input", INPUT), ("output", OUTPUT)):
             self.compare_slot(
-                getattr(a, slot), getattr(b, slot), direction, f"the {slot} of assistant {b.name}"
+                getattr(a, slot), getattr(b, slot), direction, ("assistant", b.name, slot)
             )
 
     def compare_workflow(self, a: Workflow, b: Workflow) -> None:
@@ -486,12 +496,16 @@ class Comparison:
             )
             self.entity("workflow-steps-changed", "workflow", b.name, detail, field="steps",
                         old=json.loads(steps_a)[1:], new=json.loads(steps_b)[1:])  # fmt: skip
-        self.compare_slot(a.input, b.input, INPUT, f"the input of workflow {b.name}")
+        self.compare_slot(a.input, b.input, INPUT, ("workflow", b.name, "input"))
 
-    def compare_slot(self, old_name: str, new_name: str, direction: str, label: str) -> None:
+    def compare_slot(
+        self, old_name: str, new_name: str, direction: str, slot: tuple[str, str, str]
+    ) -> None:
         """An assistant's or workflow's contract replaced by another one."""
         if self.contracts.get(old_name, old_name) == new_name:
             return
+        kind, name, field = slot
+        label = f"the {field} of {kind} {name}"
         at = At(
             contract=new_name,
             old_contract=old_name,
@@ -499,6 +513,7 @@ class Comparison:
             owner=new_name,
             old_owner=old_name,
             context=f"{label}: {old_name} -> {new_name}",
+            slot=slot,
         )
         self.types(RefType(name=old_name), RefType(name=new_name), at)
 

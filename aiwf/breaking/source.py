@@ -45,6 +45,7 @@ class Git:
                 hint="pass --against a spec file or directory instead, or run inside the repository",
             )
         self.root = Path(top.stdout.decode().strip())
+        self.cwd = self.root  # paths below are relative to the repository root
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         try:

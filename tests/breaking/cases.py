@@ -242,7 +242,7 @@ assistants:
 """,
         new="""
 assistants:
-  b10: {model: m2, instructions: case b10, input: {type: string}, output: {type: string}}   # <-
+  b10: {model: m2, instructions: case b10, input: {type: string}, output: {type: string}}   # <- model
 """,
         python='out = await b10(B10Input("q"))\nprint(out)',
         go='_, err := c.B10(ctx, "q")\n_ = err',
@@ -1148,7 +1148,7 @@ schemas:
     type: object
     required: [k]
     properties:
-      k: {enum: [a]}   # <-
+      k: {enum: [a]}   # <- enum
 assistants:
   e40: {model: m, instructions: case e40, input: E40In, output: {type: string}}
 """,
@@ -1176,7 +1176,7 @@ schemas:
     type: object
     required: [k]
     properties:
-      k: {enum: [a, b]}   # <-
+      k: {enum: [a, b]}   # <- enum
 assistants:
   e41: {model: m, instructions: case e41, input: E41In, output: {type: string}}
 """,
@@ -1200,7 +1200,7 @@ schemas:
     type: object
     required: [k]
     properties:
-      k: {{enum: [a, b]}}   # <-
+      k: {{enum: [a, b]}}   # <- enum
 assistants:
   e42: {{model: m, instructions: case e42, input: {_q("e42")}, output: E42Out}}
 """,
@@ -1227,7 +1227,7 @@ schemas:
     type: object
     required: [k]
     properties:
-      k: {{enum: [a]}}   # <-
+      k: {{enum: [a]}}   # <- enum
 assistants:
   e43: {{model: m, instructions: case e43, input: {_q("e43")}, output: E43Out}}
 """,
@@ -1252,7 +1252,7 @@ schemas:
     type: object
     required: [kind]
     properties:
-      kind: {const: v2}   # <-
+      kind: {const: v2}   # <- const
 assistants:
   e44: {model: m, instructions: case e44, input: E44In, output: {type: string}}
 """,
@@ -1280,7 +1280,7 @@ schemas:
     type: object
     required: [kind]
     properties:
-      kind: {{const: v2}}   # <-
+      kind: {{const: v2}}   # <- const
 assistants:
   e45: {{model: m, instructions: case e45, input: {_q("e45")}, output: E45Out}}
 """,
@@ -1747,3 +1747,57 @@ def by_rule() -> dict[str, list[Case]]:
     for case in CASES:
         out.setdefault(case.rule, []).append(case)
     return out
+
+CASES += [
+    Case(
+        "t35s", "output-type-replaced", "error",
+        old=f"""
+schemas:
+  T35sA: {{type: object, properties: {{k35s: {{type: string}}}}}}
+  T35sB: {{type: object, properties: {{k35s: {{type: string}}}}}}
+assistants:
+  t35s: {{model: m, instructions: case t35s, input: {_q("t35s")}, output: T35sA}}
+""",
+        new=f"""
+schemas:
+  T35sA: {{type: object, properties: {{k35s: {{type: string}}}}}}
+  T35sB: {{type: object, properties: {{k35s: {{type: string}}}}}}
+assistants:
+  t35s: {{model: m, instructions: case t35s, input: {_q("t35s")}, output: T35sB}}   # <- output
+""",
+        breaks=("python", "go"),
+        python="out: T35sA = await t35s(T35sInput())\nprint(out)",
+        go="var out sdk.T35sA\nout, err := c.T35s(ctx, sdk.T35sInput{})\n_, _ = out, err",
+        typescript="const out: sdk.T35sA = await sdk.t35s({});\nvoid out;",
+    ),
+    Case(
+        "w59", "output-type-changed", "error",
+        old="""
+assistants:
+  a59s: {model: m, instructions: case w59 s, input: {type: string}, output: {type: string}}
+  a59i: {model: m, instructions: case w59 i, input: {type: string}, output: {type: integer}}
+workflows:
+  w59:
+    input: {type: string}
+    steps: [{id: s, assistant: a59s, input: "${input}"}]
+    output: {r: "${steps.s.output}"}
+""",
+        new="""
+assistants:
+  a59s: {model: m, instructions: case w59 s, input: {type: string}, output: {type: string}}
+  a59i: {model: m, instructions: case w59 i, input: {type: string}, output: {type: integer}}
+workflows:
+  w59:
+    input: {type: string}
+    steps: [{id: s, assistant: a59i, input: "${input}"}]
+    output:
+      r: "${steps.s.output}"   # <-
+""",
+        also=("output-type-replaced", "workflow-steps-changed"),
+        breaks=("python", "go", "typescript"), wire=True, instance={"r": 1},
+        contract="W59Output",
+        python='out = await w59(W59Input("q"))\nr: A59sOutput = out.r\nprint(r)',
+        go='out, _, err := c.W59(ctx, "q")\nvar r sdk.A59sOutput = out.R\n_, _ = r, err',
+        typescript='const out = await sdk.w59("q");\nconst r: string = out.r;\nvoid r;',
+    ),
+]
