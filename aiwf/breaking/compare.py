@@ -410,9 +410,10 @@ class Comparison:
 
     def _workflow_shape(self, program: Program, w: Workflow, mapping: dict[str, str],
                         assistants: dict[str, str]) -> str:  # fmt: skip
+        # A step's concurrency changes no result (outputs keep their order): not compared.
         steps = [
-            [s.id, assistants.get(s.assistant, s.assistant), shape(s.input), shape(s.scatter),
-             list(s.needs)]
+            [s.id, assistants.get(s.assistant, s.assistant), shape(s.input),
+             shape(replace(s.scatter, concurrency=0) if s.scatter else None), list(s.needs)]
             for s in w.steps
         ]  # fmt: skip
         return json.dumps(
@@ -827,11 +828,11 @@ class Comparison:
                 keyword="oneOf" if b.exclusive else "anyOf",
             )  # fmt: skip
         if a.exclusive != b.exclusive:
+            before, after = ("anyOf", "oneOf") if b.exclusive else ("oneOf", "anyOf")
             self.bound_change(
-                at, "oneOf" if b.exclusive else "anyOf",
-                "tightened" if b.exclusive else "loosened",
-                "anyOf" if a.exclusive is False else "oneOf",
-                "oneOf" if b.exclusive else "anyOf",
+                at, after, "tightened" if b.exclusive else "loosened", before, after,
+                what=f"{before} -> {after}" + (" (exactly one variant may match)" if b.exclusive
+                                               else " (several variants may match)"),
             )  # fmt: skip
 
     def bounds(self, a: Type, b: Type, at: At, table: tuple[tuple[str, str, str], ...]) -> None:
@@ -842,8 +843,12 @@ class Comparison:
             relation = _bound_relation(how, before, after)
             self.bound_change(at, keyword, relation, before, after)
 
-    def bound_change(self, at: At, keyword: str, relation: str, before: Any, after: Any) -> None:
-        if before is None or before is False:
+    def bound_change(
+        self, at: At, keyword: str, relation: str, before: Any, after: Any, what: str = ""
+    ) -> None:
+        if what:
+            pass
+        elif before is None or before is False:
             what = f"{keyword} {value_text(after)} is added"
         elif after is None or after is False:
             what = f"{keyword} {value_text(before)} is removed"

@@ -99,6 +99,9 @@ def spelled_names(finding: Finding, langs: Iterable[str]) -> dict[str, str]:
     """The names of what a finding is about in each of ``langs`` (those that have one)."""
     from aiwf.breaking.names import spelled
 
+    langs = list(langs)
+    if not langs or not finding.change.symbols:
+        return {}
     old, new = finding.comparison.names()
     out = {}
     for lang in langs:
@@ -152,7 +155,8 @@ def summary(result: Gate) -> str:
     for finding in result.open:
         counts[finding.level] += 1
     total = len(result.open)
-    parts = [f"{n} {level}" for level, n in counts.items() if n]
+    parts = [f"{n} {level}{'s' if n > 1 and level != 'info' else ''}"
+             for level, n in counts.items() if n]  # fmt: skip
     text = f"{total} change{'' if total == 1 else 's'}" + (f": {', '.join(parts)}" if parts else "")
     accepted = len(result.findings) - total
     if accepted:
