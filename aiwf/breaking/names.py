@@ -118,7 +118,10 @@ def _go(program: Program) -> Names:
             key = (self.current, id(t))
             names.types.setdefault(key, name)
             lines = self.decls[-1].lines
-            start = lines.index(f"type {name} struct {{") + 1
+            head = f"type {name} struct {{"
+            if head not in lines:  # a declaration of another shape: no field names
+                return
+            start = lines.index(head) + 1
             members = []
             for line in lines[start:]:
                 if line == "}":
@@ -139,8 +142,11 @@ def _go(program: Program) -> Names:
             key = (self.current, id(t))
             names.types.setdefault(key, name)
             lines = self.decls[-1].lines
+            if "const (" not in lines or ")" not in lines:
+                return
             start = lines.index("const (") + 1
-            consts = [line.split()[0] for line in lines[start : lines.index(")", start)]]
+            end = lines.index(")", start)
+            consts = [line.split()[0] for line in lines[start:end] if line.strip()]
             values = [v for v in t.values if isinstance(v, str)]
             names.constants.setdefault(
                 key, {json.dumps(v): const for v, const in zip(values, consts, strict=False)}

@@ -1748,9 +1748,12 @@ def by_rule() -> dict[str, list[Case]]:
         out.setdefault(case.rule, []).append(case)
     return out
 
+
 CASES += [
     Case(
-        "t35s", "output-type-replaced", "error",
+        "t35s",
+        "output-type-replaced",
+        "error",
         old=f"""
 schemas:
   T35sA: {{type: object, properties: {{k35s: {{type: string}}}}}}
@@ -1771,7 +1774,9 @@ assistants:
         typescript="const out: sdk.T35sA = await sdk.t35s({});\nvoid out;",
     ),
     Case(
-        "w59", "output-type-changed", "error",
+        "w59",
+        "output-type-changed",
+        "error",
         old="""
 assistants:
   a59s: {model: m, instructions: case w59 s, input: {type: string}, output: {type: string}}
@@ -1794,7 +1799,9 @@ workflows:
       r: "${steps.s.output}"   # <-
 """,
         also=("output-type-replaced", "workflow-steps-changed"),
-        breaks=("python", "go", "typescript"), wire=True, instance={"r": 1},
+        breaks=("python", "go", "typescript"),
+        wire=True,
+        instance={"r": 1},
         contract="W59Output",
         python='out = await w59(W59Input("q"))\nr: A59sOutput = out.r\nprint(r)',
         go='out, _, err := c.W59(ctx, "q")\nvar r sdk.A59sOutput = out.R\n_, _ = r, err',

@@ -47,18 +47,27 @@ def test_sections_per_workflow_and_assistant_with_names_per_language(tmp_path: P
                  "      text: {type: string, title: Text}\n      lang: {type: string}\n")  # added
     )  # fmt: skip
     text = _changelog(tmp_path, new, "--current", "1.4.2")
-    assert text.startswith("## quiet 2.0.0\n\nSemVer: **major** (1.4.2 -> 2.0.0): 1 breaking change.")
+    assert text.startswith(
+        "## quiet 2.0.0\n\nSemVer: **major** (1.4.2 -> 2.0.0): 1 breaking change."
+    )
     sections = _sections(text)
     assert list(sections) == ["Breaking", "Removed", "Changed", "Added"]
     breaking = sections["Breaking"]
     # Answer is the output of the assistant and (through a step) of the workflow.
-    assert "#### workflow `reply`" in breaking and "#### assistant `answer`" in breaking
+    assert "#### workflow `reply`" in breaking
+    assert "#### assistant `answer`" in breaking
     assert breaking.count("- `Answer.score`: optional property is removed — Python "
                           "`Answer.score`; Go `Answer.Score`; TypeScript `Answer.score`") == 2  # fmt: skip
-    assert "`Ticket.tier`: property is removed — Python `Ticket.tier`; Go `Ticket.Tier`" in sections["Removed"]
+    assert (
+        "`Ticket.tier`: property is removed — Python `Ticket.tier`; Go `Ticket.Tier`"
+        in sections["Removed"]
+    )
     assert "- instructions changed" in sections["Changed"]
     assert "#### assistant `answer`" in sections["Changed"]
-    assert "`Answer.lang`: property is added — Python `Answer.lang`; Go `Answer.Lang`" in sections["Added"]
+    assert (
+        "`Answer.lang`: property is added — Python `Answer.lang`; Go `Answer.Lang`"
+        in sections["Added"]
+    )
 
 
 def test_renamed_and_retyped_items_show_both_names(tmp_path: Path) -> None:
@@ -70,8 +79,10 @@ def test_renamed_and_retyped_items_show_both_names(tmp_path: Path) -> None:
     assert "`schema Reply`: schema 'Answer' is renamed 'Reply' — Python `Answer -> Reply`; Go " \
            "`Answer -> Reply`; TypeScript `Answer -> Reply`" in text  # fmt: skip
     # `id` is a Python builtin: the generated field is `id_`, and the changelog says so.
-    assert ("`Ticket.id`: type string -> integer — Python `Ticket.id_: str -> int`; Go "
-            "`Ticket.Id: string -> int64`; TypeScript `Ticket.id: string -> number`") in text
+    assert (
+        "`Ticket.id`: type string -> integer — Python `Ticket.id_: str -> int`; Go "
+        "`Ticket.Id: string -> int64`; TypeScript `Ticket.id: string -> number`"
+    ) in text
 
 
 @pytest.mark.parametrize(

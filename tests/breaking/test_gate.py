@@ -126,10 +126,12 @@ def test_skip_and_fail_on_from_the_project_config(
     _pair(tmp_path)
     _config(tmp_path, '[breaking]\nagainst = "old.aiwf.yaml"\n')
     code, findings = breaking_json()
-    assert code == 1 and len(findings) == 3
+    assert code == 1
+    assert len(findings) == 3
     _config(tmp_path, '[breaking]\nagainst = "old.aiwf.yaml"\nskip = ["output-property-removed"]\n')
     code, findings = breaking_json()
-    assert code == 0 and len(findings) == 2
+    assert code == 0
+    assert len(findings) == 2
     _config(tmp_path, '[breaking]\nagainst = "old.aiwf.yaml"\nskip = ["output-property-removed"]\n'
                       'fail_on = "warning"\n')  # fmt: skip
     assert breaking().code == 1
@@ -153,22 +155,32 @@ def test_accepted_by_fingerprint_with_a_reason(
     run = breaking()
     assert run.code == 0, run.out
     assert "output-property-removed" not in run.out
-    assert run.out.splitlines()[-1] == "2 changes: 1 warning, 1 info (1 accepted) (against old.aiwf.yaml)"
+    assert (
+        run.out.splitlines()[-1]
+        == "2 changes: 1 warning, 1 info (1 accepted) (against old.aiwf.yaml)"
+    )
     assert "accepted fingerprint 0000000000000000 matches no change (stale)" in run.err
     verbose = breaking("-v")
     assert "  accepted: score moves to v2 (#42)" in verbose.out
-    code, findings = breaking_json()
+    _code, findings = breaking_json()
     accepted = next(f for f in findings if f["rule"] == "output-property-removed")
     assert accepted["accepted"] == "score moves to v2 (#42)"
     # The message text plays no part: rewording the change's subject does not accept it.
-    assert "fingerprint" in accepted and error["fingerprint"] == accepted["fingerprint"]
+    assert "fingerprint" in accepted
+    assert error["fingerprint"] == accepted["fingerprint"]
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ('[breaking]\nskip = ["output-propety-removed"]\n', "unknown rule 'output-propety-removed'"),
-        ('[breaking]\n[[breaking.accept]]\nfingerprint = "abc"\n', "needs a fingerprint and a reason"),
+        (
+            '[breaking]\nskip = ["output-propety-removed"]\n',
+            "unknown rule 'output-propety-removed'",
+        ),
+        (
+            '[breaking]\n[[breaking.accept]]\nfingerprint = "abc"\n',
+            "needs a fingerprint and a reason",
+        ),
         ('[breaking]\nfail_on = "fatal"\n', "must be one of error, warning, info"),
         ('[breaking]\nagaints = "main"\n', "unknown key"),
     ],
@@ -181,7 +193,9 @@ def test_config_mistakes_are_one_clear_line(
     _config(tmp_path, toml)
     run = breaking("--against", "old.aiwf.yaml")
     assert run.code == 1
-    assert message in run.err and "error[C004]" in run.err and "Traceback" not in run.err
+    assert message in run.err
+    assert "error[C004]" in run.err
+    assert "Traceback" not in run.err
 
 
 def test_old_spec_with_errors_is_reported_not_compared(

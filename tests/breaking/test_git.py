@@ -68,7 +68,8 @@ def test_against_a_branch_a_tag_and_a_commit(
     assert removed["line"] == PRESET.splitlines().index(
         "      customer_tier: {enum: [free, pro, enterprise]}") + 1  # fmt: skip
     added = next(f for f in findings if f["rule"] == "input-required-property-added")
-    assert added["file"] == SPEC and added["subject"] == "Ticket.priority"
+    assert added["file"] == SPEC
+    assert added["subject"] == "Ticket.priority"
     assert {f["against"] for f in findings} == {ref}
 
 
@@ -85,14 +86,23 @@ def test_text_output_and_summary(repo: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(repo)
     run = breaking("--spec", SPEC, "--against", "main")
     assert run.code == 1
-    assert run.out.rstrip().splitlines()[-1] == "3 changes: 1 error, 1 warning, 1 info (against main)"
+    assert (
+        run.out.rstrip().splitlines()[-1] == "3 changes: 1 error, 1 warning, 1 info (against main)"
+    )
     line = next(x for x in run.out.splitlines() if "input-required-property-added" in x)
-    assert line.startswith(f"{SPEC}:") and ": error[input-required-property-added]: Ticket.priority: " in line
+    assert line.startswith(f"{SPEC}:")
+    assert ": error[input-required-property-added]: Ticket.priority: " in line
     assert "  affects: wire, python, typescript" in run.out
     assert "  names: python Ticket.priority; typescript Ticket.priority" in run.out
-    assert "  fingerprint: " in run.out and "Traceback" not in run.out + run.err
+    assert "  fingerprint: " in run.out
+    assert "Traceback" not in run.out + run.err
     # Only errors fail by default; --fail-on error passes once they are accepted (below).
-    assert breaking("--spec", SPEC, "--against", "HEAD~2", "--skip", "input-required-property-added").code == 0
+    assert (
+        breaking(
+            "--spec", SPEC, "--against", "HEAD~2", "--skip", "input-required-property-added"
+        ).code
+        == 0
+    )
     assert breaking("--spec", SPEC, "--against", "HEAD~2", "--skip", "input-required-property-added",
                     "--fail-on", "warning").code == 1  # fmt: skip
 
@@ -106,7 +116,8 @@ def test_github_annotations(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None
     error = next(x for x in lines if x.startswith("::error "))
     assert error.startswith(f"::error file={SPEC},line=")
     assert "title=aiwf input-required-property-added::Ticket.priority: required property" in error
-    assert "%0Ahint: " in error and "%0Afingerprint: " in error
+    assert "%0Ahint: " in error
+    assert "%0Afingerprint: " in error
     assert any(x.startswith("::warning file=main%3Aspecs/support.aiwf.yaml,line=") for x in lines)
     assert any(x.startswith("::notice ") for x in lines)
     assert "3 changes: 1 error, 1 warning, 1 info" in run.err
@@ -118,7 +129,8 @@ def test_default_against_is_the_merge_base_with_main(
     monkeypatch.chdir(repo)
     base = git(repo, "merge-base", "HEAD", "main").strip()
     code, findings = breaking_json("--spec", SPEC)
-    assert code == 1 and len(findings) == 3
+    assert code == 1
+    assert len(findings) == 3
     assert {f["against"] for f in findings} == {base[:12]}
 
 
@@ -129,7 +141,8 @@ def test_against_from_the_project_config(
     config = tmp_path / "aiwf.toml"
     config.write_text(f'spec = "{repo / SPEC}"\n[breaking]\nagainst = "HEAD~1"\n', encoding="utf-8")
     code, findings = breaking_json("--config", str(config))
-    assert code == 1 and len(findings) == 2
+    assert code == 1
+    assert len(findings) == 2
 
 
 def test_fingerprints_are_stable_across_runs_checkouts_and_processes(
@@ -164,7 +177,8 @@ def test_fingerprints_are_stable_across_runs_checkouts_and_processes(
 def test_shallow_clone_gets_the_fetch_depth_hint(repo: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     shallow = tmp_path / "shallow"
-    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}", str(shallow))
+    git(tmp_path, "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo}",
+        str(shallow))  # fmt: skip
     # Like actions/checkout: the one commit of the branch, no origin/HEAD.
     git(shallow, "remote", "set-head", "origin", "-d")
     monkeypatch.chdir(shallow)
@@ -172,7 +186,8 @@ def test_shallow_clone_gets_the_fetch_depth_hint(repo: Path, tmp_path: Path,
     for args in (["--against", first], ["--against", "HEAD~1"], ["--against", "main"], []):
         run = breaking("--spec", SPEC, *args)
         assert run.code == 1, run.out + run.err
-        assert "error[B002]" in run.err and "shallow" in run.err, run.err
+        assert "error[B002]" in run.err, run.err
+        assert "shallow" in run.err, run.err
         assert "fetch-depth: 0" in run.err, run.err
         assert "Traceback" not in run.err
 
@@ -204,7 +219,8 @@ def test_spec_directory_at_a_ref_and_a_spec_new_since_the_ref(
     edit(root / "specs" / "contracts.aiwf.yaml", "{a: {type: string}}", "{a: {type: integer}}")
     monkeypatch.chdir(root)
     code, findings = breaking_json("--spec", "specs", "--against", "HEAD")
-    assert code == 1 and rules(findings) == ["input-type-changed"]
+    assert code == 1
+    assert rules(findings) == ["input-type-changed"]
     assert findings[0]["file"] == "specs/contracts.aiwf.yaml"
     # A spec that did not exist at the ref: everything is an addition; nothing to report.
     (root / "new.aiwf.yaml").write_text(PRESET, encoding="utf-8")
@@ -224,6 +240,8 @@ def test_against_a_directory_or_file_outside_git(
     monkeypatch.chdir(new)
     for against in (str(old / SPEC), str(old / "specs")):
         code, findings = breaking_json("--spec", SPEC, "--against", against)
-        assert code == 1 and rules(findings) == ["input-bounds-tightened"]
+        assert code == 1
+        assert rules(findings) == ["input-bounds-tightened"]
     run = breaking("--spec", SPEC, "--against", "HEAD")
-    assert run.code == 2 and "not in a git repository" in run.err
+    assert run.code == 2
+    assert "not in a git repository" in run.err

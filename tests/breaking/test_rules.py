@@ -36,10 +36,12 @@ def test_rule_fires_with_its_level_targets_and_position(
     assert set(finding["affects"]) == set(RULES[case.rule].affects)
     side = new if marker(new.read_text()) is not None else old
     assert (finding["file"], finding["line"], finding["column"]) == (
-        side.name, *marker(side.read_text())  # type: ignore[misc]
+        side.name,
+        *marker(side.read_text()),  # type: ignore[misc]
     ), finding
     assert finding["message"].startswith(finding["subject"] + ": ")
-    assert finding["hint"] and len(finding["fingerprint"]) == 16
+    assert finding["hint"]
+    assert len(finding["fingerprint"]) == 16
 
 
 @pytest.mark.parametrize("case", SILENT, ids=[c.id for c in SILENT])

@@ -118,7 +118,8 @@ def test_config_switch_bumps_every_configured_sdk(repo: Path, breaking_templates
     )
     (repo / "quiet.aiwf.yaml").write_text(BASE.replace(*BREAK), encoding="utf-8")
     out = run_cli(["sdk", "--exit-code"], repo, breaking_templates)
-    assert out.exit_code == 1 and "regenerated 2 SDK(s)" in out.output
+    assert out.exit_code == 1
+    assert "regenerated 2 SDK(s)" in out.output
     assert version(repo, "python") == version(repo, "typescript") == "0.2.0"
 
 

@@ -51,7 +51,9 @@ def test_hook_blocks_a_breaking_commit_until_it_is_accepted(
     edit(consumer / CONTRACTS, REASON, "")  # an output property of Triage: an error
     blocked = commit(consumer, pre_commit_home)
     assert blocked.code != 0, str(blocked)
-    assert re.search(r"aiwf breaking \(spec changes that break SDK consumers\)\.+Failed", blocked.out)
+    assert re.search(
+        r"aiwf breaking \(spec changes that break SDK consumers\)\.+Failed", blocked.out
+    )
     # Against the merge base with main (here HEAD): a removal points into the old spec.
     found = re.search(
         rf"^{base[:12]}:{CONTRACTS}:(\d+):7: error\[output-property-removed\]: Triage\.reason: "
@@ -80,7 +82,9 @@ def test_hook_passes_a_compatible_commit(consumer: Path, pre_commit_home: Path) 
          "      body:\n        type: string\n      locale:\n        type: string\n")  # fmt: skip
     result = commit(consumer, pre_commit_home)
     assert result.code == 0, str(result)
-    assert re.search(r"aiwf breaking \(spec changes that break SDK consumers\)\.+Passed", result.out)
+    assert re.search(
+        r"aiwf breaking \(spec changes that break SDK consumers\)\.+Passed", result.out
+    )
 
 
 NOXFILE = """\
@@ -106,5 +110,7 @@ def test_nox_session_reports_with_annotations_under_github_actions(
     assert failed.code == 1, str(failed)
     assert re.search(
         r"^::error file=HEAD%3Aspecs/contracts\.aiwf\.yaml,line=\d+,col=7,"
-        r"title=aiwf output-property-removed::Triage\.reason: ", failed.out, re.M
+        r"title=aiwf output-property-removed::Triage\.reason: ",
+        failed.out,
+        re.M,
     ), failed.out
