@@ -54,6 +54,16 @@ class Names:
         return table.get(json.dumps(value, sort_keys=True))
 
 
+def _functions(names: Names, target: Any, program: Program, attr: str) -> Names:
+    """``names`` with the function (Go: method) of every assistant and workflow, as the
+    target's template context names them."""
+    context = target.context(program, target.default_package(program))
+    for kind in ("assistant", "workflow"):
+        for item in context[kind + "s"]:
+            names.functions[(kind, item.name)] = getattr(item, attr)
+    return names
+
+
 # -- Python ---------------------------------------------------------------------------------
 
 
@@ -87,12 +97,7 @@ def _python(program: Program) -> Names:
     builder = Recorder(program)
     builder.build()
     names.contracts = dict(builder.contract_class)
-    context = TARGET.context(program, TARGET.default_package(program))
-    for a in context["assistants"]:
-        names.functions[("assistant", a.name)] = a.func
-    for w in context["workflows"]:
-        names.functions[("workflow", w.name)] = w.func
-    return names
+    return _functions(names, TARGET, program, "func")
 
 
 # -- Go ---------------------------------------------------------------------------------------
@@ -155,12 +160,7 @@ def _go(program: Program) -> Names:
     builder = Recorder(program)
     builder.build()
     names.contracts = dict(builder.contract_type)
-    context = TARGET.context(program, TARGET.default_package(program))
-    for a in context["assistants"]:
-        names.functions[("assistant", a.name)] = a.method
-    for w in context["workflows"]:
-        names.functions[("workflow", w.name)] = w.method
-    return names
+    return _functions(names, TARGET, program, "method")
 
 
 # -- TypeScript -------------------------------------------------------------------------------
@@ -203,12 +203,7 @@ def _typescript(program: Program) -> Names:
     builder = Recorder(program)
     builder.build()
     names.contracts = dict(builder.contract_type)
-    context = TARGET.context(program, TARGET.default_package(program))
-    for a in context["assistants"]:
-        names.functions[("assistant", a.name)] = a.func
-    for w in context["workflows"]:
-        names.functions[("workflow", w.name)] = w.func
-    return names
+    return _functions(names, TARGET, program, "func")
 
 
 _BUILDERS = {"python": _python, "go": _go, "typescript": _typescript}

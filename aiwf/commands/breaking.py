@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands._options import diagnostic_format
 from aiwf.errors import EXIT_FAILURE
 
 #: ``--against`` and ``--spec``, shared with ``aiwf changelog``.
@@ -31,14 +32,7 @@ spec_option = click.option(
 @click.command("breaking")
 @against_option
 @spec_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="How findings are printed (github: workflow-command annotations).",
-)
+@diagnostic_format
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),

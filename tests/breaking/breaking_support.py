@@ -4,23 +4,17 @@ repositories with history."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from cases import Case, case_spec
+from sdkgen_support import commit_all as commit
+from sdkgen_support import git
 from spec_support import Run, run_cli
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "aiwf tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "aiwf tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+__all__ = ["breaking", "breaking_json", "commit", "git", "marker", "write_pair"]
+
 _MARKER = re.compile(r"#\s*<-\s*(\S+)?\s*$")
 
 
@@ -59,18 +53,3 @@ def breaking_json(*args: str) -> tuple[int, list[dict[str, Any]]]:
     run = breaking("--format", "json", *args)
     assert run.code in (0, 1), run.out + run.err
     return run.code, json.loads(run.out)
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, capture_output=True,
-        text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
-
-
-def commit(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()

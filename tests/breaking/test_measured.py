@@ -20,7 +20,7 @@ from toolchains import (
     copy_sdk,
     write_callers,
 )
-from tssdk_support import SCAFFOLD, npm_ci, require_node, write_sdk
+from tssdk_support import fill_npm_cache, npm_ci
 
 from aiwf.breaking.names import LANGUAGES
 from aiwf.breaking.rules import RULES
@@ -49,14 +49,8 @@ def _sdk(project: Path, spec: str, lang: str, out: str, templates: Path) -> Path
 def npm_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The scaffold's node_modules (its pinned TypeScript), installed once from the lock file
     into a fresh npm cache, then offline."""
-    require_node()
-    cache = tmp_path_factory.mktemp("breaking-npm-cache")
-    warm = tmp_path_factory.mktemp("breaking-npm")
-    write_sdk({}, warm, "breaking-warm")
-    lock = (SCAFFOLD / "package-lock.json.jinja").read_text(encoding="utf-8")
-    (warm / "package-lock.json").write_text(lock.replace("{{ package }}", "breaking-warm"), "utf-8")
-    npm_ci(warm, cache, offline=False)
-    return cache
+    return fill_npm_cache(tmp_path_factory.mktemp("breaking-npm-cache"),
+                          tmp_path_factory.mktemp("breaking-npm"))  # fmt: skip
 
 
 @pytest.fixture(scope="session")
