@@ -98,7 +98,12 @@ def compare_all(specs: tuple[Path, ...], against: str | None) -> list:  # type: 
     from aiwf.commands._spec import as_typed, spec_paths
 
     app = app_context()
-    ref = against or app.config.breaking.against
+    ref = against
+    if ref is None and app.config.breaking.against is not None:
+        ref = app.config.breaking.against
+        # A path in the config is relative to the config file, like every path there.
+        if (app.config.root / ref).exists():
+            ref = str(as_typed(app.config.root / ref))
     return [compare_specs(as_typed(p), ref, app.config) for p in spec_paths(app, specs)]
 
 
