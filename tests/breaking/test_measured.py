@@ -33,6 +33,8 @@ class Measured:
     new: set[str]
     old_output: str
     new_output: str
+    old_sdk: Path
+    new_sdk: Path
 
 
 def _sdk(project: Path, spec: str, lang: str, out: str, templates: Path) -> Path:
@@ -86,7 +88,9 @@ def measured(
         }
     for lang in LANGUAGES:
         (old_fail, old_out), (new_fail, new_out) = results["old"][lang], results["new"][lang]
-        out[lang] = Measured(lang, old_fail, new_fail, old_out, new_out)
+        out[lang] = Measured(
+            lang, old_fail, new_fail, old_out, new_out, old_sdks[lang], new_sdks[lang]
+        )
     return out
 
 
@@ -116,3 +120,71 @@ def test_rule_table_matches_what_its_cases_measure(
     assert claimed == measured_langs, (
         f"{rule_id}: table says {sorted(claimed)}, measured {sorted(measured_langs)}"
     )
+
+
+def _source(sdk: Path, lang: str) -> str:
+    pattern = {"python": "src/**/*.py", "go": "*.go", "typescript": "src/*.ts"}[lang]
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(sdk.glob(pattern)))
+
+
+def _block(source: str, head: str, lang: str) -> str:
+    """The declaration that starts with ``head``: a Python class up to the next top-level
+    statement, a Go struct or TypeScript interface up to its closing brace."""
+    start = source.index(head)
+    end = source.find("\n\n\n" if lang == "python" else "\n}", start)
+    return source[start : end if end >= 0 else len(source)]
+
+
+_DECLARES = {
+    "python": {"type": "class {}(", "function": "async def {}("},
+    "go": {"type": "type {} ", "function": ") {}(ctx context.Context"},
+    "typescript": {"type": "export interface {} ", "function": "export async function {}("},
+}
+_FIELD = {"python": "\n    {}: ", "go": "\n\t{} ", "typescript": "\n  {}"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_names_in_findings_are_what_the_generated_code_declares(
+    measured: dict[str, Measured], lang: str
+) -> None:
+    """Every name a finding gives (from aiwf.breaking.names) is declared in the SDK it
+    comes from: old names in the old SDK, new names in the new one."""
+    from aiwf.breaking import compare_specs
+    from aiwf.breaking.names import symbol_text
+    from aiwf.config import ProjectConfig
+
+    result = measured[lang]
+    project = result.old_sdk.parent
+    comparison = compare_specs(project / "new.aiwf.yaml", str(project / "old.aiwf.yaml"),
+                               ProjectConfig())  # fmt: skip
+    old_names, new_names = comparison.names()
+    sources = {"old": _source(result.old_sdk, lang), "new": _source(result.new_sdk, lang)}
+    checked = 0
+    for change in comparison.changes:
+        for symbol in change.symbols:
+            names = (old_names if symbol.side == "old" else new_names)[lang]
+            text = symbol_text(symbol, names)
+            if text is None:
+                continue
+            source = sources[symbol.side]
+            if symbol.kind == "field":
+                owner, field = text.split(".", 1)
+                head = _DECLARES[lang]["type"].format(owner)
+                if lang == "go":
+                    head = f"type {owner} struct {{"
+                assert head in source, (change.subject, text)
+                assert _FIELD[lang].format(field) in _block(source, head, lang), (
+                    change.subject,
+                    text,
+                )
+            elif symbol.kind == "function":
+                assert _DECLARES[lang]["function"].format(text) in source, (change.subject, text)
+            elif symbol.kind == "constant":
+                assert f"\t{text} " in source, (change.subject, text)
+            else:  # a contract's or an inline type's name
+                kinds = ("type", "interface") if lang == "typescript" else ("type",)
+                heads = [_DECLARES[lang][k].format(text) if k != "interface"
+                         else f"export type {text} " for k in kinds]  # fmt: skip
+                assert any(h in source for h in heads), (change.subject, text)
+            checked += 1
+    assert checked > 60, checked
