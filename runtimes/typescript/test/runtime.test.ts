@@ -333,7 +333,7 @@ test("streaming: the first-token timeout ends a silent attempt, the retry's text
     ["response.output_text.delta", { type: "response.output_text.delta", delta: '{"ticket_id": "T-1", "urgency": 4}' }],
     ["response.completed", { type: "response.completed", response: responsesBody('{"ticket_id": "T-1", "urgency": 4}') }],
   ];
-  const server = await serve([sse(events, false, 2000), sse(events)]);
+  const server = await serve([sse(events, false, 400), sse(events)]);
   try {
     const run = runtime({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: server.base });
     const seen: string[] = [];
