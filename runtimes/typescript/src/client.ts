@@ -5,7 +5,7 @@
 // every attempt, failed ones included (§9).
 
 import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
-import { dumps, hasOwn, isObject, kindOf, parse } from "./json.js";
+import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
 import { RetryPolicy, abortError, callWithRetries, systemClock, type Clock } from "./retry.js";
@@ -209,6 +209,7 @@ export class Runtime implements ModelClient {
           latency: this.clock.now() - state.started,
           stopReason: outcome.completion.stopReason,
           alias: request.metadata?.alias ?? null,
+          checked: request.check !== undefined,
         };
       }
       state.turns.push(["assistant", outcome.answer]);
@@ -297,8 +298,8 @@ export class Runtime implements ModelClient {
     let firstToken: number | null = null;
     const controller = new AbortController();
     const what = deadlineBound
-      ? "call deadline of " + formatSeconds(state.policy.spec.deadline ?? 0) + "s"
-      : "attempt timeout of " + formatSeconds(perAttempt) + "s";
+      ? "call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s"
+      : "attempt timeout of " + formatNumber(perAttempt) + "s";
     const timers: Array<ReturnType<typeof setTimeout>> = [];
     timers.push(
       setTimeout(
@@ -330,7 +331,7 @@ export class Runtime implements ModelClient {
     request.signal?.addEventListener("abort", onCallerAbort, { once: true });
     try {
       if (budget <= 0) {
-        throw new Timeout("no complete answer within the call deadline of " + formatSeconds(state.policy.spec.deadline ?? 0) + "s", {
+        throw new Timeout("no complete answer within the call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s", {
           provider: route.provider,
           model: route.model,
           retryable: false,
@@ -434,15 +435,13 @@ export class Runtime implements ModelClient {
     }
     let value = found.value;
     const wire = exchange.wire;
-    if (exchange.mode === "tool") outcome.answer = dumps(inContractOrder(value, forms.wrapped.value));
+    // A forced tool's answer, repeated in a repair, is its input as canonical JSON in the
+    // order of the schema it was sent (docs/wire.md §3).
+    if (completion.hasValue) outcome.answer = dumps(inContractOrder(value, wire.form.value));
     if (wire.strict) value = stripOptionalNulls(value, forms.wrapped.value);
     if (wire.wrapped) {
-      if (!isObject(value)) {
-        outcome.invalid = { kind: "problems", problems: ["(root): type: expected object, got " + kindOf(value)] };
-        return outcome;
-      }
-      if (!hasOwn(value, WRAP_KEY)) {
-        outcome.invalid = { kind: "problems", problems: ['(root): required: expected property "' + WRAP_KEY + '", got nothing'] };
+      if (!isObject(value) || !hasOwn(value, WRAP_KEY)) {
+        outcome.invalid = { kind: "problems", problems: ["(root): required: expected property " + quote(WRAP_KEY) + ", got nothing"] };
         return outcome;
       }
       value = value[WRAP_KEY];

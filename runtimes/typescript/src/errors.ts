@@ -50,7 +50,7 @@ export class ProviderError extends Error {
     this.retryable = options.retryable ?? defaultRetryable;
     this.retryAfter = options.retryAfter;
     this.hint = options.hint;
-    this.outcome = options.outcome ?? (options.status !== undefined ? "http " + options.status : "malformed");
+    this.outcome = options.outcome ?? (options.status !== undefined ? "http " + options.status : "error");
   }
 }
 

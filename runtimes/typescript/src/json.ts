@@ -386,3 +386,53 @@ export function show(value: unknown, limit = 60): string {
   const points = Array.from(text);
   return points.length > limit ? points.slice(0, limit).join("") + "..." : text;
 }
+
+// -- Python's json.dumps --------------------------------------------------------------------
+
+/** A number as Python's json module writes it (integers in full, floats as `repr`). */
+function pythonNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new TypeError(String(value) + " is not a JSON number");
+  if (Number.isInteger(value)) return Math.abs(value) < 1e16 ? String(value) : BigInt(value).toString();
+  const [mantissa, exp] = value.toExponential().split("e") as [string, string];
+  const exponent = Number(exp);
+  if (exponent < -4 || exponent >= 16) {
+    return mantissa + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+  }
+  return String(value);
+}
+
+const PYTHON_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+
+function pythonQuote(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    out += PYTHON_ESCAPES[ch] ?? (code < 0x20 ? "\\u" + code.toString(16).padStart(4, "0") : ch);
+  }
+  return out + '"';
+}
+
+/**
+ * JSON as Python's `json.dumps(value, ensure_ascii=False)` writes it (`, ` and `: `; with
+ * `compact`, `,` and `:`; with `sortKeys`, members by code point): what the aiwf engine writes
+ * for a non-string value inside a string template, and what replay fingerprints hash. An
+ * integral number is written as an integer (JavaScript cannot tell `1.0` from `1`).
+ */
+export function pythonJson(value: unknown, options: { sortKeys?: boolean; compact?: boolean } = {}): string {
+  const item = options.compact ? "," : ", ";
+  const key = options.compact ? ":" : ": ";
+  const write = (node: unknown): string => {
+    if (node === null || node === undefined) return "null";
+    if (typeof node === "boolean") return node ? "true" : "false";
+    if (typeof node === "number") return pythonNumber(node);
+    if (typeof node === "string") return pythonQuote(node);
+    if (Array.isArray(node)) return "[" + node.map(write).join(item) + "]";
+    if (isObject(node)) {
+      let names = keysOf(node).filter((name) => node[name] !== undefined);
+      if (options.sortKeys) names = [...names].sort(compareCodePoints);
+      return "{" + names.map((name) => pythonQuote(name) + key + write(node[name])).join(item) + "}";
+    }
+    throw new TypeError(typeof node + " is not a JSON value");
+  };
+  return write(value);
+}

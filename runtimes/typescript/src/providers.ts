@@ -3,8 +3,8 @@
 // response body (or an SSE stream) into a Completion; HTTP, retries, validation and repair
 // live in client.ts, once.
 
-import { AuthError, BadRequest, ProviderError, Refused, RouteError, ServerError, errorForStatus } from "./errors.js";
-import { dumps, isObject, type RawJson } from "./json.js";
+import { BadRequest, ProviderError, Refused, RouteError, ServerError, Timeout, errorForStatus } from "./errors.js";
+import { dumps, hasOwn, isObject, quote, type RawJson } from "./json.js";
 import { parseRetryAfter, parseShouldRetry, type HeaderSource } from "./retry.js";
 import type { SseEvent } from "./sse.js";
 import { describeSchemaPrompt, schemaName, type SchemaForm, type SchemaForms } from "./structured.js";
@@ -111,11 +111,23 @@ function head(text: string, n: number): string {
   return points.length > n ? points.slice(0, n).join("") : text;
 }
 
-function text(value: unknown): string {
-  return typeof value === "string" ? value : dumps(value);
+/** A value as Python's `str()` shows the scalars a provider sends (objects: canonical JSON). */
+function pyStr(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (value === null || value === undefined) return "None";
+  return dumps(value);
 }
 
-/** (message, error type, request id) from any provider's error body (docs/wire.md §8). */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (isObject(value)) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/** (message, error type, request id) from any provider's error body (docs/wire.md §8):
+ * `error.message` (OpenAI, Anthropic), `error` as a string (LM Studio, Ollama), `message`
+ * (vLLM), `detail`, or the body's first 300 characters. */
 export function errorMessage(body: string): [string, string | null, string | null] {
   const raw = body.trim();
   let data: unknown;
@@ -124,21 +136,21 @@ export function errorMessage(body: string): [string, string | null, string | nul
   } catch {
     return [head(raw, 300) || "no error message", null, null];
   }
-  if (!isObject(data)) return [head(raw, 300) || "no error message", null, null];
+  if (!isObject(data)) return [head(raw, 300), null, null];
   const requestId = str(data["request_id"]);
   const kind = (holder: Record<string, unknown>): string | null => {
-    const found = holder["type"] ?? holder["code"];
-    return found === undefined || found === null || found === "" ? null : text(found);
+    const found = truthy(holder["type"]) ? holder["type"] : holder["code"];
+    return truthy(found) ? pyStr(found) : null;
   };
   const err = data["error"];
-  if (isObject(err) && err["message"] !== undefined && err["message"] !== null && err["message"] !== "") {
-    return [text(err["message"]), kind(err), requestId];
+  if (isObject(err)) {
+    return [truthy(err["message"]) ? pyStr(err["message"]) : head(dumps(err), 300), kind(err), requestId];
   }
-  if (typeof err === "string" && err !== "") return [err, null, requestId];
-  if (data["message"] !== undefined && data["message"] !== null && data["message"] !== "") {
-    return [text(data["message"]), kind(data), requestId];
+  if (typeof err === "string") return [err, null, requestId];
+  if (data["object"] === "error" || hasOwn(data, "message")) {
+    return [hasOwn(data, "message") ? pyStr(data["message"]) : "", kind(data), requestId];
   }
-  if (data["detail"] !== undefined && data["detail"] !== null) return [head(text(data["detail"]), 300), null, requestId];
+  if (hasOwn(data, "detail")) return [head(pyStr(data["detail"]), 300), null, requestId];
   return [head(raw, 300), null, requestId];
 }
 
@@ -155,16 +167,16 @@ const STREAM_STATUS: Record<string, number> = {
 
 /** The error for an `error` event inside a 200 stream (or an error body with status 200). */
 export function streamError(provider: string, model: string, data: unknown): ProviderError {
-  let err: unknown = isObject(data) ? (data["error"] ?? data) : {};
-  if (!isObject(err)) err = { message: text(err) };
+  let err: unknown = isObject(data) ? (hasOwn(data, "error") ? data["error"] : data) : {};
+  if (!isObject(err)) err = { message: pyStr(err) };
   const e = err as Record<string, unknown>;
-  const type = text(e["type"] ?? e["code"] ?? "error");
-  const message = type + ": " + text(e["message"] ?? "stream failed");
+  const type = pyStr(truthy(e["type"]) ? e["type"] : truthy(e["code"]) ? e["code"] : "error");
+  const message = type + ": " + (hasOwn(e, "message") ? pyStr(e["message"]) : "stream failed");
   const status = STREAM_STATUS[type];
-  if (status === undefined) return new ServerError(message, { provider, model, outcome: "malformed" });
+  if (status === undefined) return new ServerError(message, { provider, model, outcome: "error" });
   const error = errorForStatus(status, message, { provider, model });
   error.status = undefined;
-  error.outcome = "malformed";
+  error.outcome = error instanceof Timeout ? "timeout" : "error";
   return error;
 }
 
@@ -172,12 +184,21 @@ function malformed(provider: string, model: string, what: string): ProviderError
   return new ProviderError("malformed response: " + what, { provider, model, outcome: "malformed" });
 }
 
-function parseEvent(exchange: Exchange, provider: string, event: SseEvent): Record<string, unknown> {
+function parseEvent(event: SseEvent): Record<string, unknown> {
   try {
     return record(JSON.parse(event.data));
   } catch {
-    throw malformed(provider, exchange.route.model, "a stream event that is not JSON");
+    throw new ProviderError("malformed stream event " + quote(event.event || "message"), { outcome: "malformed" });
   }
+}
+
+/** A stream that ended before its last event (R007, retried). */
+function endedEarly(provider: string, model: string, what: string): ProviderError {
+  return new ProviderError("stream ended before " + what, { provider, model, outcome: "error" });
+}
+
+function refused(text: string, provider: string, model: string): Refused {
+  return new Refused(text ? "the model refused: " + text : "the model refused", { provider, model });
 }
 
 /** The instructions, with the schema described in `prompt` and `json_object` modes (§3). */
@@ -223,11 +244,10 @@ abstract class HttpProvider implements Provider {
     const name = route.api_key_env || this.keyEnv;
     const key = name ? env[name] : undefined;
     if (!key && this.keyRequired) {
-      throw new AuthError("no API key: set $" + String(name), {
+      throw new RouteError("no API key: set $" + String(name), {
         provider: this.name,
         model: route.model,
         hint: "export the key, or name another variable with api_key_env on the route",
-        outcome: "no key",
       });
     }
     return key || null;
@@ -342,7 +362,7 @@ export class OpenAIProvider extends HttpProvider {
       }
     }
     if (parts.length === 0 && refusal !== null) {
-      throw new Refused("the model refused: " + refusal, { provider: this.name, model });
+      throw refused(refusal, this.name, model);
     }
     const usage = record(raw["usage"]);
     const incomplete = record(raw["incomplete_details"]);
@@ -360,7 +380,7 @@ export class OpenAIProvider extends HttpProvider {
   async parseStream(exchange: Exchange, events: AsyncIterable<SseEvent>, emit: Emit): Promise<Completion> {
     for await (const event of events) {
       if (event.data === "[DONE]") break;
-      const data = parseEvent(exchange, this.name, event);
+      const data = parseEvent(event);
       const kind = event.event !== "message" ? event.event : String(data["type"] ?? "");
       if (kind === "response.output_text.delta") {
         emit(String(data["delta"] ?? ""));
@@ -370,7 +390,7 @@ export class OpenAIProvider extends HttpProvider {
         throw streamError(this.name, exchange.route.model, data);
       }
     }
-    throw malformed(this.name, exchange.route.model, "the stream ended before response.completed");
+    throw endedEarly(this.name, exchange.route.model, "response.completed");
   }
 }
 
@@ -432,8 +452,8 @@ export class AnthropicProvider extends HttpProvider {
 
   parse(exchange: Exchange, raw: unknown): Completion {
     const model = exchange.route.model;
-    if (isObject(raw) && raw["type"] === "error") throw streamError(this.name, model, raw);
     if (!isObject(raw) || !Array.isArray(raw["content"])) throw malformed(this.name, model, "no content list");
+    if (raw["type"] === "error") throw streamError(this.name, model, raw);
     const texts: string[] = [];
     const out = completion({});
     for (const block of raw["content"]) {
@@ -452,7 +472,7 @@ export class AnthropicProvider extends HttpProvider {
     out.responseId = str(raw["id"]);
     out.stopReason = stop;
     out.truncated = stop === "max_tokens";
-    if (stop === "refusal") throw new Refused("the model refused: " + out.text, { provider: this.name, model });
+    if (stop === "refusal" && !out.hasValue) throw refused(out.text.trim(), this.name, model);
     return out;
   }
 
@@ -466,7 +486,7 @@ export class AnthropicProvider extends HttpProvider {
     const kinds = new Map<number, string>();
     let finished = false;
     for await (const event of events) {
-      const data = parseEvent(exchange, this.name, event);
+      const data = parseEvent(event);
       const kind = String(data["type"] ?? event.event);
       if (kind === "message_start") {
         const message = record(data["message"]);
@@ -508,14 +528,14 @@ export class AnthropicProvider extends HttpProvider {
         throw streamError(this.name, exchange.route.model, data);
       }
     }
-    if (!finished) throw malformed(this.name, exchange.route.model, "the stream ended before message_stop");
+    if (!finished) throw endedEarly(this.name, exchange.route.model, "message_stop");
     const order = [...blocks.keys()].sort((a, b) => a - b);
     const joined = (type: string): string[] =>
       order.filter((i) => kinds.get(i) === type).map((i) => (blocks.get(i) ?? []).join(""));
     const tools = joined("tool_use");
     const texts = joined("text").join("");
-    if (stop === "refusal") {
-      throw new Refused("the model refused: " + texts, { provider: this.name, model: exchange.route.model });
+    if (stop === "refusal" && !(exchange.mode === "tool" && tools.length > 0)) {
+      throw refused(texts.trim(), this.name, exchange.route.model);
     }
     return completion({
       text: exchange.mode === "tool" && tools.length > 0 ? tools[0] || "{}" : texts,
@@ -609,9 +629,6 @@ export class OpenAICompatibleProvider extends HttpProvider {
     const message = record(choice["message"]);
     const finish = str(choice["finish_reason"]);
     const usage = record(raw["usage"]);
-    if (typeof message["refusal"] === "string" && message["refusal"] && !message["content"]) {
-      throw new Refused("the model refused: " + message["refusal"], { provider: this.name, model });
-    }
     return completion({
       text: String(message["content"] ?? ""),
       usage: { inputTokens: int(usage["prompt_tokens"]), outputTokens: int(usage["completion_tokens"]) },
@@ -631,7 +648,7 @@ export class OpenAICompatibleProvider extends HttpProvider {
         done = true;
         break;
       }
-      const data = parseEvent(exchange, this.name, event);
+      const data = parseEvent(event);
       if ("error" in data || data["object"] === "error") throw streamError(this.name, exchange.route.model, data);
       out.model = str(data["model"]) ?? out.model;
       out.responseId = str(data["id"]) ?? out.responseId;
@@ -650,7 +667,7 @@ export class OpenAICompatibleProvider extends HttpProvider {
         out.usage = { inputTokens: int(usage["prompt_tokens"]), outputTokens: int(usage["completion_tokens"]) };
       }
     }
-    if (!done && out.stopReason === null) throw malformed(this.name, exchange.route.model, "the stream ended before [DONE]");
+    if (!done && out.stopReason === null) throw endedEarly(this.name, exchange.route.model, "[DONE]");
     out.text = parts.join("");
     out.truncated = out.stopReason === "length";
     return out;

@@ -268,6 +268,11 @@ export class SdkClient {
       const started = performance.now();
       try {
         const response = await this.complete(assistant, value, { ...options, signal, step: step.id, index, workflow: name });
+        const invalid = response.checked ? [] : this.problems(assistant.output, response.output);
+        if (invalid.length > 0) {
+          const text = "the model's output is not valid for " + assistant.output + ": " + summary(invalid);
+          return { error: new StepFailed("E500", step.id, index, text), attempts: response.attempts, latency: response.latency };
+        }
         return { output: response.output, attempts: response.attempts, latency: response.latency };
       } catch (error) {
         const attempts: Attempt[] = error instanceof ProviderError ? error.attempts : [];

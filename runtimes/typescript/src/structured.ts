@@ -131,8 +131,8 @@ export function extractJson(text: string): { value: unknown } | null {
 
 /** What an invalid answer's message says (R006 and the repair turn). */
 export function describeInvalid(invalid: Invalid): string {
-  if (invalid.kind === "json") return "not valid JSON";
-  if (invalid.kind === "truncated") return "cut off before the JSON was complete";
+  if (invalid.kind === "json") return "the answer is not valid JSON";
+  if (invalid.kind === "truncated") return "the answer was cut off before the JSON was complete";
   return summary(invalid.problems);
 }
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 import { ProviderError } from "./errors.js";
-import { compareCodePoints, dumps, isObject, jsonEqual } from "./json.js";
+import { dumps, jsonEqual, pythonJson } from "./json.js";
 import type { Attempt } from "./trace.js";
 import type { ModelClient, ModelRequest, ModelResponse, StreamEvent } from "./types.js";
 
@@ -103,51 +103,14 @@ export class FakeClient implements ModelClient {
   }
 }
 
-/** A number as Python's json module writes it (integers in full, floats as `repr`). */
-function pythonNumber(value: number): string {
-  if (Number.isInteger(value)) return Math.abs(value) < 1e16 ? String(value) : BigInt(value).toString();
-  const [mantissa, exp] = value.toExponential().split("e") as [string, string];
-  const exponent = Number(exp);
-  if (exponent < -4 || exponent >= 16) {
-    return mantissa + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
-  }
-  return String(value);
-}
-
-const PYTHON_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
-
-function pythonQuote(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const code = ch.charCodeAt(0);
-    out += PYTHON_ESCAPES[ch] ?? (code < 0x20 ? "\\u" + code.toString(16).padStart(4, "0") : ch);
-  }
-  return out + '"';
-}
-
-/** JSON with sorted keys as Python's `json.dumps(sort_keys=True, separators=(",", ":"),
- * ensure_ascii=False)` writes it: what replay fingerprints hash. */
-export function sortedJson(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number") return pythonNumber(value);
-  if (typeof value === "string") return pythonQuote(value);
-  if (Array.isArray(value)) return "[" + value.map(sortedJson).join(",") + "]";
-  if (isObject(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort(compareCodePoints);
-    return "{" + keys.map((k) => sortedJson(k) + ":" + sortedJson(value[k])).join(",") + "}";
-  }
-  throw new TypeError("not a JSON value");
-}
-
 /** `sha256:<hex>` of what determines an answer: instructions, input, output schema and name. */
 export function fingerprint(request: ModelRequest): string {
-  const canonical = sortedJson({
+  const canonical = pythonJson({
     instructions: request.instructions,
     input: request.input ?? null,
     output_schema: request.outputForms?.plain.value ?? null,
     schema_name: request.schemaName ?? "output",
-  });
+  }, { sortKeys: true, compact: true });
   return "sha256:" + createHash("sha256").update(canonical, "utf8").digest("hex");
 }
 

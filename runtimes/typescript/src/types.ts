@@ -102,6 +102,8 @@ export interface ModelResponse {
   latency: number;
   stopReason?: string | null | undefined;
   alias?: string | null | undefined;
+  /** The output was checked against the request's `check` (else the caller checks it). */
+  checked?: boolean | undefined;
 }
 
 /** Streamed text; a reset voids the text so far (a retry, repair or fallback follows). */

@@ -5,8 +5,8 @@
 // input order, the first failure cancelling the rest (docs/wire.md §8), and one trace entry
 // per call with its attempts (§9).
 
-import { Cancelled, ProviderError } from "./errors.js";
-import { dumps, hasOwn, isObject, kindOf, ordered } from "./json.js";
+import { Cancelled } from "./errors.js";
+import { hasOwn, isObject, kindOf, ordered, pythonJson } from "./json.js";
 import { compareEntries, entryFor, Trace, type Attempt, type TraceEntry } from "./trace.js";
 import { problems, summary, type TypeData, type TypeTable } from "./validate.js";
 
@@ -64,10 +64,11 @@ function resolve(ref: Extract<Binding, { kind: "ref" }>, scope: Scope): unknown 
   return walk(base, ref.path);
 }
 
-/** How a value appears inside a string template. */
+/** How a value appears inside a string template: a string as it is, any other value as the
+ * aiwf engine writes it (Python's `json.dumps`, `, ` and `: ` separators). */
 export function interpolate(value: unknown): string {
   if (value === MISSING) return "";
-  return typeof value === "string" ? value : dumps(value);
+  return typeof value === "string" ? value : pythonJson(value);
 }
 
 function evaluateRaw(binding: Binding, scope: Scope): unknown {
@@ -124,23 +125,22 @@ export class StepFailed extends RunFailed {
     this.name = "StepFailed";
   }
 
-  /** The failure of a call: `[CODE] CAUSE`. */
+  /** The failure of a call: E500, `[CODE] CAUSE`. */
   static of(step: string, index: number | null, error: unknown): StepFailed {
     if (error instanceof StepFailed) return error;
-    const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "E500";
-    const message = error instanceof Error ? error.message : String(error);
-    const text = error instanceof ProviderError ? "[" + code + "] " + message : describe(error);
-    return new StepFailed(code, step, index, text, error);
+    return new StepFailed("E500", step, index, describe(error), error);
   }
 }
 
+/** One line about a failure: `[CODE] MESSAGE` for aiwf's errors, else its class and text. */
 function describe(error: unknown): string {
+  let text = String(error);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && /^[A-Z]\d{3}$/.test(code)) return "[" + code + "] " + error.message;
-    return error.message ? error.name + ": " + error.message : error.name;
+    if (typeof code === "string" && /^[A-Z]\d{3}$/.test(code)) text = "[" + code + "] " + error.message;
+    else text = error.message ? error.name + ": " + error.message : error.name;
   }
-  return String(error);
+  return text.split(/\s+/).filter((word) => word !== "").join(" ");
 }
 
 // -- running --------------------------------------------------------------------------------
@@ -228,13 +228,7 @@ export async function runSteps(
       return outcome.output;
     }
     const error = outcome.error;
-    if (inner.aborted && !(error instanceof StepFailed && error.code === "E500")) {
-      // cancelled with its siblings: kept in the trace only when it reached a server
-      if (outcome.attempts.length > 0) {
-        entries.push(entryFor({ ...base, status: "failed", attempts: outcome.attempts, latency: outcome.latency, error: "cancelled" }));
-      }
-      throw error;
-    }
+    if (inner.aborted && !(error instanceof StepFailed)) throw error; // cancelled with its siblings: not in the trace
     const failed = StepFailed.of(step.id, index, error);
     const status = skip ? "skipped" : "failed";
     const text = failed.message.slice(failed.message.indexOf(" failed: ") + " failed: ".length);

@@ -391,9 +391,9 @@ test("an answer that is not JSON gets the language-neutral repair turn; still in
   }
 });
 
-test("a missing API key is R001 before anything is sent; an unknown provider R008", async () => {
+test("a missing API key is R008 before anything is sent, as is an unknown provider", async () => {
   await assert.rejects(runtime({}).complete(request({ provider: "openai", model: "m" })), (error: unknown) => {
-    assert.ok(error instanceof rt.AuthError);
+    assert.ok(error instanceof rt.RouteError);
     assert.equal(error.message, "openai m: no API key: set $OPENAI_API_KEY");
     return true;
   });

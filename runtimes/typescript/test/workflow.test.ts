@@ -127,7 +127,8 @@ test("a workflow: parallel steps, scatter with skip, every attempt in the trace"
       { step: "each", index: 2, assistant: "write", status: "ok", attempts: ["fast ok"], tokens: [3, 4] },
     ]);
     const first = server.seen.find((s) => s.url.startsWith("/local/"));
-    assert.match(first?.raw ?? "", /"content":"\{\\"text\\":\\"first of \[\\\\\\"a\\\\\\",\\\\\\"b\\\\\\",\\\\\\"c\\\\\\"\]\\"\}"/);
+    const messages = (first?.body as { messages: Array<{ content: string }> }).messages;
+    assert.equal(messages[0]?.content, '{"text":"first of [\\"a\\", \\"b\\", \\"c\\"]"}'); // templates write JSON as the engine does
     const item = server.seen.find((s) => s.url.startsWith("/staging/") && String((s.body as Record<string, unknown>)["input"]).includes('"c"'));
     assert.equal((item?.body as Record<string, unknown>)["input"], '{"text":"c","n":2}');
     assert.equal(item?.headers["user-agent"], "aiwf/0.0.0 (typescript)");
@@ -148,7 +149,7 @@ test("run and step failures carry the codes and messages every runtime shares", 
     if (each?.scatter) each.scatter.on_error = "fail";
     const failing = new rt.SdkClient(def, { env: { DEMO_KEY: "k" }, environment: "staging" });
     const run = await failing.runWorkflow("notes", { notes: ["b"] });
-    assert.deepEqual(run.error, { code: "R004", message: "step each item 0 failed: [R004] openai m-staging: down (HTTP 503)" });
+    assert.deepEqual(run.error, { code: "E500", message: "step each item 0 failed: [R004] openai m-staging: down (HTTP 503)" });
     assert.deepEqual(
       run.trace.outline().find((e) => e.step === "each"),
       { step: "each", index: 0, assistant: "write", status: "failed", attempts: ["fast http 503", "fast http 503"], tokens: [0, 0] },
@@ -169,5 +170,5 @@ test("bindings follow the engine: missing paths, negative indexes, templates", (
   assert.equal(rt.evaluate(ref(["nope"]), scope), null);
   assert.deepEqual(rt.evaluate({ kind: "object", fields: [["k", ref(["nope"])], ["j", ref(["s"])]] }, scope), { j: "str" });
   assert.deepEqual(rt.evaluate({ kind: "array", items: [ref(["nope"]), { kind: "literal", value: 2 }] }, scope), [null, 2]);
-  assert.equal(rt.evaluate({ kind: "template", parts: ["<", ref(["nope"]), "|", ref(["a"]), "|", { kind: "ref", root: "step", step: "p", path: ["q"] }, ">"] }, scope), '<|[1,{"b":"x"}]|1>');
+  assert.equal(rt.evaluate({ kind: "template", parts: ["<", ref(["nope"]), "|", ref(["a"]), "|", { kind: "ref", root: "step", step: "p", path: ["q"] }, ">"] }, scope), '<|[1, {"b": "x"}]|1>');
 });
