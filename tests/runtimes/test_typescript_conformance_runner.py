@@ -153,7 +153,7 @@ def test_the_runner_sends_canonical_bodies_and_reports_results(
     program = compile_files(loaded.files).program
     assert program is not None
     label = dumps(schema_forms(program.json_schema("Label")).strict)
-    count_schema = dumps(schema_forms(program.json_schema(program.assistants["count"].output)).strict)
+    count_schema = dumps(program.json_schema(program.assistants["count"].output))  # as written
 
     def label_body(ticket: str) -> str:
         return (

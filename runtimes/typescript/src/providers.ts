@@ -569,10 +569,8 @@ export class OpenAICompatibleProvider extends HttpProvider {
     return mode;
   }
 
-  override prepareSchema(mode: string, forms: SchemaForms): WireSchema {
-    if (mode !== "json_schema") return { form: forms.plain, wrapped: false, strict: false };
-    return { form: forms.strict, wrapped: forms.isWrapped, strict: true };
-  }
+  // The schema goes as written (plain) in every mode, as the Python runtime sends it: local
+  // servers constrain decoding with it, and most have no strict mode to satisfy.
 
   override downgrade(exchange: Exchange, error: ProviderError): boolean {
     if ((exchange.route.structured_output ?? "auto") !== "auto") return false;

@@ -216,7 +216,7 @@ test("anthropic: a streamed tool input; an older api_version gets temperature", 
   }
 });
 
-test("openai-compatible: response_format with the strict schema, streamed with [DONE] and usage", async () => {
+test("openai-compatible: response_format with the schema as written, streamed with [DONE] and usage", async () => {
   const chunk = (content: string | null, extra: Record<string, unknown> = {}): unknown => ({
     object: "chat.completion.chunk",
     id: "c1",
@@ -243,7 +243,7 @@ test("openai-compatible: response_format with the strict schema, streamed with [
       server.seen[0]?.raw,
       '{"model":"llama3.1","messages":[{"role":"system","content":"Triage the ticket."},{"role":"user","content":"{\\"id\\":\\"T-1\\",\\"body\\":\\"Crash ✓ <b>\\"}"}],' +
         '"max_tokens":64,"response_format":{"type":"json_schema","json_schema":{"name":"Triage","schema":' +
-        FORMS.strict.text +
+        FORMS.plain.text +
         ',"strict":true}}}',
     );
     assert.equal(server.seen[0]?.url, "/v1/chat/completions");
