@@ -172,3 +172,38 @@ test("bindings follow the engine: missing paths, negative indexes, templates", (
   assert.deepEqual(rt.evaluate({ kind: "array", items: [ref(["nope"]), { kind: "literal", value: 2 }] }, scope), [null, 2]);
   assert.equal(rt.evaluate({ kind: "template", parts: ["<", ref(["nope"]), "|", ref(["a"]), "|", { kind: "ref", root: "step", step: "p", path: ["q"] }, ">"] }, scope), '<|[1, {"b": "x"}]|1>');
 });
+
+test("streaming through the SDK client: events per call, the route's first-token timeout", async () => {
+  const text = '{"text": "streamed", "n": 1}';
+  const body = (res: import("node:http").ServerResponse): void => {
+    if (res.destroyed) return;
+    const send = (data: unknown): boolean => res.write("data: " + JSON.stringify(data) + "\n\n");
+    send({ type: "response.output_text.delta", delta: text });
+    send({ type: "response.completed", response: responses(text) });
+    res.end();
+  };
+  const head = (res: import("node:http").ServerResponse): void => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.flushHeaders();
+  };
+  const silent: Reply = (res) => {
+    head(res);
+    setTimeout(() => body(res), 300);
+  };
+  const server = await serve([silent, (res) => (head(res), body(res))]);
+  try {
+    const def = definition(server.base);
+    const routes = { fast: { ...def.models["fast"], base_url: server.base, first_token_timeout: 0.05 } as rt.ModelRoute };
+    const client = new rt.SdkClient({ ...def, models: { ...def.models, ...routes } }, { env: { DEMO_KEY: "k" } });
+    const seen: string[] = [];
+    const trace = new rt.Trace();
+    const output = await client.assistant("write", { text: "x" }, { trace, onEvent: (event, call) => seen.push(event.type + " " + call.assistant) });
+    assert.deepEqual(output, { text: "streamed", n: 1 });
+    assert.deepEqual(seen, ["delta write", "completed write"]);
+    assert.deepEqual(trace.outline()[0]?.attempts, ["fast timeout", "fast ok"]);
+    assert.match(server.seen[0]?.raw ?? "", /,"stream":true}$/);
+    assert.equal(server.seen[0]?.headers["accept"], "text/event-stream");
+  } finally {
+    await server.close();
+  }
+});
