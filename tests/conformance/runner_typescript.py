@@ -73,7 +73,9 @@ def build(work: Path, spec: Path = SPEC) -> Path:
     cache = Path(os.environ.get(CACHE_ENV) or work / "npm-cache")
     npm, node = _tool("npm"), _tool("node")
     _run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline"], sdk, cache)
-    _run([node, str(sdk / "node_modules" / "typescript" / "bin" / "tsc"), "-p", "tsconfig.json"], sdk)
+    _run(
+        [node, str(sdk / "node_modules" / "typescript" / "bin" / "tsc"), "-p", "tsconfig.json"], sdk
+    )
     return sdk
 
 

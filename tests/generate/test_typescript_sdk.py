@@ -269,7 +269,11 @@ def test_request_bodies_and_headers_match_the_python_runtime(
     for var in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         monkeypatch.delenv(var, raising=False)
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
-    value = {"nested": {"k": {}, "a": 1}, "n": [1, 2.5, 1e-07, None, True], "text": "Grüße 😀 \u2028"}
+    value = {
+        "nested": {"k": {}, "a": 1},
+        "n": [1, 2.5, 1e-07, None, True],
+        "text": "Grüße 😀 \u2028",
+    }
     forms = schema_forms(WIRE_SCHEMA)
     texts = {
         "plain": dumps(forms.plain), "wrapped": dumps(forms.wrapped), "strict": dumps(forms.strict),

@@ -213,7 +213,9 @@ class TypeScriptTarget:
                 )
             )
         by_name = {c.name: c for c in contracts}
-        assistants = [self._assistant(program, n, values, by_name) for n in sorted(program.assistants)]
+        assistants = [
+            self._assistant(program, n, values, by_name) for n in sorted(program.assistants)
+        ]
         taken = set(values.taken)
         workflows = [
             self._workflow(program.workflows[n], values, taken, by_name)
