@@ -104,8 +104,9 @@ test("route overrides and environments at run time, without regenerating", async
   assert.equal(rt.effectiveRoutes(def, { env: { AIWF_ENV: "staging" }, environment: null })["fast"]?.model, "m-fast");
   const changed = rt.effectiveRoutes(def, { env: {}, environment: "staging", routes: { fast: { baseUrl: "http://x", model: "m2", apiKeyEnv: "K2" } } });
   assert.deepEqual([changed["fast"]?.base_url, changed["fast"]?.model, changed["fast"]?.api_key_env], ["http://x", "m2", "K2"]);
-  assert.throws(() => rt.effectiveRoutes(def, { env: {}, environment: "prod" }), /unknown environment "prod"/);
-  assert.throws(() => rt.effectiveRoutes(def, { env: {}, routes: { nope: {} } }), /unknown model alias "nope"/);
+  assert.equal(rt.effectiveRoutes(def, { env: { AIWF_ENV: "elsewhere" } })["fast"]?.model, "m-fast"); // not one of the SDK's
+  assert.throws(() => rt.effectiveRoutes(def, { env: {}, environment: "prod" }), /^ConfigError: unknown environment 'prod' \(this SDK knows: staging\)$/);
+  assert.throws(() => rt.effectiveRoutes(def, { env: {}, routes: { nope: {} } }), /route override for unknown model alias 'nope' \(known: fast, local\)/);
 });
 
 test("a workflow: parallel steps, scatter with skip, every attempt in the trace", async () => {
