@@ -57,6 +57,17 @@ export class Router {
   }
 }
 
+/** `response` with the attempts of the routes given up before it first (tokens included). */
+function withEarlier(response: ModelResponse, earlier: readonly Attempt[]): ModelResponse {
+  if (earlier.length === 0) return response;
+  const attempts = [...earlier, ...response.attempts];
+  const usage = {
+    inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
+    outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
+  };
+  return { ...response, attempts, usage };
+}
+
 /** A ModelClient bound to an alias: each route of its chain in turn. */
 export class RoutedClient implements ModelClient {
   constructor(
@@ -78,17 +89,7 @@ export class RoutedClient implements ModelClient {
     const earlier: Attempt[] = [];
     for (const attempt of this.requests(request)) {
       try {
-        const response = await this.router.backend.complete(attempt);
-        if (earlier.length === 0) return response;
-        const attempts = [...earlier, ...response.attempts];
-        return {
-          ...response,
-          attempts,
-          usage: {
-            inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
-            outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
-          },
-        };
+        return withEarlier(await this.router.backend.complete(attempt), earlier);
       } catch (error) {
         if (error instanceof ProviderError) error.attempts = [...earlier, ...error.attempts];
         if (!fallsBack(error)) throw error;
@@ -114,23 +115,11 @@ export class RoutedClient implements ModelClient {
       if (i > 0) yield { type: "reset", attempt: 0, reason: "fallback to " + String(attempt.metadata?.alias) };
       try {
         for await (const event of backend.stream(attempt)) {
-          if (event.type === "completed" && earlier.length > 0) {
-            const attempts = [...earlier, ...event.response.attempts];
-            yield {
-              type: "completed",
-              response: {
-                ...event.response,
-                attempts,
-                usage: {
-                  inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
-                  outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
-                },
-              },
-            };
+          if (event.type === "completed") {
+            yield { type: "completed", response: withEarlier(event.response, earlier) };
             return;
           }
           yield event;
-          if (event.type === "completed") return;
         }
       } catch (error) {
         if (error instanceof ProviderError) error.attempts = [...earlier, ...error.attempts];

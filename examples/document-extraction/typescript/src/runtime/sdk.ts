@@ -91,26 +91,48 @@ export interface WorkflowRun {
   trace: Trace;
 }
 
-/** The routes of `definition` in effect: the environment's, then the overrides. */
+/** A configuration mistake of an SDK client (an environment the SDK does not know). */
+export class ConfigError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(message: string, code: string, hint?: string) {
+    super(message);
+    this.name = "ConfigError";
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** A name as Python's `repr` quotes it (the messages every SDK shares). */
+function pyRepr(text: string): string {
+  return text.includes("'") && !text.includes('"') ? '"' + text + '"' : "'" + text.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
+}
+
+/** The routes of `definition` in effect: the spec's, the environment's (`options.environment`,
+ * else `$AIWF_ENV` when the SDK knows it), then the overrides. */
 export function effectiveRoutes(definition: SdkDefinition, options: ClientOptions): Record<string, ModelRoute> {
   const env = options.env ?? process.env;
-  const chosen = options.environment === undefined ? env["AIWF_ENV"] || null : options.environment;
-  const routes: Record<string, ModelRoute> = { ...definition.models };
-  if (chosen) {
-    if (!Object.prototype.hasOwnProperty.call(definition.environments, chosen)) {
-      const known = Object.keys(definition.environments).sort().join(", ") || "none";
-      throw new RouteError("unknown environment " + dumps(chosen), {
-        hint: "the SDK was generated with these environments: " + known + " (aiwf.toml [environments.NAME])",
-      });
-    }
-    Object.assign(routes, definition.environments[chosen]);
+  const known = (name: string): boolean => Object.prototype.hasOwnProperty.call(definition.environments, name);
+  let chosen = options.environment;
+  if (chosen === undefined) {
+    const named = env["AIWF_ENV"] || null;
+    chosen = named !== null && known(named) ? named : null;
   }
+  if (chosen && !known(chosen)) {
+    const names = Object.keys(definition.environments).sort().join(", ") || "none";
+    throw new ConfigError(
+      "unknown environment " + pyRepr(chosen) + " (this SDK knows: " + names + ")",
+      "C005",
+      "environments come from the project config the SDK was generated with",
+    );
+  }
+  const routes: Record<string, ModelRoute> = { ...definition.models };
+  if (chosen) Object.assign(routes, definition.environments[chosen]);
   for (const [alias, change] of Object.entries(options.routes ?? {})) {
     const route = Object.prototype.hasOwnProperty.call(routes, alias) ? routes[alias] : undefined;
     if (route === undefined) {
-      throw new RouteError("unknown model alias " + dumps(alias) + " in the route overrides", {
-        hint: "known: " + (Object.keys(routes).sort().join(", ") || "none"),
-      });
+      const names = Object.keys(routes).sort().join(", ");
+      throw new RouteError("route override for unknown model alias " + pyRepr(alias) + " (known: " + names + ")");
     }
     routes[alias] = {
       ...route,

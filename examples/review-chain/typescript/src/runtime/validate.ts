@@ -79,7 +79,7 @@ function codePoints(text: string): number {
 }
 
 function kindExpected(kind: string, nullable: boolean): string {
-  return nullable && kind !== "null" ? kind + " or null" : kind;
+  return nullable ? kind + " or null" : kind; // "null or null" too, as aiwf.ir.validate says it
 }
 
 function check(value: unknown, type: TypeData, types: TypeTable, at: string, out: string[]): void {
