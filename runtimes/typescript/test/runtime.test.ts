@@ -333,12 +333,18 @@ test("streaming: the first-token timeout ends a silent attempt, the retry's text
     ["response.output_text.delta", { type: "response.output_text.delta", delta: '{"ticket_id": "T-1", "urgency": 4}' }],
     ["response.completed", { type: "response.completed", response: responsesBody('{"ticket_id": "T-1", "urgency": 4}') }],
   ];
-  const server = await serve([sse(events, false, 400), sse(events)]);
+  // The first attempt gets its headers and then nothing; the timeout is generous so that a
+  // slow machine's second attempt is well inside it.
+  const silent = (res: import("node:http").ServerResponse): void => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.flushHeaders();
+  };
+  const server = await serve([silent, sse(events)]);
   try {
     const run = runtime({ OPENAI_API_KEY: "k", OPENAI_BASE_URL: server.base });
     const seen: string[] = [];
     let final: rt.ModelResponse | null = null;
-    const route: rt.ModelRoute = { provider: "openai", model: "m", first_token_timeout: 0.1 };
+    const route: rt.ModelRoute = { provider: "openai", model: "m", first_token_timeout: 0.5 };
     for await (const event of run.stream(request(route))) {
       seen.push(event.type);
       if (event.type === "completed") final = event.response;

@@ -54,18 +54,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-export function sse(events: Array<[string | null, unknown]>, done = false, delayMs = 0): Reply {
+export function sse(events: Array<[string | null, unknown]>, done = false): Reply {
   return (res) => {
     res.writeHead(200, { "content-type": "text/event-stream" });
-    const write = (): void => {
-      for (const [name, data] of events) {
-        res.write((name ? "event: " + name + "\n" : "") + "data: " + JSON.stringify(data) + "\n\n");
-      }
-      if (done) res.write("data: [DONE]\n\n");
-      res.end();
-    };
-    if (delayMs > 0) setTimeout(write, delayMs);
-    else write();
+    for (const [name, data] of events) {
+      res.write((name ? "event: " + name + "\n" : "") + "data: " + JSON.stringify(data) + "\n\n");
+    }
+    if (done) res.write("data: [DONE]\n\n");
+    res.end();
   };
 }
 

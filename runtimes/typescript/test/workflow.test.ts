@@ -187,14 +187,11 @@ test("streaming through the SDK client: events per call, the route's first-token
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.flushHeaders();
   };
-  const silent: Reply = (res) => {
-    head(res);
-    setTimeout(() => body(res), 300);
-  };
+  const silent: Reply = (res) => head(res); // headers, then nothing
   const server = await serve([silent, (res) => (head(res), body(res))]);
   try {
     const def = definition(server.base);
-    const routes = { fast: { ...def.models["fast"], base_url: server.base, first_token_timeout: 0.05 } as rt.ModelRoute };
+    const routes = { fast: { ...def.models["fast"], base_url: server.base, first_token_timeout: 0.5 } as rt.ModelRoute };
     const client = new rt.SdkClient({ ...def, models: { ...def.models, ...routes } }, { env: { DEMO_KEY: "k" } });
     const seen: string[] = [];
     const trace = new rt.Trace();
