@@ -380,7 +380,7 @@ test("an answer that is not JSON gets the language-neutral repair turn; still in
       assert.ok(error instanceof rt.OutputInvalid);
       assert.equal(
         error.message,
-        'openai m: output invalid after 2 answer(s): /ticket_id: type: expected string, got integer; (root): required: expected property "urgency", got nothing',
+        'openai m: output invalid after 2 answer(s): /ticket_id: type: expected string, got integer; (root): required: expected property "urgency", got nothing (request id resp_1)',
       );
       assert.deepEqual(outline(error.attempts), ["call fast invalid", "repair fast invalid"]);
       assert.deepEqual(error.attempts.map((a) => a.inputTokens), [10, 10]);

@@ -129,7 +129,7 @@ test("a workflow: parallel steps, scatter with skip, every attempt in the trace"
     ]);
     const first = server.seen.find((s) => s.url.startsWith("/local/"));
     const messages = (first?.body as { messages: Array<{ content: string }> }).messages;
-    assert.equal(messages[0]?.content, '{"text":"first of [\\"a\\", \\"b\\", \\"c\\"]"}'); // templates write JSON as the engine does
+    assert.equal(messages[0]?.content, '{"text":"first of [\\"a\\",\\"b\\",\\"c\\"]"}'); // canonical JSON inside templates
     const item = server.seen.find((s) => s.url.startsWith("/staging/") && String((s.body as Record<string, unknown>)["input"]).includes('"c"'));
     assert.equal((item?.body as Record<string, unknown>)["input"], '{"text":"c","n":2}');
     assert.equal(item?.headers["user-agent"], "aiwf/0.0.0 (typescript)");
@@ -165,13 +165,14 @@ test("run and step failures carry the codes and messages every runtime shares", 
 });
 
 test("bindings follow the engine: missing paths, negative indexes, templates", () => {
-  const scope = { input: { a: [1, { b: "x" }], s: "str" }, outputs: new Map<string, unknown>([["p", { q: 1 }]]) };
+  const scope = { input: { a: [1, { b: "x" }], s: "str", o: { z: 1, "10": 2, y: [{ d: 0, c: 1 }] } }, outputs: new Map<string, unknown>([["p", { q: 1 }]]) };
   const ref = (path: Array<string | number>): rt.Binding => ({ kind: "ref", root: "input", path });
   assert.equal(rt.evaluate(ref(["a", -1, "b"]), scope), "x");
+  assert.equal(rt.evaluate({ kind: "template", parts: [ref(["o"])] }, scope), '{"10":2,"y":[{"c":1,"d":0}],"z":1}');
   assert.equal(rt.evaluate(ref(["nope"]), scope), null);
   assert.deepEqual(rt.evaluate({ kind: "object", fields: [["k", ref(["nope"])], ["j", ref(["s"])]] }, scope), { j: "str" });
   assert.deepEqual(rt.evaluate({ kind: "array", items: [ref(["nope"]), { kind: "literal", value: 2 }] }, scope), [null, 2]);
-  assert.equal(rt.evaluate({ kind: "template", parts: ["<", ref(["nope"]), "|", ref(["a"]), "|", { kind: "ref", root: "step", step: "p", path: ["q"] }, ">"] }, scope), '<|[1, {"b": "x"}]|1>');
+  assert.equal(rt.evaluate({ kind: "template", parts: ["<", ref(["nope"]), "|", ref(["a"]), "|", { kind: "ref", root: "step", step: "p", path: ["q"] }, ">"] }, scope), '<|[1,{"b":"x"}]|1>');
 });
 
 test("streaming through the SDK client: events per call, the route's first-token timeout", async () => {

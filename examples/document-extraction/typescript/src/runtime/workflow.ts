@@ -7,7 +7,8 @@
 // per call with its attempts (§9).
 
 import { Cancelled } from "./errors.js";
-import { hasOwn, isObject, kindOf, ordered, pythonJson } from "./json.js";
+import { dumps, hasOwn, isObject, kindOf, ordered } from "./json.js";
+import { inContractOrder } from "./order.js";
 import { compareEntries, entryFor, Trace, type Attempt, type TraceEntry } from "./trace.js";
 import { problems, summary, type TypeData, type TypeTable } from "./validate.js";
 
@@ -65,11 +66,11 @@ function resolve(ref: Extract<Binding, { kind: "ref" }>, scope: Scope): unknown 
   return walk(base, ref.path);
 }
 
-/** How a value appears inside a string template: a string as it is, any other value as the
- * aiwf engine writes it (Python's `json.dumps`, `, ` and `: ` separators). */
+/** How a value appears inside a string template (docs/wire.md §3): a string as it is, any
+ * other value as canonical JSON with every object's members sorted by code point. */
 export function interpolate(value: unknown): string {
   if (value === MISSING) return "";
-  return typeof value === "string" ? value : pythonJson(value);
+  return typeof value === "string" ? value : dumps(inContractOrder(value, null));
 }
 
 function evaluateRaw(binding: Binding, scope: Scope): unknown {

@@ -222,7 +222,7 @@ export class Runtime implements ModelClient {
       "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
       invalid.kind === "problems" ? invalid.problems : [],
       last.completion.text,
-      { provider: request.route.provider, model: request.route.model },
+      { provider: request.route.provider, model: request.route.model, requestId: last.requestId ?? undefined },
     );
   }
 

@@ -212,8 +212,9 @@ export class SdkClient {
     options: CallOptions & { step?: string | null; index?: number | null; workflow?: string | null } = {},
   ): Promise<ModelResponse> {
     const router = options.client !== undefined ? new Router(this.routes, options.client) : this.router;
+    const route = router.route(assistant.model);
     const request: ModelRequest = {
-      route: router.route(assistant.model),
+      route,
       instructions: assistant.instructions,
       input: inContractOrder(value, this.schemaForms(assistant.input).plain.value),
       outputForms: this.schemaForms(assistant.output),
@@ -221,7 +222,9 @@ export class SdkClient {
       check: (output) => this.problems(assistant.output, output),
       temperature: assistant.temperature,
       maxTokens: assistant.maxTokens,
-      retry: assistant.retry ?? undefined,
+      // The assistant's retry settings, else its own route's, on every route it tries: a
+      // fallback's own `retry:` is for the assistants whose model it is (docs/wire.md §7).
+      retry: assistant.retry ?? route.retry ?? undefined,
       signal: options.signal,
       metadata: {
         assistant: assistant.name,
