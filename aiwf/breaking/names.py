@@ -163,7 +163,6 @@ def _go(program: Program) -> Names:
 
 
 def _typescript(program: Program) -> Names:
-    from aiwf.generate.targets.ts_code import ts_key
     from aiwf.generate.targets.ts_types import TypeBuilder
     from aiwf.generate.targets.typescript import TARGET
 
@@ -181,19 +180,10 @@ def _typescript(program: Program) -> Names:
             key = (self.current, id(t))
             names.types.setdefault(key, type_name)
             decl = next(d for d in reversed(self.decls) if d.name == type_name)
-            table: dict[str, tuple[str, str]] = {}
-            lines = iter(decl.lines)
-            for prop in t.properties:
-                ident = ts_key(prop.name)
-                for line in lines:
-                    for sep in (": ", "?: "):
-                        head = f"  {ident}{sep}"
-                        if line.startswith(head):
-                            table[prop.name] = (ident, line[len(head) :].rstrip(";"))
-                            break
-                    else:
-                        continue
-                    break
+            table = {
+                prop.name: (field.key, field.type)
+                for prop, field in zip(t.properties, decl.fields, strict=True)
+            }
             names.fields.setdefault(key, table)
 
     builder = Recorder(program)

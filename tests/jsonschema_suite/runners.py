@@ -231,7 +231,10 @@ const verdicts = cases.map((c) => {
     parse(c.data);
     return { ok: true };
   } catch (err) {
-    return { ok: err && err.name === "ValidationError" ? false : null, detail: String(err) };
+    if (err && err.name === "ValidationError") {
+      return { ok: false, detail: err.problems.join("; "), problems: err.problems };
+    }
+    return { ok: null, detail: String(err) };
   }
 });
 writeFileSync(process.argv[3], JSON.stringify(verdicts));
@@ -264,7 +267,8 @@ def _node_modules(workdir: Path) -> Path:
 
 
 def run_typescript(suite: Suite, workdir: Path) -> list[Outcome]:
-    """The generated TypeScript SDK: ``parseX(data)`` from the built ``dist/``, run by node."""
+    """The generated TypeScript SDK: ``parseX(data)`` from the built ``dist/``, run by node; an
+    invalid case's detail is its problems (docs/wire.md §6) joined by ``; ``."""
     modules = _node_modules(workdir)
     sdk = workdir / "typescript"
     if sdk.exists():
