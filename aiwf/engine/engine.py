@@ -36,15 +36,20 @@ from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 from aiwf.errors import AiwfError
 from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
 from aiwf.ir.types import RefType
-from aiwf.ir.validate import Validator
-from aiwf.runtime.types import CallMetadata, ModelClient, ModelRequest, ModelResponse
+from aiwf.ir.validate import Problem, Validator, summary
+from aiwf.runtime.errors import ProviderError
+from aiwf.runtime.types import (
+    CallMetadata,
+    ModelClient,
+    ModelRequest,
+    ModelResponse,
+    OutputCheck,
+)
 from aiwf.spec.models import ModelRoute, RetrySpec
 from aiwf.stores import ArtifactStore
 
 #: Model calls in flight at once across the whole run, unless the caller says otherwise.
 DEFAULT_MAX_CONCURRENCY = 128
-#: Validation problems shown in an error message.
-_SHOWN_ERRORS = 3
 
 
 class RunObserver(Protocol):
@@ -81,8 +86,11 @@ class _StepPlan:
     route: ModelRoute
     retry: RetrySpec | None
     output_schema: Mapping[str, Any]
+    input_schema: Mapping[str, Any]
     input_type: RefType
     output_type: RefType
+    #: The output's contract check, handed to the client with every request.
+    check: OutputCheck
     #: The input is a value already checked against the same contract (``${prev.output}``
     #: of a step with that output contract, or ``${input}`` of that input contract): the
     #: engine does not check it again.
@@ -161,11 +169,11 @@ class Engine:
 
     def check_input(self, workflow: Workflow, value: Any) -> None:
         """Raise :class:`AiwfError` (``E502``) when ``value`` is not a valid input."""
-        problems = self.validator.errors(value, RefType(name=workflow.input))
+        problems = self.validator.problems(value, RefType(name=workflow.input))
         if problems:
             raise AiwfError(
-                f"the input is not valid for workflow {workflow.name!r} "
-                f"({workflow.input}): {_summary(problems)}",
+                f"the input is not valid for workflow {workflow.name} "
+                f"({workflow.input}): {summary(problems)}",
                 code=INPUT_INVALID,
                 hint="aiwf dry-run without --input prints a valid sample input",
             )
@@ -265,11 +273,11 @@ class Engine:
         try:
             await self._execute(run, plans)
             result = evaluate(wf.output, run.scope)
-            problems = self.validator.errors(result, RefType(name=wf.output_contract))
+            problems = self.validator.problems(result, RefType(name=wf.output_contract))
             if problems:
                 raise RunFailed(
-                    f"the result of workflow {wf.name!r} is not valid for "
-                    f"{wf.output_contract}: {_summary(problems)}",
+                    f"the result of workflow {wf.name} is not valid for "
+                    f"{wf.output_contract}: {summary(problems)}",
                     run_id=run_id,
                     code=RESULT_INVALID,
                 )
@@ -485,12 +493,12 @@ class Engine:
         limit: asyncio.Semaphore,
     ) -> Any:
         step_id = plan.step.id
-        problems = [] if plan.input_checked else self.validator.errors(value, plan.input_type)
+        problems = [] if plan.input_checked else self.validator.problems(value, plan.input_type)
         if problems:
             raise StepError(
                 step_id,
                 index,
-                f"its input is not valid for {plan.assistant.input}: {_summary(problems)}",
+                f"its input is not valid for {plan.assistant.input}: {summary(problems)}",
             )
         extra = {"run_id": run.trace.run_id}
         if index is not None:
@@ -499,8 +507,10 @@ class Engine:
             route=plan.route,
             instructions=plan.assistant.instructions,
             input=value,
+            input_schema=plan.input_schema,
             output_schema=plan.output_schema,
             schema_name=plan.assistant.output,
+            check=plan.check,
             temperature=plan.assistant.temperature,
             max_tokens=plan.assistant.max_tokens,
             retry=plan.retry,
@@ -518,15 +528,16 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if isinstance(exc, ProviderError):
+                span.add_failure(exc, item)
             raise StepError(step_id, index, exc) from exc
         span.add_response(response, item)
-        problems = self.validator.errors(response.output, plan.output_type)
-        if problems:
+        invalid = [] if response.checked else list(plan.check(response.output))
+        if invalid:
             raise StepError(
                 step_id,
                 index,
-                f"the model's output is not valid for {plan.assistant.output}: "
-                f"{_summary(problems)}",
+                f"the model's output is not valid for {plan.assistant.output}: {summary(invalid)}",
             )
         return response.output
 
@@ -539,14 +550,17 @@ class Engine:
         plans: dict[str, _StepPlan] = {}
         for step in wf.steps:
             assistant = self.program.assistants[step.assistant]
+            output_type = RefType(name=assistant.output)
             plans[step.id] = _StepPlan(
                 step=step,
                 assistant=assistant,
                 route=self._route(assistant.model),
                 retry=RetrySpec.model_validate(assistant.retry) if assistant.retry else None,
                 output_schema=self._schema(assistant.output),
+                input_schema=self._schema(assistant.input),
                 input_type=RefType(name=assistant.input),
-                output_type=RefType(name=assistant.output),
+                output_type=output_type,
+                check=self._check(output_type),
                 input_checked=_checked_already(wf, step, assistant.input, self.program),
             )
         self._plans[wf.name] = plans
@@ -560,6 +574,14 @@ class Engine:
                 raise AiwfError(f"the IR has no model route {alias!r}", code="E090")
             route = self._routes[alias] = ModelRoute.model_validate(fields)
         return route
+
+    def _check(self, typ: RefType) -> OutputCheck:
+        validator = self.validator
+
+        def check(value: Any) -> list[Problem]:
+            return validator.problems(value, typ)
+
+        return check
 
     def _schema(self, contract: str) -> Mapping[str, Any]:
         schema = self._schemas.get(contract)
@@ -622,12 +644,6 @@ async def _cancel(tasks: Sequence[asyncio.Future[None]]) -> None:
             task.cancel()
     if tasks:
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _summary(problems: list[str]) -> str:
-    shown = "; ".join(problems[:_SHOWN_ERRORS])
-    more = len(problems) - _SHOWN_ERRORS
-    return shown + (f" (and {more} more)" if more > 0 else "")
 
 
 def _kind(value: Any) -> str:

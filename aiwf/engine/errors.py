@@ -33,7 +33,7 @@ class StepError(Exception):
         self.cause = cause
         text = cause if isinstance(cause, str) else describe_cause(cause)
         self.text = text
-        where = f"step {step!r}" + (f" item {index}" if index is not None else "")
+        where = f"step {step}" + (f" item {index}" if index is not None else "")
         super().__init__(f"{where} failed: {text}")
 
 

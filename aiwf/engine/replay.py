@@ -4,9 +4,15 @@
 (usable in anyone's tests as a :class:`~aiwf.runtime.ModelClient`) read it. The first line
 is a header, every other line one answered request::
 
-    {"aiwf_replay": 1, "spec": "support", "digest": "sha256:..."}
+    {"aiwf_replay": 2, "spec": "support", "digest": "sha256:..."}
     {"fingerprint": "sha256:...", "assistant": "classify", "step": "classify", "index": 0,
      "response": {"output": {...}, "text": "...", "usage": {"input_tokens": 12, ...}, ...}}
+    {"fingerprint": "sha256:...", "assistant": "classify", "step": "classify", "index": 1,
+     "error": {"code": "R003", "message": "openai gpt-5.4-mini: ... (HTTP 400)", ...}}
+
+A failed exchange is kept too (``error``: the runtime error with its class, code and exact
+message), so a replay of a failed run fails the same way. Version 1 files (answers only)
+still replay.
 
 A request is found by its :func:`fingerprint`: the instructions, the input, the output schema
 and its name. Routes are left out on purpose, so a run recorded against one provider replays
@@ -26,7 +32,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from aiwf.errors import AiwfError
+from aiwf.runtime.errors import ProviderError, error_from_data, error_to_data
 from aiwf.runtime.types import (
+    AttemptRecord,
     Completed,
     ModelClient,
     ModelRequest,
@@ -36,8 +44,9 @@ from aiwf.runtime.types import (
     Usage,
 )
 
-#: Version of the replay file format (the header's ``aiwf_replay``).
-REPLAY_VERSION = 1
+#: Version of the replay file format (the header's ``aiwf_replay``); older ones still read.
+REPLAY_VERSION = 2
+_READS = (1, 2)
 
 
 def fingerprint(request: ModelRequest) -> str:
@@ -96,6 +105,9 @@ def response_from_data(data: dict[str, Any]) -> ModelResponse:
         latency=float(data.get("latency", 0.0)),
         stop_reason=data.get("stop_reason"),
         alias=data.get("alias"),
+        fallbacks=int(data.get("fallbacks", 0)),
+        fallback_attempts=int(data.get("fallback_attempts", 0)),
+        attempt_log=tuple(AttemptRecord(**a) for a in data.get("attempt_log") or ()),
     )
 
 
@@ -129,30 +141,47 @@ class Recorder:
             self._stream.write(line + "\n")
             self._stream.flush()
 
-    def record(self, request: ModelRequest, response: ModelResponse) -> None:
-        """Append one exchange."""
+    def record(
+        self,
+        request: ModelRequest,
+        response: ModelResponse | None,
+        error: ProviderError | None = None,
+    ) -> None:
+        """Append one exchange: its answer, or the runtime error it ended with."""
         meta = request.metadata
         entry: dict[str, Any] = {
             "fingerprint": fingerprint(request),
             "assistant": meta.assistant,
             "step": meta.step,
-            "response": response_to_data(response),
         }
+        if error is not None:
+            entry["error"] = error_to_data(error)
+        else:
+            assert response is not None
+            entry["response"] = response_to_data(response)
         if "index" in meta.extra:
             entry["index"] = int(meta.extra["index"])
         self._write(entry)
         self.count += 1
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        response = await self.client.complete(request)
+        try:
+            response = await self.client.complete(request)
+        except ProviderError as exc:
+            self.record(request, None, exc)
+            raise
         self.record(request, response)
         return response
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
-        async for event in self.client.stream(request):
-            if isinstance(event, Completed):
-                self.record(request, event.response)
-            yield event
+        try:
+            async for event in self.client.stream(request):
+                if isinstance(event, Completed):
+                    self.record(request, event.response)
+                yield event
+        except ProviderError as exc:
+            self.record(request, None, exc)
+            raise
 
     def close(self) -> None:
         """Close the file if this recorder opened it."""
@@ -199,7 +228,7 @@ class ReplayClient:
                     f"{path}:{number}: not a replay line: {exc.msg}", code="E511"
                 ) from None
             if number == 1:
-                if not isinstance(data, dict) or data.get("aiwf_replay") != REPLAY_VERSION:
+                if not isinstance(data, dict) or data.get("aiwf_replay") not in _READS:
                     raise AiwfError(
                         f"{path} is not an aiwf replay file (version {REPLAY_VERSION})",
                         code="E511",
@@ -207,11 +236,16 @@ class ReplayClient:
                     )
                 self.header = data
                 continue
-            if not isinstance(data, dict) or "fingerprint" not in data or "response" not in data:
+            if (
+                not isinstance(data, dict)
+                or "fingerprint" not in data
+                or not ("response" in data or "error" in data)
+            ):
                 raise AiwfError(
-                    f"{path}:{number}: a replay line needs fingerprint and response", code="E511"
+                    f"{path}:{number}: a replay line needs fingerprint and response (or error)",
+                    code="E511",
                 )
-            self._answers.setdefault(str(data["fingerprint"]), []).append(data["response"])
+            self._answers.setdefault(str(data["fingerprint"]), []).append(data)
         if not lines:
             raise AiwfError(f"{path} is empty, not a replay file", code="E511")
 
@@ -226,7 +260,10 @@ class ReplayClient:
         served = self._served.get(key, 0)
         self._served[key] = served + 1
         self.calls += 1
-        return response_from_data(answers[min(served, len(answers) - 1)])
+        entry = answers[min(served, len(answers) - 1)]
+        if "error" in entry:
+            raise error_from_data(entry["error"])
+        return response_from_data(entry["response"])
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         response = await self.complete(request)

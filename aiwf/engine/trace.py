@@ -11,13 +11,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from aiwf.runtime.types import ModelResponse
+from aiwf.runtime.errors import ProviderError
+from aiwf.runtime.types import AttemptRecord, ModelResponse
 
 
 @dataclass
 class ItemSpan:
     """One scatter item: ``ok``, ``failed``, ``skipped`` (failed under ``on_error: skip``),
-    ``resumed`` (read back from a checkpoint) or ``cancelled``."""
+    ``resumed`` (read back from a checkpoint) or ``cancelled``. ``attempt_log`` holds every
+    HTTP attempt its call made (docs/wire.md §9), failed ones included."""
 
     index: int
     status: str = "running"
@@ -27,6 +29,7 @@ class ItemSpan:
     output_tokens: int = 0
     request_id: str | None = None
     error: str | None = None
+    attempt_log: list[AttemptRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -53,20 +56,52 @@ class StepSpan:
     items_skipped: int = 0
     items_resumed: int = 0
     error: str | None = None
+    #: The attempts of an unscattered step's call (a scattered step's are on its items).
+    attempt_log: list[AttemptRecord] = field(default_factory=list)
 
     def add_response(self, response: ModelResponse, item: ItemSpan | None = None) -> None:
-        """Count one answered call (attempts and tokens of all its retries and repairs)."""
-        self.calls += 1
-        self.attempts += response.attempts + response.fallback_attempts
-        self.retries += max(0, response.attempts - 1) + response.fallback_attempts
-        self.fallbacks += response.fallbacks
-        self.input_tokens += response.usage.input_tokens
-        self.output_tokens += response.usage.output_tokens
+        """Count one answered call: every attempt it made, on every route it tried, and the
+        tokens of them all (retries, repairs and fallbacks included)."""
+        log = response.attempt_log
+        if log:
+            self._count(log, fallbacks=response.fallbacks, item=item)
+        else:  # a client that keeps no attempt log (dry-run, replay, test doubles)
+            self.calls += 1
+            attempts = response.attempts + response.fallback_attempts
+            self.attempts += attempts
+            self.retries += max(0, attempts - 1)
+            self.fallbacks += response.fallbacks
+            self.input_tokens += response.usage.input_tokens
+            self.output_tokens += response.usage.output_tokens
+            if item is not None:
+                item.attempts = attempts
+                item.input_tokens = response.usage.input_tokens
+                item.output_tokens = response.usage.output_tokens
         if item is not None:
-            item.attempts = response.attempts
-            item.input_tokens = response.usage.input_tokens
-            item.output_tokens = response.usage.output_tokens
             item.request_id = response.request_id
+
+    def add_failure(self, error: ProviderError, item: ItemSpan | None = None) -> None:
+        """Count one call that failed: its attempts reached a server too, and cost tokens."""
+        fallbacks = sum(1 for a in error.attempt_log if a.kind == "fallback")
+        self._count(error.attempt_log, fallbacks=fallbacks, item=item)
+
+    def _count(
+        self, log: tuple[AttemptRecord, ...], *, fallbacks: int, item: ItemSpan | None
+    ) -> None:
+        self.calls += 1
+        self.attempts += len(log)
+        self.retries += max(0, len(log) - 1)
+        self.fallbacks += fallbacks
+        tokens_in = sum(a.input_tokens for a in log)
+        tokens_out = sum(a.output_tokens for a in log)
+        self.input_tokens += tokens_in
+        self.output_tokens += tokens_out
+        if item is not None:
+            item.attempts = len(log)
+            item.input_tokens, item.output_tokens = tokens_in, tokens_out
+            item.attempt_log = list(log)
+        else:
+            self.attempt_log = list(log)
 
 
 @dataclass
@@ -102,6 +137,34 @@ class RunTrace:
         out["steps"] = len(self.steps)
         out["steps_done"] = sum(1 for s in self.steps.values() if s.status in ("ok", "resumed"))
         out["steps_resumed"] = sum(1 for s in self.steps.values() if s.status == "resumed")
+        return out
+
+    def outline(self) -> list[dict[str, Any]]:
+        """The trace outline the conformance vectors compare (docs/wire.md §9): one entry
+        per call that ran, in step order and, within a scattered step, item order."""
+        out: list[dict[str, Any]] = []
+        for span in self.steps.values():
+            calls: list[tuple[int | None, str, list[AttemptRecord]]] = []
+            if span.scatter:
+                calls = [(i.index, i.status, i.attempt_log) for i in span.items]
+            elif span.status in ("ok", "failed"):
+                calls = [(None, span.status, span.attempt_log)]
+            for index, status, log in calls:
+                if status not in ("ok", "failed", "skipped"):
+                    continue
+                out.append(
+                    {
+                        "step": span.step,
+                        "index": index,
+                        "assistant": span.assistant,
+                        "status": status,
+                        "attempts": [a.outline for a in log],
+                        "tokens": [
+                            sum(a.input_tokens for a in log),
+                            sum(a.output_tokens for a in log),
+                        ],
+                    }
+                )
         return out
 
     def to_dict(self) -> dict[str, Any]:

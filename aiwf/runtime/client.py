@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 import httpx
 
 from aiwf.errors import AiwfError
+from aiwf.ir.validate import Problem
+from aiwf.runtime.canonical import dumps, number
 from aiwf.runtime.clock import Clock, SystemClock
 from aiwf.runtime.errors import (
     BadRequest,
@@ -41,10 +43,12 @@ from aiwf.runtime.redact import redact
 from aiwf.runtime.retry import DEFAULT_RETRY, RetryPolicy, call_with_retries
 from aiwf.runtime.sse import parse_sse
 from aiwf.runtime.structured import (
+    TRUNCATED,
     WRAP_KEY,
     OutputProblem,
     extract_json,
     parse_json,
+    problems_of,
     repair_message,
     strip_optional_nulls,
     validate,
@@ -52,6 +56,7 @@ from aiwf.runtime.structured import (
 )
 from aiwf.runtime.tracing import AttemptSpan, CallSpan, Metrics, TraceHub, Tracer
 from aiwf.runtime.types import (
+    AttemptRecord,
     Completed,
     ModelRequest,
     ModelResponse,
@@ -82,6 +87,8 @@ class _CallState:
     kind: str = "call"
     emitted: bool = False
     last_request_id: str | None = None
+    #: The attempts so far (docs/wire.md §9).
+    log: list[AttemptRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -199,12 +206,13 @@ class Runtime:
                 deadline_at=started + spec.deadline if spec.deadline else None,
                 api_key=provider.api_key(route),
                 emit=emit,
-                turns=[("user", user_text(request.input))],
+                turns=[("user", user_text(request.input, request.input_schema))],
             )
             response = await self._call(state, spec.repair_attempts)
         except AiwfError as exc:
             if isinstance(exc, ProviderError) and state is not None:
                 exc.attempts = state.attempts  # what the call cost, for a fallback's account
+                exc.attempt_log = tuple(state.log)
             self._record_call(request, call_id, started, wall, state, exc, None, emit is not None)
             log(
                 "WARNING",
@@ -252,11 +260,11 @@ class Runtime:
                     latency=self.clock.now() - state.started,
                     stop_reason=outcome.completion.stop_reason,
                     alias=request.metadata.alias,
+                    attempt_log=tuple(state.log),
+                    checked=request.check is not None,
                 )
             state.turns.append(("assistant", outcome.completion.text))
-            state.turns.append(
-                ("user", repair_message(outcome.problem, truncated=outcome.completion.truncated))
-            )
+            state.turns.append(("user", repair_message(outcome.problem)))
         assert outcome is not None
         assert outcome.problem is not None
         problem = outcome.problem
@@ -345,9 +353,9 @@ class Runtime:
                     )
             except (asyncio.TimeoutError, httpx.TimeoutException):
                 what = (
-                    f"call deadline of {state.policy.spec.deadline:g}s"
+                    f"call deadline of {number(state.policy.spec.deadline or 0)}s"
                     if deadline_bound
-                    else (f"attempt timeout of {per_attempt:g}s")
+                    else (f"attempt timeout of {number(per_attempt)}s")
                 )
                 raise Timeout(
                     f"no complete answer within the {what}",
@@ -356,11 +364,16 @@ class Runtime:
                     retryable=not deadline_bound,
                 ) from None
             except httpx.TransportError as exc:
-                raise ProviderError(
+                log(
+                    "DEBUG",
                     f"connection failed: {type(exc).__name__}: {exc or 'no detail'}",
-                    provider=route.provider,
-                    model=route.model,
-                ) from None
+                    call_id=state.call_id,
+                )
+                failed = ProviderError(
+                    "connection failed", provider=route.provider, model=route.model
+                )
+                failed.outcome = "reset"
+                raise failed from None
         except ProviderError as exc:
             self._record_attempt(
                 state,
@@ -406,7 +419,7 @@ class Runtime:
             call.method,
             call.url,
             headers=call.headers,
-            content=json.dumps(call.json, ensure_ascii=False).encode(),
+            content=dumps(call.json).encode(),
             timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
         )
         if response.status_code >= 400:
@@ -416,13 +429,14 @@ class Runtime:
         try:
             body = json.loads(response.content)
         except ValueError:
-            raise ProviderError(
-                f"malformed response: not JSON ({response.content[:80]!r})",
+            malformed = ProviderError(
+                "malformed response: not JSON",
                 provider=exchange.route.provider,
                 model=exchange.route.model,
-                status=response.status_code,
                 request_id=state.provider.request_id(response.headers),
-            ) from None
+            )
+            malformed.outcome = "malformed"
+            raise malformed from None
         return state.provider.parse(exchange, body), response.status_code, response.headers
 
     async def _stream_once(
@@ -453,7 +467,7 @@ class Runtime:
                 call.method,
                 call.url,
                 headers=call.headers,
-                content=json.dumps(call.json, ensure_ascii=False).encode(),
+                content=dumps(call.json).encode(),
                 timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
             ) as response:
                 if response.status_code >= 400:
@@ -504,20 +518,17 @@ class Runtime:
         else:
             value, problem = parse_json(completion.text)
         if problem is not None:
-            if completion.truncated:
-                problem = OutputProblem(
-                    "$", f"output truncated ({completion.stop_reason}) before the JSON ended"
-                )
-            return None, problem
+            return None, TRUNCATED if completion.truncated else problem
         wire = exchange.wire
         if wire.strict:
             original = wrap_root(schema)[0] if wire.wrapped else schema
             value = strip_optional_nulls(value, original)
         if wire.wrapped:
             if not isinstance(value, dict) or WRAP_KEY not in value:
-                return None, OutputProblem("$", f"expected an object with {WRAP_KEY!r}")
+                return None, _NOT_WRAPPED
             value = value[WRAP_KEY]
-        return value, validate(value, schema)
+        check = exchange.request.check
+        return value, problems_of(check(value)) if check is not None else validate(value, schema)
 
     # -- traces --------------------------------------------------------------------------
 
@@ -537,6 +548,17 @@ class Runtime:
         stream: bool,
     ) -> None:
         meta = state.request.metadata
+        state.log.append(
+            AttemptRecord(
+                alias=meta.alias,
+                provider=exchange.route.provider,
+                model=exchange.route.model,
+                outcome=_outcome(failure, completion),
+                kind=kind,
+                input_tokens=completion.usage.input_tokens if completion else 0,
+                output_tokens=completion.usage.output_tokens if completion else 0,
+            )
+        )
         if isinstance(failure, ProviderError):
             status, error_class, code, message = (
                 "error",
@@ -618,6 +640,26 @@ class Runtime:
                 extra=dict(meta.extra),
             )
         )
+
+
+def _outcome(failure: ProviderError | OutputProblem | None, completion: Completion | None) -> str:
+    """An attempt's outcome as traces name it (docs/wire.md §9)."""
+    if failure is None:
+        return "ok"
+    if isinstance(failure, OutputProblem):
+        return "truncated" if failure.kind == "truncated" else "invalid"
+    if failure.outcome:
+        return failure.outcome
+    if failure.status is not None:
+        return f"http {failure.status}"
+    return "timeout" if isinstance(failure, Timeout) else "error"
+
+
+#: A wrapped answer without its ``value`` member.
+_NOT_WRAPPED = OutputProblem(
+    "schema",
+    (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
+)
 
 
 async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:

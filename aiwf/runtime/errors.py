@@ -19,8 +19,14 @@ R008   RouteError          configuration: unknown alias, missing key or base URL
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
 from aiwf.errors import AiwfError
 from aiwf.runtime.redact import redact
+
+if TYPE_CHECKING:
+    from aiwf.runtime.types import AttemptRecord
 
 
 class ProviderError(AiwfError):
@@ -74,6 +80,11 @@ class ProviderError(AiwfError):
         self.retry_after = retry_after
         #: HTTP attempts the failed call made (set by the runtime when it gives up).
         self.attempts = 0
+        #: Those attempts, in order, fallbacks' included (docs/wire.md §9).
+        self.attempt_log: tuple[AttemptRecord, ...] = ()
+        #: What a trace calls this failure when it is neither an HTTP status nor a timeout
+        #: (``reset``, ``malformed``, ``refused``); empty: derived from the status.
+        self.outcome = ""
 
 
 class AuthError(ProviderError):
@@ -112,7 +123,8 @@ class OutputInvalid(ProviderError):
     """R006: the model's output is not JSON valid against the output schema.
 
     Attributes:
-        path: JSON path of the failing value (``$.items[2].urgency``), ``$`` for the root.
+        path: JSON Pointer of the first failing value (``/items/2/urgency``), ``(root)`` for
+            the whole value.
         text: the raw output text of the last attempt (truncated).
     """
 
@@ -123,7 +135,7 @@ class OutputInvalid(ProviderError):
         self,
         message: str,
         *,
-        path: str = "$",
+        path: str = "(root)",
         text: str = "",
         provider: str | None = None,
         model: str | None = None,
@@ -189,3 +201,50 @@ def error_for_status(
         retry_after=retry_after,
         hint=hint,
     )
+
+
+_BY_CODE: dict[str, type[ProviderError]] = {
+    cls.default_code: cls
+    for cls in (AuthError, RateLimited, BadRequest, ServerError, Timeout, OutputInvalid,
+                ProviderError, RouteError)
+}  # fmt: skip
+
+
+def error_to_data(error: ProviderError) -> dict[str, Any]:
+    """A runtime error as JSON data (a replay file keeps failed exchanges this way)."""
+    return {
+        "code": error.code,
+        "message": error.message,
+        "hint": error.hint,
+        "provider": error.provider,
+        "model": error.model,
+        "status": error.status,
+        "request_id": error.request_id,
+        "retryable": error.retryable,
+        "attempts": error.attempts,
+        "attempt_log": [asdict(a) for a in error.attempt_log],
+        "outcome": error.outcome,
+    }
+
+
+def error_from_data(data: dict[str, Any]) -> ProviderError:
+    """The error :func:`error_to_data` wrote, with its class, code and exact message."""
+    from aiwf.runtime.types import AttemptRecord
+
+    code = str(data.get("code") or "R007")
+    cls = _BY_CODE.get(code, ProviderError)
+    error = cls.__new__(cls)
+    AiwfError.__init__(error, str(data.get("message", "")), code=code, hint=data.get("hint"))
+    error.provider_message = error.message
+    error.provider = data.get("provider")
+    error.model = data.get("model")
+    error.status = data.get("status")
+    error.request_id = data.get("request_id")
+    error.retryable = bool(data.get("retryable", cls.default_retryable))
+    error.retry_after = None
+    error.attempts = int(data.get("attempts") or 0)
+    error.attempt_log = tuple(AttemptRecord(**a) for a in data.get("attempt_log") or ())
+    error.outcome = str(data.get("outcome") or "")
+    if isinstance(error, OutputInvalid):
+        error.path, error.text = "(root)", ""
+    return error

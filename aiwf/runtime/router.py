@@ -20,8 +20,10 @@ import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 
+from aiwf.runtime.canonical import quote
 from aiwf.runtime.errors import AuthError, BadRequest, ProviderError, RouteError
 from aiwf.runtime.types import (
+    AttemptRecord,
     CallMetadata,
     Completed,
     ModelClient,
@@ -58,7 +60,7 @@ class Router:
             return self.models[alias]
         except KeyError:
             raise RouteError(
-                f"unknown model alias {alias!r}",
+                f"unknown model alias {quote(alias)}",
                 hint=f"define it under models: (known: {', '.join(sorted(self.models)) or 'none'})",
             ) from None
 
@@ -95,6 +97,14 @@ class Router:
         )
 
 
+def _as_fallback(log: tuple[AttemptRecord, ...], routes_before: int) -> list[AttemptRecord]:
+    """``log`` of a route tried after ``routes_before`` others: its first attempt is a
+    fallback."""
+    if not routes_before or not log:
+        return list(log)
+    return [dataclasses.replace(log[0], kind="fallback"), *log[1:]]
+
+
 class RoutedClient:
     """A :class:`ModelClient` bound to an alias; the request's ``route`` is replaced by
     each route of the alias' chain in turn."""
@@ -110,13 +120,18 @@ class RoutedClient:
         ]
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        """Call the alias' route, then its fallbacks while routes are exhausted."""
+        """Call the alias' route, then its fallbacks while routes are exhausted. The attempt
+        log of the response (or of the error) holds every route's attempts, each fallback's
+        first one of kind ``fallback``."""
         last: ProviderError | None = None
         failed = failed_attempts = 0
+        log: list[AttemptRecord] = []
         for attempt in self._requests(request):
             try:
                 response = await self.router.backend.complete(attempt)
             except ProviderError as exc:
+                log += _as_fallback(exc.attempt_log, failed)
+                exc.attempt_log = tuple(log)
                 if not falls_back(exc):
                     raise
                 last = exc
@@ -125,7 +140,10 @@ class RoutedClient:
                 continue
             if failed:
                 response = dataclasses.replace(
-                    response, fallbacks=failed, fallback_attempts=failed_attempts
+                    response,
+                    fallbacks=failed,
+                    fallback_attempts=failed_attempts,
+                    attempt_log=(*log, *_as_fallback(response.attempt_log, failed)),
                 )
             return response
         assert last is not None

@@ -6,8 +6,10 @@
   optional properties, so the value validates against the original schema.
 - :func:`wrap_root` puts a non-object schema under ``{"value": ...}`` where the wire wants
   an object at the root (tools, strict json_schema).
-- :func:`check_output` parses and validates an answer with jsonschema's Draft 2020-12
-  validator (imported lazily) and reports the failing JSON path.
+- :class:`OutputProblem` says why an answer was refused (not JSON, cut off, or the
+  validation problems of docs/wire.md §6), and :func:`repair_message` turns it into the
+  follow-up turn; :func:`validate` checks against a bare JSON Schema with jsonschema (imported
+  lazily) when a request brings no contract check.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from aiwf.ir.validate import Problem, summary
+from aiwf.runtime.canonical import dumps
 
 #: The property a non-object output is wrapped in.
 WRAP_KEY = "value"
@@ -215,46 +220,112 @@ def _schema_key(schema: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class OutputProblem:
-    """Why an output was refused: a JSON path (``$`` is the root) and a message."""
+    """Why an answer was refused: it is not JSON (``json``), it was cut off before the JSON
+    ended (``truncated``), or it does not fit the output contract (``schema``, with the
+    problems of docs/wire.md §6)."""
 
-    path: str
-    message: str
+    kind: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def path(self) -> str:
+        """The JSON Pointer of the first problem (``(root)`` when there is none)."""
+        return self.problems[0].pointer if self.problems else "(root)"
 
     def render(self) -> str:
-        """``$.a.b: message``."""
-        return f"{self.path}: {self.message}"
+        """What messages say about it (the ``PROBLEMS`` of docs/wire.md §8)."""
+        if self.kind == "json":
+            return "the answer is not valid JSON"
+        if self.kind == "truncated":
+            return "the answer was cut off before the JSON was complete"
+        return summary(list(self.problems))
 
 
-def json_path(parts: Any) -> str:
-    """A JSON path (``$.a[0].b``) for a jsonschema ``absolute_path``."""
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)):
-            out += f".{part}"
-        else:
-            out += f"[{json.dumps(str(part))}]"
-    return out
+NOT_JSON = OutputProblem("json")
+TRUNCATED = OutputProblem("truncated")
+
+
+def problems_of(problems: Sequence[Problem]) -> OutputProblem | None:
+    """An :class:`OutputProblem` for a check's problems; None when there are none."""
+    return OutputProblem("schema", tuple(problems)) if problems else None
 
 
 def validate(value: Any, schema: Mapping[str, Any]) -> OutputProblem | None:
-    """The first (best) validation problem of ``value`` against ``schema``, or ``None``."""
-    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
-
+    """The problems of ``value`` against the JSON Schema ``schema`` (jsonschema's Draft
+    2020-12 validator), None when it is valid. The runtime uses this only when a request
+    brings no contract check of its own; workflows and SDKs check with the IR's validator."""
     validator = _validator(_schema_key(schema))
-    error = best_match(validator.iter_errors(value))
-    if error is None:
-        return None
-    return OutputProblem(json_path(error.absolute_path), error.message)
+    found = [_problem(error) for error in validator.iter_errors(value)]
+    return problems_of(found)
+
+
+#: jsonschema keywords with the wording of docs/wire.md §6 (``N`` the keyword's value).
+_PHRASES = {
+    "minimum": "at least {n}",
+    "maximum": "at most {n}",
+    "exclusiveMinimum": "more than {n}",
+    "exclusiveMaximum": "less than {n}",
+    "multipleOf": "a multiple of {n}",
+    "pattern": "a match for {raw}",
+    "format": "a valid {raw}",
+    "enum": "one of {n}",
+}
+
+
+def _problem(error: Any) -> Problem:
+    """A jsonschema error in the form of docs/wire.md §6, as far as it maps."""
+    from aiwf.ir.validate import shown, shown_all
+
+    path = tuple(error.absolute_path)
+    keyword = str(error.validator)
+    value = error.validator_value
+    instance = error.instance
+    expected, actual = shown_all(value), shown(instance)
+    if keyword == "required" and isinstance(instance, dict):
+        missing = next((name for name in value if name not in instance), "")
+        expected, actual = f"property {shown_all(missing)}", "nothing"
+    elif keyword == "type":
+        kinds = value if isinstance(value, list) else [value]
+        expected, actual = " or ".join(map(str, kinds)), _kind(instance)
+    elif keyword in _PHRASES:
+        expected = _PHRASES[keyword].format(n=shown_all(value), raw=value)
+    elif keyword in ("minLength", "maxLength") and isinstance(instance, str):
+        bound = "at least" if keyword == "minLength" else "at most"
+        expected = f"{bound} {_count(value, 'character')}"
+        actual = _count(len(instance), "character")
+    elif keyword in ("minItems", "maxItems") and isinstance(instance, list):
+        bound = "at least" if keyword == "minItems" else "at most"
+        expected, actual = f"{bound} {_count(value, 'item')}", _count(len(instance), "item")
+    return Problem(path, keyword, expected, actual, error.message)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
 
 
 def parse_json(text: str) -> tuple[Any, OutputProblem | None]:
-    """``text`` parsed as JSON, or the problem (position included)."""
+    """``text`` parsed as JSON, or :data:`NOT_JSON` (no parser's own message: those differ
+    between languages)."""
     try:
         return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, OutputProblem("$", f"not valid JSON: {exc}")
+    except json.JSONDecodeError:
+        return None, NOT_JSON
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
@@ -282,18 +353,20 @@ def extract_json(text: str) -> tuple[Any, OutputProblem | None]:
 
 
 def describe_schema_prompt(schema: Mapping[str, Any]) -> str:
-    """The instruction appended to the system prompt in ``prompt`` mode."""
+    """The instruction appended to the system prompt in ``prompt`` and ``json_object`` modes
+    (docs/wire.md §3): the schema as canonical JSON."""
     return (
         "Respond with only one JSON value that matches this JSON Schema: no prose, "
-        "no code fences.\n" + json.dumps(schema, indent=2, sort_keys=True)
+        "no code fences.\n" + dumps(schema)
     )
 
 
-def repair_message(problem: OutputProblem, *, truncated: bool) -> str:
+def repair_message(problem: OutputProblem) -> str:
     """The follow-up user message that asks the model to fix its previous answer."""
-    reason = (
-        "Your previous answer was cut off before the JSON was complete."
-        if truncated
-        else f"Your previous answer is not valid against the output schema: {problem.render()}"
-    )
+    if problem.kind == "json":
+        reason = "Your previous answer is not valid JSON."
+    elif problem.kind == "truncated":
+        reason = "Your previous answer was cut off before the JSON was complete."
+    else:
+        reason = f"Your previous answer is not valid against the output schema: {problem.render()}"
     return reason + "\nReply again with only the corrected, complete JSON value."

@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from aiwf.spec.models import ModelRoute, RetrySpec
+
+if TYPE_CHECKING:
+    from aiwf.ir.validate import Problem
+
+#: Checks an output against its contract: the problems (docs/wire.md §6), none when valid.
+OutputCheck = Callable[[Any], Sequence["Problem"]]
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,12 @@ class ModelRequest:
     output_schema: Mapping[str, Any] | None = None
     #: Name of the schema on the wire (``text.format.name``, tool name ...).
     schema_name: str = "output"
+    #: JSON Schema of the input: its members go on the wire in contract order (docs/wire.md
+    #: §2). ``None``: untyped, every object's members sorted.
+    input_schema: Mapping[str, Any] | None = None
+    #: The output's contract check (the engine passes the IR's validator); ``None``: the
+    #: output is checked against ``output_schema`` with jsonschema.
+    check: OutputCheck | None = None
     temperature: float | None = None
     max_tokens: int | None = None
     #: Seconds per attempt (else ``route.timeout``, else 600).
@@ -69,6 +81,28 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class AttemptRecord:
+    """One HTTP attempt of a call, as traces keep it (docs/wire.md §9): the route alias,
+    provider and model; the outcome (``ok``, ``invalid``, ``truncated``, ``refused``,
+    ``http NNN``, ``error``, ``reset``, ``timeout``, ``malformed``); why it was made
+    (``call``, ``retry``, ``repair``, ``downgrade``, ``fallback``); the tokens the server
+    reported for it."""
+
+    alias: str | None
+    provider: str
+    model: str
+    outcome: str
+    kind: str = "call"
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def outline(self) -> str:
+        """``ALIAS OUTCOME``, as the conformance vectors write it."""
+        return f"{self.alias or self.provider} {self.outcome}"
+
+
+@dataclass(frozen=True)
 class ModelResponse:
     """The outcome of a successful call."""
 
@@ -92,6 +126,11 @@ class ModelResponse:
     #: attempts they made (not counted in ``attempts``).
     fallbacks: int = 0
     fallback_attempts: int = 0
+    #: Every attempt of the call, fallbacks' included, in order.
+    attempt_log: tuple[AttemptRecord, ...] = ()
+    #: Whether ``output`` was checked with the request's ``check`` (the engine then does not
+    #: check it again).
+    checked: bool = False
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,7 @@ def test_failed_run_prints_the_resume_command_and_resume_works(
     assert json.loads(trace.read_text())["status"] == "failed"  # --trace, failed run too
     line = failed.exception.render()
     assert "\n" not in line
-    assert line.startswith("error[E500]: step 'each' item 2 failed: [R003]")
+    assert line.startswith("error[E500]: step each item 2 failed: [R003]")
     assert "cannot do 3" in line
     assert "(run " in line
     command = line.split("resume with: ", 1)[1]
@@ -243,7 +243,7 @@ def test_failed_run_as_a_process(
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error[E500]: step 'each' item 2 failed")
+    assert lines[0].startswith("error[E500]: step each item 2 failed")
     run_id = lines[0].split("(run ", 1)[1].split(")", 1)[0]
     assert lines[0].endswith(f"resume with: aiwf run {spec} -w wide --resume {run_id}")
     assert (tmp_path / ".aiwf" / "artifacts" / "runs" / run_id).is_dir()

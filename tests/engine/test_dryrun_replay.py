@@ -139,7 +139,7 @@ async def test_record_then_replay(tmp_path: Path) -> None:
     with Recorder(DryRunClient(9), path, header={"spec": "t"}) as recorder:
         recorded = await Engine(program, recorder).run("triage", value)
     lines = path.read_text().splitlines()
-    assert json.loads(lines[0]) == {"aiwf_replay": 1, "spec": "t"}
+    assert json.loads(lines[0]) == {"aiwf_replay": 2, "spec": "t"}
     assert len(lines) == 1 + len(value["tickets"])
     entry = json.loads(lines[1])
     assert entry["fingerprint"].startswith("sha256:")

@@ -62,7 +62,7 @@ async def test_forced_tool_request_is_exact(server: ScriptedServer, runtime: Run
         "model": ANTHROPIC_MODEL,
         "max_tokens": DEFAULT_MAX_TOKENS,
         "system": "Classify the ticket.",
-        "messages": [{"role": "user", "content": '{"id": "T-1"}'}],
+        "messages": [{"role": "user", "content": '{"id":"T-1"}'}],
         "tools": [
             {
                 "name": "Triage",
@@ -179,4 +179,5 @@ async def test_invalid_tool_input_is_repaired(server: ScriptedServer, runtime: R
     assert response.output == GOOD
     messages = server.requests[1].json()["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
-    assert "'urgency' is a required property" in messages[2]["content"]
+    assert messages[1]["content"] == '{"ticket_id":"T-1"}'  # the tool input, canonical JSON
+    assert '(root): required: expected property "urgency", got nothing' in messages[2]["content"]

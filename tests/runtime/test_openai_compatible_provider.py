@@ -54,7 +54,7 @@ async def test_json_schema_request_is_exact_and_keyless(
         "model": "llama3.1",
         "messages": [
             {"role": "system", "content": "Summarise."},
-            {"role": "user", "content": "[1, 2]"},
+            {"role": "user", "content": "[1,2]"},
         ],
         "max_tokens": 64,
         "response_format": {

@@ -34,6 +34,11 @@ TRIAGE: dict[str, Any] = {
     },
 }
 GOOD = {"ticket_id": "T-1", "urgency": 3, "note": None}
+#: The input's contract: its members go on the wire in this order (docs/wire.md §2).
+TICKET: dict[str, Any] = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "subject": {"type": "string"}, "body": {}},
+}
 
 
 def request(server: ScriptedServer, **kwargs: Any) -> ModelRequest:
@@ -45,7 +50,8 @@ def request(server: ScriptedServer, **kwargs: Any) -> ModelRequest:
     )
     fields: dict[str, Any] = {
         "instructions": "Classify the ticket.",
-        "input": {"id": "T-1", "subject": "Refund", "body": "Please refund."},
+        "input": {"body": "Please refund.", "subject": "Refund", "id": "T-1"},
+        "input_schema": TICKET,
         "output_schema": TRIAGE,
         "schema_name": "Triage",
     }
@@ -69,7 +75,7 @@ async def test_request_body_and_headers_are_exact(
     assert sent.json() == {
         "model": OPENAI_MODEL,
         "instructions": "Classify the ticket.",
-        "input": '{"id": "T-1", "subject": "Refund", "body": "Please refund."}',
+        "input": '{"id":"T-1","subject":"Refund","body":"Please refund."}',
         "temperature": 0.2,
         "max_output_tokens": 300,
         "text": {
@@ -261,7 +267,10 @@ async def test_schema_invalid_output_is_repaired_on_the_second_answer(
     follow_up = server.requests[1].json()["input"]
     assert [m["role"] for m in follow_up] == ["user", "assistant", "user"]
     assert follow_up[1]["content"] == json.dumps(bad)
-    assert "$.urgency" in follow_up[2]["content"]
+    assert (
+        "not valid against the output schema: /urgency: maximum: expected at most 5, got 7\n"
+        in follow_up[2]["content"]
+    )
 
 
 async def test_output_still_invalid_after_repair_fails_with_the_path(
@@ -272,8 +281,11 @@ async def test_output_still_invalid_after_repair_fails_with_the_path(
     with pytest.raises(OutputInvalid) as info:
         await runtime.complete(request(server))
     assert info.value.code == "R006"
-    assert info.value.path == "$.urgency"
-    assert "$.urgency: 9 is greater than the maximum of 5" in str(info.value)
+    assert info.value.path == "/urgency"
+    assert (
+        f"openai {OPENAI_MODEL}: output invalid after 2 answer(s): /urgency: maximum: "
+        "expected at most 5, got 9" in str(info.value)
+    )
     assert len(server.requests) == 2
 
 

@@ -23,6 +23,7 @@ from runtime_canned import (
 from runtime_support import TEST_KEYS, Recorded, Reply, ScriptedServer
 
 from aiwf.runtime import Completed, ModelRequest
+from aiwf.runtime.canonical import dumps, in_contract_order
 from aiwf.runtime.client import Runtime
 from aiwf.runtime.structured import strict_schema
 from aiwf.spec.models import ModelRoute
@@ -37,7 +38,8 @@ SCHEMA: dict[str, Any] = {
     },
 }
 INPUT = {"id": "T-1", "body": "Refund please"}
-INPUT_TEXT = json.dumps(INPUT)
+#: What aiwf sends for INPUT with no input contract: canonical JSON, members sorted.
+INPUT_TEXT = dumps(in_contract_order(INPUT, None))
 ANSWER = {"ticket_id": "T-1", "urgency": 2, "note": None}
 SAME_HEADERS = (
     "authorization",

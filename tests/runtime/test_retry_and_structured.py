@@ -73,8 +73,8 @@ def test_validate_reports_nested_json_paths() -> None:
     }
     problem = validate({"items": [1, "two"]}, schema)
     assert problem is not None
-    assert problem.path == "$.items[1]"
-    assert "'two' is not of type 'integer'" in problem.message
+    assert problem.path == "/items/1"
+    assert problem.render() == "/items/1: type: expected integer, got string"
 
 
 def test_extract_json_from_fences_and_prose() -> None:

@@ -93,6 +93,6 @@ async def test_stream_fallback_emits_a_reset(server: ScriptedServer, runtime: Ru
 
 def test_unknown_alias_is_a_route_error(server: ScriptedServer, runtime: Runtime) -> None:
     router = Router(models(server), runtime)
-    with pytest.raises(RouteError, match="unknown model alias 'nope'"):
+    with pytest.raises(RouteError, match='unknown model alias "nope"'):
         router.chain("nope")
     assert [name for name, _ in router.chain("careful")] == ["careful", "fast"]

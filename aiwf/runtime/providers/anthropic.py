@@ -13,7 +13,6 @@ else ``https://api.anthropic.com``.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
@@ -27,7 +26,10 @@ from aiwf.runtime.providers.base import (
     HttpProvider,
     WireSchema,
     loads_event,
+    malformed,
+    refusal,
     stream_error,
+    tool_text,
 )
 from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
@@ -106,11 +108,7 @@ class AnthropicProvider(HttpProvider):
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
-            raise ProviderError(
-                "malformed response: no content list",
-                provider=self.name,
-                model=exchange.route.model,
-            )
+            raise malformed("no content list", self.name, exchange.route.model)
         if body.get("type") == "error":
             raise stream_error(self.name, exchange.route.model, body)
         texts: list[str] = []
@@ -126,9 +124,7 @@ class AnthropicProvider(HttpProvider):
         usage = body.get("usage") or {}
         stop = body.get("stop_reason")
         completion.text = (
-            json.dumps(completion.value, ensure_ascii=False)
-            if completion.has_value
-            else "".join(texts)
+            tool_text(exchange, completion.value) if completion.has_value else "".join(texts)
         )
         completion.usage = Usage(
             int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
@@ -138,12 +134,7 @@ class AnthropicProvider(HttpProvider):
         completion.stop_reason = stop
         completion.truncated = stop == "max_tokens"
         if stop == "refusal" and not completion.has_value:
-            raise ProviderError(
-                "the model refused to answer",
-                provider=self.name,
-                model=exchange.route.model,
-                retryable=False,
-            )
+            raise refusal("".join(texts).strip(), self.name, exchange.route.model)
         return completion
 
     async def parse_stream(

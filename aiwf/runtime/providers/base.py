@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
+from aiwf.runtime.canonical import dumps, in_contract_order, quote
 from aiwf.runtime.errors import (
     ProviderError,
     RouteError,
@@ -26,7 +27,7 @@ from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import ModelRequest, Usage
 from aiwf.spec.models import ModelRoute
 
-USER_AGENT = f"aiwf/{__version__}"
+USER_AGENT = f"aiwf/{__version__} (python)"
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def error_message(body: bytes) -> tuple[str, str | None, str | None]:
     request_id = data.get("request_id") if isinstance(data.get("request_id"), str) else None
     err = data.get("error")
     if isinstance(err, dict):
-        message = err.get("message") or json.dumps(err)[:300]
+        message = err.get("message") or dumps(err)[:300]
         etype = err.get("type") or err.get("code")
         return str(message), (str(etype) if etype else None), request_id
     if isinstance(err, str):
@@ -252,14 +253,39 @@ class HttpProvider:
         }
 
 
-def user_text(value: Any) -> str:
-    """The user message for a JSON input: JSON-encoded, keys in their given order."""
-    return json.dumps(value, ensure_ascii=False)
+def malformed(what: str, provider: str, model: str) -> ProviderError:
+    """A response body the provider's format does not allow (retryable, ``R007``)."""
+    error = ProviderError(f"malformed response: {what}", provider=provider, model=model)
+    error.outcome = "malformed"
+    return error
+
+
+def refusal(text: str, provider: str, model: str) -> ProviderError:
+    """The model refused to answer (``R007``, not retried; fallbacks apply)."""
+    message = f"the model refused: {text}" if text else "the model refused"
+    error = ProviderError(message, provider=provider, model=model, retryable=False)
+    error.outcome = "refused"
+    return error
+
+
+def tool_text(exchange: Exchange, value: Any) -> str:
+    """The text of a forced tool's answer: canonical JSON of its input, in the order of the
+    schema it was sent (docs/wire.md §3)."""
+    schema = exchange.wire.schema if exchange.wire is not None else None
+    return dumps(in_contract_order(value, schema))
+
+
+def user_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
+    """The user message for a JSON input: canonical JSON in contract order against the
+    input's ``schema`` (docs/wire.md §2, §3)."""
+    return dumps(in_contract_order(value, schema))
 
 
 def loads_event(event: SSEEvent) -> Any:
     """The JSON data of an SSE event; a malformed one is a retryable provider error."""
     try:
         return json.loads(event.data)
-    except ValueError as exc:
-        raise ProviderError(f"malformed stream event {event.event!r}: {exc}") from None
+    except ValueError:
+        error = ProviderError(f"malformed stream event {quote(event.event or 'message')}")
+        error.outcome = "malformed"
+        raise error from None

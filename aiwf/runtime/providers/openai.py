@@ -24,6 +24,8 @@ from aiwf.runtime.providers.base import (
     HttpProvider,
     WireSchema,
     loads_event,
+    malformed,
+    refusal,
     stream_error,
 )
 from aiwf.runtime.sse import SSEEvent
@@ -109,15 +111,13 @@ class OpenAIProvider(HttpProvider):
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("output"), list):
-            raise ProviderError(
-                "malformed response: no output list", provider=self.name, model=exchange.route.model
-            )
+            raise malformed("no output list", self.name, exchange.route.model)
         status = body.get("status")
         if status == "failed":
             err = body.get("error") or {}
             raise stream_error(self.name, exchange.route.model, {"error": err})
         parts: list[str] = []
-        refusal: str | None = None
+        refused: str | None = None
         for item in body["output"]:
             if not isinstance(item, dict) or item.get("type") != "message":
                 continue
@@ -125,14 +125,9 @@ class OpenAIProvider(HttpProvider):
                 if isinstance(part, dict) and part.get("type") == "output_text":
                     parts.append(str(part.get("text", "")))
                 elif isinstance(part, dict) and part.get("type") == "refusal":
-                    refusal = str(part.get("refusal", ""))
-        if not parts and refusal is not None:
-            raise ProviderError(
-                f"the model refused: {refusal}",
-                provider=self.name,
-                model=exchange.route.model,
-                retryable=False,
-            )
+                    refused = str(part.get("refusal", ""))
+        if not parts and refused is not None:
+            raise refusal(refused, self.name, exchange.route.model)
         usage = body.get("usage") or {}
         incomplete = body.get("incomplete_details") or {}
         reason = incomplete.get("reason") if isinstance(incomplete, dict) else None

@@ -29,6 +29,7 @@ from aiwf.runtime.providers.base import (
     HttpCall,
     HttpProvider,
     loads_event,
+    malformed,
     stream_error,
 )
 from aiwf.runtime.providers.openai import instructions_for, schema_name
@@ -127,9 +128,7 @@ class OpenAICompatibleProvider(HttpProvider):
         if isinstance(body, dict) and body.get("object") == "error":
             raise stream_error(self.name, exchange.route.model, body)
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise ProviderError(
-                "malformed response: no choices", provider=self.name, model=exchange.route.model
-            )
+            raise malformed("no choices", self.name, exchange.route.model)
         choice = choices[0]
         message = choice.get("message") or {}
         finish = choice.get("finish_reason")
