@@ -63,18 +63,52 @@ def write_module(files: dict[str, str], dest: Path, module: str) -> Path:
     return dest
 
 
-#: A Go test dropped into a generated module: plays a conformance vector back through
-#: RunWorkflow and writes the result, the error and the trace outline as JSON.
+#: A Go test dropped into a generated module: plays the calls of an in-process conformance
+#: vector back (a ModelClient that answers the first unused call whose step and input equal
+#: the request's) through RunWorkflow and writes the result, the error and the trace
+#: outline as JSON.
 CONFORMANCE_HARNESS = """package {package}_test
 
 import (
 \t"context"
 \t"encoding/json"
+\t"errors"
 \t"os"
+\t"sync"
 \t"testing"
 
 \tsdk "{module}"
+\t"{module}/internal/aiwfrt"
 )
+
+type call struct {
+\tStep   string          `json:"step"`
+\tInput  json.RawMessage `json:"input"`
+\tOutput json.RawMessage `json:"output"`
+\tError  *string         `json:"error"`
+}
+
+type playback struct {
+\tmu    sync.Mutex
+\tcalls []call
+\tused  []bool
+}
+
+func (p *playback) Complete(ctx context.Context, req *sdk.Request) (*sdk.Response, error) {
+\tp.mu.Lock()
+\tdefer p.mu.Unlock()
+\tfor i, c := range p.calls {
+\t\tif p.used[i] || c.Step != req.Metadata.Step || !aiwfrt.Equal(aiwfrt.MustParse(string(c.Input)), req.Input) {
+\t\t\tcontinue
+\t\t}
+\t\tp.used[i] = true
+\t\tif c.Error != nil {
+\t\t\treturn nil, errors.New(*c.Error)
+\t\t}
+\t\treturn &sdk.Response{Output: aiwfrt.MustParse(string(c.Output)), Provider: "playback", Model: "playback"}, nil
+\t}
+\treturn nil, errors.New("no call recorded for " + req.Metadata.Step + ": " + aiwfrt.CanonicalString(req.Input))
+}
 
 func TestConformanceVector(t *testing.T) {
 \tdata, err := os.ReadFile(os.Getenv("AIWF_VECTOR"))
@@ -82,28 +116,32 @@ func TestConformanceVector(t *testing.T) {
 \t\tt.Fatal(err)
 \t}
 \tvar vector struct {
-\t\tWorkflow string             `json:"workflow"`
-\t\tInput    json.RawMessage    `json:"input"`
-\t\tCalls    []sdk.PlaybackCall `json:"calls"`
+\t\tWorkflow string          `json:"workflow"`
+\t\tInput    json.RawMessage `json:"input"`
+\t\tCalls    []call          `json:"calls"`
 \t}
 \tif err := json.Unmarshal(data, &vector); err != nil {
 \t\tt.Fatal(err)
 \t}
-\tplayback := sdk.NewPlayback(vector.Calls)
-\tresult, trace, err := sdk.New(sdk.WithModelClient(playback)).RunWorkflow(context.Background(), vector.Workflow, vector.Input)
-\treport := map[string]any{"result": json.RawMessage(result), "unused": playback.Unused()}
+\tp := &playback{calls: vector.Calls, used: make([]bool, len(vector.Calls))}
+\tresult, trace, err := sdk.New(sdk.WithModelClient(p)).RunWorkflow(context.Background(), vector.Workflow, vector.Input)
+\tunused := []int{}
+\tfor i, u := range p.used {
+\t\tif !u {
+\t\t\tunused = append(unused, i)
+\t\t}
+\t}
+\treport := map[string]any{"result": result, "unused": unused}
 \tif err != nil {
 \t\treport["error"] = err.Error()
 \t}
 \toutline := []map[string]any{}
-\tif trace != nil {
-\t\tfor _, e := range trace.Entries {
-\t\t\tvar index any
-\t\t\tif e.Index >= 0 {
-\t\t\t\tindex = e.Index
-\t\t\t}
-\t\t\toutline = append(outline, map[string]any{"step": e.Step, "index": index, "assistant": e.Assistant, "status": e.Status})
+\tfor _, e := range trace.Entries {
+\t\tvar index any
+\t\tif e.Index >= 0 {
+\t\t\tindex = e.Index
 \t\t}
+\t\toutline = append(outline, map[string]any{"step": e.Step, "index": index, "assistant": e.Assistant, "status": e.Status})
 \t}
 \treport["trace"] = outline
 \tout, err := json.Marshal(report)
