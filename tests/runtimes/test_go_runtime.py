@@ -38,7 +38,13 @@ def tool(name: str) -> str:
 
 def go_env() -> dict[str, str]:
     """No downloads, no toolchain switch (the runtime needs the standard library only)."""
-    return {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "", "CGO_ENABLED": "0"}
+    return {
+        **os.environ,
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "off",
+        "GOFLAGS": "",
+        "CGO_ENABLED": "0",
+    }
 
 
 def run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -68,7 +74,9 @@ def test_runtime_needs_the_standard_library_only() -> None:
     assert (RUNTIME / "go.mod").read_text(encoding="utf-8").split("\n")[0] == (
         "module github.com/aiwf-dev/aiwf/runtimes/go"
     )
-    proc = run([tool("go"), "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "."])
+    proc = run(
+        [tool("go"), "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "."]
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["github.com/aiwf-dev/aiwf/runtimes/go"], proc.stdout
 
@@ -86,7 +94,8 @@ class CrossCheck:
         )  # fmt: skip
 
     def ask(self, case: dict[str, Any]) -> Any:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(case) + "\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())
@@ -109,7 +118,9 @@ def crosscheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrossCheck]
     checker.close()
 
 
-KEYS = st.sampled_from(["id", "body", "a", "b", "z", "é", "ｚ", "😀", "~/", ""]) | st.text(max_size=4)
+KEYS = st.sampled_from(["id", "body", "a", "b", "z", "é", "ｚ", "😀", "~/", ""]) | st.text(
+    max_size=4
+)
 SCALARS = (
     st.none()
     | st.booleans()

@@ -144,7 +144,9 @@ def _route(fields: dict[str, Any]) -> GoRoute:
         if fields.get(key):
             out.append((go, _float(fields[key])))
     if fields.get("fallback"):
-        out.append(("Fallback", "[]string{" + ", ".join(go_str(f) for f in fields["fallback"]) + "}"))
+        out.append(
+            ("Fallback", "[]string{" + ", ".join(go_str(f) for f in fields["fallback"]) + "}")
+        )
     if fields.get("headers"):
         items = ", ".join(
             f"{go_str(k)}: {go_str(str(v))}" for k, v in sorted(fields["headers"].items())
@@ -273,7 +275,10 @@ class GoTarget:
             )
 
         envs = [
-            (go_str(env), [(go_str(alias), _route(fields)) for alias, fields in sorted(routes.items())])
+            (
+                go_str(env),
+                [(go_str(alias), _route(fields)) for alias, fields in sorted(routes.items())],
+            )
             for env, routes in sorted((environments or {}).items())
         ]
         return {

@@ -218,9 +218,7 @@ class TypeBuilder:
             return
         base = self.base(t, name + "Item" if isinstance(t, ArrayType) else name + "Value")
         marshal = {"slice": "list", "map": "map"}.get(self._kind(t), "raw" if base == RAW else "")
-        self.decls.append(
-            GoDecl("named", name, doc, contract=literal, base=base, marshal=marshal)
-        )
+        self.decls.append(GoDecl("named", name, doc, contract=literal, base=base, marshal=marshal))
 
     def _enum(self, name: str, t: EnumType, contract: str | None) -> None:
         doc = self._doc(t, f"{name} is one of a fixed set of strings.")
