@@ -71,90 +71,36 @@ func (f *Fake) Complete(ctx context.Context, req *Request) (*Response, error) {
 	n := f.served[name]
 	f.served[name] = n + 1
 	f.mu.Unlock()
+	attempt := Attempt{Alias: req.Metadata.Alias, Provider: "fake", Model: "fake", Kind: "call", Outcome: "ok", Usage: Usage{1, 1}}
 	if err != nil {
 		return nil, err
 	}
 	if len(outputs) == 0 {
-		return nil, &ProviderError{Kind: "route", Provider: "fake", Message: fmt.Sprintf("no scripted output for assistant %q", name)}
+		return nil, &ProviderError{Code: CodeRoute, Provider: "fake", Message: fmt.Sprintf("no scripted output for assistant %q", name)}
 	}
 	out := outputs[min(n, len(outputs)-1)]
-	if req.Check != nil {
-		if err := req.Check(out); err != nil {
-			return nil, &ProviderError{Kind: "output_invalid", Provider: "fake", Message: "output invalid: " + err.Error()}
+	if req.Output != nil {
+		if problems := Problems(out, req.Output.Type); len(problems) > 0 {
+			attempt.Outcome = "invalid"
+			return nil, &ProviderError{Code: CodeOutputInvalid, Provider: "fake", Model: "fake", Problems: problems,
+				Message: "output invalid after 1 answer(s): " + Summary(problems), Attempts: []Attempt{attempt}}
 		}
 	}
-	return &Response{Output: out, Text: PyJSON(out), Usage: Usage{1, 1}, Model: "fake", Provider: "fake", Alias: req.Metadata.Alias, Attempts: 1}, nil
-}
-
-// PlaybackCall is one scripted exchange of a conformance vector: the step and input it
-// answers, and its output or error message.
-type PlaybackCall struct {
-	Step   string          `json:"step"`
-	Input  json.RawMessage `json:"input"`
-	Output json.RawMessage `json:"output"`
-	Error  *string         `json:"error"`
-}
-
-// Playback answers a request with the first unused call whose step and input (as JSON)
-// equal the request's, as tests/conformance/README.md describes.
-type Playback struct {
-	mu    sync.Mutex
-	calls []PlaybackCall
-	used  []bool
-}
-
-// NewPlayback returns a Playback of calls.
-func NewPlayback(calls []PlaybackCall) *Playback {
-	return &Playback{calls: calls, used: make([]bool, len(calls))}
-}
-
-// Unused is the indexes of the calls not played.
-func (p *Playback) Unused() []int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []int
-	for i, u := range p.used {
-		if !u {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// Complete plays back the matching call.
-func (p *Playback) Complete(ctx context.Context, req *Request) (*Response, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, c := range p.calls {
-		if p.used[i] || c.Step != req.Metadata.Step {
-			continue
-		}
-		input, err := Parse(c.Input)
-		if err != nil || !Equal(input, req.Input) {
-			continue
-		}
-		p.used[i] = true
-		if c.Error != nil {
-			return nil, &ProviderError{Kind: "error", Provider: "playback", Message: *c.Error}
-		}
-		out, err := Parse(c.Output)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Output: out, Text: PyJSON(out), Usage: Usage{1, 1}, Model: "playback", Provider: "playback", Attempts: 1}, nil
-	}
-	return nil, fmt.Errorf("no call recorded for %s: %s", req.Metadata.Step, PyJSON(req.Input))
+	return &Response{Output: out, Text: CanonicalString(out), Usage: attempt.Usage, Model: "fake", Provider: "fake",
+		Alias: req.Metadata.Alias, Attempts: []Attempt{attempt}}, nil
 }
 
 // Fingerprint is what determines a model's answer to req, as the aiwf engine computes it
-// for replay files: sha256 of the canonical JSON of instructions, input, output schema and
-// schema name.
+// for replay files: sha256 of the sorted, compact JSON (Python's json.dumps) of the
+// instructions, the input, the output schema and its name.
 func Fingerprint(req *Request) string {
-	doc := Obj("instructions", req.Instructions, "input", req.Input, "output_schema", req.OutputSchema, "schema_name", req.SchemaName)
-	sum := sha256.Sum256(Canonical(doc))
+	var schema Value
+	name := ""
+	if req.Output != nil {
+		schema, name = req.Output.Plain, req.Output.Contract
+	}
+	doc := Obj("input", req.Input, "instructions", req.Instructions, "output_schema", schema, "schema_name", name)
+	sum := sha256.Sum256([]byte(pythonJSON(doc, true)))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
@@ -229,20 +175,13 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 	}
 	data := answers[min(n, len(answers)-1)]
 	str := func(k string) string { s, _ := At(data, k).(string); return s }
-	integer := func(v Value) int {
-		n, _ := v.(json.Number).Int64()
-		return int(n)
+	integer := func(path ...any) int {
+		n, _ := At(data, path...).(json.Number)
+		i, _ := n.Int64()
+		return int(i)
 	}
 	resp := &Response{Output: Whole(At(data, "output")), Text: str("text"), RequestID: str("request_id"),
-		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias"), Attempts: 1}
-	if v, ok := At(data, "usage", "input_tokens").(json.Number); ok {
-		resp.Usage.InputTokens = integer(v)
-	}
-	if v, ok := At(data, "usage", "output_tokens").(json.Number); ok {
-		resp.Usage.OutputTokens = integer(v)
-	}
-	if v, ok := At(data, "attempts").(json.Number); ok {
-		resp.Attempts = integer(v)
-	}
+		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias")}
+	resp.Usage = Usage{integer("usage", "input_tokens"), integer("usage", "output_tokens")}
 	return resp, nil
 }
