@@ -444,3 +444,115 @@ def test_module_and_package_must_agree(tmp_path: Path) -> None:
     result = run_cli([*args, "--package", "example.com/b"], tmp_path)
     assert result.exit_code != 0
     assert "--module and --package" in result.output
+
+
+# -- run-time routes, environments and streaming ---------------------------------------------
+
+ROUTING_PROBE = """package triage_test
+
+import (
+\t"context"
+\t"io"
+\t"net/http"
+\t"net/http/httptest"
+\t"strings"
+\t"sync"
+\t"testing"
+
+\tsdk "example.com/triage"
+)
+
+const answer = `{"status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", "text": "{\\"ticket_id\\": \\"T-1\\", \\"category\\": \\"bug\\", \\"urgency\\": 2}"}]}]}`
+
+const stream = `data: {"type": "response.output_text.delta", "delta": "{\\"ticket_id\\": "}` + "\\n\\n" +
+\t`data: {"type": "response.completed", "response": ` + answer + "}\\n\\n"
+
+// Every request is logged as "PATH MODEL KEY"; the routes point here at run time.
+func server(t *testing.T) (*httptest.Server, func() []string) {
+\tvar mu sync.Mutex
+\tvar log []string
+\ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+\t\tbody, _ := io.ReadAll(r.Body)
+\t\tmodel := strings.SplitN(strings.SplitN(string(body), `"model":"`, 2)[1], `"`, 2)[0]
+\t\tmu.Lock()
+\t\tlog = append(log, r.URL.Path+" "+model+" "+r.Header.Get("Authorization"))
+\t\tmu.Unlock()
+\t\tif strings.Contains(string(body), `"stream":true`) {
+\t\t\tw.Header().Set("Content-Type", "text/event-stream")
+\t\t\tio.WriteString(w, stream)
+\t\t\treturn
+\t\t}
+\t\tio.WriteString(w, answer)
+\t}))
+\tt.Cleanup(s.Close)
+\treturn s, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), log...) }
+}
+
+func TestRoutesAreChosenAtRunTime(t *testing.T) {
+\ts, log := server(t)
+\tt.Setenv("OPENAI_API_KEY", "sk-spec")
+\tt.Setenv("STAGING_KEY", "sk-staging")
+\tt.Setenv("OTHER_KEY", "sk-other")
+\tin := sdk.Ticket{Id: "T-1", Subject: "s", Body: "b"}
+\tctx := context.Background()
+\t// the staging environment of the project config, then an override on top of it
+\tt.Setenv("AIWF_ENV", "")
+\tstaging := sdk.New(sdk.WithEnvironment("staging"), sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/staging/"}))
+\tif _, err := staging.Classify(ctx, in); err != nil {
+\t\tt.Fatal(err)
+\t}
+\t// $AIWF_ENV picks it when the code does not; WithRoute overrides combine
+\tt.Setenv("AIWF_ENV", "staging")
+\tc := sdk.New(sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/env"}), sdk.WithRoute("fast", sdk.RouteOverride{Model: "gpt-x", APIKeyEnv: "OTHER_KEY"}))
+\tif _, err := c.Classify(ctx, in); err != nil {
+\t\tt.Fatal(err)
+\t}
+\t// no environment: the spec's route with an override
+\tvar events []string
+\tplain := sdk.New(sdk.WithEnvironment(""), sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/spec"}),
+\t\tsdk.WithStream(func(ev sdk.StreamEvent) { events = append(events, ev.Type+":"+ev.Metadata.Assistant+":"+ev.Text) }))
+\tout, err := plain.Classify(ctx, in)
+\tif err != nil || out.Urgency != 2 {
+\t\tt.Fatal(out, err)
+\t}
+\twant := []string{
+\t\t"/staging/responses gpt-staging Bearer sk-staging",
+\t\t"/env/responses gpt-x Bearer sk-other",
+\t\t"/spec/responses gpt-5.4-mini Bearer sk-spec",
+\t}
+\tif strings.Join(log(), "\\n") != strings.Join(want, "\\n") {
+\t\tt.Fatalf("requests:\\n%s", strings.Join(log(), "\\n"))
+\t}
+\tif strings.Join(events, "|") != `text:classify:{"ticket_id": ` {
+\t\tt.Fatalf("events %q", events)
+\t}
+\t_, err = sdk.New(sdk.WithEnvironment("prod")).Classify(ctx, in)
+\tif sdk.ErrorCode(err) != "R008" || err.Error() != `unknown environment "prod" (known: staging)` {
+\t\tt.Fatalf("%v", err)
+\t}
+}
+"""
+
+
+def test_routes_environments_and_streaming_at_run_time(tmp_path: Path) -> None:
+    """WithEnvironment (default $AIWF_ENV), WithRoute and WithStream change where and how a
+    generated Client calls, without regenerating."""
+    from aiwf.generate.jobs import SdkJob
+    from aiwf.generate.writer import expected_files
+
+    staging = {
+        "fast": {
+            **compile_path(SPEC).models["fast"],
+            "model": "gpt-staging",
+            "api_key_env": "STAGING_KEY",
+            "base_url": "http://127.0.0.1:9/unused",
+        }
+    }
+    module = "example.com/triage"
+    job = SdkJob("go", tmp_path / "sdk" / "go", module, SPEC)
+    files = expected_files(job, compile_path(SPEC), locate(), {"staging": staging})
+    sdk = write_module(files, tmp_path / "sdk" / "go", module)
+    assert '"staging": {' in (sdk / "client.go").read_text(encoding="utf-8")
+    (sdk / "routing_test.go").write_text(ROUTING_PROBE, encoding="utf-8")
+    proc = run_go(["test", "-count=1", "-run", "TestRoutesAreChosenAtRunTime", "."], sdk)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
