@@ -14,6 +14,14 @@ Keys (all optional)::
 
     [templates]                           # where SDKs say their scaffold template lives
     source = "https://git.example.com/mirror/aiwf.git"   # a fork or mirror of aiwf's repository
+    [breaking]                            # `aiwf breaking`, `aiwf changelog` (docs/breaking.md)
+    against = "origin/main"               # default --against (else the merge base with main)
+    fail_on = "error"                     # default --fail-on: error, warning or info
+    skip = ["assistant-instructions-changed"]   # rules not reported
+    bump_version = false                  # `aiwf sdk` writes the version the changes call for
+    [[breaking.accept]]                   # a deliberate change, accepted in review
+    fingerprint = "3f9c0a1d2b4e5f60"
+    reason = "v2 drops the legacy field (#123)"
 
     [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
     store = "s3://acme-aiwf/prod"
@@ -50,7 +58,17 @@ _TOP_KEYS = {
     "environments": "a table",
     "sdk": "a list of SDK targets",
     "templates": "a table (source)",
+    "breaking": "a table (against, fail_on, skip, accept, bump_version)",
 }
+_BREAKING_KEYS = {
+    "against": "a git ref or a path",
+    "fail_on": "error, warning or info",
+    "skip": "a list of rule ids",
+    "accept": "a list of accepted changes",
+    "bump_version": "true or false",
+}
+_ACCEPT_KEYS = {"fingerprint": "a change's fingerprint", "reason": "why it is accepted"}
+FAIL_ON_LEVELS = ("error", "warning", "info")
 _SDK_KEYS = {"lang": "a target language", "out": "a directory", "package": "a package name",
              "spec": "a spec path"}  # fmt: skip
 _ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases"}
@@ -77,6 +95,25 @@ class SdkConfig:
 
 
 @dataclass(frozen=True)
+class AcceptedChange:
+    """One ``[[breaking.accept]]`` entry: a change accepted by its fingerprint."""
+
+    fingerprint: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class BreakingConfig:
+    """The ``[breaking]`` table: defaults for ``aiwf breaking`` and ``aiwf changelog``."""
+
+    against: str | None = None
+    fail_on: str = "error"
+    skip: tuple[str, ...] = ()
+    accept: tuple[AcceptedChange, ...] = ()
+    bump_version: bool = False
+
+
+@dataclass(frozen=True)
 class ProjectConfig:
     """The project config after the selected environment has been applied.
 
@@ -92,6 +129,7 @@ class ProjectConfig:
     #: ``[templates] source``: the template repository new SDKs record (a fork or mirror of
     #: aiwf's); None: the project's public repository.
     template_source: str | None = None
+    breaking: BreakingConfig = field(default_factory=BreakingConfig)
     #: Where the config was read from (None: no config file found).
     source: Path | None = None
     #: The environment applied, if any.
@@ -167,6 +205,7 @@ def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
         spec=tuple(spec),
         sdk=_parse_sdk(check, table.get("sdk", [])),
         template_source=_parse_templates(check, table.get("templates", {})),
+        breaking=_parse_breaking(check, table.get("breaking", {})),
         store=check.string(table, "store", ""),
         default_env=check.string(table, "default_env", ""),
         environments=environments,
@@ -208,6 +247,48 @@ def _parse_templates(check: _Checker, raw: Any) -> str | None:
             hint='for example source = "https://git.example.com/mirror/aiwf.git"',
         )
     return source
+
+
+def _parse_breaking(check: _Checker, raw: Any) -> BreakingConfig:
+    if not isinstance(raw, dict):
+        raise check.fail("breaking", "must be a table", hint="write a [breaking] table")
+    check.keys(raw, _BREAKING_KEYS, "breaking.")
+    fail_on = check.string(raw, "fail_on", "breaking.") or "error"
+    if fail_on not in FAIL_ON_LEVELS:
+        raise check.fail(
+            "breaking.fail_on", f"must be one of {', '.join(FAIL_ON_LEVELS)}, not {fail_on!r}"
+        )
+    skip = raw.get("skip", [])
+    if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
+        raise check.fail("breaking.skip", "must be a list of rule ids",
+                         hint="aiwf breaking --list-rules prints them")  # fmt: skip
+    bump = raw.get("bump_version", False)
+    if not isinstance(bump, bool):
+        raise check.fail("breaking.bump_version", "must be true or false")
+    accepts = raw.get("accept", [])
+    if not isinstance(accepts, list) or not all(isinstance(a, dict) for a in accepts):
+        raise check.fail("breaking.accept", "must be a list of tables",
+                         hint="write [[breaking.accept]] tables with fingerprint and reason")  # fmt: skip
+    accepted: list[AcceptedChange] = []
+    for i, entry in enumerate(accepts):
+        where = f"breaking.accept[{i}]."
+        check.keys(entry, _ACCEPT_KEYS, where)
+        fingerprint = check.string(entry, "fingerprint", where)
+        reason = check.string(entry, "reason", where)
+        if not fingerprint or not reason or not reason.strip():
+            raise check.fail(
+                f"breaking.accept[{i}]",
+                "needs a fingerprint and a reason",
+                hint='fingerprint = "..." (printed with each change), reason = "why it is fine"',
+            )
+        accepted.append(AcceptedChange(fingerprint.strip().lower(), reason.strip()))
+    return BreakingConfig(
+        against=check.string(raw, "against", "breaking."),
+        fail_on=fail_on,
+        skip=tuple(skip),
+        accept=tuple(accepted),
+        bump_version=bump,
+    )
 
 
 def find_config(start: Path) -> Path | None:

@@ -1,17 +1,19 @@
 """Diagnostics: problems found in a spec, as values with a position, a code and a hint.
 
 The compiler collects them; the CLI renders them (:func:`render`) as text, JSON or GitHub
-workflow-command annotations.
+workflow-command annotations. ``aiwf breaking`` renders its findings through the same
+renderer: they add an ``info`` level, ``notes`` (more ``label: value`` lines in text and
+annotations) and ``extra`` (more members in JSON).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 OutputFormat = Literal["text", "json", "github"]
 
 
@@ -30,6 +32,10 @@ class Diagnostic:
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+    #: More lines shown after the hint, each ``label: value`` (text and GitHub output).
+    notes: tuple[tuple[str, str], ...] = ()
+    #: More members of the JSON object (JSON output only); values are JSON data.
+    extra: tuple[tuple[str, Any], ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -47,6 +53,21 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file or "", self.line or 0, self.column or 0, self.code, self.message)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``--format json``: the fields, then the extra members."""
+        data: dict[str, Any] = {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "hint": self.hint,
+        }
+        for key, value in self.extra:
+            data[key] = list(value) if isinstance(value, tuple) else value
+        return data
+
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Diagnostics in reading order (file, line, column), duplicates dropped."""
@@ -60,15 +81,19 @@ def _text(diagnostics: Sequence[Diagnostic], color: bool) -> str:
     for d in diagnostics:
         label = f"{d.severity}[{d.code}]"
         if color:
-            label = click.style(label, fg="red" if d.is_error else "yellow", bold=True)
+            label = click.style(label, fg=_COLORS[d.severity], bold=True)
             loc = click.style(d.location(), bold=True)
         else:
             loc = d.location()
         lines.append(f"{loc}: {label}: {d.message}")
-        if d.hint:
-            hint = click.style("hint", fg="cyan") if color else "hint"
-            lines.append(f"  {hint}: {d.hint}")
+        for name, text in (("hint", d.hint), *d.notes):
+            if text:
+                shown = click.style(name, fg="cyan") if color else name
+                lines.append(f"  {shown}: {text}")
     return "\n".join(lines)
+
+
+_COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -89,8 +114,9 @@ def _github(diagnostics: Sequence[Diagnostic]) -> str:
         if d.column is not None:
             props.append(f"col={d.column}")
         props.append(f"title={_github_escape(f'aiwf {d.code}', prop=True)}")
-        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
-        kind = "error" if d.is_error else "warning"
+        extra = [("hint", d.hint), *d.notes]
+        message = d.message + "".join(f"\n{name}: {text}" for name, text in extra if text)
+        kind = {"error": "error", "warning": "warning", "info": "notice"}[d.severity]
         lines.append(f"::{kind} {','.join(props)}::{_github_escape(message)}")
     return "\n".join(lines)
 
@@ -98,7 +124,7 @@ def _github(diagnostics: Sequence[Diagnostic]) -> str:
 def render(diagnostics: Sequence[Diagnostic], fmt: OutputFormat, *, color: bool = False) -> str:
     """Render diagnostics in the given output format (no trailing newline)."""
     if fmt == "json":
-        return json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False)
+        return json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False)
     if fmt == "github":
         return _github(diagnostics)
     return _text(diagnostics, color)

@@ -14,13 +14,16 @@ registers, for the project config found from the noxfile's directory (``aiwf.tom
 ``aiwf-validate``                 ``aiwf validate`` (the configured specs)
 ``aiwf-check``                    ``aiwf check`` (every ``[[sdk]]`` in step; writes nothing)
 ``aiwf-generate``                 ``aiwf sdk`` (rewrites the SDKs; not run by plain ``nox``)
+``aiwf-breaking``                 ``aiwf breaking`` (spec changes that break the SDKs'
+                                  consumers, against ``[breaking] against`` or the merge
+                                  base with main; run by name: it needs the git history)
 ``aiwf-test-<lang>``              builds and tests each ``[[sdk]]`` of that language with its
                                   own toolchain (python: pytest, and mypy when installed;
                                   go: ``go vet``, ``go test``; typescript: ``npm install``,
                                   ``npm run build``, ``npm test``)
 ================================  =======================================================
 
-All but ``aiwf-generate`` are tagged ``aiwf`` (``nox -t aiwf`` runs the gates: validate,
+All but ``aiwf-generate`` and ``aiwf-breaking`` are tagged ``aiwf`` (``nox -t aiwf`` runs the gates: validate,
 check and the SDK tests); the test sessions also ``aiwf-test``. The sessions
 create no virtualenv (``venv_backend="none"``): they run ``python -m aiwf`` with the
 interpreter nox itself runs on, so aiwf and nox must be installed in one environment, and
@@ -100,7 +103,7 @@ def _load(config: Path | None) -> ProjectConfig | None:
 
 def sessions(config: ProjectConfig | None, prefix: str = "aiwf") -> list[str]:
     """The names :func:`register` gives its sessions for ``config``."""
-    names = [f"{prefix}-validate", f"{prefix}-check", f"{prefix}-generate"]
+    names = [f"{prefix}-validate", f"{prefix}-check", f"{prefix}-generate", f"{prefix}-breaking"]
     langs = sorted({sdk.lang for sdk in config.sdk} if config else set())
     return names + [f"{prefix}-test-{lang}" for lang in langs if lang in TOOLCHAINS]
 
@@ -141,11 +144,22 @@ def register(
     def generate(session: nox.Session) -> None:
         _aiwf(session, path, "sdk")
 
+    def breaking(session: nox.Session) -> None:
+        fmt = ["--format", "github"] if os.environ.get("GITHUB_ACTIONS") == "true" else []
+        _aiwf(session, path, "breaking", *fmt)
+
     add(f"{prefix}-validate", "Validate the configured aiwf specs.", validate)
     add(f"{prefix}-check", "Fail when a generated SDK is out of step (aiwf check).", check)
     add(f"{prefix}-generate", "Regenerate the configured SDKs (aiwf sdk).", generate, gate=False)
+    # Not a default gate: it needs the git history (a shallow CI checkout has none).
+    add(
+        f"{prefix}-breaking",
+        "Fail on spec changes that break the SDKs' consumers (aiwf breaking).",
+        breaking,
+        gate=False,
+    )
 
-    for name in sessions(loaded, prefix)[3:]:
+    for name in sessions(loaded, prefix)[4:]:
         lang = name.rsplit("-", 1)[1]
         assert loaded is not None  # test sessions come only from a loaded config
         entries = [sdk for sdk in loaded.sdk if sdk.lang == lang]

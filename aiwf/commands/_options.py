@@ -22,3 +22,14 @@ trace = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the run trace (JSON) to this file.",
 )
+
+
+#: ``--format text|json|github``: how diagnostics are printed.
+diagnostic_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="How diagnostics are printed (github: workflow-command annotations).",
+)

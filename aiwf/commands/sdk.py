@@ -62,6 +62,32 @@ def select_jobs(
     return from_config(app.config)
 
 
+def bump_version(app: AppContext, job: SdkJob, ref: str | None) -> bool:
+    """Write the version the changes of the job's spec since ``ref`` call for into its SDK
+    (``aiwf.breaking.version``); True when a file was written."""
+    from aiwf.breaking import compare_specs
+    from aiwf.breaking.changelog import bump_for, counted
+    from aiwf.breaking.source import Git
+    from aiwf.breaking.version import bump_sdk
+
+    ref = ref or app.config.breaking.against or Git(job.out).merge_base()
+    comparison = compare_specs(as_typed(job.spec), ref, app.config)
+    bump = bump_for(counted([comparison], app.config.breaking.skip))
+    result = bump_sdk(job.out, job.lang, ref, bump)
+    where = as_typed(job.out)
+    if result.tag is not None:
+        click.echo(f"{where}: {bump} change since {ref}: tag the Go module: git tag {result.tag}")
+    elif result.written:
+        click.echo(
+            f"{where}: version {result.previous} -> {result.version} ({bump} change since {ref})"
+        )
+    elif app.verbosity > 0:
+        click.echo(f"{where}: version kept ({bump or 'no'} change since {ref})", err=True)
+    if result.note and app.verbosity >= 0:
+        click.echo(f"  {result.note}", err=True)
+    return bool(result.written)
+
+
 @click.command("sdk")
 @click.argument("spec", required=False, type=click.Path(path_type=Path))
 @click.option("--lang", help="Target language (default: python).")
@@ -77,6 +103,14 @@ def select_jobs(
     "the Go package name is its last element).",
 )
 @click.option(
+    "--bump-version",
+    "bump_ref",
+    metavar="REF",
+    help="Write the version the spec's changes since REF call for into each existing SDK's "
+    "package metadata (Go: print the tag to make). [breaking] bump_version = true in the "
+    "project config does it against [breaking] against (else the merge base with main).",
+)
+@click.option(
     "--exit-code",
     is_flag=True,
     help="Exit 1 when a file was written or removed (pre-commit: stage them, commit again).",
@@ -89,6 +123,7 @@ def command(
     package: str | None,
     exit_code: bool,
     module: str | None = None,
+    bump_ref: str | None = None,
 ) -> None:
     """Write the SDK of SPEC (or every [[sdk]] of the project config).
 
@@ -131,6 +166,9 @@ def command(
             click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} {what}, {state}")
             for rel in report.kept:
                 click.echo(f"  kept {rel}: no longer generated, but edited by hand", err=True)
+        bump = (bump_ref or app.config.breaking.bump_version) and not report.scaffolded
+        if bump and bump_version(app, job, bump_ref) and str(as_typed(job.out)) not in touched:
+            touched.append(str(as_typed(job.out)))
     if exit_code and touched:
         raise AiwfError(
             f"regenerated {len(touched)} SDK(s) ({', '.join(touched)})",

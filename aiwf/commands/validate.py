@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands._options import diagnostic_format
 from aiwf.commands._spec import compile_spec, spec_paths
 from aiwf.diagnostics import Diagnostic, render
 from aiwf.errors import EXIT_FAILURE
@@ -15,14 +16,7 @@ from aiwf.errors import EXIT_FAILURE
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="How diagnostics are printed (github: workflow-command annotations).",
-)
+@diagnostic_format
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @shared_options
 def command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,13 +37,15 @@ from aiwf.errors import AiwfError
 from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
 from aiwf.ir.types import RefType
 from aiwf.ir.validate import Problem, Validator, summary
-from aiwf.runtime.errors import ProviderError
+from aiwf.runtime.errors import OutputInvalid, ProviderError
 from aiwf.runtime.types import (
     CallMetadata,
+    Completed,
     ModelClient,
     ModelRequest,
     ModelResponse,
     OutputCheck,
+    StreamEvent,
 )
 from aiwf.spec.models import ModelRoute, RetrySpec
 from aiwf.stores import ArtifactStore
@@ -78,10 +80,9 @@ def new_run_id() -> str:
 
 
 @dataclass(frozen=True)
-class _StepPlan:
-    """What a step needs at run time, prepared once."""
+class _CallPlan:
+    """What a call of an assistant needs at run time, prepared once."""
 
-    step: Step
     assistant: Assistant
     route: ModelRoute
     retry: RetrySpec | None
@@ -91,6 +92,14 @@ class _StepPlan:
     output_type: RefType
     #: The output's contract check, handed to the client with every request.
     check: OutputCheck
+
+
+@dataclass(frozen=True)
+class _StepPlan:
+    """What a step needs at run time, prepared once."""
+
+    step: Step
+    call: _CallPlan
     #: The input is a value already checked against the same contract (``${prev.output}``
     #: of a step with that output contract, or ``${input}`` of that input contract): the
     #: engine does not check it again.
@@ -152,6 +161,7 @@ class Engine:
         self._routes: dict[str, ModelRoute] = {}
         self._schemas: dict[str, Mapping[str, Any]] = {}
         self._plans: dict[str, dict[str, _StepPlan]] = {}
+        self._calls: dict[str, _CallPlan] = {}
         self._digest: str | None = None
 
     # -- public --------------------------------------------------------------------------
@@ -283,6 +293,7 @@ class Engine:
                 )
         except RunFailed as exc:
             trace.status, trace.error = "failed", exc.message
+            exc.trace = trace
             await self._finish(run, started, "failed", error=exc.message)
             raise
         except BaseException:
@@ -492,36 +503,18 @@ class Engine:
         item: ItemSpan | None,
         limit: asyncio.Semaphore,
     ) -> Any:
-        step_id = plan.step.id
-        problems = [] if plan.input_checked else self.validator.problems(value, plan.input_type)
+        step_id, call = plan.step.id, plan.call
+        problems = [] if plan.input_checked else self.validator.problems(value, call.input_type)
         if problems:
             raise StepError(
                 step_id,
                 index,
-                f"its input is not valid for {plan.assistant.input}: {summary(problems)}",
+                f"its input is not valid for {call.assistant.input}: {summary(problems)}",
             )
         extra = {"run_id": run.trace.run_id}
         if index is not None:
             extra["index"] = str(index)
-        request = ModelRequest(
-            route=plan.route,
-            instructions=plan.assistant.instructions,
-            input=value,
-            input_schema=plan.input_schema,
-            output_schema=plan.output_schema,
-            schema_name=plan.assistant.output,
-            check=plan.check,
-            temperature=plan.assistant.temperature,
-            max_tokens=plan.assistant.max_tokens,
-            retry=plan.retry,
-            metadata=CallMetadata(
-                assistant=plan.assistant.name,
-                workflow=run.workflow.name,
-                step=step_id,
-                alias=plan.assistant.model,
-                extra=extra,
-            ),
-        )
+        request = self._request(call, value, run.workflow.name, step_id, extra)
         try:
             async with limit:
                 response: ModelResponse = await self.client.complete(request)
@@ -532,14 +525,92 @@ class Engine:
                 span.add_failure(exc, item)
             raise StepError(step_id, index, exc) from exc
         span.add_response(response, item)
-        invalid = [] if response.checked else list(plan.check(response.output))
+        invalid = [] if response.checked else list(call.check(response.output))
         if invalid:
             raise StepError(
                 step_id,
                 index,
-                f"the model's output is not valid for {plan.assistant.output}: {summary(invalid)}",
+                f"the model's output is not valid for {call.assistant.output}: {summary(invalid)}",
             )
         return response.output
+
+    def _request(
+        self,
+        call: _CallPlan,
+        value: Any,
+        workflow: str | None,
+        step: str | None,
+        extra: dict[str, str],
+    ) -> ModelRequest:
+        assistant = call.assistant
+        return ModelRequest(
+            route=call.route,
+            instructions=assistant.instructions,
+            input=value,
+            input_schema=call.input_schema,
+            output_schema=call.output_schema,
+            schema_name=assistant.output,
+            check=call.check,
+            temperature=assistant.temperature,
+            max_tokens=assistant.max_tokens,
+            retry=call.retry,
+            metadata=CallMetadata(
+                assistant=assistant.name,
+                workflow=workflow,
+                step=step,
+                alias=assistant.model,
+                extra=extra,
+            ),
+        )
+
+    # -- single calls (the SDKs' assistant functions) ------------------------------------
+
+    def _assistant_request(self, name: str, value: Any) -> tuple[_CallPlan, ModelRequest]:
+        if name not in self.program.assistants:
+            known = ", ".join(sorted(self.program.assistants)) or "none"
+            raise AiwfError(f"unknown assistant {name!r} (known: {known})", code="E504")
+        call = self._call_plan(name)
+        problems = self.validator.problems(value, call.input_type)
+        if problems:
+            raise AiwfError(
+                f"the input is not valid for assistant {name} ({call.assistant.input}): "
+                f"{summary(problems)}",
+                code=INPUT_INVALID,
+            )
+        return call, self._request(call, value, None, None, {})
+
+    async def call_assistant(self, name: str, value: Any) -> ModelResponse:
+        """One call of the assistant ``name`` (its route and fallbacks), the output checked
+        against its contract.
+
+        Raises:
+            ProviderError: the call failed; ``OutputInvalid`` (``R006``) for an output that
+                does not fit (also from clients that do not check outputs themselves).
+            AiwfError: no such assistant (``E504``), or the input is invalid (``E502``).
+        """
+        call, request = self._assistant_request(name, value)
+        response = await self.client.complete(request)
+        self._check_output(call, response)
+        return response
+
+    async def stream_assistant(self, name: str, value: Any) -> AsyncIterator[StreamEvent]:
+        """:meth:`call_assistant` streaming: the client's events, the last a ``Completed``."""
+        call, request = self._assistant_request(name, value)
+        async for event in self.client.stream(request):
+            if isinstance(event, Completed):
+                self._check_output(call, event.response)
+            yield event
+
+    @staticmethod
+    def _check_output(call: _CallPlan, response: ModelResponse) -> None:
+        invalid = [] if response.checked else list(call.check(response.output))
+        if invalid:
+            raise OutputInvalid(
+                f"the model's output is not valid for {call.assistant.output}: {summary(invalid)}",
+                path=invalid[0].pointer,
+                provider=response.provider,
+                model=response.model,
+            )
 
     # -- preparation ---------------------------------------------------------------------
 
@@ -547,12 +618,25 @@ class Engine:
         found = self._plans.get(wf.name)
         if found is not None:
             return found
-        plans: dict[str, _StepPlan] = {}
-        for step in wf.steps:
-            assistant = self.program.assistants[step.assistant]
-            output_type = RefType(name=assistant.output)
-            plans[step.id] = _StepPlan(
+        plans = {
+            step.id: _StepPlan(
                 step=step,
+                call=self._call_plan(step.assistant),
+                input_checked=_checked_already(
+                    wf, step, self.program.assistants[step.assistant].input, self.program
+                ),
+            )
+            for step in wf.steps
+        }
+        self._plans[wf.name] = plans
+        return plans
+
+    def _call_plan(self, name: str) -> _CallPlan:
+        found = self._calls.get(name)
+        if found is None:
+            assistant = self.program.assistants[name]
+            output_type = RefType(name=assistant.output)
+            found = self._calls[name] = _CallPlan(
                 assistant=assistant,
                 route=self._route(assistant.model),
                 retry=RetrySpec.model_validate(assistant.retry) if assistant.retry else None,
@@ -561,10 +645,8 @@ class Engine:
                 input_type=RefType(name=assistant.input),
                 output_type=output_type,
                 check=self._check(output_type),
-                input_checked=_checked_already(wf, step, assistant.input, self.program),
             )
-        self._plans[wf.name] = plans
-        return plans
+        return found
 
     def _route(self, alias: str) -> ModelRoute:
         route = self._routes.get(alias)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiwf.errors import AiwfError
+
+if TYPE_CHECKING:
+    from aiwf.engine.trace import RunTrace
 
 #: Codes: E500 a step failed, E501 the result is invalid, E502 the input is invalid,
 #: E503 a resume was refused, E504 unknown workflow.
@@ -57,3 +62,5 @@ class RunFailed(AiwfError):
         self.step = step
         self.index = index
         self.cause = cause
+        #: The run's trace up to the failure (set by the engine).
+        self.trace: RunTrace | None = None

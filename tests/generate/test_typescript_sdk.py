@@ -26,10 +26,10 @@ from sdkgen_support import (
 from tssdk_support import (
     SCAFFOLD,
     TS_GOLDEN,
+    fill_npm_cache,
     node_eval,
     node_test,
     npm_ci,
-    require_node,
     ts_files,
     tsc,
     write_sdk,
@@ -48,14 +48,7 @@ TRIAGE = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
 def npm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One npm cache for the session, filled once from the registry by the scaffold's own
     lock file; every SDK then installs from it with ``npm ci --offline``."""
-    require_node()
-    cache = tmp_path_factory.mktemp("npm-cache")
-    warm = tmp_path_factory.mktemp("npm-warm")
-    write_sdk({}, warm, "warm-up")
-    lock = (SCAFFOLD / "package-lock.json.jinja").read_text(encoding="utf-8")
-    (warm / "package-lock.json").write_text(lock.replace("{{ package }}", "warm-up"), "utf-8")
-    npm_ci(warm, cache, offline=False)
-    return cache
+    return fill_npm_cache(tmp_path_factory.mktemp("npm-cache"), tmp_path_factory.mktemp("npm-warm"))
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,17 @@ def npm_ci(sdk: Path, cache: Path, *, offline: bool) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def fill_npm_cache(cache: Path, scratch: Path) -> Path:
+    """``cache`` filled from the registry by the scaffold's own lock file (installed once in
+    ``scratch``), so SDKs then install from it with ``npm ci --offline``."""
+    require_node()
+    write_sdk({}, scratch, "warm-up")
+    lock = (SCAFFOLD / "package-lock.json.jinja").read_text(encoding="utf-8")
+    (scratch / "package-lock.json").write_text(lock.replace("{{ package }}", "warm-up"), "utf-8")
+    npm_ci(scratch, cache, offline=False)
+    return cache
+
+
 def tsc(sdk: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     node, _ = require_node()
     return run(
