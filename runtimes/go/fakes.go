@@ -98,7 +98,7 @@ func Fingerprint(req *Request) string {
 		schema, name = req.Output.Plain, req.Output.Contract
 	}
 	doc := Obj("input", req.Input, "instructions", req.Instructions, "output_schema", schema, "schema_name", name)
-	sum := sha256.Sum256([]byte(pythonJSON(doc, true)))
+	sum := sha256.Sum256([]byte(pythonJSON(doc)))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 

@@ -68,7 +68,7 @@ func TestRunFollowsTheEnginesBindingsAndSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"left":"\"n=4.0 all=[2, null, 8] none=\"","right":"{\"first\":2,\"list\":[null,null,{\"k\":[1.5]}]}","each":[2,null,8]}`
+	want := `{"left":"\"n=4 all=[2,null,8] none=\"","right":"{\"first\":2,\"list\":[null,null,{\"k\":[1.5]}]}","each":[2,null,8]}`
 	if got := CanonicalString(result); got != want {
 		t.Fatalf("result\n got %s\nwant %s", got, want)
 	}
