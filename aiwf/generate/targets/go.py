@@ -52,10 +52,14 @@ class GoRetry:
 
 @dataclass
 class GoRoute:
-    """A route as ``aiwfrt.Route`` fields: (field, Go literal) in a fixed order, the retry
-    block apart."""
+    """A route as ``aiwfrt.Route`` fields: (field, Go literal) in a fixed order for strings
+    and numbers; the optional temperature, the fallbacks, the headers and the retry block
+    apart."""
 
     fields: list[tuple[str, str]]
+    temperature: str | None = None
+    fallback: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
     retry: GoRetry | None = None
 
 
@@ -73,7 +77,8 @@ class GoOutput:
 
 @dataclass
 class GoAssistant:
-    name: str  # Go literal
+    name: str  # as in the spec
+    name_literal: str
     method: str
     var: str
     model: str  # Go literal of the route alias
@@ -92,7 +97,8 @@ class GoAssistant:
 
 @dataclass
 class GoWorkflow:
-    name: str  # Go literal
+    name: str  # as in the spec
+    name_literal: str
     method: str
     var: str
     input_contract: str
@@ -138,21 +144,18 @@ def _route(fields: dict[str, Any]) -> GoRoute:
             out.append((go, go_str(str(fields[key]))))
     if fields.get("max_tokens"):
         out.append(("MaxTokens", str(int(fields["max_tokens"]))))
-    if fields.get("temperature") is not None:
-        out.append(("Temperature", f"aiwfrt.Ptr({_float(fields['temperature'])})"))
     for key, go in (("timeout", "Timeout"), ("first_token_timeout", "FirstTokenTimeout")):
         if fields.get(key):
             out.append((go, _float(fields[key])))
-    if fields.get("fallback"):
-        out.append(
-            ("Fallback", "[]string{" + ", ".join(go_str(f) for f in fields["fallback"]) + "}")
-        )
-    if fields.get("headers"):
-        items = ", ".join(
-            f"{go_str(k)}: {go_str(str(v))}" for k, v in sorted(fields["headers"].items())
-        )
-        out.append(("Headers", "map[string]string{" + items + "}"))
-    return GoRoute(out, _retry(fields.get("retry")))
+    temperature = fields.get("temperature")
+    headers = sorted((fields.get("headers") or {}).items())
+    return GoRoute(
+        out,
+        temperature=None if temperature is None else _float(temperature),
+        fallback=[go_str(f) for f in fields.get("fallback") or ()],
+        headers=[(go_str(k), go_str(str(v))) for k, v in headers],
+        retry=_retry(fields.get("retry")),
+    )
 
 
 def _canonical(value: Any) -> str:
@@ -230,7 +233,8 @@ class GoTarget:
                 doc += ["//", *go_comment(a.description or a.instructions)]
             assistants.append(
                 GoAssistant(
-                    name=go_str(a.name),
+                    name=a.name,
+                    name_literal=go_str(a.name),
                     method=method,
                     var=var,
                     model=go_str(a.model),
@@ -259,7 +263,8 @@ class GoTarget:
                 doc += ["//", *go_comment(wf.description)]
             workflows.append(
                 GoWorkflow(
-                    name=go_str(wf.name),
+                    name=wf.name,
+                    name_literal=go_str(wf.name),
                     method=method,
                     var=variables.claim(unexported(name, "unnamed") + "Workflow"),
                     input_contract=go_str(wf.input),

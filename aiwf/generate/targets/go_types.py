@@ -27,14 +27,17 @@ from aiwf.ir.names import pascal_case
 from aiwf.ir.types import (
     ArrayType,
     BooleanType,
+    ByKindType,
     ConstType,
     EnumType,
     IntegerType,
+    IntersectionType,
     NumberType,
     ObjectType,
     RefType,
     StringType,
     Type,
+    UnionType,
 )
 
 RAW = "json.RawMessage"
@@ -70,7 +73,6 @@ class GoField:
     required: bool
     tag: str  # `json:"..."`, or "" when encoding/json cannot spell the key
     doc: list[str] = field(default_factory=list)
-    wire_comment: str = ""  # "// Wire name: ..." when there is no tag
 
 
 @dataclass
@@ -217,6 +219,7 @@ class TypeBuilder:
             self._enum(name, t, contract)
             return
         base = self.base(t, name + "Item" if isinstance(t, ArrayType) else name + "Value")
+        self._variants(t, name)
         marshal = {"slice": "list", "map": "map"}.get(self._kind(t), "raw" if base == RAW else "")
         self.decls.append(GoDecl("named", name, doc, contract=literal, base=base, marshal=marshal))
 
@@ -253,14 +256,40 @@ class TypeBuilder:
                     required=prop.required,
                     tag=tag,
                     doc=go_comment(prop.type.description, "\t") if prop.type.description else [],
-                    wire_comment="" if tag else f"// Wire name: {go_str(prop.name)}.",
                 )
             )
         if t.additional is not False:
             decl.extra = (
                 RAW if t.additional is True else self.elem(t.additional, name + "Additional")
             )
+        for prop in t.properties:
+            self._variants(prop.type, name + exported(prop.name, "Field"))
+        if not isinstance(t.additional, bool):
+            self._variants(t.additional, name + "Additional")
         self.decls.append(decl)
+
+    def _variants(self, t: Type, hint: str) -> None:
+        """Name Go types for the variants of unions and intersections and the facets of
+        typeless schemas inside ``t`` (``TicketOwnerVariant2``, ``ValueObject``): their
+        values are ``json.RawMessage`` in the SDK, and these types let callers build them."""
+        if isinstance(t, RefType) or _plain_object(t) or _string_enum(t):
+            return
+        if isinstance(t, ArrayType):
+            self._variants(t.items, hint + "Item")
+        elif isinstance(t, ObjectType):
+            if not isinstance(t.additional, bool):
+                self._variants(t.additional, hint + "Value")
+        elif isinstance(t, ByKindType):
+            facets = (("Object", t.object), ("Array", t.array), ("String", t.string),
+                      ("Number", t.number))  # fmt: skip
+            for label, facet in facets:
+                if facet is not None:
+                    self.elem(facet, hint + label)
+                    self._variants(facet, hint + label)
+        elif isinstance(t, (UnionType, IntersectionType)):
+            for n, variant in enumerate(t.variants, 1):
+                self.elem(variant, f"{hint}Variant{n}")
+                self._variants(variant, f"{hint}Variant{n}")
 
 
 def _string_enum(t: Type) -> bool:

@@ -123,23 +123,11 @@ type options struct {
 // WithModelClient makes the Client call m instead of the HTTP runtime.
 func WithModelClient(m ModelClient) Option { return func(o *options) { o.model = m } }
 
-// WithRoute changes the route of a model alias at run time: each field of override that
-// is not empty replaces the route's own (after the environment's). Several WithRoute for
-// one alias combine.
+// WithRoute changes the route of a model alias at run time, without regenerating: each
+// field of override that is set (base URL, model, API key variable, timeouts) replaces the
+// route's own, after the environment's. Several WithRoute for one alias combine.
 func WithRoute(alias string, override RouteOverride) Option {
-	return func(o *options) {
-		current := o.routing.Overrides[alias]
-		if override.BaseURL != "" {
-			current.BaseURL = override.BaseURL
-		}
-		if override.Model != "" {
-			current.Model = override.Model
-		}
-		if override.APIKeyEnv != "" {
-			current.APIKeyEnv = override.APIKeyEnv
-		}
-		o.routing.Overrides[alias] = current
-	}
+	return func(o *options) { o.routing.Overrides[alias] = o.routing.Overrides[alias].Merge(override) }
 }
 
 // WithEnvironment picks an environment of the project config (its routes replace the

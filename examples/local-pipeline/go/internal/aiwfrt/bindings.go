@@ -90,9 +90,9 @@ func (b templateBinding) eval(s *scope) Value {
 // Template is a string template: string parts are text, Binding parts are interpolated.
 func Template(parts ...any) Binding { return templateBinding{parts} }
 
-// Interpolate is how a value appears inside a string template: a string as it is, Missing
-// as nothing, any other value as the aiwf engine writes it (Python's json.dumps with
-// ensure_ascii=False: ", " and ": " between members).
+// Interpolate is how a value appears inside a string template (docs/wire.md §3): a string
+// as it is, Missing as nothing, any other value as canonical JSON with every object's
+// members sorted.
 func Interpolate(v Value) string {
 	switch x := v.(type) {
 	case missing:
@@ -100,7 +100,7 @@ func Interpolate(v Value) string {
 	case string:
 		return x
 	}
-	return pythonJSON(v, false)
+	return CanonicalString(InContractOrder(v, nil))
 }
 
 type objectBinding struct {

@@ -100,13 +100,14 @@ func Fingerprint(req *Request) string {
 		schema, name = req.Output.Plain, req.Output.Contract
 	}
 	doc := Obj("input", req.Input, "instructions", req.Instructions, "output_schema", schema, "schema_name", name)
-	sum := sha256.Sum256([]byte(pythonJSON(doc, true)))
+	sum := sha256.Sum256([]byte(pythonJSON(doc)))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Replay answers from a replay file written by `aiwf run --record` (JSON lines: a header
-// {"aiwf_replay": 1, ...}, then one {"fingerprint", "response", ...} per answer). A
-// fingerprint recorded several times is answered in recorded order, the last repeating.
+// {"aiwf_replay": 2, ...}, then one {"fingerprint", "response" | "error", ...} per
+// exchange; version 1 files hold answers only). A fingerprint recorded several times is
+// answered in recorded order, the last repeating; a recorded failure fails the same way.
 type Replay struct {
 	mu      sync.Mutex
 	path    string
@@ -137,17 +138,18 @@ func OpenReplay(path string) (*Replay, error) {
 		}
 		obj, _ := v.(*Object)
 		if number == 1 {
-			if version, _ := At(obj, "aiwf_replay").(json.Number); version != "1" {
-				return nil, fmt.Errorf("%s is not an aiwf replay file (version 1)", path)
+			if version, _ := At(obj, "aiwf_replay").(json.Number); version != "1" && version != "2" {
+				return nil, fmt.Errorf("%s is not an aiwf replay file (version 2)", path)
 			}
 			continue
 		}
 		fp, _ := At(obj, "fingerprint").(string)
-		resp, _ := At(obj, "response").(*Object)
-		if fp == "" || resp == nil {
-			return nil, fmt.Errorf("%s:%d: a replay line needs fingerprint and response", path, number)
+		_, answered := At(obj, "response").(*Object)
+		_, failed := At(obj, "error").(*Object)
+		if fp == "" || !(answered || failed) {
+			return nil, fmt.Errorf("%s:%d: a replay line needs fingerprint and response (or error)", path, number)
 		}
-		r.answers[fp] = append(r.answers[fp], resp)
+		r.answers[fp] = append(r.answers[fp], obj)
 	}
 	if err := scanner.Err(); err != nil {
 		return nil, err
@@ -173,15 +175,41 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 		return nil, fmt.Errorf("%s has no recorded answer for assistant %q (step %q): fingerprint %s... (its input or instructions differ from the recording)",
 			r.path, req.Metadata.Assistant, req.Metadata.Step, key[:19])
 	}
-	data := answers[min(n, len(answers)-1)]
-	str := func(k string) string { s, _ := At(data, k).(string); return s }
-	integer := func(path ...any) int {
-		n, _ := At(data, path...).(json.Number)
-		i, _ := n.Int64()
-		return int(i)
+	entry := answers[min(n, len(answers)-1)]
+	if failure, ok := At(entry, "error").(*Object); ok {
+		code, _ := At(failure, "code").(string)
+		message, _ := At(failure, "message").(string)
+		retryable, _ := At(failure, "retryable").(bool)
+		// The message is the recorded one, as it was rendered (provider and details in it).
+		return nil, &ProviderError{Code: code, Message: message, Retryable: retryable, Attempts: replayedAttempts(failure)}
 	}
+	data := At(entry, "response")
+	str := func(k string) string { s, _ := At(data, k).(string); return s }
 	resp := &Response{Output: Whole(At(data, "output")), Text: str("text"), RequestID: str("request_id"),
-		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias")}
-	resp.Usage = Usage{integer("usage", "input_tokens"), integer("usage", "output_tokens")}
+		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias"),
+		Usage:    Usage{intAt(data, "usage", "input_tokens"), intAt(data, "usage", "output_tokens")},
+		Attempts: replayedAttempts(data)}
 	return resp, nil
+}
+
+func intAt(v Value, path ...any) int {
+	n, _ := At(v, path...).(json.Number)
+	i, _ := n.Int64()
+	return int(i)
+}
+
+// replayedAttempts is the attempt log a replay file recorded (none in version 1 files).
+func replayedAttempts(v Value) []Attempt {
+	list, _ := At(v, "attempt_log").([]Value)
+	out := make([]Attempt, 0, len(list))
+	for _, a := range list {
+		alias, _ := At(a, "alias").(string)
+		provider, _ := At(a, "provider").(string)
+		model, _ := At(a, "model").(string)
+		outcome, _ := At(a, "outcome").(string)
+		kind, _ := At(a, "kind").(string)
+		out = append(out, Attempt{Alias: alias, Provider: provider, Model: model, Outcome: outcome, Kind: kind,
+			Usage: Usage{intAt(a, "input_tokens"), intAt(a, "output_tokens")}})
+	}
+	return out
 }

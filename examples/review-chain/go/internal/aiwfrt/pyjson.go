@@ -11,21 +11,16 @@ import (
 	"strings"
 )
 
-// pythonJSON writes v as Python's json.dumps(v, ensure_ascii=False) does: with sorted keys
-// and (",", ":") separators when sorted (the engine's replay fingerprints), else with the
-// default ", " and ": " separators and the members in order (the engine's string
-// templates). Floats are written as Python's repr.
-func pythonJSON(v Value, sorted bool) string {
+// pythonJSON writes v as Python's json.dumps(v, sort_keys=True, separators=(",", ":"),
+// ensure_ascii=False) does, floats as Python's repr: the text the aiwf engine hashes for
+// replay fingerprints.
+func pythonJSON(v Value) string {
 	var b strings.Builder
-	writePython(&b, v, sorted)
+	writePython(&b, v)
 	return b.String()
 }
 
-func writePython(b *strings.Builder, v Value, sorted bool) {
-	item, key := ", ", ": "
-	if sorted {
-		item, key = ",", ":"
-	}
+func writePython(b *strings.Builder, v Value) {
 	switch x := v.(type) {
 	case nil, missing:
 		b.WriteString("null")
@@ -64,24 +59,22 @@ func writePython(b *strings.Builder, v Value, sorted bool) {
 		b.WriteByte('[')
 		for i, elem := range x {
 			if i > 0 {
-				b.WriteString(item)
+				b.WriteByte(',')
 			}
-			writePython(b, elem, sorted)
+			writePython(b, elem)
 		}
 		b.WriteByte(']')
 	case *Object:
 		keys := x.Keys()
-		if sorted {
-			sort.Strings(keys)
-		}
+		sort.Strings(keys)
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
-				b.WriteString(item)
+				b.WriteByte(',')
 			}
-			writePython(b, k, sorted)
-			b.WriteString(key)
-			writePython(b, x.values[k], sorted)
+			writePython(b, k)
+			b.WriteByte(':')
+			writePython(b, x.values[k])
 		}
 		b.WriteByte('}')
 	default:
@@ -90,7 +83,7 @@ func writePython(b *strings.Builder, v Value, sorted bool) {
 			b.WriteString("null")
 			return
 		}
-		writePython(b, parsed, sorted)
+		writePython(b, parsed)
 	}
 }
 

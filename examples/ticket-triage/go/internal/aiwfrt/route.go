@@ -37,11 +37,14 @@ type Route struct {
 }
 
 // RouteOverride changes a route at run time, without regenerating the SDK: each field that
-// is not empty replaces the route's own.
+// is not empty (or zero) replaces the route's own.
 type RouteOverride struct {
 	BaseURL   string
 	Model     string
 	APIKeyEnv string
+	// Timeout and FirstTokenTimeout are seconds.
+	Timeout           float64
+	FirstTokenTimeout float64
 }
 
 // Apply is route with the override's fields.
@@ -55,7 +58,33 @@ func (o RouteOverride) Apply(route Route) Route {
 	if o.APIKeyEnv != "" {
 		route.APIKeyEnv = o.APIKeyEnv
 	}
+	if o.Timeout > 0 {
+		route.Timeout = o.Timeout
+	}
+	if o.FirstTokenTimeout > 0 {
+		route.FirstTokenTimeout = o.FirstTokenTimeout
+	}
 	return route
+}
+
+// Merge is o with the fields other sets (several overrides of one alias combine).
+func (o RouteOverride) Merge(other RouteOverride) RouteOverride {
+	if other.BaseURL != "" {
+		o.BaseURL = other.BaseURL
+	}
+	if other.Model != "" {
+		o.Model = other.Model
+	}
+	if other.APIKeyEnv != "" {
+		o.APIKeyEnv = other.APIKeyEnv
+	}
+	if other.Timeout > 0 {
+		o.Timeout = other.Timeout
+	}
+	if other.FirstTokenTimeout > 0 {
+		o.FirstTokenTimeout = other.FirstTokenTimeout
+	}
+	return o
 }
 
 // EnvironmentVariable names the environment an SDK runs in when none is chosen in code.

@@ -101,7 +101,7 @@ func (r *Router) Call(ctx context.Context, a *Assistant, value Value, meta Metad
 			}
 		}
 		resp, err := r.Client.Complete(ctx, req)
-		made := attemptsOf(resp, err, req)
+		made := attemptsOf(resp, err)
 		if i > 0 && len(made) > 0 {
 			made[0].Kind = "fallback"
 		}
@@ -110,10 +110,12 @@ func (r *Router) Call(ctx context.Context, a *Assistant, value Value, meta Metad
 			if resp.Alias == "" {
 				resp.Alias = alias
 			}
-			resp.Attempts = attempts
-			resp.Usage = Usage{}
-			for _, at := range attempts {
-				resp.Usage = resp.Usage.plus(at.Usage)
+			if len(attempts) > 0 { // the call's tokens are those of all its attempts
+				resp.Attempts = attempts
+				resp.Usage = Usage{}
+				for _, at := range attempts {
+					resp.Usage = resp.Usage.plus(at.Usage)
+				}
 			}
 			return resp, attempts, nil
 		}
@@ -129,31 +131,16 @@ func (r *Router) Call(ctx context.Context, a *Assistant, value Value, meta Metad
 	return nil, attempts, last
 }
 
-// attemptsOf is the attempts a client reports. A *ProviderError carries its own (none when
-// nothing was sent); a client that reports none on success or fails with another error (a
-// Fake, a consumer's own client) made one attempt.
-func attemptsOf(resp *Response, err error, req *Request) []Attempt {
-	if resp != nil && len(resp.Attempts) > 0 {
+// attemptsOf is the attempts a client reports: those of its response or of its
+// *ProviderError. A client that keeps no attempt log (a consumer's own) reports none, as in
+// the Python engine.
+func attemptsOf(resp *Response, err error) []Attempt {
+	if resp != nil {
 		return append([]Attempt(nil), resp.Attempts...)
 	}
 	var pe *ProviderError
-	if err != nil && errors.As(err, &pe) {
+	if errors.As(err, &pe) {
 		return append([]Attempt(nil), pe.Attempts...)
 	}
-	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-		return nil
-	}
-	a := Attempt{Alias: req.Metadata.Alias, Provider: req.Route.Provider, Model: req.Route.Model, Kind: "call", Outcome: "ok"}
-	if resp != nil {
-		a.Usage = resp.Usage
-		if resp.Provider != "" {
-			a.Provider = resp.Provider
-		}
-		if resp.Model != "" {
-			a.Model = resp.Model
-		}
-	} else {
-		a.Outcome, a.Error = "error", err.Error()
-	}
-	return []Attempt{a}
+	return nil
 }
