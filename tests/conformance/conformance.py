@@ -19,9 +19,9 @@ VECTORS = sorted((HERE / "vectors").glob("*.json"))
 #: The key every route of the spec reads (AIWF_CONFORMANCE_KEY), as the server expects it.
 KEY_ENV = "AIWF_CONFORMANCE_KEY"
 KEY = "sk-conformance"
-#: The runners, each a module with run_batch(batch, out, work). The Python engine behind
-#: `aiwf run` first.
-RUNNERS = ("engine", "python", "go", "typescript")
+#: The runners, each a module runner_NAME with run_batch(batch, out, work): the Python engine
+#: in-process, `aiwf run` as a process, and the generated Python, Go and TypeScript SDKs.
+RUNNERS = ("engine", "cli", "python", "go", "typescript")
 
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
