@@ -147,7 +147,7 @@ func RunJSON(ctx context.Context, router *Router, wf *Workflow, input []byte) (j
 
 // UnknownWorkflow is the error of RunWorkflow for a name the SDK does not know.
 func UnknownWorkflow(name string, known []string) error {
-	return &RunError{Code: CodeUnknownWorkflow, Message: fmt.Sprintf("unknown workflow %q (known: %s)", name, joinOr(known, "none"))}
+	return &RunError{Code: CodeUnknownWorkflow, Message: fmt.Sprintf("no workflow named %q (known: %s)", name, joinOr(known, "none"))}
 }
 
 func joinOr(list []string, empty string) string {
