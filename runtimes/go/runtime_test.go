@@ -161,7 +161,7 @@ var wantBodies = map[string]string{
 	"anthropic": `{"model":"claude-sonnet-5-5","max_tokens":1024,"messages":[{"role":"user","content":` + userTurn + `}],"system":"Classify the ticket.",` +
 		`"tools":[{"name":"Triage__v2_","description":"Record the answer. Its input is the answer.","input_schema":{"type":"object","properties":{"ticket_id":{"type":"string"},"urgency":{"type":"integer","minimum":1,"maximum":5}},"required":["ticket_id"],"additionalProperties":false}}],` +
 		`"tool_choice":{"type":"tool","name":"Triage__v2_"}}`,
-	// OpenAI-compatible servers get the schema as written (as the Python runtime sends it).
+	// OpenAI-compatible servers get the schema as written (docs/wire.md §4).
 	"openai-compatible": `{"model":"llama3.1","messages":[{"role":"system","content":"Classify the ticket."},{"role":"user","content":` + userTurn + `}],"max_tokens":100,` +
 		`"response_format":{"type":"json_schema","json_schema":{"name":"Triage__v2_","schema":{"type":"object","properties":{"ticket_id":{"type":"string"},"urgency":{"type":"integer","minimum":1,"maximum":5}},"required":["ticket_id"],"additionalProperties":false},"strict":true}}}`,
 }

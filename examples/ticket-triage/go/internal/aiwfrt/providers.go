@@ -649,8 +649,8 @@ func (p *openAICompatible) downgrade(ex *exchange, err *ProviderError) bool {
 	return true
 }
 
-// prepareSchema sends the schema as written in every mode (local servers constrain
-// decoding with it), as the Python runtime does.
+// prepareSchema sends the schema as written in every mode: local servers constrain
+// decoding with it (docs/wire.md §4).
 func (*openAICompatible) prepareSchema(mode string, out *Output) *wireSchema {
 	return &wireSchema{schema: out.Plain}
 }
