@@ -118,21 +118,10 @@ def _go(program: Program) -> Names:
             super()._struct(name, t, contract)
             key = (self.current, id(t))
             names.types.setdefault(key, name)
-            lines = self.decls[-1].lines
-            head = f"type {name} struct {{"
-            if head not in lines:  # a declaration of another shape: no field names
+            decl = self.decls[-1]
+            if decl.kind != "struct":  # a declaration of another shape: no field names
                 return
-            start = lines.index(head) + 1
-            members = []
-            for line in lines[start:]:
-                if line == "}":
-                    break
-                if line.startswith("\t//"):
-                    continue
-                ident, _, rest = line.strip().partition(" ")
-                if ident == "AdditionalProperties":
-                    continue
-                members.append((ident, rest.split(" `", 1)[0].strip()))
+            members = [(f.ident, f.go_type) for f in decl.fields]
             names.fields.setdefault(
                 key,
                 {prop.name: member for prop, member in zip(t.properties, members, strict=False)},
@@ -142,12 +131,7 @@ def _go(program: Program) -> Names:
             super()._enum(name, t, contract)
             key = (self.current, id(t))
             names.types.setdefault(key, name)
-            lines = self.decls[-1].lines
-            if "const (" not in lines or ")" not in lines:
-                return
-            start = lines.index("const (") + 1
-            end = lines.index(")", start)
-            consts = [line.split()[0] for line in lines[start:end] if line.strip()]
+            consts = [const for const, _ in self.decls[-1].constants]
             values = [v for v in t.values if isinstance(v, str)]
             names.constants.setdefault(
                 key, {json.dumps(v): const for v, const in zip(values, consts, strict=False)}
