@@ -8,13 +8,18 @@ import (
 )
 
 func TestFingerprintIsTheEngines(t *testing.T) {
-	// aiwf.engine.replay.fingerprint of the same request (Python).
+	// aiwf.engine.replay.fingerprint of the same request (Python), for both file versions.
 	req := &Request{
 		Instructions: "Classify é.",
 		Input:        MustParse(`{"b": [1, 2.5, 1e-7, 12345678901234567891], "a": "x\u2028\""}`),
 		Output:       &Output{Contract: "Triage", Plain: MustParse(`{"type": "object", "properties": {"z": {}, "a": {}}}`)},
 	}
-	if got := Fingerprint(req); got != "sha256:f2076ea78b850d3659cfb895c2b1c86094ac49d089e128ba492944ba38a0c038" {
+	// Version 2: canonical JSON, members sorted.
+	if got := Fingerprint(req); got != "sha256:be8f7dcb8202ac3c547d41b68c24e917459b7e988cc43e73cd2a1c06b30b578a" {
+		t.Fatal(got)
+	}
+	// Version 1 files hashed Python's json.dumps text.
+	if got := fingerprint(req, 1); got != "sha256:f2076ea78b850d3659cfb895c2b1c86094ac49d089e128ba492944ba38a0c038" {
 		t.Fatal(got)
 	}
 }

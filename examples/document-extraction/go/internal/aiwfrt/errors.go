@@ -54,8 +54,6 @@ type ProviderError struct {
 	Attempts []Attempt
 	// outcome is how the attempt that failed ended, for its trace ("http 429", "reset" ...).
 	outcome string
-	// bare errors carry no provider prefix (as the Python runtime words them).
-	bare bool
 }
 
 // ErrorCode is the error's aiwf code.

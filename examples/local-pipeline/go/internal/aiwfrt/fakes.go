@@ -91,16 +91,28 @@ func (f *Fake) Complete(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // Fingerprint is what determines a model's answer to req, as the aiwf engine computes it
-// for replay files: sha256 of the sorted, compact JSON (Python's json.dumps) of the
-// instructions, the input, the output schema and its name.
+// for replay files (version 2): sha256 of the canonical JSON (docs/wire.md §1, members
+// sorted) of the instructions, the input, the output schema and its name.
 func Fingerprint(req *Request) string {
+	return fingerprint(req, 2)
+}
+
+// fingerprint is Fingerprint for a replay file of the given version (version 1 files
+// hashed Python's own JSON text).
+func fingerprint(req *Request, version int) string {
 	var schema Value
 	name := ""
 	if req.Output != nil {
 		schema, name = req.Output.Plain, req.Output.Contract
 	}
 	doc := Obj("input", req.Input, "instructions", req.Instructions, "output_schema", schema, "schema_name", name)
-	sum := sha256.Sum256([]byte(pythonJSON(doc)))
+	var text string
+	if version == 1 {
+		text = pythonJSON(doc)
+	} else {
+		text = CanonicalString(InContractOrder(doc, nil))
+	}
+	sum := sha256.Sum256([]byte(text))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
@@ -113,6 +125,7 @@ type Replay struct {
 	path    string
 	answers map[string][]*Object
 	served  map[string]int
+	version int
 }
 
 // OpenReplay reads a replay file.
@@ -122,7 +135,7 @@ func OpenReplay(path string) (*Replay, error) {
 		return nil, fmt.Errorf("cannot read the replay file %s: %w", path, err)
 	}
 	defer file.Close()
-	r := &Replay{path: path, answers: map[string][]*Object{}, served: map[string]int{}}
+	r := &Replay{path: path, answers: map[string][]*Object{}, served: map[string]int{}, version: 2}
 	scanner := bufio.NewScanner(file)
 	scanner.Buffer(make([]byte, 1<<20), 64<<20)
 	number := 0
@@ -138,8 +151,12 @@ func OpenReplay(path string) (*Replay, error) {
 		}
 		obj, _ := v.(*Object)
 		if number == 1 {
-			if version, _ := At(obj, "aiwf_replay").(json.Number); version != "1" && version != "2" {
+			version, _ := At(obj, "aiwf_replay").(json.Number)
+			if version != "1" && version != "2" {
 				return nil, fmt.Errorf("%s is not an aiwf replay file (version 2)", path)
+			}
+			if version == "1" {
+				r.version = 1
 			}
 			continue
 		}
@@ -165,7 +182,7 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	key := Fingerprint(req)
+	key := fingerprint(req, r.version)
 	r.mu.Lock()
 	answers := r.answers[key]
 	n := r.served[key]

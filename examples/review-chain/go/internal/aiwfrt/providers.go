@@ -184,7 +184,11 @@ func errorMessage(body []byte) (string, string, string) {
 		return str(At(data, "message")), etype, requestID
 	}
 	if d := At(data, "detail"); !IsMissing(d) {
-		return truncate(str(d), 300), "", requestID
+		detail, ok := d.(string)
+		if !ok {
+			detail = CanonicalString(d)
+		}
+		return truncate(detail, 300), "", requestID
 	}
 	return truncate(text, 300), "", requestID
 }
@@ -249,9 +253,11 @@ func strOf(v Value, path ...any) string {
 func streamJSON(ev sseEvent) (Value, error) {
 	v, err := Parse([]byte(ev.data))
 	if err != nil {
-		// As the Python runtime words it: no provider prefix.
-		return nil, &ProviderError{Code: CodeProvider, Message: "malformed stream event " + Quote(ev.event),
-			Retryable: true, outcome: "malformed", bare: true}
+		name := ev.event
+		if name == "" {
+			name = "message"
+		}
+		return nil, malformed("stream event " + Quote(name) + " is not JSON")
 	}
 	return v, nil
 }

@@ -147,7 +147,7 @@ func extend(path []any, part any) []any {
 }
 
 func (c *checker) kind(path []any, t *Type, name, got string) {
-	if t.Nullable {
+	if t.Nullable && name != "null" {
 		name += " or null"
 	}
 	c.add(path, "type", name, got)

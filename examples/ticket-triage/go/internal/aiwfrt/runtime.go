@@ -311,7 +311,7 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 		}
 	}
 	fail := func(pe *ProviderError) (*outcome, error) {
-		if !pe.bare && pe.Code != CodeRoute {
+		if pe.Code != CodeRoute {
 			pe.Provider, pe.Model = route.Provider, route.Model
 		}
 		if pe.outcome == "" {
