@@ -54,7 +54,12 @@ def _cases_file(suite: Suite, workdir: Path) -> Path:
 def _verdicts(suite: Suite, rows: list[dict[str, Any]]) -> list[Outcome]:
     assert len(rows) == len(suite.cases), f"{len(rows)} verdicts for {len(suite.cases)} cases"
     return [
-        Outcome(case, row.get("ok"), str(row.get("detail") or ""))
+        Outcome(
+            case,
+            row.get("ok"),
+            str(row.get("detail") or ""),
+            None if row.get("problems") is None else tuple(row["problems"]),
+        )
         for case, row in zip(suite.cases, rows, strict=True)
     ]
 
@@ -68,11 +73,12 @@ def run_ir(suite: Suite, workdir: Path) -> list[Outcome]:
     out = []
     for case in suite.cases:
         try:
-            errors = validator.errors(case.data, suite.program.contract_type(case.contract))
+            found = validator.problems(case.data, suite.program.contract_type(case.contract))
         except Exception as exc:  # a crash is a disagreement, shown with its reason
             out.append(Outcome(case, None, f"{type(exc).__name__}: {exc}"))
             continue
-        out.append(Outcome(case, not errors, "; ".join(errors)))
+        problems = tuple(p.render() for p in found)
+        out.append(Outcome(case, not problems, "; ".join(problems), problems))
     return out
 
 
@@ -244,7 +250,7 @@ const verdicts = cases.map((c) => {
   if (typeof parse !== "function") return { ok: null, detail: "no parser for " + c.contract };
   try {
     parse(c.data);
-    return { ok: true };
+    return { ok: true, problems: [] };
   } catch (err) {
     if (err && err.name === "ValidationError") {
       return { ok: false, detail: err.problems.join("; "), problems: err.problems };
