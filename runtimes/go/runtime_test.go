@@ -1,10 +1,12 @@
 package aiwfrt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -274,6 +276,34 @@ func TestRetriesHonourTheServer(t *testing.T) {
 				t.Fatalf("slept %v, want %v", slept.d, c.sleeps)
 			}
 		})
+	}
+}
+
+func TestRetriesAreLoggedOnlyToTheGivenLogger(t *testing.T) {
+	var global, given bytes.Buffer
+	previous := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&global, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer slog.SetDefault(previous)
+	script := []http.HandlerFunc{reply(503, `{}`), reply(200, answers["openai"])}
+	// No logger: a library writes nothing, not even to slog.Default().
+	s := newServer(t, script...)
+	if _, err := testRuntime(s, &sleeps{}).Complete(context.Background(), request("openai", s)); err != nil {
+		t.Fatal(err)
+	}
+	if global.Len() != 0 {
+		t.Fatalf("logged to slog.Default(): %s", global.String())
+	}
+	s = newServer(t, script...)
+	runtime := testRuntime(s, &sleeps{})
+	runtime.Logger = slog.New(slog.NewTextHandler(&given, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := runtime.Complete(context.Background(), request("openai", s)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(given.String(), "retrying model call") || global.Len() != 0 {
+		t.Fatalf("given %q, default %q", given.String(), global.String())
+	}
+	if strings.Contains(given.String(), "sk-test-key") {
+		t.Fatal("the API key reached the log")
 	}
 }
 

@@ -24,6 +24,7 @@ from sdkgen_support import (
     compile_path,
     git,
     read_tree,
+    readme_example,
     require,
     run_cli,
 )
@@ -529,4 +530,41 @@ def test_routes_environments_and_streaming_at_run_time(tmp_path: Path) -> None:
     assert '"staging": {' in (sdk / "client.go").read_text(encoding="utf-8")
     (sdk / "routing_test.go").write_text(ROUTING_PROBE, encoding="utf-8")
     proc = run_go(["test", "-count=1", "-run", "TestRoutesAreChosenAtRunTime", "."], sdk)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("go_preset_sdk", ["contracts-only.aiwf.yaml"], indirect=True)
+def test_readme_example_builds_for_a_spec_without_workflows(go_preset_sdk: Path) -> None:
+    """The README's example names nothing a spec may lack: a consumer's module that uses the
+    SDK as its README shows builds and vets, for a spec with no workflow."""
+    sdk = go_preset_sdk
+    module = module_of(SPECS / "contracts-only.aiwf.yaml")
+    consumer = sdk.parent / "consumer"
+    consumer.mkdir(exist_ok=True)
+    (consumer / "go.mod").write_text(
+        f"module example.com/consumer\n\ngo 1.22\n\nrequire {module} v0.0.0\n\n"
+        f"replace {module} => ../sdk\n",
+        encoding="utf-8",
+    )
+    example = readme_example(sdk, "go").splitlines()
+    imports = [line.removeprefix("import ") for line in example if line.startswith("import ")]
+    body = [line for line in example if not line.startswith("import ")]
+    main = [
+        "package main",
+        "",
+        "import (",
+        '\t"context"',
+        '\t"encoding/json"',
+        *(f"\t{line}" for line in imports),
+        ")",
+        "",
+        "func main() {",
+        "\tctx := context.Background()",
+        *(f"\t{line}" for line in body),
+        "\t_, _, _ = result, trace, err",
+        "}",
+        "",
+    ]
+    (consumer / "main.go").write_text("\n".join(main), encoding="utf-8")
+    proc = run_go(["vet", "."], consumer)
     assert proc.returncode == 0, proc.stdout + proc.stderr

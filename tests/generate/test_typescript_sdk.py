@@ -23,6 +23,7 @@ from sdkgen_support import (
     compile_path,
     git,
     read_tree,
+    readme_example,
     run_cli,
 )
 from tssdk_support import (
@@ -121,6 +122,37 @@ def test_preset_sdk_typechecks_builds_and_passes_its_tests(ts_preset_sdk: Path) 
     smoke = (sdk / "test" / "aiwf-smoke.test.ts").read_text(encoding="utf-8")
     assert passed == smoke.count("\ntest("), proc.stdout
     assert not (sdk / "test" / "runtime.test.ts").exists()  # the runtime's tests stay in runtimes/
+
+
+@pytest.mark.parametrize("ts_preset_sdk", ["contracts-only.aiwf.yaml"], indirect=True)
+def test_readme_example_typechecks_for_a_spec_without_workflows(ts_preset_sdk: Path) -> None:
+    """The README's example names nothing a spec may lack: it type-checks (strict) in a
+    consumer's package that depends on the built SDK, for a spec with no workflow."""
+    sdk = ts_preset_sdk
+    build = tsc(sdk)
+    assert build.returncode == 0, build.stdout + build.stderr
+    consumer = sdk.parent / "consumer"
+    modules = consumer / "node_modules"
+    (modules / "@acme").mkdir(parents=True, exist_ok=True)
+    for link, target in (
+        (modules / "@acme" / "preset-sdk", sdk),
+        (modules / "typescript", sdk / "node_modules" / "typescript"),
+        (modules / "@types", sdk / "node_modules" / "@types"),
+    ):
+        if not link.exists():
+            link.symlink_to(target, target_is_directory=True)
+    (consumer / "package.json").write_text('{"name": "consumer", "type": "module"}', "utf-8")
+    shutil.copy2(sdk / "tsconfig.json", consumer / "tsconfig.json")
+    example = readme_example(sdk, "ts").splitlines()
+    imports = [line for line in example if line.startswith("import ")]
+    body = [line for line in example if not line.startswith("import ")]
+    (consumer / "src").mkdir(exist_ok=True)
+    (consumer / "src" / "example.ts").write_text(
+        "\n".join([*imports, "export async function example(): Promise<void> {", *body, "}"]),
+        encoding="utf-8",
+    )
+    check = tsc(consumer, "--noEmit")
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_generated_files_carry_the_header(ts_preset_sdk: Path) -> None:

@@ -46,7 +46,7 @@ RAW = "json.RawMessage"
 PACKAGE_RESERVED = frozenset(
     {
         "Client", "New", "Option", "WithModelClient", "WithRoute", "WithRoutes", "Routes",
-        "WithEnvironment", "WithStream", "Environments", "RouteOverride", "StreamEvent",
+        "WithEnvironment", "WithStream", "WithLogger", "Environments", "RouteOverride", "StreamEvent",
         "Attempt", "ModelClient", "Request", "Response", "Route", "Trace", "TraceEntry", "Usage",
         "ProviderError", "StepError", "RunError", "ValidationError", "Problem", "ErrorCode",
         "Fake", "NewFake", "Replay", "OpenReplay", "Runtime", "NewRuntime", "Value",

@@ -5,6 +5,7 @@ package reviewchain
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"os"
 
 	"review_chain/internal/aiwfrt"
@@ -118,6 +119,7 @@ type options struct {
 	model   ModelClient
 	routing aiwfrt.Routing
 	stream  func(StreamEvent)
+	logger  *slog.Logger
 }
 
 // WithModelClient makes the Client call m instead of the HTTP runtime.
@@ -144,6 +146,13 @@ func WithStream(handler func(StreamEvent)) Option {
 	return func(o *options) { o.stream = handler }
 }
 
+// WithLogger gives the HTTP runtime a logger: it logs failed calls, retries and
+// structured-output downgrades there at DEBUG. Without it the runtime logs nothing (a library
+// does not write to slog.Default()). It has no effect with WithModelClient.
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) { o.logger = logger }
+}
+
 // New returns a Client; without options it calls the providers over HTTP.
 func New(opts ...Option) *Client {
 	o := options{routing: aiwfrt.Routing{
@@ -156,7 +165,9 @@ func New(opts ...Option) *Client {
 		opt(&o)
 	}
 	if o.model == nil {
-		o.model = NewRuntime()
+		runtime := NewRuntime()
+		runtime.Logger = o.logger
+		o.model = runtime
 	}
 	return &Client{router: aiwfrt.NewRouter(o.routing, o.model, o.stream)}
 }

@@ -33,7 +33,8 @@ const MaxRetryAfter = 60 * time.Second
 // problems (repair), and streams when the request asks for it. The zero value is ready to
 // use; the fields are for tuning and tests.
 type Runtime struct {
-	HTTP   *http.Client
+	HTTP *http.Client
+	// Logger sees failed calls, retries and downgrades at DEBUG (nil: nothing is logged).
 	Logger *slog.Logger
 	// Version is the aiwf version in the User-Agent (aiwf/VERSION (go)).
 	Version string
@@ -60,7 +61,7 @@ func (r *Runtime) init() {
 			r.HTTP = http.DefaultClient
 		}
 		if r.Logger == nil {
-			r.Logger = slog.Default()
+			r.Logger = slog.New(discard{})
 		}
 		if r.Getenv == nil {
 			r.Getenv = os.Getenv
@@ -73,6 +74,14 @@ func (r *Runtime) init() {
 		}
 	})
 }
+
+// discard is a slog.Handler that drops every record (slog.DiscardHandler needs Go 1.24).
+type discard struct{}
+
+func (discard) Enabled(context.Context, slog.Level) bool  { return false }
+func (discard) Handle(context.Context, slog.Record) error { return nil }
+func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discard) WithGroup(string) slog.Handler           { return d }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
