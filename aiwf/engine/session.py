@@ -43,10 +43,11 @@ def resume_command(
     run_id: str,
     *,
     artifacts: str | None = None,
-    config: Path | None = None,
+    config: Path | str | None = None,
     env: str | None = None,
+    engine: str | None = None,
 ) -> str:
-    """The exact command line that resumes ``run_id``."""
+    """The exact command line that resumes ``run_id`` (``engine`` when not the local one)."""
     words = ["aiwf", "run", spec, "-w", workflow, "--resume", run_id]
     if artifacts:
         words += ["--artifacts", artifacts]
@@ -54,6 +55,8 @@ def resume_command(
         words += ["--config", str(config)]
     if env:
         words += ["--env", env]
+    if engine:
+        words += ["--engine", engine]
     return shlex.join(words)
 
 
