@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "run": "aiwf.commands.run:command",
     "dry-run": "aiwf.commands.dry_run:command",
     "graph": "aiwf.commands.graph:command",
+    "worker": "aiwf.commands.worker:command",
+    "runs": "aiwf.commands.runs:command",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -24,15 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
-from aiwf.engine.errors import INPUT_INVALID, RESUME_REFUSED, RunFailed, StepError
+from aiwf.engine.errors import RESUME_REFUSED, RunFailed, StepError
 from aiwf.engine.identity import check_resume, run_identity
 from aiwf.engine.program import pick_workflow
-from aiwf.engine.steps import Planner, StepPlan, summary
+from aiwf.engine.steps import Planner, StepPlan, check_run_input
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 from aiwf.engine.walk import RunObserver, Walk, start_trace
 from aiwf.errors import AiwfError
 from aiwf.ir.model import Program, Workflow
-from aiwf.ir.types import RefType
 from aiwf.ir.validate import Validator
 from aiwf.runtime.types import ModelClient, ModelResponse
 from aiwf.stores import ArtifactStore
@@ -118,14 +117,7 @@ class Engine:
 
     def check_input(self, workflow: Workflow, value: Any) -> None:
         """Raise :class:`AiwfError` (``E502``) when ``value`` is not a valid input."""
-        problems = self.validator.errors(value, RefType(name=workflow.input))
-        if problems:
-            raise AiwfError(
-                f"the input is not valid for workflow {workflow.name!r} "
-                f"({workflow.input}): {summary(problems)}",
-                code=INPUT_INVALID,
-                hint="aiwf dry-run without --input prints a valid sample input",
-            )
+        check_run_input(self.validator, workflow, value)
 
     async def run(
         self,

@@ -355,3 +355,45 @@ def _seconds(value: float | None) -> str:
 def dumps(value: Any) -> str:
     """JSON as the runs commands print it."""
     return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``15m``, ``2h`` or ``7d``; :class:`AiwfError` otherwise."""
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    number, unit = text[:-1], text[-1:].lower()
+    try:
+        if unit not in units:
+            raise ValueError(text)
+        return float(number) * units[unit]
+    except ValueError:
+        raise AiwfError(
+            f"not a duration: {text!r}", hint="for example 30m, 2h or 7d", exit_code=2
+        ) from None
+
+
+def cancel_local(store: ArtifactStore, info: RunInfo, *, wait: float) -> str:
+    """Stop a local run as Ctrl-C would (SIGINT to its process, which records it as
+    ``interrupted`` and can be resumed); the status it ended with, or ``running``."""
+    import signal
+
+    manifest = info.manifest
+    pid, host = manifest.get("pid"), manifest.get("host")
+    if host != socket.gethostname() or not isinstance(pid, int):
+        raise AiwfError(
+            f"run {info.run_id} runs on {host or 'another machine'} (pid {pid}); "
+            "a local run can only be cancelled from its own machine",
+            code=RESUME_REFUSED,
+            hint="press Ctrl-C where it runs, or stop its process there",
+        )
+    try:
+        os.kill(pid, signal.SIGINT)
+    except ProcessLookupError:
+        return "stale"
+    deadline = time.monotonic() + wait
+    checkpoints = Checkpoints(store, info.run_id)
+    while time.monotonic() < deadline:
+        status = run_status(checkpoints.read_manifest())
+        if status != "running":
+            return status
+        time.sleep(0.1)
+    return "running"

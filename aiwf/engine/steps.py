@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiwf.engine.errors import StepError
+from aiwf.engine.errors import INPUT_INVALID, StepError
 from aiwf.errors import AiwfError
 from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
 from aiwf.ir.types import RefType
@@ -133,6 +133,18 @@ class Planner:
         if schema is None:
             schema = self._schemas[contract] = self.program.json_schema(contract)
         return schema
+
+
+def check_run_input(validator: Validator, workflow: Workflow, value: Any) -> None:
+    """Raise :class:`AiwfError` (``E502``) when ``value`` is not a valid workflow input."""
+    problems = validator.errors(value, RefType(name=workflow.input))
+    if problems:
+        raise AiwfError(
+            f"the input is not valid for workflow {workflow.name!r} "
+            f"({workflow.input}): {summary(problems)}",
+            code=INPUT_INVALID,
+            hint="aiwf dry-run without --input prints a valid sample input",
+        )
 
 
 def call_record(response: ModelResponse) -> dict[str, Any]:

@@ -8,7 +8,8 @@ trace is stored with the run's checkpoints and printed by ``aiwf run`` / ``aiwf 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from aiwf.runtime.types import ModelResponse
@@ -53,6 +54,32 @@ class StepSpan:
     items_skipped: int = 0
     items_resumed: int = 0
     error: str | None = None
+
+    def item_ok(self, item: ItemSpan, latency: float) -> None:
+        """An item answered (its call was counted with :meth:`add_response`)."""
+        item.status = "ok"
+        item.latency = latency
+
+    def item_failed(self, item: ItemSpan, error: str, latency: float) -> None:
+        """An item failed, and fails the step."""
+        item.latency = latency
+        item.error = error
+        item.status = "failed"
+
+    def item_skipped(self, item: ItemSpan, error: str, latency: float) -> None:
+        """An item failed under ``on_error: skip``: its output is ``null``."""
+        item.latency = latency
+        item.error = error
+        item.status = "skipped"
+        self.items_skipped += 1
+
+    def item_resumed(self, item: ItemSpan, skipped: bool) -> None:
+        """An item read back from a checkpoint of an earlier attempt of the run."""
+        item.status = "resumed"
+        self.items_done += 1
+        self.items_resumed += 1
+        if skipped:
+            item.error = "skipped in an earlier attempt"
 
     def add_response(self, response: ModelResponse, item: ItemSpan | None = None) -> None:
         """Count one answered call (attempts and tokens of all its retries and repairs)."""
@@ -104,12 +131,31 @@ class RunTrace:
         out["steps_resumed"] = sum(1 for s in self.steps.values() if s.status == "resumed")
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The trace as JSON data, totals included."""
-        data = asdict(self)
-        data["steps"] = [asdict(s) for s in self.steps.values()]
+    def to_dict(self, *, items: bool = True) -> dict[str, Any]:
+        """The trace as JSON data, totals included (``items=False``: without the item
+        spans, for progress displays)."""
+        data = asdict(self) if items else {f.name: getattr(self, f.name) for f in fields(self)}
+        data["steps"] = [
+            asdict(s) if items else {**_shallow(s), "items": []} for s in self.steps.values()
+        ]
         data["totals"] = self.totals()
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunTrace:
+        """The trace :meth:`to_dict` made (keys it does not know are left out)."""
+        known = {f.name for f in fields(cls)} - {"steps"}
+        trace = cls(**{k: v for k, v in data.items() if k in known})
+        step_keys = {f.name for f in fields(StepSpan)} - {"items"}
+        item_keys = {f.name for f in fields(ItemSpan)}
+        for raw in data.get("steps", []):
+            span = StepSpan(**{k: v for k, v in raw.items() if k in step_keys})
+            span.items = [
+                ItemSpan(**{k: v for k, v in item.items() if k in item_keys})
+                for item in raw.get("items", [])
+            ]
+            trace.steps[span.step] = span
+        return trace
 
     def render(self) -> str:
         """A short human-readable table of the trace."""
@@ -135,3 +181,7 @@ class RunTrace:
             f"{t['retries']} retries, {t['input_tokens']} input + {t['output_tokens']} output tokens"
         )
         return "\n".join(lines)
+
+
+def _shallow(span: StepSpan) -> dict[str, Any]:
+    return {f.name: getattr(span, f.name) for f in fields(span) if f.name != "items"}

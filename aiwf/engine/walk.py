@@ -268,12 +268,7 @@ class Walk:
             if index in done:
                 output, skipped = done[index]
                 results[index] = output
-                item_span = span.items[index]
-                item_span.status = "resumed"
-                span.items_done += 1
-                span.items_resumed += 1
-                if skipped:
-                    item_span.error = "skipped in an earlier attempt"
+                span.item_resumed(span.items[index], skipped)
             else:
                 todo.append(index)
         if todo:
@@ -306,17 +301,13 @@ class Walk:
                     value = evaluate(step.input, scope)
                     output = await self.call(plan, value, index, span, item_span)
                 except StepError as exc:
-                    item_span.latency = self.now() - began
-                    item_span.error = exc.text
                     if not skip:
-                        item_span.status = "failed"
+                        span.item_failed(item_span, exc.text, self.now() - began)
                         raise
                     output, skipped = None, True
-                    item_span.status = "skipped"
-                    span.items_skipped += 1
+                    span.item_skipped(item_span, exc.text, self.now() - began)
                 else:
-                    item_span.status = "ok"
-                    item_span.latency = self.now() - began
+                    span.item_ok(item_span, self.now() - began)
                 results[index] = output
                 await self.save_item(step.id, index, output, skipped)
                 span.items_done += 1
