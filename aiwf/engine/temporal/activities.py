@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -52,6 +54,8 @@ T = TypeVar("T")
 
 #: Programs a worker keeps parsed.
 PROGRAMS_KEPT = 16
+#: Threads for the artifact store's blocking calls.
+IO_THREADS = 32
 
 
 def program_key(digest: str) -> str:
@@ -67,6 +71,17 @@ class Activities:
         self.store = store
         self.client = client
         self._programs: OrderedDict[str, tuple[Program, Planner, Validator]] = OrderedDict()
+        # The store's writes wait on the disk (fsync) or the network, not the CPU: a wide
+        # scatter needs more of them at once than asyncio's default pool of cpu+4 threads.
+        self._io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="aiwf-store")
+
+    async def _blocking(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._io, functools.partial(func, *args, **kwargs))
+
+    def close(self) -> None:
+        """Let the store's threads go."""
+        self._io.shutdown(wait=False)
 
     def all(self) -> list[Any]:
         """The activity functions, for the worker."""
@@ -75,7 +90,7 @@ class Activities:
     async def _program(self, digest: str) -> tuple[Program, Planner, Validator]:
         found = self._programs.get(digest)
         if found is None:
-            found = await asyncio.to_thread(self._load, digest)
+            found = await self._blocking(self._load, digest)
             self._programs[digest] = found
             while len(self._programs) > PROGRAMS_KEPT:
                 self._programs.popitem(last=False)
@@ -105,9 +120,10 @@ class Activities:
         except AiwfError as exc:
             raise internal_failure(exc) from None
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
-        found = await asyncio.to_thread(checkpoints.load_checkpoint, params.step, params.index)
-        if found is not None and not found.get("skipped") and isinstance(found.get("call"), dict):
-            return CallResult(found.get("output"), found["call"])
+        if activity.info().attempt > 1:  # an earlier attempt may have answered, then died
+            found = await self._blocking(checkpoints.load_checkpoint, params.step, params.index)
+            if found and not found.get("skipped") and isinstance(found.get("call"), dict):
+                return CallResult(found.get("output"), found["call"])
         try:
             plan.check_input(validator, params.input, params.index)
         except StepError as exc:
@@ -141,9 +157,9 @@ class Activities:
         except StepError as exc:
             raise check_failure(exc, record) from None
         if params.index is None:
-            await asyncio.to_thread(checkpoints.save_call, params.step, response.output, record)
+            await self._blocking(checkpoints.save_call, params.step, response.output, record)
         else:
-            await asyncio.to_thread(
+            await self._blocking(
                 checkpoints.save_item,
                 params.step,
                 params.index,
@@ -158,9 +174,9 @@ class Activities:
         """Checkpoint a scattered step's output, or a skipped item."""
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
         if params.index is None:
-            await asyncio.to_thread(checkpoints.save_step, params.step, params.output)
+            await self._blocking(checkpoints.save_step, params.step, params.output)
         else:
-            await asyncio.to_thread(
+            await self._blocking(
                 checkpoints.save_item,
                 params.step,
                 params.index,
@@ -174,15 +190,14 @@ class Activities:
         """The checkpoints of items of a scattered step (``None`` for one not written)."""
         checkpoints = Checkpoints(self.store, params.run_id)
 
-        def read() -> list[Any]:
-            out: list[Any] = []
-            for i, index in enumerate(params.indexes):
-                out.append(checkpoints.load_checkpoint(params.step, index))
-                if i % 500 == 499:
-                    activity.heartbeat(i)
-            return out
+        def read(indexes: list[int]) -> list[Any]:
+            return [checkpoints.load_checkpoint(params.step, index) for index in indexes]
 
-        return await asyncio.to_thread(read)
+        out: list[Any] = []
+        for start in range(0, len(params.indexes), 500):
+            out += await self._blocking(read, params.indexes[start : start + 500])
+            activity.heartbeat(start)
+        return out
 
     @activity.defn(name=FINISH_ACTIVITY)
     async def finish(self, params: FinishParams) -> None:
@@ -200,7 +215,7 @@ class Activities:
             manifest["latency"] = params.trace.get("latency")
             checkpoints.write_manifest(manifest)
 
-        await asyncio.to_thread(write)
+        await self._blocking(write)
 
 
 def _attempts_before() -> int:

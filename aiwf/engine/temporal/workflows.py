@@ -28,6 +28,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    import aiwf.ir.expressions
+    import aiwf.ir.typecheck
+    import aiwf.spec.models  # noqa: F401
     from aiwf.engine.bindings import reads_input, step_refs
     from aiwf.engine.clients import RouterClient, routes
     from aiwf.engine.errors import StepError
