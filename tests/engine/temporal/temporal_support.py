@@ -89,7 +89,8 @@ class DevServer:
 
         deadline = time.monotonic() + timeout
         while True:
-            assert self.process is not None and self.process.poll() is None, self.log.read_text()
+            assert self.process is not None
+            assert self.process.poll() is None, self.log.read_text()
             try:
                 asyncio.run(probe())
                 return
