@@ -75,6 +75,7 @@ ENGINE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "scatter_batch_items": (int, "a number of items"),
     "sticky_timeout": ((int, float), "seconds"),
     "max_concurrent_activities": (int, "a number of activities"),
+    "sandbox": (bool, "true or false"),
 }
 #: Engines ``[engine] kind`` can name.
 ENGINE_KINDS = ("local", "temporal")

@@ -25,6 +25,12 @@ from aiwf.commands._engine import open_run_store, temporal_settings
     help="Answer every call with the dry-run model (no key, no network).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --dry-run.")
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    default=None,
+    help="Run the interpreter in Temporal's workflow sandbox (checks determinism; slower).",
+)
 @_options.temporal
 @shared_options
 def command(
@@ -33,6 +39,7 @@ def command(
     identity: str | None,
     dry_run: bool,
     seed: int,
+    sandbox: bool | None,
 ) -> None:
     """Run an aiwf worker: poll the task queue and run the workflows started with
     aiwf run --engine temporal, until Ctrl-C (or SIGTERM).
@@ -44,7 +51,9 @@ def command(
     from aiwf.engine.temporal.worker import serve
 
     app = app_context()
-    settings = temporal_settings(app, max_concurrent_activities=max_concurrent_activities)
+    settings = temporal_settings(
+        app, max_concurrent_activities=max_concurrent_activities, sandbox=sandbox
+    )
     store = open_run_store(app, artifacts)
     model = None
     if dry_run:

@@ -53,6 +53,8 @@ POLL = 0.25
 QUERY_TIMEOUT = 2.0
 #: Seconds without any worker answering before the follower says so.
 NO_WORKER_AFTER = 5.0
+#: Seconds the follower waits for a Temporal server that went away before it gives up.
+SERVER_AWAY = 120.0
 #: Temporal's execution statuses, as aiwf names them.
 _STATUSES = {
     "RUNNING": "running",
@@ -335,7 +337,7 @@ class TemporalEngine:
 
         client = await self.client()
         handle = client.get_workflow_handle(run_id, result_type=RunOutcome)
-        waiting = asyncio.ensure_future(handle.result())
+        waiting = asyncio.ensure_future(_result(handle))
         quiet_since = time.monotonic()
         told = False
         try:
@@ -383,6 +385,29 @@ class TemporalEngine:
         if self.observer is not None:
             self.observer.update(RunTrace.from_dict(data))
         return True
+
+
+async def _result(handle: WorkflowHandle[Any, RunOutcome]) -> RunOutcome:
+    """The run's outcome; waits out a Temporal server that is away for a while (restarted,
+    failing over) instead of giving up on a run that goes on."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    away_since: float | None = None
+    while True:
+        try:
+            return await handle.result()
+        except RPCError as exc:
+            if exc.status not in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise
+            away_since = away_since or time.monotonic()
+            if time.monotonic() - away_since > SERVER_AWAY:
+                raise AiwfError(
+                    f"lost Temporal for {SERVER_AWAY:g}s while following run {handle.id}: "
+                    f"{_first_line(exc)}",
+                    code=UNREACHABLE,
+                    hint=f"the run goes on on Temporal; aiwf runs show {handle.id}",
+                ) from None
+            await asyncio.sleep(0.5)
 
 
 def run_failure(err: Any, run_id: str) -> AiwfError:

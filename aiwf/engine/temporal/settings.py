@@ -57,6 +57,9 @@ class TemporalSettings:
         sticky_timeout: seconds a workflow task waits for the worker that cached the run
             before another worker takes it (a worker's failover time).
         max_concurrent_activities: model calls one worker makes at once.
+        sandbox: run the interpreter in Temporal's workflow sandbox, which refuses
+            non-deterministic calls (for work on the interpreter; it costs about 1.7 times
+            the worker's CPU per call).
     """
 
     address: str = "localhost:7233"
@@ -74,6 +77,7 @@ class TemporalSettings:
     scatter_batch_items: int = 1000
     sticky_timeout: float = 10.0
     max_concurrent_activities: int = 200
+    sandbox: bool = False
 
     @property
     def uses_tls(self) -> bool:
@@ -115,8 +119,9 @@ class TemporalSettings:
                     hint="[engine] api_key_env names the variable holding the key",
                 )
             values["api_key"] = key
-        if isinstance(values.get("tls"), str):
-            values["tls"] = values["tls"].strip().lower() in ("1", "true", "yes", "on")
+        for flag in ("tls", "sandbox"):
+            if isinstance(values.get(flag), str):
+                values[flag] = values[flag].strip().lower() in ("1", "true", "yes", "on")
         settings = replace(cls(), **values)
         settings.check()
         return settings

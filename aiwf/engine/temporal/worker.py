@@ -52,7 +52,7 @@ async def run_worker(
         ready: called once the worker polls.
         graceful: seconds calls in flight may take to finish when the worker stops.
     """
-    from temporalio.worker import Worker
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
     from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
     from aiwf import __version__
@@ -68,7 +68,10 @@ async def run_worker(
         model = Runtime()
     client = await connect(settings, store, ttl=DEFAULT_TTL)
     activities = Activities(store, model)
-    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    runner: SandboxedWorkflowRunner | UnsandboxedWorkflowRunner = UnsandboxedWorkflowRunner()
+    if settings.sandbox:
+        restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        runner = SandboxedWorkflowRunner(restrictions=restrictions)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -79,7 +82,7 @@ async def run_worker(
             ACTIVITY_POLLERS, settings.max_concurrent_activities
         ),
         sticky_queue_schedule_to_start_timeout=timedelta(seconds=settings.sticky_timeout),
-        workflow_runner=SandboxedWorkflowRunner(restrictions=restrictions),
+        workflow_runner=runner,
         graceful_shutdown_timeout=timedelta(seconds=graceful),
         identity=identity,
         # Named, so that Temporal does not hash every loaded module to make one up.

@@ -26,6 +26,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     import aiwf.ir.expressions
@@ -129,6 +130,8 @@ class ActivityClient:
                     maximum_interval=timedelta(seconds=spec.max_delay),
                     maximum_attempts=spec.max_attempts + LOST_WORKER_ATTEMPTS,
                 ),
+                # A cancelled run ends once its calls in flight have stopped.
+                cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         except ActivityError as err:
             raise from_activity_error(err, step, index, beat) from None

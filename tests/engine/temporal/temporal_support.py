@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,17 +88,22 @@ class DevServer:
             client = await Client.connect(self.address)
             await client.service_client.check_health()
 
+        def healthy() -> bool:
+            # In a thread of its own: the caller may be running an event loop.
+            outcome: list[BaseException | None] = []
+            thread = threading.Thread(target=lambda: outcome.append(_try(probe)))
+            thread.start()
+            thread.join(10)
+            return outcome == [None]
+
         deadline = time.monotonic() + timeout
         while True:
             assert self.process is not None
             assert self.process.poll() is None, self.log.read_text()
-            try:
-                asyncio.run(probe())
+            if healthy():
                 return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+            assert time.monotonic() < deadline, "the Temporal dev server did not start"
+            time.sleep(0.1)
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -110,6 +116,14 @@ class DevServer:
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(10)
+
+
+def _try(probe: Any) -> BaseException | None:
+    try:
+        asyncio.run(probe())
+    except Exception as exc:
+        return exc
+    return None
 
 
 def settings(server: DevServer, queue: str, **extra: Any) -> TemporalSettings:
@@ -296,4 +310,5 @@ class FakeProvider:
         for task in (gone, waiter):
             if not task.done():
                 task.cancel()
+        await asyncio.gather(gone, waiter, return_exceptions=True)
         return waiter in done and gone not in done

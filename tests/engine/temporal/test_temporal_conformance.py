@@ -33,7 +33,7 @@ async def test_vector_on_temporal(
     ).program
     assert program is not None
     client = Playback(vector["calls"])
-    config = settings(dev_server, queue)
+    config = settings(dev_server, queue, sandbox=True)  # the sandbox refuses non-determinism
     async with worker(config, store, client):
         result = await TemporalEngine(program, config, store).run(
             vector["workflow"], vector["input"]
