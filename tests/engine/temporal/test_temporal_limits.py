@@ -66,7 +66,7 @@ async def test_payloads_above_two_megabytes_go_through_the_artifact_store(
     history = await client.get_workflow_handle(result.run_id).fetch_history()
     # Every payload in the history is a reference: the history stays small.
     assert len(history.to_json()) < 300_000
-    stored = [info for info in store.list("payloads/")]
+    stored = list(store.list("payloads/"))
     assert max(info.size for info in stored) > 10_000_000
     assert store.get_json(f"runs/{result.run_id}/result.json") == result.output
 
