@@ -185,14 +185,21 @@ class Program:
         return _cached_digest(self, "digest", self.to_dict)
 
     def structure_digest(self) -> str:
-        """``sha256:<hex>`` of the canonical JSON without ``models`` (the route settings):
-        what a run's outputs depend on beyond which provider and model answer. A run can be
-        resumed with other route settings (a fixed base URL, another ``--env``) but not
-        after its steps, assistants or contracts changed."""
+        """``sha256:<hex>`` of the canonical JSON without the route settings (``models``)
+        and without source positions: what a run's outputs depend on beyond which provider
+        and model answer. A run can be resumed with other route settings (a fixed base URL,
+        another ``--env``) or an edited comment, but not after its steps, assistants or
+        contracts changed."""
 
         def structure() -> dict[str, Any]:
             data = self.to_dict()
             data.pop("models", None)
+            data.pop("sources", None)
+            for section in ("contracts", "assistants", "workflows"):
+                for entry in data.get(section, {}).values():
+                    entry.pop("source", None)
+                    for step in entry.get("steps", []) if section == "workflows" else []:
+                        step.pop("source", None)
             return data
 
         return _cached_digest(self, "structure", structure)
