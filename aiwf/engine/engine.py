@@ -150,9 +150,9 @@ class Engine:
                 **run_identity(self.program),
                 "input": input,
                 "status": "running",
-                "created": time.time(),
                 **self._owner(),
             }
+            manifest["created"] = manifest["heartbeat"]
             if context:
                 manifest["context"] = dict(context)
             await asyncio.to_thread(checkpoints.write_manifest, manifest)

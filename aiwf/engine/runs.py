@@ -92,13 +92,16 @@ class RunInfo:
 
     @property
     def duration(self) -> float | None:
-        """Seconds the run took (or has been running, up to its last word)."""
+        """Seconds the run took, or has been running; for a stale run, up to its last sign
+        of life (its last heartbeat), ``None`` when it died before its first one."""
         if self.latency is not None and self.status not in ("running", "stale"):
             return self.latency
         if self.created is None:
             return None
-        end = time.time() if self.status == "running" else (self.updated or self.created)
-        return max(0.0, end - self.created)
+        if self.status == "running":
+            return max(0.0, time.time() - self.created)
+        beat = _number(self.manifest.get("heartbeat"))
+        return None if beat is None or beat <= self.created else beat - self.created
 
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON data (``aiwf runs ls --format json``)."""
@@ -260,6 +263,11 @@ def render_run(details: RunDetails, *, all_items: bool = False) -> str:
         f"  status    {info.status}",
         f"  started   {_when(info.created)}   duration {_seconds(info.duration)}",
     ]
+    if info.status == "stale":
+        lines.append(
+            f"  stale     its process is gone or its lease ran out; last heard of at "
+            f"{_when(_number(info.manifest.get('heartbeat')) or info.updated)}"
+        )
     if info.error:
         lines.append(f"  error     {info.error}")
     trace = details.trace
@@ -337,9 +345,10 @@ def _number(value: Any) -> float | None:
 
 
 def _when(epoch: float | None) -> str:
+    """A time in UTC, as runs are listed."""
     if epoch is None:
         return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(epoch))
 
 
 def _seconds(value: float | None) -> str:

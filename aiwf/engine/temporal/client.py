@@ -345,6 +345,8 @@ class TemporalEngine:
                 done, _ = await asyncio.wait({waiting}, timeout=POLL)
                 if done:
                     break
+                if self.observer is None and (told or self.notify is None):
+                    continue  # nobody to show progress to: no queries
                 if await self._show(client, handle):
                     quiet_since = time.monotonic()
                 elif not told and time.monotonic() - quiet_since > NO_WORKER_AFTER:

