@@ -68,12 +68,23 @@ def start_workers(count: int, address: str, queue: str, store: str) -> list[subp
     for _ in range(count):
         workers.append(
             subprocess.Popen(
-                [AIWF, "worker", "--temporal", address, "--task-queue", queue,
-                 "--artifacts", store, "--max-concurrent-activities", "200", "-q"],
+                [
+                    AIWF,
+                    "worker",
+                    "--temporal",
+                    address,
+                    "--task-queue",
+                    queue,
+                    "--artifacts",
+                    store,
+                    "--max-concurrent-activities",
+                    "200",
+                    "-q",
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
         )
     return workers
 
@@ -133,12 +144,18 @@ def main() -> None:
     server.start()
     wide = compile_text(scatter_spec(base_url, args.concurrency))
     serial = compile_text(scatter_spec(base_url, 1))
-    walls: dict[str, list[float]] = {"local": [], "temporal, 1 worker": [], "temporal, 2 workers": []}
+    walls: dict[str, list[float]] = {
+        "local": [],
+        "temporal, 1 worker": [],
+        "temporal, 2 workers": [],
+    }
     one_at_a_time: dict[str, float] = {}
     try:
         local_run(wide, tmp / "warm", 200, args.concurrency)  # warm the model server up
         for round_ in range(args.repeat):
-            walls["local"].append(local_run(wide, tmp / f"local{round_}", args.items, args.concurrency))
+            walls["local"].append(
+                local_run(wide, tmp / f"local{round_}", args.items, args.concurrency)
+            )
         one_at_a_time["local"] = local_run(serial, tmp / "serial", serial_items, 1)
         for count in (1, 2):
             queue = f"bench{count}"
@@ -173,7 +190,9 @@ def main() -> None:
         )
     print(f"\none call at a time ({serial_items} calls, {args.latency * 1000:.0f} ms each)")
     for name, wall in one_at_a_time.items():
-        print(f"  {name:<20} overhead {(wall / serial_items - args.latency) * 1000:6.1f} ms per call")
+        print(
+            f"  {name:<20} overhead {(wall / serial_items - args.latency) * 1000:6.1f} ms per call"
+        )
 
 
 if __name__ == "__main__":
