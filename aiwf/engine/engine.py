@@ -25,7 +25,7 @@ from typing import Any
 
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
 from aiwf.engine.errors import RESUME_REFUSED, RunFailed, StepError
-from aiwf.engine.identity import check_resume, run_identity
+from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.steps import Planner, StepPlan, check_run_input
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
@@ -143,18 +143,10 @@ class Engine:
         checkpoints = self._checkpoints(run_id)
         manifest: dict[str, Any] | None = None
         if checkpoints is not None:
-            manifest = {
-                "run_id": run_id,
-                "spec": self.program.name,
-                "workflow": wf.name,
-                **run_identity(self.program),
-                "input": input,
-                "status": "running",
-                **self._owner(),
-            }
-            manifest["created"] = manifest["heartbeat"]
-            if context:
-                manifest["context"] = dict(context)
+            owner = self._owner()
+            manifest = new_manifest(
+                run_id, self.program, wf.name, input, owner, context, created=owner["heartbeat"]
+            )
             await asyncio.to_thread(checkpoints.write_manifest, manifest)
         return await self._run(wf, input, run_id, checkpoints, {}, manifest, resumed=False)
 
@@ -183,22 +175,12 @@ class Engine:
                 hint="wait for it to end, or stop it with: aiwf runs cancel " + run_id,
             )
         wf = self.workflow(str(manifest.get("workflow")))
-        stored_input = manifest.get("input")
-        if input is not None and input != stored_input:
-            raise AiwfError(
-                f"the input differs from the input of run {run_id!r}",
-                code=RESUME_REFUSED,
-                hint="resume without --input (the run's own input is used)",
-            )
+        stored_input = resume_input(manifest, input, run_id)
         self.check_input(wf, stored_input)
         if changes and self.notify is not None:
             self.notify(f"resuming run {run_id} with changed route settings: {', '.join(changes)}")
         done = await asyncio.to_thread(checkpoints.load_steps, [s.id for s in wf.steps])
-        manifest.update(run_identity(self.program))
-        manifest.update(self._owner())
-        manifest.update(status="running", error=None, resumed=int(manifest.get("resumed", 0)) + 1)
-        if context:
-            manifest["context"] = dict(context)
+        renew_manifest(manifest, self.program, self._owner(), context)
         await asyncio.to_thread(checkpoints.write_manifest, manifest)
         return await self._run(wf, stored_input, run_id, checkpoints, done, manifest, resumed=True)
 
@@ -268,10 +250,10 @@ class Engine:
         every = max(self.lease / 4, 0.05)
 
         def write() -> None:
+            checkpoints.save_trace(trace.to_dict())  # first: a beat's trace is there when it is
             manifest["heartbeat"] = time.time()
             manifest["totals"] = trace.totals()
             checkpoints.write_manifest(manifest)
-            checkpoints.save_trace(trace.to_dict())
 
         while True:
             with contextlib.suppress(asyncio.TimeoutError):

@@ -99,6 +99,61 @@ def check_resume(manifest: Mapping[str, Any], program: Program, run_id: str) -> 
     return changed_settings(routes, route_settings(program)) or ["model routes"]
 
 
+def new_manifest(
+    run_id: str,
+    program: Program,
+    workflow: str,
+    input: Any,
+    owner: Mapping[str, Any],
+    context: Mapping[str, Any] | None,
+    *,
+    created: float,
+) -> dict[str, Any]:
+    """The manifest a run starts with (either engine; ``owner`` says which, and where)."""
+    manifest: dict[str, Any] = {
+        "run_id": run_id,
+        "spec": program.name,
+        "workflow": workflow,
+        **run_identity(program),
+        "input": input,
+        "status": "running",
+        "created": created,
+        **owner,
+    }
+    if context:
+        manifest["context"] = dict(context)
+    return manifest
+
+
+def renew_manifest(
+    manifest: dict[str, Any],
+    program: Program,
+    owner: Mapping[str, Any],
+    context: Mapping[str, Any] | None,
+) -> None:
+    """Update a resumed run's manifest: the program it now runs with, who runs it."""
+    for key in ("host", "pid", "lease", "heartbeat", "temporal"):
+        manifest.pop(key, None)
+    manifest.update(run_identity(program))
+    manifest.update(owner)
+    manifest.update(status="running", error=None, resumed=int(manifest.get("resumed", 0)) + 1)
+    if context:
+        manifest["context"] = dict(context)
+
+
+def resume_input(manifest: Mapping[str, Any], input: Any, run_id: str) -> Any:
+    """The input a resumed run runs on: its own; :class:`AiwfError` (``E503``) when
+    ``input`` is given and differs."""
+    stored = manifest.get("input")
+    if input is not None and input != stored:
+        raise AiwfError(
+            f"the input differs from the input of run {run_id!r}",
+            code=RESUME_REFUSED,
+            hint="resume without --input (the run's own input is used)",
+        )
+    return stored
+
+
 def _show(value: Any) -> str:
     text = "unset" if value is None else str(value)
     return text if len(text) <= 60 else text[:57] + "..."

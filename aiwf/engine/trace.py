@@ -96,6 +96,20 @@ class StepSpan:
             item.request_id = response.request_id
 
 
+#: The counters of a :class:`StepSpan` that :meth:`RunTrace.totals` sums.
+COUNTS = (
+    "calls",
+    "attempts",
+    "retries",
+    "fallbacks",
+    "input_tokens",
+    "output_tokens",
+    "items_done",
+    "items_skipped",
+    "items_resumed",
+)
+
+
 @dataclass
 class RunTrace:
     """Every step of one run, in the workflow's execution order."""
@@ -114,18 +128,7 @@ class RunTrace:
 
     def totals(self) -> dict[str, int]:
         """Sums over the steps: calls, attempts, retries, tokens, items and their fates."""
-        keys = (
-            "calls",
-            "attempts",
-            "retries",
-            "fallbacks",
-            "input_tokens",
-            "output_tokens",
-            "items_done",
-            "items_skipped",
-            "items_resumed",
-        )
-        out = {key: sum(getattr(s, key) for s in self.steps.values()) for key in keys}
+        out = {key: sum(getattr(s, key) for s in self.steps.values()) for key in COUNTS}
         out["steps"] = len(self.steps)
         out["steps_done"] = sum(1 for s in self.steps.values() if s.status in ("ok", "resumed"))
         out["steps_resumed"] = sum(1 for s in self.steps.values() if s.status == "resumed")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
 from aiwf.engine.engine import DEFAULT_MAX_CONCURRENCY, RunResult, new_run_id
 from aiwf.engine.errors import RESUME_REFUSED, RunFailed
-from aiwf.engine.identity import check_resume, run_identity
+from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.runs import RunInfo, run_status
 from aiwf.engine.steps import check_run_input
@@ -182,18 +182,9 @@ class TemporalEngine:
         check_run_input(self.validator, wf, input)
         client = await self.client()
         run_id = run_id or new_run_id()
-        manifest = {
-            "run_id": run_id,
-            "spec": self.program.name,
-            "workflow": wf.name,
-            **run_identity(self.program),
-            "input": input,
-            "status": "running",
-            "created": time.time(),
-            **self._owner(run_id),
-        }
-        if context:
-            manifest["context"] = dict(context)
+        manifest = new_manifest(
+            run_id, self.program, wf.name, input, self._owner(run_id), context, created=time.time()
+        )
         await asyncio.to_thread(self._write_start, run_id, manifest)
         await self._start(client, run_id, wf.name, input, resumed=False, done={}, items={})
         return run_id
@@ -217,13 +208,7 @@ class TemporalEngine:
                 hint="wait for it to end, or stop it with: aiwf runs cancel " + run_id,
             )
         wf = pick_workflow(self.program, str(manifest.get("workflow")))
-        stored = manifest.get("input")
-        if input is not None and input != stored:
-            raise AiwfError(
-                f"the input differs from the input of run {run_id!r}",
-                code=RESUME_REFUSED,
-                hint="resume without --input (the run's own input is used)",
-            )
+        stored = resume_input(manifest, input, run_id)
         check_run_input(self.validator, wf, stored)
         if changes and self.notify is not None:
             self.notify(f"resuming run {run_id} with changed route settings: {', '.join(changes)}")
@@ -240,13 +225,7 @@ class TemporalEngine:
             return done, items
 
         done, items = await asyncio.to_thread(load)
-        manifest.update(run_identity(self.program))
-        manifest.update(self._owner(run_id))
-        manifest.update(status="running", error=None, resumed=int(manifest.get("resumed", 0)) + 1)
-        for key in ("host", "pid", "lease", "heartbeat"):
-            manifest.pop(key, None)
-        if context:
-            manifest["context"] = dict(context)
+        renew_manifest(manifest, self.program, self._owner(run_id), context)
         await asyncio.to_thread(self._write_start, run_id, manifest)
         await self._start(client, run_id, wf.name, stored, resumed=True, done=done, items=items)
         return run_id

@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         SaveParams,
         ScatterParams,
     )
-    from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
+    from aiwf.engine.trace import COUNTS, ItemSpan, RunTrace, StepSpan
     from aiwf.engine.walk import Walk, start_trace
     from aiwf.errors import AiwfError
     from aiwf.ir.model import Program, Workflow, load_ir
@@ -81,17 +81,6 @@ INLINE_EVENTS = 20_000
 BOOKKEEPING_TIMEOUT = timedelta(minutes=10)
 #: How the bookkeeping activities are retried (store hiccups).
 BOOKKEEPING_RETRY = RetryPolicy(maximum_attempts=20, maximum_interval=timedelta(seconds=30))
-#: Counters of a step span that a scatter child carries over continue-as-new.
-_COUNTS = (
-    "calls",
-    "attempts",
-    "retries",
-    "fallbacks",
-    "input_tokens",
-    "output_tokens",
-    "items_done",
-    "items_skipped",
-)
 
 
 class ActivityClient:
@@ -480,7 +469,7 @@ class ScatterWorkflow:
         span = self._span
         if span is None:
             return dict(self._counts)
-        return {key: self._counts.get(key, 0) + int(getattr(span, key)) for key in _COUNTS}
+        return {key: self._counts.get(key, 0) + int(getattr(span, key)) for key in COUNTS}
 
     @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> dict[str, int]:
