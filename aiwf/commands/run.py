@@ -122,16 +122,20 @@ def command(
             config=app.config_path,
             env=app.env,
             engine="temporal" if temporal else None,
+            temporal=recorded,
         )
 
     recorder = None
     runner: Any
+    recorded: dict[str, Any] | None = None
     if temporal:
         from aiwf.engine.temporal import TemporalEngine
 
+        settings = temporal_settings(app)
+        recorded = settings.public()
         runner = TemporalEngine(
             program,
-            temporal_settings(app),
+            settings,
             store,
             max_concurrency=max_concurrency,
             observer=progress,

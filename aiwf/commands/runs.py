@@ -130,8 +130,16 @@ def cancel(run_id: str, artifacts: str | None, wait: float) -> None:
 
 
 def _refresh(app: AppContext, runs: list[RunInfo], store: Any) -> None:
-    """Ask Temporal about the runs recorded as running on it."""
+    """Ask Temporal about the runs recorded as running on it (without temporalio
+    installed, they are shown as recorded)."""
+    from aiwf.engine.temporal import require
+    from aiwf.errors import AiwfError
+
     if any(run.engine == "temporal" and run.status == "running" for run in runs):
+        try:
+            require()
+        except AiwfError:
+            return
         _temporal(app, "refresh", runs, store)
 
 

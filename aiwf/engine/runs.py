@@ -209,6 +209,7 @@ def resume_line(info: RunInfo) -> str | None:
     context = context if isinstance(context, dict) else {}
     spec = context.get("spec") or "SPEC"
     config = context.get("config")
+    recorded = info.manifest.get("temporal")
     return resume_command(
         str(spec),
         info.workflow,
@@ -217,6 +218,7 @@ def resume_line(info: RunInfo) -> str | None:
         config=config,
         env=context.get("env"),
         engine=None if info.engine == "local" else info.engine,
+        temporal=recorded if isinstance(recorded, dict) else None,
     )
 
 

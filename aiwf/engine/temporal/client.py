@@ -53,6 +53,8 @@ POLL = 0.25
 QUERY_TIMEOUT = 2.0
 #: Seconds without any worker answering before the follower says so.
 NO_WORKER_AFTER = 5.0
+#: Seconds ``aiwf runs`` gives a Temporal server to answer before it shows what it recorded.
+LOOKUP_TIMEOUT = 3.0
 #: Seconds the follower waits for a Temporal server that went away before it gives up.
 SERVER_AWAY = 120.0
 #: Temporal's execution statuses, as aiwf names them.
@@ -68,9 +70,14 @@ _STATUSES = {
 
 
 async def connect(
-    settings: TemporalSettings, store: ArtifactStore, *, ttl: float | None = DEFAULT_TTL
+    settings: TemporalSettings,
+    store: ArtifactStore,
+    *,
+    ttl: float | None = DEFAULT_TTL,
+    timeout: float = 15.0,
 ) -> Client:
-    """A Temporal client whose payloads above the threshold travel through ``store``."""
+    """A Temporal client whose payloads above the threshold travel through ``store``
+    (:class:`AiwfError` ``E520`` when it cannot connect within ``timeout`` seconds)."""
     from temporalio.client import Client, TLSConfig
     from temporalio.converter import DataConverter
 
@@ -97,7 +104,7 @@ async def connect(
                 api_key=settings.api_key,
                 data_converter=converter,
             ),
-            timeout=15,
+            timeout=timeout,
         )
     except (RuntimeError, OSError, asyncio.TimeoutError) as exc:
         raise AiwfError(
@@ -460,7 +467,7 @@ async def refresh(runs: list[RunInfo], settings: TemporalSettings, store: Artifa
         key = (own.address, own.namespace)
         if key not in clients:
             try:
-                clients[key] = await connect(own, store)
+                clients[key] = await connect(own, store, timeout=LOOKUP_TIMEOUT)
             except AiwfError:
                 clients[key] = None
         client = clients[key]
@@ -476,7 +483,7 @@ async def live_trace(
 ) -> dict[str, Any] | None:
     """The trace of a running Temporal run, from its workflow; ``None`` when unreachable."""
     try:
-        client = await connect(settings_for(manifest, settings), store)
+        client = await connect(settings_for(manifest, settings), store, timeout=LOOKUP_TIMEOUT)
         handle = client.get_workflow_handle(str(manifest.get("run_id")))
         data = await asyncio.wait_for(handle.query(TRACE_QUERY), QUERY_TIMEOUT * 2)
     except Exception:

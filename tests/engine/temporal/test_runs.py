@@ -195,3 +195,59 @@ async def test_a_temporal_run_resumes_after_its_route_is_fixed(
         f"m.base_url (http://127.0.0.1:9/v1 -> {provider.base_url})"
     ]
     assert store.get_json(f"runs/{run_id}/manifest.json")["status"] == "succeeded"
+
+
+async def test_aiwf_run_on_temporal_follows_detaches_fails_and_resumes(
+    dev_server: DevServer, queue: str, store: ArtifactStore, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("FAKE_KEY", "k")
+    monkeypatch.chdir(tmp_path)
+    provider = FakeProvider(answer)
+    spec = tmp_path / "spec.aiwf.yaml"
+    spec.write_text(SPEC.format(base_url=provider.base_url), encoding="utf-8")
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps({"items": [{"n": 1}, {"n": 2}]}), encoding="utf-8")
+    bad.write_text(json.dumps({"items": [{"n": 1}, {"n": 13}]}), encoding="utf-8")
+    where = ["--temporal", dev_server.address, "--task-queue", queue]
+    common = ["--engine", "temporal", *where, "--artifacts", store.url]
+    try:
+        async with worker(settings(dev_server, queue), store):
+            ran = await invoke("run", str(spec), "-i", str(good), *common)
+            assert ran.exit_code == 0, (ran.output, ran.exception)
+            assert json.loads(ran.stdout) == [{"n": 2}, {"n": 3}]
+            assert "succeeded" in ran.stderr
+            assert "each                 ok" in ran.stderr  # the same trace as a local run
+
+            detached = await invoke("run", str(spec), "-i", str(good), *common, "--detach")
+            assert detached.exit_code == 0, detached.output
+            run_id = detached.stdout.strip()
+            assert f"follow it with: aiwf runs show {run_id}" in detached.stderr
+            deadline = time.monotonic() + 30
+            while "status    succeeded" not in (
+                shown := (await runs("show", run_id, "--artifacts", store.url, *where)).stdout
+            ):
+                assert time.monotonic() < deadline, shown
+                await asyncio.sleep(0.1)
+
+            failed = await invoke("run", str(spec), "-i", str(bad), *common)
+            assert failed.exit_code == 1
+            line = failed.exception.message  # type: ignore[union-attr]
+            assert line.startswith("step 'each' item 1 failed: [R003]")
+            assert "cannot do 13" in line
+            command = shlex.split(line.split("resume with: ", 1)[1])
+            assert command[command.index("--engine") + 1] == "temporal"
+            assert command[command.index("--temporal") + 1] == dev_server.address
+            assert command[command.index("--task-queue") + 1] == queue
+            provider.answer = lambda call: {"n": call["input"]["n"] + 1}
+            failed_id = command[command.index("--resume") + 1]
+            prefix = f"runs/{failed_id}/steps/each/items/"
+            answered = {store.get_json(i.key)["output"]["n"] - 1 for i in store.list(prefix)}
+            before = [c["input"] for c in provider.ended("completed")]
+            resumed = await invoke(*command[1:])
+            assert resumed.exit_code == 0, (resumed.output, resumed.exception)
+            assert json.loads(resumed.stdout) == [{"n": 2}, {"n": 14}]
+            after = [c["input"] for c in provider.ended("completed")][len(before) :]
+            # What had answered is not asked again; the rest is, once.
+            assert sorted(v["n"] for v in after) == sorted({1, 13} - answered)
+    finally:
+        provider.close()

@@ -15,7 +15,7 @@ from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
 from aiwf.cli import cli
-from aiwf.engine import DryRunClient, Engine
+from aiwf.engine import Engine
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.runtime import ModelRequest, ModelResponse, Usage
 from aiwf.stores import ArtifactStore
@@ -90,6 +90,21 @@ workflows:
 """
 
 
+class Count:
+    """n + 1 for a number, the sum for a list of them: an answer at once."""
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        value = request.input
+        n = sum(v["n"] for v in value) if isinstance(value, list) else value["n"] + 1
+        return ModelResponse(
+            output={"n": n}, text="", usage=Usage(2, 1), request_id=f"r{n}",
+            model="count", provider="count", attempts=1, latency=0.0,
+        )  # fmt: skip
+
+    def stream(self, request: ModelRequest) -> Any:
+        raise NotImplementedError
+
+
 async def test_a_5000_item_scatter_continues_as_new(
     dev_server: DevServer, queue: str, store: ArtifactStore, tmp_path: Path
 ) -> None:
@@ -97,10 +112,11 @@ async def test_a_5000_item_scatter_continues_as_new(
     items = {"items": [{"n": i} for i in range(5000)]}
     config = settings(dev_server, queue, scatter_batch_items=1250, max_concurrent_activities=400)
     engine = TemporalEngine(program, config, store, max_concurrency=200)
-    async with worker(config, store, DryRunClient(3)):
+    async with worker(config, store, Count()):
         result = await engine.run("fan", items)
-    expected = await Engine(program, DryRunClient(3)).run("fan", items)
+    expected = await Engine(program, Count()).run("fan", items)
     assert result.output == expected.output  # the same answers, in input order
+    assert result.output["last"] == {"n": sum(range(1, 5001))}
     span = result.trace.steps["each"]
     assert (span.calls, span.items_done, len(span.items)) == (5000, 5000, 5000)
     assert {item.status for item in span.items} == {"ok"}
