@@ -47,7 +47,7 @@ from aiwf.errors import AiwfError, UsageError
 @click.option(
     "--detach",
     is_flag=True,
-    help="Temporal: start the run, print its id and return (aiwf runs show ID follows it).",
+    help="Temporal: start the run, print its id and return (aiwf runs show -f ID follows it).",
 )
 @_options.max_concurrency
 @_options.trace
@@ -213,7 +213,7 @@ def command(
     if detach:
         if loud:
             click.echo(
-                f"run {run_id} started on Temporal; follow it with: aiwf runs show {run_id}",
+                f"run {run_id} started on Temporal; follow it with: aiwf runs show -f {run_id}",
                 err=True,
             )
         click.echo(run_id)

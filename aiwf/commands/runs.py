@@ -72,12 +72,16 @@ def ls(
 @click.argument("run_id")
 @_options.artifacts
 @click.option("--all-items", is_flag=True, help="List every scatter item, not only failed ones.")
+@click.option(
+    "-f", "--follow", is_flag=True, help="Wait for a running run to end (with its progress)."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @_options.temporal
 @shared_options
-def show(run_id: str, artifacts: str | None, all_items: bool, fmt: str) -> None:
+def show(run_id: str, artifacts: str | None, all_items: bool, follow: bool, fmt: str) -> None:
     """Show a run: status, error, steps, items, attempts, tokens, and the exact command that
-    resumes it."""
+    resumes it. With --follow, wait for a running run to end first (exit 1 unless it
+    succeeded)."""
     from aiwf.engine.runs import dumps, load_run, render_run
 
     app = app_context()
@@ -86,6 +90,11 @@ def show(run_id: str, artifacts: str | None, all_items: bool, fmt: str) -> None:
         details = load_run(store, run_id)
         info = details.info
         _refresh(app, [info], store)
+        if follow and info.status == "running":
+            _follow(app, info, store)
+            details = load_run(store, run_id)
+            info = details.info
+            _refresh(app, [info], store)
         if info.engine == "temporal" and info.status == "running":
             live = _temporal(app, "live_trace", info.manifest, store)
             if live is not None:
@@ -96,6 +105,12 @@ def show(run_id: str, artifacts: str | None, all_items: bool, fmt: str) -> None:
         click.echo(dumps({**info.to_dict(), "manifest": _public(info), "trace": details.trace}))
     else:
         click.echo(render_run(details, all_items=all_items))
+    if follow and info.status != "succeeded":
+        import sys
+
+        from aiwf.errors import EXIT_FAILURE
+
+        sys.exit(EXIT_FAILURE)
 
 
 @command.command("cancel")
@@ -127,6 +142,28 @@ def cancel(run_id: str, artifacts: str | None, wait: float) -> None:
     finally:
         store.close()
     click.echo(f"run {run_id}: {status}")
+
+
+def _follow(app: AppContext, info: RunInfo, store: Any) -> None:
+    """Wait for a running run to end; a Temporal run with its progress on a terminal."""
+    import sys
+
+    from aiwf.engine.runs import wait_local
+    from aiwf.errors import AiwfError
+
+    if info.engine != "temporal":
+        wait_local(store, info.run_id)
+        return
+    from aiwf.engine.progress import Progress
+
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and app.verbosity >= 0 else None
+    try:
+        _temporal(app, "follow_run", info.manifest, store, observer=progress)
+    except AiwfError:
+        pass  # the run failed or was cancelled: shown below, from the store
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _refresh(app: AppContext, runs: list[RunInfo], store: Any) -> None:

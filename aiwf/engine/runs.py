@@ -408,3 +408,13 @@ def cancel_local(store: ArtifactStore, info: RunInfo, *, wait: float) -> str:
             return status
         time.sleep(0.1)
     return "running"
+
+
+def wait_local(store: ArtifactStore, run_id: str, *, poll: float = 0.5) -> str:
+    """Wait until a local run is no longer running (it ended, or went stale); its status."""
+    checkpoints = Checkpoints(store, run_id)
+    while True:
+        status = run_status(checkpoints.read_manifest())
+        if status != "running":
+            return status
+        time.sleep(poll)

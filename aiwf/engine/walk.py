@@ -166,6 +166,8 @@ class Walk:
             return
         try:
             pending = await self.wait_first_failure(tasks)
+        except GeneratorExit:  # the coroutine is being closed (a workflow evicted): no awaits
+            raise
         except BaseException:
             await cancel(tasks)
             self._cancel_spans()
@@ -319,6 +321,8 @@ class Walk:
         ]
         try:
             pending = await self.wait_first_failure(workers)
+        except GeneratorExit:
+            raise
         except BaseException:
             await cancel(workers)
             raise

@@ -319,60 +319,75 @@ class TemporalEngine:
             RunFailed: a step failed, or the result is invalid (as a local run does).
             AiwfError: (``E505``) the run was cancelled, terminated or timed out.
         """
-        from temporalio.client import WorkflowFailureError
+        return await follow(
+            await self.client(), self.settings, run_id, observer=self.observer, notify=self.notify
+        )
 
-        client = await self.client()
-        handle = client.get_workflow_handle(run_id, result_type=RunOutcome)
-        waiting = asyncio.ensure_future(_result(handle))
-        quiet_since = time.monotonic()
-        told = False
-        try:
-            while True:
-                done, _ = await asyncio.wait({waiting}, timeout=POLL)
-                if done:
-                    break
-                if self.observer is None and (told or self.notify is None):
-                    continue  # nobody to show progress to: no queries
-                if await self._show(client, handle):
-                    quiet_since = time.monotonic()
-                elif not told and time.monotonic() - quiet_since > NO_WORKER_AFTER:
-                    told = True
-                    if self.notify is not None:
-                        self.notify(
-                            f"no worker has answered for run {run_id} yet; start one with: "
-                            f"aiwf worker --temporal {self.settings.address} "
-                            f"--task-queue {self.settings.task_queue}"
-                        )
-            outcome = waiting.result()
-        except WorkflowFailureError as err:
-            raise run_failure(err, run_id) from None
-        finally:
-            if not waiting.done():
-                waiting.cancel()
-                with contextlib.suppress(BaseException):
-                    await waiting
-        trace = RunTrace.from_dict(outcome.trace)
-        return RunResult(run_id, trace.workflow, outcome.output, trace)
 
-    async def _show(self, client: Client, handle: WorkflowHandle[Any, Any]) -> bool:
-        """Give the observer the run's progress; whether a worker answered."""
-        try:
-            data = await asyncio.wait_for(handle.query(PROGRESS_QUERY), QUERY_TIMEOUT)
-        except Exception:
-            return False
-        if not isinstance(data, dict) or not data:
-            return False
-        for step, child in dict(data.get("children") or {}).items():
-            with contextlib.suppress(Exception):
-                counts = await asyncio.wait_for(
-                    client.get_workflow_handle(child).query(PROGRESS_QUERY), QUERY_TIMEOUT
-                )
-                for span in data.get("steps", []):
-                    if span.get("step") == step and isinstance(counts, dict):
-                        span.update({k: v for k, v in counts.items() if isinstance(v, int)})
-        if self.observer is not None:
-            self.observer.update(RunTrace.from_dict(data))
-        return True
+async def follow(
+    client: Client,
+    settings: TemporalSettings,
+    run_id: str,
+    *,
+    observer: Any = None,
+    notify: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Wait for run ``run_id`` to end; ``observer.update(trace)`` is given its progress, and
+    ``notify`` is told when no worker answers for a while (see :meth:`TemporalEngine.follow`)."""
+    from temporalio.client import WorkflowFailureError
+
+    handle = client.get_workflow_handle(run_id, result_type=RunOutcome)
+    waiting = asyncio.ensure_future(_result(handle))
+    quiet_since = time.monotonic()
+    told = False
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=POLL)
+            if done:
+                break
+            if observer is None and (told or notify is None):
+                continue  # nobody to show progress to: no queries
+            if await _show(client, handle, observer):
+                quiet_since = time.monotonic()
+            elif not told and time.monotonic() - quiet_since > NO_WORKER_AFTER:
+                told = True
+                if notify is not None:
+                    notify(
+                        f"no worker has answered for run {run_id} yet; start one with: "
+                        f"aiwf worker --temporal {settings.address} "
+                        f"--task-queue {settings.task_queue}"
+                    )
+        outcome = waiting.result()
+    except WorkflowFailureError as err:
+        raise run_failure(err, run_id) from None
+    finally:
+        if not waiting.done():
+            waiting.cancel()
+            with contextlib.suppress(BaseException):
+                await waiting
+    trace = RunTrace.from_dict(outcome.trace)
+    return RunResult(run_id, trace.workflow, outcome.output, trace)
+
+
+async def _show(client: Client, handle: WorkflowHandle[Any, Any], observer: Any) -> bool:
+    """Give the observer the run's progress; whether a worker answered."""
+    try:
+        data = await asyncio.wait_for(handle.query(PROGRESS_QUERY), QUERY_TIMEOUT)
+    except Exception:
+        return False
+    if not isinstance(data, dict) or not data:
+        return False
+    for step, child in dict(data.get("children") or {}).items():
+        with contextlib.suppress(Exception):
+            counts = await asyncio.wait_for(
+                client.get_workflow_handle(child).query(PROGRESS_QUERY), QUERY_TIMEOUT
+            )
+            for span in data.get("steps", []):
+                if span.get("step") == step and isinstance(counts, dict):
+                    span.update({k: v for k, v in counts.items() if isinstance(v, int)})
+    if observer is not None:
+        observer.update(RunTrace.from_dict(data))
+    return True
 
 
 async def _result(handle: WorkflowHandle[Any, RunOutcome]) -> RunOutcome:
@@ -489,6 +504,20 @@ async def live_trace(
     except Exception:
         return None
     return data if isinstance(data, dict) and data else None
+
+
+async def follow_run(
+    manifest: Mapping[str, Any],
+    settings: TemporalSettings,
+    store: ArtifactStore,
+    *,
+    observer: Any = None,
+    notify: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Follow the Temporal run of ``manifest`` to its end (``aiwf runs show --follow``)."""
+    own = settings_for(manifest, settings)
+    client = await connect(own, store)
+    return await follow(client, own, str(manifest.get("run_id")), observer=observer, notify=notify)
 
 
 async def cancel(

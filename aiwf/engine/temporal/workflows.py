@@ -351,7 +351,12 @@ class RunWorkflow:
         began = workflow.time()
         try:
             program, wf, plans = _prepare(params)
-        except AiwfError as exc:
+        except AiwfError as exc:  # an IR this worker cannot run (another aiwf version ...)
+            trace = RunTrace(
+                params.run_id, params.workflow, "", params.digest, started_at=params.started_at
+            )
+            trace.status, trace.error = "failed", exc.message
+            await self._finish(params, trace, "failed", error=exc.message)
             raise _failure(exc) from None
         trace = start_trace(
             params.run_id,

@@ -221,13 +221,9 @@ async def test_aiwf_run_on_temporal_follows_detaches_fails_and_resumes(
             detached = await invoke("run", str(spec), "-i", str(good), *common, "--detach")
             assert detached.exit_code == 0, detached.output
             run_id = detached.stdout.strip()
-            assert f"follow it with: aiwf runs show {run_id}" in detached.stderr
-            deadline = time.monotonic() + 30
-            while "status    succeeded" not in (
-                shown := (await runs("show", run_id, "--artifacts", store.url, *where)).stdout
-            ):
-                assert time.monotonic() < deadline, shown
-                await asyncio.sleep(0.1)
+            assert f"follow it with: aiwf runs show -f {run_id}" in detached.stderr
+            shown = await runs("show", run_id, "--follow", "--artifacts", store.url, *where)
+            assert "status    succeeded" in shown.stdout
 
             failed = await invoke("run", str(spec), "-i", str(bad), *common)
             assert failed.exit_code == 1

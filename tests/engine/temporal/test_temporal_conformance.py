@@ -131,7 +131,8 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("FAKE_KEY", "k")
+    secret = "sk-test-0123456789-do-not-leak"
+    monkeypatch.setenv("FAKE_KEY", secret)
     answers = Answers()
     provider = FakeProvider(answers)
     try:
@@ -172,3 +173,15 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
         and e.activity_task_started_event_attributes.attempt == 2
     ]
     assert delays == [300]
+    # The key was read on the worker and sent to the provider, and went nowhere else: not
+    # into a payload, the history, the store (checkpoints, manifests, traces) or a message.
+    assert {c["key"] for c in provider.ended()} == {secret}
+    for run_id in (result.run_id, failed.value.run_id):
+        events = (await temporal.get_workflow_handle(run_id).fetch_history()).events
+        raw = b"".join(event.SerializeToString() for event in events)  # payloads as sent
+        assert run_id.encode() in raw  # (the payloads are in there, in clear)
+        assert secret.encode() not in raw
+    stored = [store.get(info.key)[0] for info in store.list("")]
+    assert stored
+    assert all(secret.encode() not in data for data in stored)
+    assert secret not in json.dumps(result.trace.to_dict()) + failed.value.message
