@@ -40,6 +40,8 @@ from aiwf.stores import ArtifactStore
 DEFAULT_MAX_CONCURRENCY = 128
 #: Seconds a local run's lease lasts; the run renews it four times per lease.
 DEFAULT_LEASE = 60.0
+#: Scatter items up to which a heartbeat writes the trace with its item spans.
+BEAT_ITEMS = 10_000
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "Engine", "RunObserver", "RunResult", "new_run_id"]
 
@@ -250,7 +252,10 @@ class Engine:
         every = max(self.lease / 4, 0.05)
 
         def write() -> None:
-            checkpoints.save_trace(trace.to_dict())  # first: a beat's trace is there when it is
+            # The trace first, so that it is there when the beat that announces it is; the
+            # item spans only while they are few (a beat must stay cheap).
+            items = sum(len(span.items) for span in trace.steps.values()) <= BEAT_ITEMS
+            checkpoints.save_trace(trace.to_dict(items=items))
             manifest["heartbeat"] = time.time()
             manifest["totals"] = trace.totals()
             checkpoints.write_manifest(manifest)
