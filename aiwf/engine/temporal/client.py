@@ -241,9 +241,11 @@ class TemporalEngine:
         return {"engine": "temporal", "temporal": {**self.settings.public(), "workflow_id": run_id}}
 
     def _write_start(self, run_id: str, manifest: dict[str, Any]) -> None:
+        # Written on every start, which renews its TTL (content-addressed: same bytes).
         key = program_key(self.program.digest())
-        if not self.store.exists(key):
-            self.store.put(key, self.program.to_json().encode(), content_type="application/json")
+        self.store.put(
+            key, self.program.to_json().encode(), content_type="application/json", ttl=self.ttl
+        )
         Checkpoints(self.store, run_id, ttl=self.ttl).write_manifest(manifest)
 
     async def _start(
