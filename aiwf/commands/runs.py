@@ -175,9 +175,9 @@ def _refresh(app: AppContext, runs: list[RunInfo], store: Any) -> None:
     if any(run.engine == "temporal" and run.status == "running" for run in runs):
         try:
             require()
+            _temporal(app, "refresh", runs, store)
         except AiwfError:
-            return
-        _temporal(app, "refresh", runs, store)
+            return  # no temporalio, or settings that cannot connect: shown as recorded
 
 
 def _temporal(app: AppContext, name: str, subject: Any, store: Any, **kwargs: Any) -> Any:
