@@ -120,11 +120,14 @@ async def test_a_5000_item_scatter_continues_as_new(
     span = result.trace.steps["each"]
     assert (span.calls, span.items_done, len(span.items)) == (5000, 5000, 5000)
     assert {item.status for item in span.items} == {"ok"}
-    # The child went through four histories (5,000 / 1,250), each continued as new.
+    # The child went through at least four histories (5,000 / 1,250; more when Temporal
+    # suggested continuing as new sooner), each but the last continued as new.
     client = await engine.client()
     runs = [w async for w in client.list_workflows(f"WorkflowId = '{result.run_id}.each'")]
     statuses = sorted(w.status.name for w in runs if w.status is not None)
-    assert statuses == ["COMPLETED"] + ["CONTINUED_AS_NEW"] * 3
+    assert statuses[0] == "COMPLETED"
+    assert statuses[1:] == ["CONTINUED_AS_NEW"] * (len(runs) - 1)
+    assert len(runs) >= 4
 
 
 async def test_cancel_stops_the_calls_in_flight(
