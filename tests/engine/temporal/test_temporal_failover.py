@@ -119,16 +119,15 @@ async def test_a_worker_killed_mid_scatter_loses_no_finished_call(
     config = settings(dev_server, queue, heartbeat_timeout=1.5)
     engine = TemporalEngine(program, config, store)
     a = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-a")
-    b: WorkerProcess | None = None
+    b = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-b")
     try:
-        assert await asyncio.to_thread(a.ready.wait, 30), a.lines
+        assert await asyncio.to_thread(a.ready.wait, 60), a.lines
+        assert await asyncio.to_thread(b.ready.wait, 60), b.lines
         run_id = await engine.start("wide", {"items": items})
-        b = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-b")
-        assert await asyncio.to_thread(b.ready.wait, 30), b.lines
 
         def a_is_busy() -> bool:
             done_by_a = [c for c in provider.ended("completed") if c["key"] == "worker-a"]
-            return len(done_by_a) >= 6 and provider.in_flight("worker-a") >= 1
+            return len(done_by_a) >= 3 and provider.in_flight("worker-a") >= 1
 
         await until(a_is_busy, 30, "worker a to answer calls and have more in flight")
         os.kill(a.process.pid, signal.SIGKILL)
@@ -137,8 +136,7 @@ async def test_a_worker_killed_mid_scatter_loses_no_finished_call(
         result = await asyncio.wait_for(engine.follow(run_id), 90)
     finally:
         a.stop()
-        if b is not None:
-            b.stop()
+        b.stop()
         provider.close()
 
     assert result.output["each"] == [{"n": v["n"] + 1} for v in items]
