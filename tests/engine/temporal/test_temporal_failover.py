@@ -119,24 +119,31 @@ async def test_a_worker_killed_mid_scatter_loses_no_finished_call(
     config = settings(dev_server, queue, heartbeat_timeout=1.5)
     engine = TemporalEngine(program, config, store)
     a = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-a")
-    b = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-b")
+    b: WorkerProcess | None = None
     try:
         assert await asyncio.to_thread(a.ready.wait, 60), a.lines
-        assert await asyncio.to_thread(b.ready.wait, 60), b.lines
+        # Worker a takes the run (its workflow stays cached there) and its first calls,
+        # held until worker b polls too.
+        provider.hold()
         run_id = await engine.start("wide", {"items": items})
+        await until(lambda: provider.in_flight("worker-a") >= 1, 30, "calls on worker a")
+        b = WorkerProcess(dev_server.address, queue, store.url, config_file, "worker-b")
+        assert await asyncio.to_thread(b.ready.wait, 60), b.lines
+        provider.release()
 
-        def a_is_busy() -> bool:
-            done_by_a = [c for c in provider.ended("completed") if c["key"] == "worker-a"]
-            return len(done_by_a) >= 3 and provider.in_flight("worker-a") >= 1
+        def midway() -> bool:
+            # Some answers checkpointed, and worker a waiting on calls of its own.
+            return len(checkpointed(store, run_id)) >= 3 and provider.in_flight("worker-a") >= 1
 
-        await until(a_is_busy, 30, "worker a to answer calls and have more in flight")
+        await until(midway, 30, "answers in the store and calls in flight on worker a")
         os.kill(a.process.pid, signal.SIGKILL)
         a.process.wait()
         finished_before = checkpointed(store, run_id)
         result = await asyncio.wait_for(engine.follow(run_id), 90)
     finally:
         a.stop()
-        b.stop()
+        if b is not None:
+            b.stop()
         provider.close()
 
     assert result.output["each"] == [{"n": v["n"] + 1} for v in items]
