@@ -22,11 +22,16 @@ Keys (all optional)::
     [[breaking.accept]]                   # a deliberate change, accepted in review
     fingerprint = "3f9c0a1d2b4e5f60"
     reason = "v2 drops the legacy field (#123)"
+    [engine]                              # which engine runs `aiwf run` (docs/distributed.md)
+    kind = "temporal"                     # local (the default) or temporal
+    address = "temporal.internal:7233"    # ... and the Temporal connection, queue and limits
 
     [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
     store = "s3://acme-aiwf/prod"
     [environments.prod.models.fast]       # merged over the spec's `models.fast` route
     model = "gpt-5.4"
+    [environments.prod.engine]            # merged over [engine], key by key
+    namespace = "prod"
 
 In ``pyproject.toml`` every table is under ``tool.aiwf`` (``[tool.aiwf.environments.prod]``).
 Relative paths are relative to the directory of the config file.
@@ -59,6 +64,7 @@ _TOP_KEYS = {
     "sdk": "a list of SDK targets",
     "templates": "a table (source)",
     "breaking": "a table (against, fail_on, skip, accept, bump_version)",
+    "engine": "a table",
 }
 _BREAKING_KEYS = {
     "against": "a git ref or a path",
@@ -71,8 +77,30 @@ _ACCEPT_KEYS = {"fingerprint": "a change's fingerprint", "reason": "why it is ac
 FAIL_ON_LEVELS = ("error", "warning", "info")
 _SDK_KEYS = {"lang": "a target language", "out": "a directory", "package": "a package name",
              "spec": "a spec path"}  # fmt: skip
-_ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases"}
 _TEMPLATES_KEYS = {"source": "a git URL"}
+_ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases", "engine": "a table"}
+#: Keys of the ``[engine]`` table: name -> (expected type, description).
+ENGINE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "kind": (str, "local or temporal"),
+    "address": (str, "the Temporal frontend, HOST:PORT"),
+    "namespace": (str, "a Temporal namespace"),
+    "task_queue": (str, "a task queue name"),
+    "tls": (bool, "true or false"),
+    "tls_cert_path": (str, "a client certificate file"),
+    "tls_key_path": (str, "a client key file"),
+    "tls_ca_path": (str, "a CA certificate file"),
+    "tls_server_name": (str, "the TLS server name"),
+    "api_key_env": (str, "the environment variable holding the Temporal API key"),
+    "heartbeat_timeout": ((int, float), "seconds"),
+    "payload_threshold": (int, "bytes"),
+    "scatter_inline_items": (int, "a number of items"),
+    "scatter_batch_items": (int, "a number of items"),
+    "sticky_timeout": ((int, float), "seconds"),
+    "max_concurrent_activities": (int, "a number of activities"),
+    "sandbox": (bool, "true or false"),
+}
+#: Engines ``[engine] kind`` can name.
+ENGINE_KINDS = ("local", "temporal")
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,7 @@ class EnvironmentConfig:
 
     store: str | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,6 +165,8 @@ class ProjectConfig:
     env: str | None = None
     #: Route overrides of the applied environment (alias -> fields).
     model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The ``[engine]`` table (with the applied environment's ``engine`` merged over it).
+    engine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -199,7 +230,9 @@ def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
                 f"{where}models", "must be a table of model aliases, each a table of route fields"
             )
         environments[name] = EnvironmentConfig(
-            store=check.string(env, "store", where), models=models
+            store=check.string(env, "store", where),
+            models=models,
+            engine=_parse_engine(check, env.get("engine", {}), f"{where}engine"),
         )
     return ProjectConfig(
         spec=tuple(spec),
@@ -210,7 +243,22 @@ def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
         default_env=check.string(table, "default_env", ""),
         environments=environments,
         source=source,
+        engine=_parse_engine(check, table.get("engine", {}), "engine"),
     )
+
+
+def _parse_engine(check: _Checker, raw: Any, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise check.fail(where, "must be a table", hint='kind = "temporal"')
+    check.keys(raw, {k: v[1] for k, v in ENGINE_KEYS.items()}, f"{where}.")
+    for key, value in raw.items():
+        expected, what = ENGINE_KEYS[key]
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            raise check.fail(f"{where}.{key}", f"must be {what}")
+    kind = raw.get("kind")
+    if kind is not None and kind not in ENGINE_KINDS:
+        raise check.fail(f"{where}.kind", f"unknown engine {kind!r}", hint="local or temporal")
+    return dict(raw)
 
 
 def _parse_sdk(check: _Checker, raw: Any) -> tuple[SdkConfig, ...]:
@@ -362,4 +410,5 @@ def load_config(
         env=selected,
         store=environment.store or config.store,
         model_overrides=environment.models,
+        engine={**config.engine, **environment.engine},
     )
