@@ -16,7 +16,7 @@ from aiwf.ir.compiler import CompileResult, compile_files
 from aiwf.ir.model import Program
 from aiwf.paths import as_typed
 
-__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_paths"]
+__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_path", "spec_paths"]
 from aiwf.spec import load_spec
 
 
@@ -45,6 +45,26 @@ def spec_paths(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
             hint='pass a spec file or directory, or set spec = "..." under [tool.aiwf]',
         )
     return configured
+
+
+def spec_path(app: AppContext, given: Path | None) -> Path:
+    """The one spec a command runs or draws: SPEC when given, else the project config's
+    ``spec`` (when it names exactly one)."""
+    if given is not None:
+        return given
+    configured = app.config.spec_paths()
+    if len(configured) == 1:
+        return as_typed(configured[0])
+    if not configured:
+        raise UsageError(
+            "no spec given and none configured",
+            hint='pass SPEC, or set spec = "..." in aiwf.toml ([tool.aiwf] in pyproject.toml)',
+        )
+    names = ", ".join(str(as_typed(p)) for p in configured)
+    raise UsageError(
+        f"the project config names {len(configured)} specs ({names})",
+        hint="pass the one to use as SPEC",
+    )
 
 
 def _owning_specs(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
