@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 from aiwf.errors import UsageError
 from aiwf.spec.loader import LoadError, SourceFile, load_file
@@ -77,13 +78,11 @@ def load_spec(path: Path) -> LoadedSpec:
             continue
         if data is None:  # an empty or comment-only document
             loaded.diagnostics.append(
-                Diagnostic(
-                    "error",
-                    "E012",
+                Diagnostic.of(
+                    codes.E012,
                     "empty spec file: missing 'aiwf: 1'",
                     display,
-                    1,
-                    1,
+                    (1, 1),
                     "start the file with 'aiwf: 1' (and 'name: ...' in one file of the spec)",
                 )
             )
