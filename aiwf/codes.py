@@ -139,7 +139,7 @@ E054 = _define("E054", "a cycle of model fallbacks", "a fallback chain must end"
 
 # -- the IR ----------------------------------------------------------------------------------
 E090 = _define("E090", "an IR file that this aiwf cannot read (not JSON, another IR version, not an IR)",
-               "compile the spec again with this aiwf: aiwf compile SPEC -o ir.json")  # fmt: skip
+               "recompile the spec with this aiwf: aiwf compile SPEC --out ir.json")  # fmt: skip
 
 # -- warnings --------------------------------------------------------------------------------
 W001 = _define("W001", "schema not used by any assistant or workflow", "remove it, or reference it")

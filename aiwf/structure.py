@@ -145,8 +145,8 @@ class Problem:
     and ``missing``; None for the checked value itself), ``container`` that map or list.
     ``text`` says what is wrong without saying where; ``expected`` names the kinds that
     would fit (``kind`` problems), ``allowed`` what else would (the keys of the map for
-    ``unknown``, the values for ``enum``, the pattern for ``pattern``) and ``value`` is what
-    was found.
+    ``unknown``, the values for ``enum``, the pattern for ``pattern``, the minimum and maximum
+    of a number for ``kind``) and ``value`` is what was found.
     """
 
     kind: ProblemKind
@@ -261,6 +261,14 @@ class Checker:
             out.append(text)
         return out
 
+    def _bounds(self, branches: list[Any]) -> tuple[str, ...]:
+        """The range of the first numeric branch with both bounds, as (minimum, maximum)."""
+        for branch in branches:
+            branch = self.resolve(branch)
+            if isinstance(branch, dict) and {"minimum", "maximum"} <= branch.keys():
+                return (str(branch["minimum"]), str(branch["maximum"]))
+        return ()
+
     def check(self, value: Any, schema: Any) -> list[Problem]:
         """Every problem of ``value`` against ``schema`` (a schema of this document)."""
         problems: list[Problem] = []
@@ -298,7 +306,8 @@ class Checker:
             if not fitting:
                 expected = tuple(k for b in branches for k in _type_list(b))
                 text = f"must be {self.describe(schema)}, not {_found(value, self.nouns)}"
-                self._add(out, "kind", text, chain, container, key, "type", expected, value)
+                self._add(out, "kind", text, chain, container, key, "type", expected, value,
+                          self._bounds(branches))  # fmt: skip
                 return
             trials = []
             for branch in fitting:
@@ -313,7 +322,8 @@ class Checker:
         wanted = schema.get("type")
         if wanted is not None and not _types_ok(value, wanted):
             text = f"must be {self.describe(schema)}, not {_found(value, self.nouns)}"
-            self._add(out, "kind", text, chain, container, key, "type", _type_list(schema), value)
+            self._add(out, "kind", text, chain, container, key, "type", _type_list(schema), value,
+                      self._bounds([schema]))  # fmt: skip
             return
         if "const" in schema and not json_equal(value, schema["const"]):
             text = f"must be {json.dumps(schema['const'])}, not {_found(value, self.nouns)}"

@@ -336,8 +336,8 @@ class WorkflowCompiler:
         if isinstance(resolved, t.ByKindType):  # an array at run time, or scatter fails then
             return ref, resolved.array.items if resolved.array else t.AnyType()
         if not isinstance(resolved, t.ArrayType):
-            self.error(codes.E043, f"scatter over {parsed.describe()}, which is {t.describe(typed.type)}, not an array",
-                       pos, "scatter needs an expression of array type")  # fmt: skip
+            self.error(codes.E043, f"scatter over {parsed.describe()}, which is {_a_type(typed.type, self.lookup)}, not an array",
+                       pos)  # fmt: skip
             return None, UNKNOWN
         if resolved.nullable or typed.optional:
             self.error(codes.E043, f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",

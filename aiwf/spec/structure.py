@@ -176,10 +176,13 @@ def yaml_hint(problem: Problem) -> str:
     name = problem.key if isinstance(problem.key, str) else "the key"
     if found == "null":
         return f"the value is empty: write it after '{name}:' on the same line, or indented below"
-    if expected & {"integer", "number"} and found == "string":
-        if _looks_numeric(value):
+    if expected & {"integer", "number"} and found in ("string", "boolean"):
+        if found == "string" and _looks_numeric(value):
             return f"write the number without quotes: {name}: {value.strip()}"
-        return f"write a number, e.g. {name}: 8" if name == "concurrency" else "write a number"
+        number = "a whole number" if "number" not in expected else "a number"
+        if problem.allowed:
+            number += f" from {problem.allowed[0]} to {problem.allowed[1]}"
+        return f"{name} takes {number}, written without quotes"
     if "boolean" in expected and found == "string":
         if value.lower() in _YAML11_BOOLEANS:
             return f"YAML 1.2 reads {value} as a string: write true or false"
