@@ -170,8 +170,8 @@ class _Source:
         key = render_path(problem.path)
         if problem.kind == "unknown":
             allowed = problem.allowed
-            hint = did_you_mean(str(problem.key), allowed) or f"known keys: {', '.join(allowed)}"
-            return self.fail(key, "unknown key", hint)
+            known = did_you_mean(str(problem.key), allowed) or f"known keys: {', '.join(allowed)}"
+            return self.fail(key, "unknown key", known)
         if problem.kind == "missing":
             return self.fail(render_path(problem.parent), problem.text,
                              f'add {problem.key} = "..."')  # fmt: skip
