@@ -46,7 +46,7 @@ class SchemaError(ValueError):
     """A schema this checker cannot apply faithfully (a programming error, not a user's)."""
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=512)
 def regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` compiled once (patterns of schemas and contracts repeat)."""
     return re.compile(pattern)
