@@ -197,15 +197,17 @@ _BOUNDS: tuple[tuple[str, Callable[[Any, Any], bool], str], ...] = (
     ("exclusiveMaximum", lambda v, b: v < b, "less than"),
 )
 
-#: A path while checking: nested (parent, key) pairs, flattened only for a problem.
-_Chain = Any
+#: Where a value is while checking: ``()`` for the checked value, else ``(at of the map or
+#: list that holds it, its key or index there, that map or list)``; a path is made of it
+#: only for a problem.
+_At = Any
 _EMPTY: dict[str, Any] = {}
 
 
-def _flatten(chain: _Chain) -> tuple[str | int, ...]:
+def _flatten(at: _At) -> tuple[str | int, ...]:
     parts: list[str | int] = []
-    while chain:
-        chain, part = chain
+    while at:
+        at, part, _ = at
         parts.append(part)
     return tuple(reversed(parts))
 
@@ -272,7 +274,7 @@ class Checker:
     def check(self, value: Any, schema: Any) -> list[Problem]:
         """Every problem of ``value`` against ``schema`` (a schema of this document)."""
         problems: list[Problem] = []
-        self._check(value, schema, (), None, None, problems)
+        self._check(value, schema, (), problems)
         return problems
 
     def is_valid(self, value: Any, schema: Any) -> bool:
@@ -280,19 +282,11 @@ class Checker:
 
     # -- the traversal ---------------------------------------------------------------------
 
-    def _check(
-        self,
-        value: Any,
-        schema: Any,
-        chain: _Chain,
-        container: Any,
-        key: str | int | None,
-        out: list[Problem],
-    ) -> None:
+    def _check(self, value: Any, schema: Any, at: _At, out: list[Problem]) -> None:
         schema = self.resolve(schema)
         if schema is True or not isinstance(schema, dict) or not schema:
             if schema is False:
-                self._add(out, "value", "is not allowed here", chain, container, key, "false",
+                self._add(out, "value", "is not allowed here", at, "false",
                           value=value)  # fmt: skip
             return
 
@@ -306,13 +300,13 @@ class Checker:
             if not fitting:
                 expected = tuple(k for b in branches for k in _type_list(b))
                 text = f"must be {self.describe(schema)}, not {_found(value, self.nouns)}"
-                self._add(out, "kind", text, chain, container, key, "type", expected, value,
+                self._add(out, "kind", text, at, "type", expected, value,
                           self._bounds(branches))  # fmt: skip
                 return
             trials = []
             for branch in fitting:
                 trial: list[Problem] = []
-                self._check(value, branch, chain, container, key, trial)
+                self._check(value, branch, at, trial)
                 if not trial:
                     break
                 trials.append(trial)
@@ -322,57 +316,47 @@ class Checker:
         wanted = schema.get("type")
         if wanted is not None and not _types_ok(value, wanted):
             text = f"must be {self.describe(schema)}, not {_found(value, self.nouns)}"
-            self._add(out, "kind", text, chain, container, key, "type", _type_list(schema), value,
+            self._add(out, "kind", text, at, "type", _type_list(schema), value,
                       self._bounds([schema]))  # fmt: skip
             return
         if "const" in schema and not json_equal(value, schema["const"]):
             text = f"must be {json.dumps(schema['const'])}, not {_found(value, self.nouns)}"
-            self._add(out, "value", text, chain, container, key, "const", value=value)
+            self._add(out, "value", text, at, "const", value=value)
         if "enum" in schema and not any(json_equal(value, v) for v in schema["enum"]):
             allowed = ", ".join(str(v) for v in schema["enum"])
             text = f"must be one of {allowed}, not {_found(value, self.nouns)}"
-            self._add(out, "value", text, chain, container, key, "enum", value=value,
+            self._add(out, "value", text, at, "enum", value=value,
                       allowed=tuple(str(v) for v in schema["enum"]))  # fmt: skip
         if value.__class__ is str:
-            self._string(value, schema, chain, container, key, out)
+            self._string(value, schema, at, out)
         elif is_number(value):
             for keyword, test, words in _BOUNDS:
                 if keyword in schema and not test(value, schema[keyword]):
                     text = f"must be {words} {schema[keyword]}, not {value}"
-                    self._add(out, "value", text, chain, container, key, keyword, value=value)
+                    self._add(out, "value", text, at, keyword, value=value)
         elif isinstance(value, list):
-            self._array(value, schema, chain, container, key, out)
+            self._array(value, schema, at, out)
         elif isinstance(value, dict):
-            self._object(value, schema, chain, out)
+            self._object(value, schema, at, out)
 
     def _add(
         self,
         out: list[Problem],
         kind: ProblemKind,
         text: str,
-        chain: _Chain,
-        container: Any,
-        key: str | int | None,
+        at: _At,
         keyword: str,
         expected: tuple[str, ...] = (),
         value: Any = None,
         allowed: tuple[str, ...] = (),
     ) -> None:
-        parent = _flatten(chain[0]) if chain else ()
+        parent, key, container = (_flatten(at[0]), at[1], at[2]) if at else ((), None, None)
         out.append(Problem(kind, text, parent, key, container, keyword, expected, value, allowed))
 
-    def _string(
-        self,
-        value: str,
-        schema: dict[str, Any],
-        chain: _Chain,
-        container: Any,
-        key: str | int | None,
-        out: list[Problem],
-    ) -> None:
+    def _string(self, value: str, schema: dict[str, Any], at: _At, out: list[Problem]) -> None:
         if "pattern" in schema and not regex(schema["pattern"]).search(value):
             text = f"must match {schema['pattern']}, not {_found(value, self.nouns)}"
-            self._add(out, "value", text, chain, container, key, "pattern", value=value,
+            self._add(out, "value", text, at, "pattern", value=value,
                       allowed=(schema["pattern"],))  # fmt: skip
         if "minLength" in schema and len(value) < schema["minLength"]:
             least = schema["minLength"]
@@ -381,57 +365,49 @@ class Checker:
                 if least == 1
                 else f"must be at least {_plural(least, 'character')} long, not {len(value)}"
             )
-            self._add(out, "value", text, chain, container, key, "minLength", value=value)
+            self._add(out, "value", text, at, "minLength", value=value)
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             text = (
                 f"must be at most {_plural(schema['maxLength'], 'character')} long, "
                 f"not {len(value)}"
             )
-            self._add(out, "value", text, chain, container, key, "maxLength", value=value)
+            self._add(out, "value", text, at, "maxLength", value=value)
         if "format" in schema:
             why = FORMATS[schema["format"]](value)
             if why is not None:
                 text = (
                     f"must be a valid {schema['format']} ({why}), not {_found(value, self.nouns)}"
                 )
-                self._add(out, "value", text, chain, container, key, "format", value=value)
+                self._add(out, "value", text, at, "format", value=value)
 
-    def _array(
-        self,
-        value: list[Any],
-        schema: dict[str, Any],
-        chain: _Chain,
-        container: Any,
-        key: str | int | None,
-        out: list[Problem],
-    ) -> None:
+    def _array(self, value: list[Any], schema: dict[str, Any], at: _At, out: list[Problem]) -> None:
         if "minItems" in schema and len(value) < schema["minItems"]:
             text = f"must have at least {_plural(schema['minItems'], 'item')}, not {len(value)}"
-            self._add(out, "value", text, chain, container, key, "minItems", value=value)
+            self._add(out, "value", text, at, "minItems", value=value)
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             text = f"must have at most {_plural(schema['maxItems'], 'item')}, not {len(value)}"
-            self._add(out, "value", text, chain, container, key, "maxItems", value=value)
+            self._add(out, "value", text, at, "maxItems", value=value)
         if schema.get("uniqueItems") is True:
             seen: set[str] = set()
             for item in value:
                 item_key = json_key(item)
                 if item_key in seen:
                     text = f"must not list an item twice ({json.dumps(item)[:40]} is repeated)"
-                    self._add(out, "value", text, chain, container, key, "uniqueItems",
+                    self._add(out, "value", text, at, "uniqueItems",
                               value=value)  # fmt: skip
                     break
                 seen.add(item_key)
         items = schema.get("items")
         if items is not None:
             for i, item in enumerate(value):
-                self._check(item, items, (chain, i), value, i, out)
+                self._check(item, items, (at, i, value), out)
 
     def _object(
-        self, value: dict[str, Any], schema: dict[str, Any], chain: _Chain, out: list[Problem]
+        self, value: dict[str, Any], schema: dict[str, Any], at: _At, out: list[Problem]
     ) -> None:
         props: dict[str, Any] = schema.get("properties", _EMPTY)
         additional = schema.get("additionalProperties", True)
-        parent = _flatten(chain) if chain else ()
+        parent = _flatten(at)
         missing = [r for r in schema.get("required", ()) if r not in value]
         if missing and additional is False:
             # A misspelt key is reported once, as unknown with a "did you mean" hint.
@@ -449,12 +425,12 @@ class Checker:
                                    "propertyNames", value=name))  # fmt: skip
             sub = props.get(name)
             if sub is not None:
-                self._check(item, sub, (chain, name), value, name, out)
+                self._check(item, sub, (at, name, value), out)
             elif additional is False:
                 out.append(Problem("unknown", f"unknown key {name!r}", parent, name, value,
                                    "additionalProperties", value=name, allowed=tuple(props)))  # fmt: skip
             elif additional is not True:
-                self._check(item, additional, (chain, name), value, name, out)
+                self._check(item, additional, (at, name, value), out)
 
 
 def _bare_plural(noun: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.ir import model as ir
-from aiwf.ir.index import SECTIONS, Contracts, Entry, Reporter, Signature, SpecIndex, Use
+from aiwf.ir.index import KINDS, SECTIONS, Contracts, Entry, Reporter, Signature, SpecIndex, Use
 from aiwf.ir.names import CONVENTIONS, pascal_case
 from aiwf.ir.schemas import ContractDraft
 from aiwf.ir.workflows import CompiledWorkflow, WorkflowCompiler
@@ -45,16 +45,6 @@ _MODES = {
 }
 #: Origins of the contracts written inline (derived from an assistant or a workflow).
 _DERIVED = ("assistant_input", "assistant_output", "workflow_input", "workflow_output")
-#: What a value is, by its kind, in messages.
-_A = {
-    "object": "a map",
-    "array": "a list",
-    "boolean": "a boolean",
-    "integer": "a number",
-    "number": "a number",
-    "null": "null",
-    "string": "a string",
-}
 
 
 class Member(NamedTuple):
@@ -81,10 +71,6 @@ class CompileResult:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if not d.is_error]
-
-
-def _a(value: Any) -> str:
-    return _A.get(kind_of(value), "a value")
 
 
 class Compiler:
@@ -164,7 +150,7 @@ class Compiler:
             return
         if not isinstance(data, YMap):
             pos = getattr(data, "pos", Pos(1, 1))
-            self.report(codes.E013, f"a spec file must be a map, not {_a(data)}", file, pos,
+            self.report(codes.E013, f"a spec file must be a map, not {KINDS.get(kind_of(data), 'a value')}", file, pos,
                         "start with 'aiwf: 1' and 'name: ...'")  # fmt: skip
             return
         version = data.get("aiwf")
@@ -244,10 +230,8 @@ class Compiler:
             )
         for entry in models.values():
             what = f"model {entry.name!r}"
-            value = entry.value
-            if not isinstance(value, YMap):
-                self.report(codes.E013, f"{what} must be a map (provider, model ...), not {_a(value)}",
-                            entry.file, entry.table.val_pos[entry.name])  # fmt: skip
+            value = self.reporter.expect_map(entry, "provider, model ...")
+            if value is None:
                 continue
             data: Any = value
             override = self.model_overrides.get(entry.name)
@@ -330,10 +314,8 @@ class Compiler:
         the workflows that call it) even when other fields are wrong: one mistake in an
         assistant does not hide the problems of the steps that use it."""
         what = f"assistant {entry.name!r}"
-        value = entry.value
-        if not isinstance(value, YMap):
-            self.report(codes.E013, f"{what} must be a map (model, instructions, input, output), not {_a(value)}",
-                        entry.file, entry.table.val_pos[entry.name])  # fmt: skip
+        value = self.reporter.expect_map(entry, "model, instructions, input, output")
+        if value is None:
             return
         spec = None
         if self.reporter.check_structure(value, "AssistantSpec", entry.file, what):

@@ -19,9 +19,20 @@ from aiwf.ir import types as t
 from aiwf.ir.schemas import ContractDraft, SchemaCompiler
 from aiwf.spec.loader import Pos, SourceFile, YMap, position_of
 from aiwf.spec.structure import StructureChecker
+from aiwf.structure import kind_of
 from aiwf.suggest import closest, did_you_mean
 
 SECTIONS = ("models", "schemas", "assistants", "workflows")
+#: What a value is, by its kind, in messages.
+KINDS = {
+    "object": "a map",
+    "array": "a list",
+    "boolean": "a boolean",
+    "integer": "a number",
+    "number": "a number",
+    "null": "null",
+    "string": "a string",
+}
 #: (section, name) of an entry something uses, for the unused-entry warnings.
 Use = tuple[str, str]
 
@@ -87,6 +98,16 @@ class Reporter:
                 pos = getattr(container, "pos", None)
             self.report(problem.code, problem.message, file, pos, problem.hint)
         return not problems
+
+    def expect_map(self, entry: Entry, keys: str) -> YMap | None:
+        """The entry's value when it is a map; else None, after saying what it is."""
+        if isinstance(entry.value, YMap):
+            return entry.value
+        noun = entry.section[:-1]
+        kind = KINDS.get(kind_of(entry.value), "a value")
+        self.report(codes.E013, f"{noun} {entry.name!r} must be a map ({keys}), not {kind}",
+                    entry.file, entry.table.val_pos[entry.name])  # fmt: skip
+        return None
 
     def unknown(
         self,

@@ -121,14 +121,9 @@ class WorkflowCompiler:
         return CompiledWorkflow(workflow, self.contracts.drafts, self.uses | self.contracts.uses)
 
     def _compile(self) -> ir.Workflow | None:
-        value = self.entry.value
         what = f"workflow {self.name!r}"
-        if not isinstance(value, YMap):
-            self.error(
-                codes.E013,
-                f"{what} must be a map (input, steps, output)",
-                self.entry.table.val_pos[self.name],
-            )
+        value = self.reporter.expect_map(self.entry, "input, steps, output")
+        if value is None:
             return None
         if not self.reporter.check_structure(
             value, "WorkflowSpec", self.file, what, shallow=("steps",)
