@@ -90,8 +90,23 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+#: The kind of each class of value whose class decides its kind (all but float), learnt as
+#: values are met: the checker asks for the kind of every value it checks.
+_KIND_OF_CLASS: dict[type, str] = {}
+
+
+def _kind(value: Any) -> str:
+    cls = value.__class__
+    kind = _KIND_OF_CLASS.get(cls)
+    if kind is None:
+        kind = kind_of(value)
+        if cls is not float:
+            _KIND_OF_CLASS[cls] = kind
+    return kind
+
+
 def _type_ok(value: Any, expected: str) -> bool:
-    kind = kind_of(value)
+    kind = _kind(value)
     return kind == expected or (expected == "number" and kind == "integer")
 
 
@@ -313,6 +328,8 @@ class Checker:
             else:
                 out.extend(trials[0])
                 return
+            if _SIBLINGS.isdisjoint(schema):  # nothing else to check beside the anyOf
+                return
         wanted = schema.get("type")
         if wanted is not None and not _types_ok(value, wanted):
             text = f"must be {self.describe(schema)}, not {_found(value, self.nouns)}"
@@ -407,7 +424,6 @@ class Checker:
     ) -> None:
         props: dict[str, Any] = schema.get("properties", _EMPTY)
         additional = schema.get("additionalProperties", True)
-        parent = _flatten(at)
         missing = [r for r in schema.get("required", ()) if r not in value]
         if missing and additional is False:
             # A misspelt key is reported once, as unknown with a "did you mean" hint.
@@ -416,18 +432,18 @@ class Checker:
             misspelt = {closest(k, props) for k in value if k not in props}
             missing = [r for r in missing if r not in misspelt]
         for required in missing:
-            out.append(Problem("missing", f"missing required key {required!r}", parent,
+            out.append(Problem("missing", f"missing required key {required!r}", _flatten(at),
                                required, value, "required"))  # fmt: skip
         names = schema.get("propertyNames")
         for name, item in value.items():
             if names is not None and not self.is_valid(name, names):
-                out.append(Problem("name", f"invalid name {name!r}", parent, name, value,
+                out.append(Problem("name", f"invalid name {name!r}", _flatten(at), name, value,
                                    "propertyNames", value=name))  # fmt: skip
             sub = props.get(name)
             if sub is not None:
                 self._check(item, sub, (at, name, value), out)
             elif additional is False:
-                out.append(Problem("unknown", f"unknown key {name!r}", parent, name, value,
+                out.append(Problem("unknown", f"unknown key {name!r}", _flatten(at), name, value,
                                    "additionalProperties", value=name, allowed=tuple(props)))  # fmt: skip
             elif additional is not True:
                 self._check(item, additional, (at, name, value), out)
@@ -450,9 +466,13 @@ def _type_list(schema: Any) -> tuple[str, ...]:
 
 
 def _types_ok(value: Any, expected: str | list[str]) -> bool:
-    if isinstance(expected, str):
+    if expected.__class__ is str:
         return _type_ok(value, expected)
     return any(_type_ok(value, e) for e in expected)
+
+
+#: Keywords that, beside an ``anyOf``, still check something once a branch fits.
+_SIBLINGS = IMPLEMENTED - {"anyOf"}
 
 
 def _target(document: dict[str, Any], ref: Any) -> Any:

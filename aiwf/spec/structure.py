@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from aiwf import codes
@@ -78,14 +78,18 @@ class StructureChecker:
         top-level properties named in ``shallow`` are not checked (only their kind), so the
         caller can check their entries one by one; the values of those named in ``own`` are
         checked only for their kind, the caller checks the rest (with a better message)."""
+        schema = self._schema(name, shallow, own) if shallow or own else self.definition(name)
+        problems = self.checker.check(value, schema)
+        return [self._diagnose(p, what) for p in problems] if problems else []
+
+    @lru_cache(maxsize=32)  # noqa: B019 - one checker per process, and few variants
+    def _schema(self, name: str, shallow: tuple[str, ...], own: tuple[str, ...]) -> dict[str, Any]:
         schema = self.definition(name)
-        if shallow or own:
-            props = dict(schema.get("properties", {}))
-            for prop in (*shallow, *own):
-                if prop in props:
-                    props[prop] = _shallow(self.checker.resolve(props[prop]), own=prop in own)
-            schema = {**schema, "properties": props}
-        return [self._diagnose(p, what) for p in self.checker.check(value, schema)]
+        props = dict(schema.get("properties", {}))
+        for prop in (*shallow, *own):
+            if prop in props:
+                props[prop] = _shallow(self.checker.resolve(props[prop]), own=prop in own)
+        return {**schema, "properties": props}
 
     def _diagnose(self, problem: Problem, what: str) -> SpecProblem:
         code = _CODES[problem.kind]
@@ -137,11 +141,14 @@ class StructureChecker:
         for prop, sub in schema.get("properties", _EMPTY).items():
             if prop in value:
                 item = value[prop]
-                target = self._branch(self.checker.resolve(sub), item)
-                if isinstance(item, dict) and depth and target is not None:
-                    item = self._fill(item, target, depth - 1)
-                elif item.__class__ is float and target is not None:
-                    item = _integer(item, target)
+                if (depth and isinstance(item, dict)) or item.__class__ is float:
+                    target = self._branch(self.checker.resolve(sub), item)
+                    if target is not None:
+                        item = (
+                            self._fill(item, target, depth - 1)
+                            if isinstance(item, dict)
+                            else _integer(item, target)
+                        )
                 out[prop] = item
             elif "default" in sub:
                 out[prop] = sub["default"]
