@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
+from aiwf.suggest import closest
+
 #: Keywords the checker implements.
 IMPLEMENTED = frozenset(
     {
@@ -427,8 +429,6 @@ class Checker:
         missing = [r for r in schema.get("required", ()) if r not in value]
         if missing and additional is False:
             # A misspelt key is reported once, as unknown with a "did you mean" hint.
-            from aiwf.suggest import closest
-
             misspelt = {closest(k, props) for k in value if k not in props}
             missing = [r for r in missing if r not in misspelt]
         for required in missing:
