@@ -160,6 +160,14 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(default=False)
+def conformance(session: nox.Session) -> None:
+    """The conformance vectors on every runner (the engine, aiwf run, the Python, Go and
+    TypeScript SDKs): the vectors x runners table (tests/conformance runs the same checks)."""
+    install(session, "-e", ".[dev]")
+    session.run("python", "-m", "tests.conformance.report", *session.posargs)
+
+
 @nox.session
 def contracts(session: nox.Session) -> None:
     """Contract fidelity: the JSON-Schema-Test-Suite through the IR validator and the

@@ -33,7 +33,7 @@ from aiwf.engine.errors import RunFailed
 from aiwf.engine.trace import RunTrace
 from aiwf.errors import AiwfError
 from aiwf.runtime.errors import ProviderError
-from aiwf.runtime.types import ModelClient, StreamEvent
+from aiwf.runtime.types import Completed, ModelClient, StreamEvent, StreamReset, TextDelta
 
 if TYPE_CHECKING:
     import pydantic
@@ -80,7 +80,8 @@ class Client:
     """The workflows and assistants of one compiled spec.
 
     Args:
-        program: the IR as JSON text (what ``aiwf compile`` writes; a generated SDK embeds it).
+        program: the IR, as JSON text (what ``aiwf compile`` writes) or as its JSON data (a
+            generated SDK embeds it).
         environments: the project config's environments (name -> alias -> route fields).
         routes: per alias, route fields to replace (:class:`RouteOverride`).
         environment: which of ``environments`` to apply; default ``$AIWF_ENV`` when set and
@@ -90,7 +91,7 @@ class Client:
         max_concurrency: model calls in flight at once across a run.
     """
 
-    program_json: str
+    program_source: str | Mapping[str, Any]
     environments: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     routes: Mapping[str, RouteOverride] = field(default_factory=dict)
     environment: str | None = None
@@ -100,21 +101,7 @@ class Client:
     @cached_property
     def program(self) -> Program:
         """The compiled spec."""
-        from aiwf.ir.model import load_ir
-
-        try:
-            version = json.loads(self.program_json).get("ir_version")
-        except ValueError:
-            version = None
-        if version != IR_VERSION:
-            raise AiwfError(
-                f"this SDK holds IR version {version!r}; the installed aiwf reads version "
-                f"{IR_VERSION}",
-                code="G070",
-                hint="regenerate the SDK with this aiwf (aiwf sdk), or install the aiwf "
-                "release that generated it",
-            )
-        return load_ir(self.program_json)
+        return load_program(self.program_source)
 
     @cached_property
     def route_fields(self) -> dict[str, dict[str, Any]]:
@@ -200,6 +187,51 @@ class Client:
             yield event
 
 
+def load_program(source: str | Mapping[str, Any]) -> Program:
+    """The program an SDK embeds (IR JSON text or data); a clear error when it was compiled
+    for another IR version than this aiwf reads."""
+    from aiwf.ir.model import load_ir
+
+    data: Any = source
+    if isinstance(source, str):
+        try:
+            data = json.loads(source)
+        except ValueError:
+            data = None
+    version = data.get("ir_version") if isinstance(data, Mapping) else None
+    if version != IR_VERSION:
+        raise AiwfError(
+            f"this SDK holds IR version {version!r}; the installed aiwf reads version {IR_VERSION}",
+            code="G070",
+            hint="regenerate the SDK with this aiwf (aiwf sdk), or install the aiwf release "
+            "that generated it",
+        )
+    return load_ir(source if isinstance(source, str) else json.dumps(source))
+
+
+class Contracts:
+    """The contracts of a program, for the generated models' validators: the same checks and
+    problems (docs/wire.md §6) as the engine's."""
+
+    def __init__(self, program: str | Mapping[str, Any]) -> None:
+        self._source = program
+
+    @cached_property
+    def _validator(self) -> Any:
+        from aiwf.ir.validate import Validator
+
+        return Validator(load_program(self._source).contract_type)
+
+    def check(self, contract: str, value: Any) -> None:
+        """Raise ``ValueError`` with the problems when ``value`` does not fit ``contract``."""
+        from aiwf.ir.types import RefType
+        from aiwf.ir.validate import summary
+
+        problems = self._validator.problems(value, RefType(name=contract))
+        if problems:
+            raise ValueError(summary(problems))
+
+
 def dump(value: Any) -> Any:
     """JSON data for ``value``: a pydantic model as it goes on the wire (by alias, unset
     optional fields left out), anything else as it is."""
@@ -222,24 +254,29 @@ def dry_run_client(seed: int = 0) -> ModelClient:
     return DryRunClient(seed=seed)
 
 
-def sample(program_json: str, contract: str, seed: int = 0) -> Any:
+def sample(program: str | Mapping[str, Any], contract: str, seed: int = 0) -> Any:
     """A made-up value valid for ``contract`` of the program (for smoke tests)."""
     from aiwf.engine.dryrun import make_value
-    from aiwf.ir.model import load_ir
 
-    return make_value(load_ir(program_json).json_schema(contract), seed=seed)
+    return make_value(load_program(program).json_schema(contract), seed=seed)
 
 
 __all__ = [
     "IR_VERSION",
     "Client",
+    "Completed",
+    "Contracts",
     "ModelClient",
     "ProviderError",
     "RouteOverride",
     "RunFailed",
+    "StreamEvent",
+    "StreamReset",
+    "TextDelta",
     "Trace",
     "dry_run_client",
     "dump",
+    "load_program",
     "parse",
     "sample",
 ]

@@ -8,19 +8,21 @@ shape (20 classes, 50 functions). baml-py is installed in the benchmark's own ve
     .venv/bin/python benchmarks/generate.py [--runs 7] [--baml-venv DIR]
 
 Figures are medians of wall time per command (a fresh process each run), and ratios to
-`baml-cli generate`. Targets: check <= 2x, sdk <= 3x.
+`baml-cli generate`. aiwf runs from a wheel of this tree installed in a venv of its own, as a
+user has it (an SDK in step is then checked without a render; a source checkout always
+renders). Targets: check (in step) <= 1x, sdk <= 2x.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,10 +98,17 @@ def baml_project(root: Path, classes: int = 20, functions: int = 50) -> None:
 
 
 def timed(
-    cmd: list[str], cwd: Path, env: dict[str, str], runs: int, ok: tuple[int, ...] = (0,)
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    runs: int,
+    ok: tuple[int, ...] = (0,),
+    before: Callable[[], None] | None = None,
 ) -> float:
     samples = []
     for _ in range(runs):
+        if before is not None:
+            before()
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         samples.append(time.perf_counter() - start)
@@ -114,6 +123,30 @@ def git(cwd: Path, *args: str) -> None:
     env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
            "GIT_COMMITTER_EMAIL": "b@x"}  # fmt: skip
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def _version() -> str:
+    from aiwf import __version__
+
+    return __version__
+
+
+def wheel_aiwf(work: Path) -> Path:
+    """aiwf installed from a wheel of this tree in a fresh venv (its dependencies seen from
+    the project's venv through a .pth, so nothing is downloaded); the venv's ``aiwf``."""
+    import site
+
+    dist = work / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(dist), str(ROOT)], check=True)  # fmt: skip
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    lib = next((venv / "lib").glob("python3*")) / "site-packages"
+    lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in site.getsitepackages())
+    (lib / "_deps.pth").write_text(lines)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                    "install", "-q", "--no-deps", *map(str, dist.glob("*.whl"))], check=True)  # fmt: skip
+    return venv / "bin" / "aiwf"
 
 
 def main() -> None:
@@ -133,35 +166,37 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="aiwf-bench-") as tmp:
         work = Path(tmp)
-        templates = work / "templates"
-        templates.mkdir()
-        shutil.copy2(ROOT / "copier.yml", templates / "copier.yml")
-        shutil.copytree(ROOT / "copier-templates", templates / "copier-templates")
-        git(templates, "init", "-q")
-        git(templates, "add", "-A")
-        git(templates, "commit", "-qm", "t")
-        tag = "v" + (templates / "copier-templates" / "VERSION").read_text().strip()
-        git(templates, "tag", tag)
-        env = {**os.environ, "AIWF_TEMPLATES": str(templates)}
+        env = dict(os.environ)
+        aiwf = [str(wheel_aiwf(work))]
 
         project = work / "project"
         project.mkdir()
+        git(project, "init", "-q")
         (project / "bench.aiwf.yaml").write_text(spec_text())
-        aiwf = [str(BIN / "aiwf")]
         sdk = [*aiwf, "sdk", "bench.aiwf.yaml", "--out", "sdk", "--package", "bench_sdk"]
         subprocess.run(sdk, cwd=project, env=env, check=True, capture_output=True)  # scaffold once
-        # aiwf sdk with the scaffold in place: what a user runs after editing the spec
-        t_sdk = timed(sdk, project, env, args.runs)
+        # aiwf sdk after an edit of the spec: what a user runs (compile, render, format, write)
+        edits = iter(range(10_000))
+
+        def edited() -> None:
+            (project / "bench.aiwf.yaml").write_text(
+                spec_text().replace("task 7 ", f"task {next(edits)} ")
+            )
+
+        t_sdk = timed(sdk, project, env, args.runs, before=edited)
         t_check = timed([*aiwf, "check", "sdk"], project, env, args.runs)
-        # the same check when the spec changed (no formatting shortcut): render + ruff + diff
+        # the same check when the spec changed since: compile + render + ruff + diff
         (project / "bench.aiwf.yaml").write_text(spec_text().replace("task 7 ", "task seven "))
         t_check_stale = timed(
             [*aiwf, "check", "sdk", "--no-diff"], project, env, args.runs, ok=(1,)
         )
 
+        from aiwf.generate.history import build_repository
+
+        repo, _ = build_repository(ROOT, work / "templates.git", _version())
         copy_dst = work / "copied"
         copier = [str(BIN / "copier"), "copy", "--trust", "--defaults", "--overwrite", "--quiet",
-                  "-d", "lang=python", "-d", "package=bench_sdk", str(templates), str(copy_dst)]  # fmt: skip
+                  "-d", "lang=python", "-d", "package=bench_sdk", str(repo), str(copy_dst)]  # fmt: skip
         t_copier = timed(copier, work, env, args.runs)
 
         bproj = work / "baml"
@@ -180,7 +215,7 @@ def main() -> None:
     print(f"20 contracts, 50 assistants; median of {args.runs} runs; baml-cli {baml_version}")
     for name, value in rows:
         print(f"  {name:<32} {value * 1000:8.1f} ms   {value / t_baml:5.2f}x")
-    print(f"targets: check <= 2x ({t_check / t_baml:.2f}x), sdk <= 3x ({t_sdk / t_baml:.2f}x)")
+    print(f"targets: check <= 1x ({t_check / t_baml:.2f}x), sdk <= 2x ({t_sdk / t_baml:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -85,19 +85,15 @@ def _python(program: Program) -> Names:
             key = (self.current, id(t))
             names.types.setdefault(key, cls)
             table: dict[str, tuple[str, str]] = {}
-            for prop, line in zip(t.properties, model.fields, strict=False):
-                ident, _, rest = line.partition(": ")
-                for tail in (" = None", " = pydantic.Field("):
-                    if tail in rest:
-                        rest = rest[: rest.rindex(tail)]
-                table[prop.name] = (ident, rest)
+            for prop, py_field in zip(t.properties, model.fields, strict=False):
+                table[prop.name] = (py_field.name, py_field.annotation)
             names.fields.setdefault(key, table)
             return model
 
     builder = Recorder(program)
     builder.build()
     names.contracts = dict(builder.contract_class)
-    return _functions(names, TARGET, program, "func")
+    return _functions(names, TARGET, program, "method")
 
 
 # -- Go ---------------------------------------------------------------------------------------

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import as_typed
-from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
 from aiwf.generate.jobs import SdkJob, from_config, from_manifest
-from aiwf.generate.targets.base import Environments
-from aiwf.ir.model import Program
+from aiwf.paths import as_typed
+
+if TYPE_CHECKING:
+    from aiwf.generate.targets.base import Environments
+    from aiwf.ir.model import Program
 
 
 @click.command("check")
@@ -26,13 +28,15 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
 
     Renders afresh in memory and writes nothing; for CI and pre-commit.
     """
-    from aiwf.generate.drift import FIXES, check
+    from aiwf.generate.drift import FIXES, check, quick_check
     from aiwf.generate.targets import get_target
     from aiwf.generate.templates import locate
 
     app = app_context()
     jobs: list[SdkJob] = (
-        [from_manifest(d) for d in sdk_dirs] if sdk_dirs else from_config(app.config)
+        [from_manifest(d, app.config.source) for d in sdk_dirs]
+        if sdk_dirs
+        else from_config(app.config)
     )
     tree = locate()
     cache: dict[Path, tuple[Program, Environments]] = {}
@@ -41,8 +45,13 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
     # generated files stale, and pre-commit shows all of this output.
     fixes: list[str] = []
     for job in jobs:
-        program, environments = compile_program(app, job.spec, cache)
-        problems = check(job, program, tree, environments)
+        # An SDK whose inputs and files are what its manifest recorded needs no render.
+        problems = quick_check(job, tree)
+        if problems is None:
+            from aiwf.commands.sdk import compile_program
+
+            program, environments = compile_program(app, job.spec, cache)
+            problems = check(job, program, tree, environments)
         count += len(problems)
         out = as_typed(job.out)
         extensions = get_target(job.lang).extensions.format(package=job.package)

@@ -73,10 +73,19 @@ def command(
             click.echo(f"input (made up, seed {seed}):\n{dump_json(value)}", err=True)
     else:
         value = read_input(input_path)
-    result = run_async(lambda: engine.run(wf.name, value))
-    if trace_path is not None:
-        trace_path.parent.mkdir(parents=True, exist_ok=True)
-        trace_path.write_text(dump_json(result.trace.to_dict()) + "\n", encoding="utf-8")
+    from aiwf.engine.errors import RunFailed
+
+    def write_trace(trace: Any) -> None:
+        if trace_path is not None and trace is not None:
+            trace_path.parent.mkdir(parents=True, exist_ok=True)
+            trace_path.write_text(dump_json(trace.to_dict()) + "\n", encoding="utf-8")
+
+    try:
+        result = run_async(lambda: engine.run(wf.name, value))
+    except RunFailed as exc:
+        write_trace(exc.trace)  # a failed replay's trace too, as aiwf run writes it
+        raise
+    write_trace(result.trace)
     if loud:
         click.echo(result.trace.render(), err=True)
     click.echo(dump_json(result.output))

@@ -54,7 +54,7 @@ def select_jobs(
 ) -> list[SdkJob]:
     """The SDK named by the options, else those of the project config."""
     if spec is not None:
-        return [from_options(spec, lang or "python", out, package)]
+        return [from_options(spec, lang or "python", out, package, app.config.source)]
     if lang or out or package:
         raise UsageError(
             "--lang, --out and --package need a SPEC", hint="aiwf sdk SPEC --lang python --out DIR"
@@ -133,8 +133,9 @@ def command(
     (contracts, assistants, workflows, smoke tests, .aiwf/manifest.json) are rewritten from
     the spec on every run. Refuses an SDK that a newer aiwf wrote.
     """
+    from aiwf.generate.drift import quick_check
     from aiwf.generate.templates import locate
-    from aiwf.generate.writer import generate
+    from aiwf.generate.writer import WriteReport, generate
 
     app = app_context()
     if module is not None:
@@ -146,10 +147,13 @@ def command(
     cache: dict[Path, tuple[Program, Environments]] = {}
     touched: list[str] = []
     for job in jobs:
-        program, environments = compile_program(app, job.spec, cache)
-        report = generate(
-            job, program, tree, environments=environments, source=app.config.template_source
-        )
+        if quick_check(job, tree) is not None:
+            report = WriteReport()  # made from exactly these inputs: nothing to render
+        else:
+            program, environments = compile_program(app, job.spec, cache)
+            report = generate(
+                job, program, tree, environments=environments, source=app.config.template_source
+            )
         changed = len(report.written) + len(report.removed)
         if changed or report.scaffolded:
             touched.append(str(as_typed(job.out)))

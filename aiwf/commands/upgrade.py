@@ -32,7 +32,9 @@ def command(sdk_dirs: tuple[Path, ...]) -> None:
 
     app = app_context()
     jobs: list[SdkJob] = (
-        [from_manifest(d) for d in sdk_dirs] if sdk_dirs else from_config(app.config)
+        [from_manifest(d, app.config.source) for d in sdk_dirs]
+        if sdk_dirs
+        else from_config(app.config)
     )
     tree = locate()
     cache: dict[Path, tuple[Program, Environments]] = {}

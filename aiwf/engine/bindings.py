@@ -9,7 +9,6 @@ as they are and JSON-encode every other value.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -21,6 +20,7 @@ from aiwf.ir.model import (
     RefBinding,
     TemplateBinding,
 )
+from aiwf.runtime.canonical import dumps, in_contract_order
 
 
 class _Missing:
@@ -118,12 +118,14 @@ def _eval(binding: Binding, scope: Scope) -> Any:
 
 
 def interpolate(value: Any) -> str:
-    """How a value appears inside a template string."""
+    """How a value appears inside a template string: a string as it is, nothing for a path
+    that leads nowhere, any other value as canonical JSON with every object's members
+    sorted (docs/wire.md §3)."""
     if value is MISSING:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return dumps(in_contract_order(value, None))
 
 
 def step_refs(binding: Binding) -> set[str]:

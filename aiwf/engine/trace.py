@@ -168,10 +168,11 @@ class RunTrace:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The trace as JSON data, totals included."""
+        """The trace as JSON data, totals and the outline (docs/wire.md §9) included."""
         data = asdict(self)
         data["steps"] = [asdict(s) for s in self.steps.values()]
         data["totals"] = self.totals()
+        data["outline"] = self.outline()
         return data
 
     def render(self) -> str:

@@ -157,6 +157,33 @@ def check_generated(
     return problems
 
 
+def quick_check(job: SdkJob, tree: TemplateTree) -> list[Drift] | None:
+    """The problems of an SDK whose generated layer is provably in step without rendering
+    it: its inputs (:mod:`aiwf.generate.inputs`) are what the manifest recorded and every
+    generated file still has its recorded bytes, so only the scaffold is left to check. None
+    when that cannot be shown (then :func:`check` renders and compares)."""
+    from aiwf import __version__
+    from aiwf.generate.inputs import inputs_digest, trusted
+    from aiwf.generate.targets import get_target
+    from aiwf.generate.versions import refuse_newer
+
+    manifest = Manifest.read(job.out)
+    if manifest is None or manifest.inputs is None or not trusted(tree):
+        return None
+    refuse_newer(job.out, tree, manifest=manifest)
+    if manifest.aiwf_version != __version__ or manifest.template_version != tree.version:
+        return None
+    if (manifest.lang, manifest.package) != (job.lang, job.package):
+        return None
+    for rel, recorded in manifest.files.items():
+        data = _read(job.out / rel)
+        if data is None or sha256(data) != recorded:
+            return None
+    if manifest.inputs != inputs_digest(job, tree, get_target(job.lang)):
+        return None
+    return check_scaffold(job, tree)
+
+
 def check(
     job: SdkJob, program: Program, tree: TemplateTree, environments: Environments | None = None
 ) -> list[Drift]:

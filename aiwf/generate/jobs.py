@@ -16,12 +16,14 @@ from aiwf.paths import as_typed
 
 @dataclass(frozen=True)
 class SdkJob:
-    """One SDK: its language, directory, package name and spec."""
+    """One SDK: its language, directory, package name and spec, and the project config whose
+    environments it embeds (None: no config file)."""
 
     lang: str
     out: Path
     package: str
     spec: Path
+    config: Path | None = None
 
     @property
     def spec_from_out(self) -> str:
@@ -39,7 +41,9 @@ def _package(lang: str, package: str | None, fallback: str) -> str:
     return name
 
 
-def from_options(spec: Path, lang: str, out: Path | None, package: str | None) -> SdkJob:
+def from_options(
+    spec: Path, lang: str, out: Path | None, package: str | None, config: Path | None = None
+) -> SdkJob:
     """The SDK named on the command line (``--out`` defaults to ``sdk/<lang>``)."""
     from aiwf.ir.names import snake_case
 
@@ -49,6 +53,7 @@ def from_options(spec: Path, lang: str, out: Path | None, package: str | None) -
         out=out or Path("sdk") / lang,
         package=_package(lang, package, fallback),
         spec=spec,
+        config=config,
     )
 
 
@@ -75,11 +80,12 @@ def from_config(config: ProjectConfig) -> list[SdkJob]:
         from aiwf.ir.names import snake_case
 
         fallback = snake_case(spec.name.split(".")[0]) or "sdk"
-        jobs.append(SdkJob(entry.lang, out, _package(entry.lang, entry.package, fallback), spec))
+        package = _package(entry.lang, entry.package, fallback)
+        jobs.append(SdkJob(entry.lang, out, package, spec, config.source))
     return jobs
 
 
-def from_manifest(sdk_dir: Path) -> SdkJob:
+def from_manifest(sdk_dir: Path, config: Path | None = None) -> SdkJob:
     """The SDK in ``sdk_dir``, as its manifest describes it."""
     manifest = Manifest.read(sdk_dir)
     if manifest is None:
@@ -87,4 +93,4 @@ def from_manifest(sdk_dir: Path) -> SdkJob:
             f"{sdk_dir} has no .aiwf/manifest.json",
             hint="is this an SDK written by aiwf sdk? (or configure it under [[sdk]])",
         )
-    return SdkJob(manifest.lang, sdk_dir, manifest.package, sdk_dir / manifest.spec)
+    return SdkJob(manifest.lang, sdk_dir, manifest.package, sdk_dir / manifest.spec, config)

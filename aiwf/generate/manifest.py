@@ -45,6 +45,8 @@ class Manifest:
     render_digest: str
     #: Generated file (relative path) -> sha256 of its bytes.
     files: dict[str, str] = field(default_factory=dict)
+    #: What the files were made from (:mod:`aiwf.generate.inputs`); None in older manifests.
+    inputs: str | None = None
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -57,6 +59,7 @@ class Manifest:
             "spec": self.spec,
             "ir_digest": self.ir_digest,
             "render_digest": self.render_digest,
+            "inputs": self.inputs,
             "files": dict(sorted(self.files.items())),
         }
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -76,6 +79,7 @@ class Manifest:
                 spec=data["spec"],
                 render_digest=data["render_digest"],
                 files=dict(data["files"]),
+                inputs=data.get("inputs"),
             )
         except FileNotFoundError:
             return None

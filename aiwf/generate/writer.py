@@ -46,6 +46,8 @@ def expected_files(
 def build_manifest(
     job: SdkJob, program: Program, tree: TemplateTree, files: dict[str, str], digest: str
 ) -> Manifest:
+    from aiwf.generate.inputs import inputs_digest
+
     return Manifest(
         lang=job.lang,
         package=job.package,
@@ -55,6 +57,7 @@ def build_manifest(
         spec=job.spec_from_out,
         render_digest=digest,
         files={path: sha256(text.encode("utf-8")) for path, text in files.items()},
+        inputs=inputs_digest(job, tree, get_target(job.lang)),
     )
 
 

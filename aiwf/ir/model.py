@@ -175,8 +175,10 @@ class Program:
         return data
 
     def to_json(self) -> str:
-        """Deterministic JSON: sorted keys, two-space indent, trailing newline."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        """Deterministic JSON (two-space indent, trailing newline) in the IR's own order:
+        contracts keep the member order the spec wrote them in, which is the order their
+        schemas go on the wire (docs/wire.md §2), so the order must survive a round trip."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def digest(self) -> str:
         """``sha256:<hex>`` of the canonical JSON; identifies the program (resume, manifests).

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from aiwf.ir.validate import Problem, summary
-from aiwf.runtime.canonical import dumps
+from aiwf.runtime.canonical import Raw, dumps
 
 #: The property a non-object output is wrapped in.
 WRAP_KEY = "value"
@@ -140,6 +140,38 @@ def schema_forms(schema: Mapping[str, Any]) -> SchemaForms:
     """The wire forms of ``schema`` (see :class:`SchemaForms`)."""
     wrapped, is_wrapped = wrap_root(schema)
     return SchemaForms(dict(schema), wrapped, strict_schema(wrapped), is_wrapped)
+
+
+@dataclass(frozen=True)
+class WireForms:
+    """:class:`SchemaForms` with each form also as canonical JSON text, ready to splice into
+    a request body (:class:`aiwf.runtime.canonical.Raw`)."""
+
+    forms: SchemaForms
+    plain: Raw
+    wrapped: Raw
+    strict: Raw
+
+
+def wire_forms(schema: Mapping[str, Any]) -> WireForms:
+    """The forms of ``schema`` with their texts, made once per schema object: every call of
+    an assistant sends the same schema, and serialising it is most of a body's cost."""
+    key = id(schema)
+    found = _FORMS.get(key)
+    if found is not None and found[0] is schema:
+        return found[1]
+    forms = schema_forms(schema)
+    made = WireForms(
+        forms, Raw(dumps(forms.plain)), Raw(dumps(forms.wrapped)), Raw(dumps(forms.strict))
+    )
+    if len(_FORMS) >= 512:
+        _FORMS.pop(next(iter(_FORMS)))
+    _FORMS[key] = (schema, made)
+    return made
+
+
+#: id(schema) -> (schema, forms); the schema is kept so that its id is not reused.
+_FORMS: dict[int, tuple[Mapping[str, Any], WireForms]] = {}
 
 
 def strip_optional_nulls(value: Any, schema: Any, root: Any = None) -> Any:
@@ -352,12 +384,13 @@ def extract_json(text: str) -> tuple[Any, OutputProblem | None]:
     return None, problem
 
 
-def describe_schema_prompt(schema: Mapping[str, Any]) -> str:
+def describe_schema_prompt(schema: Mapping[str, Any] | str) -> str:
     """The instruction appended to the system prompt in ``prompt`` and ``json_object`` modes
-    (docs/wire.md §3): the schema as canonical JSON."""
+    (docs/wire.md §3): the schema as canonical JSON (or that text, already made)."""
+    text = schema if isinstance(schema, str) else dumps(schema)
     return (
         "Respond with only one JSON value that matches this JSON Schema: no prose, "
-        "no code fences.\n" + dumps(schema)
+        "no code fences.\n" + text
     )
 
 

@@ -182,6 +182,49 @@ def test_run_records_and_dry_run_replays(
     assert len(server.calls) == calls
 
 
+def test_a_recorded_failed_run_replays_to_the_same_failure(
+    project: tuple[Path, Path, ModelServer, set[int]], tmp_path: Path
+) -> None:
+    """--record keeps the failed exchange too, so a replay fails the same way (same code,
+    same message, same attempts in the trace), with no server."""
+    spec, data, server, _ = project
+    record = tmp_path / "failed.replay.jsonl"
+    runner = CliRunner()
+    trace = tmp_path / "trace.json"
+    failed = runner.invoke(
+        cli,
+        ["run", str(spec), "-w", "wide", "-i", str(data), "--artifacts",
+         f"file://{tmp_path / 'store'}", "--record", str(record), "--trace", str(trace)],
+    )  # fmt: skip
+    assert isinstance(failed.exception, AiwfError)
+    lines = [json.loads(line) for line in record.read_text().splitlines()[1:]]
+    errors = [line for line in lines if "error" in line]
+    assert len(errors) == 1
+    assert errors[0]["error"]["code"] == "R003"
+    assert errors[0]["index"] == 2
+    calls = len(server.calls)
+    replay_trace = tmp_path / "replay-trace.json"
+    replayed = runner.invoke(
+        cli,
+        ["dry-run", str(spec), "-w", "wide", "-i", str(data), "--replay", str(record),
+         "--trace", str(replay_trace)],
+    )  # fmt: skip
+    assert isinstance(replayed.exception, AiwfError)
+    assert replayed.exception.code == failed.exception.code == "E500"
+    original = failed.exception.message.split(" (run ")[0]
+    assert replayed.exception.message.split(" (run ")[0] == original
+    assert original.startswith("step each item 2 failed: [R003]")
+    assert len(server.calls) == calls  # the replay needed no server
+    outline = {
+        (c["step"], c["index"]): c["attempts"] for c in json.loads(trace.read_text())["outline"]
+    }
+    replayed_outline = {
+        (c["step"], c["index"]): c["attempts"]
+        for c in json.loads(replay_trace.read_text())["outline"]
+    }
+    assert replayed_outline[("each", 2)] == outline[("each", 2)]
+
+
 def test_run_needs_an_input_and_a_workflow(
     project: tuple[Path, Path, ModelServer, set[int]],
 ) -> None:

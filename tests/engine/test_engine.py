@@ -232,13 +232,14 @@ async def test_nested_paths_templates_and_literals(tmp_path: Path) -> None:
     assert result.output["second_sku"] == "B-2"
     sent = [c.input for c in model.calls if c.step == "lines"]
     sent.sort(key=lambda v: v["sku"])
-    # Non-string values are JSON-encoded in templates; a missing optional key is left out.
+    # Non-string values are canonical JSON in templates (members sorted); a missing optional
+    # key is left out.
     assert sent[0] == {
-        "label": 'line 0 of Ada: {"sku": "A-1", "qty": 2}',
+        "label": 'line 0 of Ada: {"qty":2,"sku":"A-1"}',
         "sku": "A-1",
         "fixed": [1, "two", {"three": 3}],
     }
-    assert sent[1]["label"] == 'line 1 of Ada: {"sku": "B-2", "qty": 1}'
+    assert sent[1]["label"] == 'line 1 of Ada: {"qty":1,"sku":"B-2"}'
     assert result.output["first_text"] == result.output["lines"][0]["text"]
     again = [c.input for c in model.calls if c.step == "again"]
     assert again == [{"texts": result.output["lines"], "who": "Ada"}]

@@ -65,11 +65,8 @@ def test_stale_after_a_spec_change(project: Path) -> None:
     )
     code, out = check(project)
     assert code == 1
-    assert f"sdk/python/{PKG}/assistants.py: stale:" in out
-    assert (
-        '+    instructions="Write a one-line digest of the triaged tickets, most urgent first, in French.",'
-        in out
-    )
+    assert f"sdk/python/{PKG}/_program.py: stale:" in out
+    assert '"Write a one-line digest of the triaged tickets, most urgent first, in French."' in out
     assert "hint: run aiwf sdk" in out
     # aiwf sdk fixes it
     assert run_cli(["sdk"], project).exit_code == 0

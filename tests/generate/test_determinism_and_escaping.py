@@ -64,10 +64,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, typing.Any]
 def test_hostile_spec_strings_arrive_exactly(hostile: tuple[Path, typing.Any]) -> None:
     _, module = hostile
     program = compile_path(HOSTILE)
-    spec = module.assistants.IMPORT_SPEC
-    assert spec.instructions == program.assistants["import"].instructions
-    assert "\u2028" in spec.instructions
-    assert "😀" in spec.instructions
+    embedded = module.client.Client().program  # what the SDK runs, read back from its IR
+    instructions = embedded.assistants["import"].instructions
+    assert instructions == program.assistants["import"].instructions
+    assert "\u2028" in instructions
+    assert "😀" in instructions
+    assert embedded.digest() == program.digest()
     contract = program.contracts["class"].type
     assert isinstance(contract, ObjectType)
     model = module.contracts.Class

@@ -259,3 +259,28 @@ def test_unshare_really_cuts_the_network(tmp_path: Path) -> None:
     assert result.code != 0
     assert "Network is unreachable" in result.out or "Cannot assign" in result.out, str(result)
     assert os.environ.get("HOME") != str(tmp_path / "empty-home")
+
+
+def test_check_of_an_sdk_in_step_compiles_and_renders_nothing(
+    aiwf_new: list[str], tmp_path: Path
+) -> None:
+    """From a wheel, an SDK whose spec, config, aiwf and templates are what its manifest
+    records is in step without the compiler or Jinja: the cheap path of the commit hook. A
+    changed spec takes the full render."""
+    consumer = make_consumer(tmp_path / "repo", aiwf_new, tmp_path / "home")
+    python = str(Path(aiwf_new[0]).parent / "python")
+    probe = (
+        "import sys\n"
+        "from aiwf.cli import main\n"
+        "try:\n    main(['check'])\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "heavy = [m for m in ('aiwf.ir.compiler', 'jinja2', 'aiwf.generate.render') if m in sys.modules]\n"
+        "print(code, heavy)\n"
+    )
+    quick = run([python, "-c", probe], consumer, tool_env(HOME=str(tmp_path / "home")))
+    assert quick.out.strip().splitlines()[-1] == "0 []", str(quick)
+    spec = consumer / "support.aiwf.yaml"
+    spec.write_text(spec.read_text().replace("most urgent first", "most urgent last"))
+    full = run([python, "-c", probe], consumer, tool_env(HOME=str(tmp_path / "home")))
+    last = full.out.strip().splitlines()[-1]
+    assert last.startswith("1 ["), str(full)
+    assert "aiwf.ir.compiler" in last

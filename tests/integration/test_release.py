@@ -46,7 +46,7 @@ def nox_release(clone: Path, *args: str) -> str:
 def test_release_procedure_in_a_temporary_clone(clone: Path) -> None:
     version = next_release(clone)
     before = released(clone)
-    (clone / "changelog.d" / "13.added.md").write_text(FRAGMENT + "\n", encoding="utf-8")
+    (clone / "changelog.d" / "+release-test.added.md").write_text(FRAGMENT + "\n", "utf-8")
     commit_all(clone, "a change worth a release note")
     out = nox_release(clone, version)
     assert out.startswith("exit 0"), out
@@ -61,18 +61,19 @@ def test_release_procedure_in_a_temporary_clone(clone: Path) -> None:
     assert f'__version__ = "{version}"' in (clone / "aiwf/_version.py").read_text()
     assert not re.search(r"^version\s*=", (clone / "pyproject.toml").read_text(), re.M)
     changed = set(git(clone, "show", "--name-only", "--format=", "HEAD").split())
-    assert changed <= {
+    fragments = {c for c in changed if c.startswith("changelog.d/")}
+    assert "changelog.d/+release-test.added.md" in fragments
+    assert changed - fragments <= {
         "aiwf/_version.py",
         "CHANGELOG.md",
-        "changelog.d/13.added.md",
         f"{HISTORY_DIR}/index.json",
         f"{HISTORY_DIR}/templates.bundle",
     }, changed
-    assert not (clone / "changelog.d" / "13.added.md").exists()
+    assert [p.name for p in (clone / "changelog.d").iterdir()] == ["README.md"]
     # the CHANGELOG section, from the fragment
     changelog = (clone / "CHANGELOG.md").read_text()
     section = changelog.split(f"## {version} (", 1)[1].split("\n## ", 1)[0]
-    assert f"- {FRAGMENT} (#13)" in section
+    assert f"- {FRAGMENT}\n" in section
     notes = run(
         [require("nox"), "--no-venv", "-s", "release-notes", "--", version], clone, tool_env()
     )

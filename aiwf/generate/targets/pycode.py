@@ -66,8 +66,10 @@ def py_doc(text: str, indent: str = "") -> str:
     return f'"""{lines[0]}\n{body}\n{indent}"""'
 
 
-def py_literal(value: Any) -> str:
-    """Python source for a JSON value (dict keys sorted, so any key order gives one text)."""
+def py_literal(value: Any, *, ordered: bool = False) -> str:
+    """Python source for a JSON value: dict keys sorted, so any key order gives one text, or,
+    ``ordered``, in their given order (where the order means something: a program's schemas
+    go on the wire in it)."""
     if value is None:
         return "None"
     if value is True:
@@ -83,10 +85,14 @@ def py_literal(value: Any) -> str:
     if isinstance(value, str):
         return py_str(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
+        return "[" + ", ".join(py_literal(v, ordered=ordered) for v in value) + "]"
     if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda kv: str(kv[0]))
-        return "{" + ", ".join(f"{py_str(str(k))}: {py_literal(v)}" for k, v in items) + "}"
+        items = list(value.items()) if ordered else sorted(value.items(), key=lambda kv: str(kv[0]))
+        return (
+            "{"
+            + ", ".join(f"{py_str(str(k))}: {py_literal(v, ordered=ordered)}" for k, v in items)
+            + "}"
+        )
     raise TypeError(f"not a JSON value: {value!r}")
 
 

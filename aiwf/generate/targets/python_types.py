@@ -65,47 +65,34 @@ def _union_members(annotation: str) -> list[str]:
     return members
 
 
+@dataclass(frozen=True)
+class PyField:
+    """One field of a generated class: ``name: annotation = value`` (no value: required)."""
+
+    name: str
+    annotation: str
+    value: str | None = None
+
+
 @dataclass
 class PyModel:
-    """One generated class: a ``pydantic.BaseModel`` (``fields``) or a ``RootModel`` (``root``)."""
+    """One generated class, as the template lays it out: a ``pydantic.BaseModel``
+    (``fields``) or a ``RootModel`` (``root``). A class for a named contract also checks the
+    value against the whole contract first (``contract_literal``): what the annotations
+    cannot say (patterns, unions, typeless keywords ...)."""
 
     name: str
     contract: str | None
     doc: str
-    fields: list[str] = field(default_factory=list)
+    fields: list[PyField] = field(default_factory=list)
     extra: str = "allow"
     root: str | None = None
     #: Classes that must be defined before this one (a RootModel's type argument).
     needs: set[str] = field(default_factory=set)
 
     @property
-    def lines(self) -> list[str]:
-        """The class body, one statement per entry."""
-        if self.root is not None:
-            out = [f"class {self.name}(pydantic.RootModel[{self.root}]):", f"    {self.doc}"]
-            return out + self._check()
-        out = [f"class {self.name}(pydantic.BaseModel):", f"    {self.doc}", ""]
-        out.append(
-            "    model_config = pydantic.ConfigDict("
-            f'extra="{self.extra}", populate_by_name=True, protected_namespaces=())'
-        )
-        if self.fields:
-            out.append("")
-            out.extend(f"    {line}" for line in self.fields)
-        return out + self._check()
-
-    def _check(self) -> list[str]:
-        """A contract class checks the value against the contract's full JSON Schema first
-        (what the pydantic annotations cannot say: patterns, unions, typeless keywords ...)."""
-        if self.contract is None:
-            return []
-        return [
-            "",
-            '    @pydantic.model_validator(mode="before")',
-            "    @classmethod",
-            "    def _aiwf_contract(cls, data: typing.Any) -> typing.Any:",
-            f"        return _check({py_str(self.contract)}, cls, data)",
-        ]
+    def contract_literal(self) -> str | None:
+        return py_str(self.contract) if self.contract is not None else None
 
 
 def _literal_ok(value: object) -> bool:
@@ -172,8 +159,7 @@ class ModelBuilder:
             value: str | None = default
             if rendered:
                 value = f"pydantic.Field({'default=None, ' if default else ''}{rendered})"
-            line = f"{ident}: {annotation}" + (f" = {value}" if value else "")
-            model.fields.append(line)
+            model.fields.append(PyField(ident, annotation, value))
         return model
 
     def _inline_class(self, t: ObjectType, hint: str) -> str:
@@ -279,4 +265,4 @@ def class_names(models: list[PyModel]) -> list[str]:
     return sorted(m.name for m in models)
 
 
-__all__ = ["ModelBuilder", "PyModel", "class_names", "py_str"]
+__all__ = ["ModelBuilder", "PyField", "PyModel", "class_names", "py_str"]

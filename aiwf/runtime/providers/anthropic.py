@@ -30,10 +30,10 @@ from aiwf.runtime.providers.base import (
     refusal,
     stream_error,
     tool_text,
+    wire_schema,
 )
 from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
-from aiwf.runtime.structured import wrap_root
 from aiwf.runtime.types import Usage
 from aiwf.spec.models import ModelRoute
 
@@ -60,10 +60,7 @@ class AnthropicProvider(HttpProvider):
         return "prompt"  # json_object has no Anthropic equivalent
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
-        if mode in ("tool", "native"):
-            wrapped, was_wrapped = wrap_root(schema)
-            return WireSchema(wrapped, wrapped=was_wrapped)
-        return WireSchema(dict(schema))
+        return wire_schema(schema, "wrapped" if mode in ("tool", "native") else "plain")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
@@ -93,13 +90,13 @@ class AnthropicProvider(HttpProvider):
                 {
                     "name": name,
                     "description": "Record the answer. Its input is the answer.",
-                    "input_schema": exchange.wire.schema,
+                    "input_schema": exchange.wire.text,
                 }
             ]
             body["tool_choice"] = {"type": "tool", "name": name}
         elif exchange.wire is not None and exchange.mode == "native":
             body["output_config"] = {
-                "format": {"type": "json_schema", "schema": exchange.wire.schema}
+                "format": {"type": "json_schema", "schema": exchange.wire.text}
             }
         if stream:
             body["stream"] = True

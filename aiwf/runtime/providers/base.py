@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
-from aiwf.runtime.canonical import dumps, in_contract_order, quote
+from aiwf.runtime.canonical import Raw, dumps, in_contract_order, quote
 from aiwf.runtime.errors import (
     ProviderError,
     RouteError,
@@ -24,6 +24,7 @@ from aiwf.runtime.errors import (
 from aiwf.runtime.redact import redact, register_secret
 from aiwf.runtime.retry import parse_retry_after, parse_should_retry
 from aiwf.runtime.sse import SSEEvent
+from aiwf.runtime.structured import wire_forms
 from aiwf.runtime.types import ModelRequest, Usage
 from aiwf.spec.models import ModelRoute
 
@@ -32,11 +33,24 @@ USER_AGENT = f"aiwf/{__version__} (python)"
 
 @dataclass(frozen=True)
 class WireSchema:
-    """The output schema as sent: maybe wrapped under ``value``, maybe made strict."""
+    """The output schema as sent: maybe wrapped under ``value``, maybe made strict; ``text``
+    is its canonical JSON, which the request body carries."""
 
     schema: dict[str, Any]
+    text: Raw
     wrapped: bool = False
     strict: bool = False
+
+
+def wire_schema(schema: Mapping[str, Any], form: str) -> WireSchema:
+    """The ``plain``, ``wrapped`` or ``strict`` form of ``schema`` (docs/wire.md §4)."""
+    made = wire_forms(schema)
+    forms = made.forms
+    if form == "strict":
+        return WireSchema(forms.strict, made.strict, wrapped=forms.is_wrapped, strict=True)
+    if form == "wrapped":
+        return WireSchema(forms.wrapped, made.wrapped, wrapped=forms.is_wrapped)
+    return WireSchema(forms.plain, made.plain)
 
 
 @dataclass(frozen=True)
@@ -203,7 +217,7 @@ class HttpProvider:
         return route.structured_output
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
-        return WireSchema(dict(schema))
+        return wire_schema(schema, "plain")
 
     def api_key(self, route: ModelRoute) -> str | None:
         env = route.api_key_env or self.key_env

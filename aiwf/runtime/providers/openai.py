@@ -27,9 +27,10 @@ from aiwf.runtime.providers.base import (
     malformed,
     refusal,
     stream_error,
+    wire_schema,
 )
 from aiwf.runtime.sse import SSEEvent
-from aiwf.runtime.structured import describe_schema_prompt, strict_schema, wrap_root
+from aiwf.runtime.structured import describe_schema_prompt
 from aiwf.runtime.types import Usage
 from aiwf.spec.models import ModelRoute
 
@@ -45,11 +46,11 @@ def schema_name(name: str) -> str:
 def instructions_for(exchange: Exchange) -> str:
     """The system prompt, with the schema described when the mode is ``prompt``."""
     if exchange.mode == "prompt" and exchange.wire is not None:
-        extra = describe_schema_prompt(exchange.wire.schema)
+        extra = describe_schema_prompt(exchange.wire.text)
         return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
     if exchange.mode == "json_object" and exchange.wire is not None:
         # JSON mode requires the word JSON in the prompt; the schema helps the model.
-        extra = describe_schema_prompt(exchange.wire.schema)
+        extra = describe_schema_prompt(exchange.wire.text)
         return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
     return exchange.instructions
 
@@ -66,10 +67,7 @@ class OpenAIProvider(HttpProvider):
         return "json_schema" if mode in ("auto", "native", "tool") else mode
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
-        if mode != "json_schema":
-            return WireSchema(dict(schema))
-        wrapped, was_wrapped = wrap_root(schema)
-        return WireSchema(strict_schema(wrapped), wrapped=was_wrapped, strict=True)
+        return wire_schema(schema, "strict" if mode == "json_schema" else "plain")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
@@ -98,7 +96,7 @@ class OpenAIProvider(HttpProvider):
                 "format": {
                     "type": "json_schema",
                     "name": schema_name(exchange.request.schema_name),
-                    "schema": exchange.wire.schema,
+                    "schema": exchange.wire.text,
                     "strict": True,
                 }
             }

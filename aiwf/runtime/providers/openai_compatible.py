@@ -111,7 +111,7 @@ class OpenAICompatibleProvider(HttpProvider):
                 "type": "json_schema",
                 "json_schema": {
                     "name": schema_name(exchange.request.schema_name),
-                    "schema": exchange.wire.schema,
+                    "schema": exchange.wire.text,
                     "strict": True,
                 },
             }

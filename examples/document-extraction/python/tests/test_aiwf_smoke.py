@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from aiwf.engine.dryrun import DryRunClient, make_value
+import aiwf.sdk
 
-from document_extraction import Trace, assistants, workflows
-from document_extraction._schemas import SCHEMAS
+from document_extraction import Client
+from document_extraction._program import PROGRAM
 from document_extraction.contracts import (
     Audit,
     AuditInput,
@@ -20,26 +20,24 @@ from document_extraction.contracts import (
 
 
 def test_assistant_audit() -> None:
-    client = DryRunClient(seed=0)
-    data = AuditInput.model_validate(make_value(SCHEMAS["AuditInput"], seed=1))
-    result = asyncio.run(assistants.audit(data, client=client))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = AuditInput.model_validate(aiwf.sdk.sample(PROGRAM, "AuditInput", seed=1))
+    result = asyncio.run(client.audit(data))
     assert isinstance(result, Audit)
-    assert client.calls == 1
 
 
 def test_assistant_extract() -> None:
-    client = DryRunClient(seed=0)
-    data = Document.model_validate(make_value(SCHEMAS["Document"], seed=1))
-    result = asyncio.run(assistants.extract(data, client=client))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = Document.model_validate(aiwf.sdk.sample(PROGRAM, "Document", seed=1))
+    result = asyncio.run(client.extract(data))
     assert isinstance(result, Invoice)
-    assert client.calls == 1
 
 
 def test_workflow_extract_invoice() -> None:
-    client = DryRunClient(seed=0)
-    data = Document.model_validate(make_value(SCHEMAS["Document"], seed=1))
-    trace = Trace()
-    result = asyncio.run(workflows.extract_invoice(data, client=client, trace=trace))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = Document.model_validate(aiwf.sdk.sample(PROGRAM, "Document", seed=1))
+    trace = aiwf.sdk.Trace()
+    result = asyncio.run(client.extract_invoice(data, trace=trace))
     assert isinstance(result, ExtractInvoiceOutput)
-    assert len(trace.entries) == client.calls
-    assert all(entry.status == "ok" for entry in trace.entries)
+    assert trace.outline(), "the run made its calls"
+    assert all(call["status"] == "ok" for call in trace.outline())

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from aiwf.engine.dryrun import DryRunClient, make_value
+import aiwf.sdk
 
-from local_pipeline import Trace, assistants, workflows
-from local_pipeline._schemas import SCHEMAS
+from local_pipeline import Client
+from local_pipeline._program import PROGRAM
 from local_pipeline.contracts import (
     Chunk,
     Incident,
@@ -21,26 +21,24 @@ from local_pipeline.contracts import (
 
 
 def test_assistant_label() -> None:
-    client = DryRunClient(seed=0)
-    data = Chunk.model_validate(make_value(SCHEMAS["Chunk"], seed=1))
-    result = asyncio.run(assistants.label(data, client=client))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = Chunk.model_validate(aiwf.sdk.sample(PROGRAM, "Chunk", seed=1))
+    result = asyncio.run(client.label(data))
     assert isinstance(result, Label)
-    assert client.calls == 1
 
 
 def test_assistant_summarize() -> None:
-    client = DryRunClient(seed=0)
-    data = SummarizeInput.model_validate(make_value(SCHEMAS["SummarizeInput"], seed=1))
-    result = asyncio.run(assistants.summarize(data, client=client))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = SummarizeInput.model_validate(aiwf.sdk.sample(PROGRAM, "SummarizeInput", seed=1))
+    result = asyncio.run(client.summarize(data))
     assert isinstance(result, Incident)
-    assert client.calls == 1
 
 
 def test_workflow_incident() -> None:
-    client = DryRunClient(seed=0)
-    data = IncidentInput.model_validate(make_value(SCHEMAS["IncidentInput"], seed=1))
-    trace = Trace()
-    result = asyncio.run(workflows.incident(data, client=client, trace=trace))
+    client = Client(model_client=aiwf.sdk.dry_run_client(seed=0))
+    data = IncidentInput.model_validate(aiwf.sdk.sample(PROGRAM, "IncidentInput", seed=1))
+    trace = aiwf.sdk.Trace()
+    result = asyncio.run(client.incident(data, trace=trace))
     assert isinstance(result, IncidentOutput)
-    assert len(trace.entries) == client.calls
-    assert all(entry.status == "ok" for entry in trace.entries)
+    assert trace.outline(), "the run made its calls"
+    assert all(call["status"] == "ok" for call in trace.outline())

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from aiwf.sdk import ProviderError, RunFailed, Trace
+
 from . import assistants, contracts, workflows
-from ._runtime import Trace, TraceEntry, default_client, set_default_client
-from .assistants import audit, extract
+from .assistants import audit, extract, stream_audit, stream_extract
+from .client import Client, default_client, set_default_client
 from .contracts import (
     Audit,
     AuditInput,
@@ -27,14 +29,16 @@ __all__: list[str] = [
     "SPEC_NAME",
     "Audit",
     "AuditInput",
+    "Client",
     "Document",
     "ExtractInvoiceOutput",
     "Invoice",
     "InvoiceLinesItem",
     "InvoiceParty",
     "InvoicePartyAddress",
+    "ProviderError",
+    "RunFailed",
     "Trace",
-    "TraceEntry",
     "assistants",
     "audit",
     "contracts",
@@ -42,5 +46,7 @@ __all__: list[str] = [
     "extract",
     "extract_invoice",
     "set_default_client",
+    "stream_audit",
+    "stream_extract",
     "workflows",
 ]

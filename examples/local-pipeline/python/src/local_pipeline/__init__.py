@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from aiwf.sdk import ProviderError, RunFailed, Trace
+
 from . import assistants, contracts, workflows
-from ._runtime import Trace, TraceEntry, default_client, set_default_client
-from .assistants import label, summarize
+from .assistants import label, stream_label, stream_summarize, summarize
+from .client import Client, default_client, set_default_client
 from .contracts import Chunk, Incident, IncidentInput, IncidentOutput, Label, SummarizeInput
 from .workflows import incident
 
@@ -17,19 +19,23 @@ __all__: list[str] = [
     "IR_DIGEST",
     "SPEC_NAME",
     "Chunk",
+    "Client",
     "Incident",
     "IncidentInput",
     "IncidentOutput",
     "Label",
+    "ProviderError",
+    "RunFailed",
     "SummarizeInput",
     "Trace",
-    "TraceEntry",
     "assistants",
     "contracts",
     "default_client",
     "incident",
     "label",
     "set_default_client",
+    "stream_label",
+    "stream_summarize",
     "summarize",
     "workflows",
 ]

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from aiwf.sdk import ProviderError, RunFailed, Trace
+
 from . import assistants, contracts, workflows
-from ._runtime import Trace, TraceEntry, default_client, set_default_client
-from .assistants import critique, draft, revise
+from .assistants import critique, draft, revise, stream_critique, stream_draft, stream_revise
+from .client import Client, default_client, set_default_client
 from .contracts import (
     Brief,
     Critique,
@@ -25,14 +27,16 @@ __all__: list[str] = [
     "IR_DIGEST",
     "SPEC_NAME",
     "Brief",
+    "Client",
     "Critique",
     "CritiqueInput",
     "CritiqueProblemsItem",
     "Draft",
+    "ProviderError",
     "ReleaseNotesOutput",
     "ReviseInput",
+    "RunFailed",
     "Trace",
-    "TraceEntry",
     "assistants",
     "contracts",
     "critique",
@@ -41,5 +45,8 @@ __all__: list[str] = [
     "release_notes",
     "revise",
     "set_default_client",
+    "stream_critique",
+    "stream_draft",
+    "stream_revise",
     "workflows",
 ]

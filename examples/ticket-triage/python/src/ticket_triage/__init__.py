@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from aiwf.sdk import ProviderError, RunFailed, Trace
+
 from . import assistants, contracts, workflows
-from ._runtime import Trace, TraceEntry, default_client, set_default_client
-from .assistants import classify, summarize
+from .assistants import classify, stream_classify, stream_summarize, summarize
+from .client import Client, default_client, set_default_client
 from .contracts import SummarizeInput, SummarizeOutput, Ticket, Triage, TriageInput, TriageOutput
 from .workflows import triage
 
@@ -16,11 +18,13 @@ IR_DIGEST = "sha256:7b45f0fbd9910be33686790173799cba137db499a0a8b7a68a42c2416eae
 __all__: list[str] = [
     "IR_DIGEST",
     "SPEC_NAME",
+    "Client",
+    "ProviderError",
+    "RunFailed",
     "SummarizeInput",
     "SummarizeOutput",
     "Ticket",
     "Trace",
-    "TraceEntry",
     "Triage",
     "TriageInput",
     "TriageOutput",
@@ -29,6 +33,8 @@ __all__: list[str] = [
     "contracts",
     "default_client",
     "set_default_client",
+    "stream_classify",
+    "stream_summarize",
     "summarize",
     "triage",
     "workflows",

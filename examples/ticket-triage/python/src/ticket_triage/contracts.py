@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import typing
 
+import aiwf.sdk
 import pydantic
 
-from ._schemas import SCHEMAS
+from ._program import PROGRAM
+
+#: The contract checks the engine uses (the same problems, docs/wire.md §6).
+_CONTRACTS = aiwf.sdk.Contracts(PROGRAM)
 
 
 def _plain(value: typing.Any) -> typing.Any:
     """``value`` as JSON data (models dumped as they are sent on the wire)."""
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return aiwf.sdk.dump(value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -26,8 +30,8 @@ def _plain(value: typing.Any) -> typing.Any:
 
 
 def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> typing.Any:
-    """``data`` when it satisfies the contract's JSON Schema (draft 2020-12), else a
-    ValueError naming the first failing path (pydantic reports it as a ValidationError)."""
+    """``data`` when it satisfies the whole contract, else a ValueError with its problems
+    (pydantic reports it as a ValidationError)."""
     if isinstance(data, cls):
         return data
     value = _plain(data)
@@ -42,11 +46,7 @@ def _check(contract: str, cls: type[pydantic.BaseModel], data: typing.Any) -> ty
                 aliases[key] if key in aliases and aliases[key] not in value else key: item
                 for key, item in value.items()
             }
-    from aiwf.runtime.structured import validate
-
-    problem = validate(value, SCHEMAS[contract])
-    if problem is not None:
-        raise ValueError(problem.render())
+    _CONTRACTS.check(contract, value)
     return data
 
 

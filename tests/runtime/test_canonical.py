@@ -1,0 +1,88 @@
+"""Canonical JSON (docs/wire.md §1) checked against an oracle: ECMAScript's own
+``JSON.stringify`` (Node), which writes numbers the way the rule says; and contract order
+(§2) on schemas with refs, unions and maps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aiwf.runtime.canonical import Raw, dumps, in_contract_order, number, quote
+
+NODE = shutil.which("node")
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+#: Object keys JavaScript keeps in insertion order (it moves integer-like keys to the front,
+#: which is why the TypeScript runtime writes members in an order it computes itself).
+keys = text.filter(lambda k: not k.isdigit())
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | finite | text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def node_stringify(values: list[Any]) -> list[str]:
+    """``JSON.stringify`` of each value, in one Node process (U+2028/U+2029 escaped after,
+    which the canonical form does and JavaScript does not)."""
+    assert NODE, "node is required by these tests and was not found on PATH"
+    script = (
+        "const lines = require('fs').readFileSync(0, 'utf8').split('\\n').filter(Boolean);"
+        "for (const line of lines) { process.stdout.write(JSON.stringify(JSON.stringify("
+        "JSON.parse(line))) + '\\n'); }"
+    )
+    payload = "\n".join(json.dumps(v) for v in values) + "\n"
+    out = subprocess.run(
+        [NODE, "-e", script], input=payload, capture_output=True, text=True, check=True
+    ).stdout
+    return [
+        json.loads(line).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        for line in out.split("\n")
+        if line
+    ]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(json_values, min_size=100, max_size=100))
+def test_dumps_is_what_ecmascript_writes(values: list[Any]) -> None:
+    # JSON.parse keeps a number as a double and an object's members in their order, so the
+    # oracle sees exactly what the rule defines
+    assert [dumps(v) for v in values] == node_stringify(values)
+
+
+def test_fixed_cases() -> None:
+    assert dumps({"a": "x\u2028<>&\x01\b\f\u00e9\U0001f600", "b": [1, 2.0, None, True]}) == (
+        '{"a":"x\\u2028<>&\\u0001\\b\\fé😀","b":[1,2,null,true]}'
+    )
+    assert [number(x) for x in (0.1, 1e21, 1e-7, -0.0, 3.0, 12345678901234567891, 1e-6)] == [
+        "0.1", "1e+21", "1e-7", "0", "3", "12345678901234567000", "0.000001",
+    ]  # fmt: skip
+    assert quote("\ud800x") == '"\ufffdx"'
+    assert dumps({"schema": Raw('{"type":"object"}')}) == '{"schema":{"type":"object"}}'
+
+
+def test_contract_order() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "item": {"$ref": "#/$defs/Item"}},
+        "anyOf": [{"properties": {"kind": {}}}, {"properties": {"id": {}, "alt": {}}}],
+        "additionalProperties": {"type": "object", "properties": {"z": {}, "a": {}}},
+        "$defs": {"Item": {"type": "object", "properties": {"sku": {}, "qty": {}}}},
+    }
+    value = {"zeta": {"a": 1, "z": 2, "m": 3}, "alt": 1, "item": {"qty": 2, "sku": "A"},
+             "kind": "k", "id": "1", "beta": {"y": 1, "x": 2}}  # fmt: skip
+    ordered = in_contract_order(value, schema)
+    assert dumps(ordered) == (
+        '{"id":"1","item":{"sku":"A","qty":2},"kind":"k","alt":1,'
+        '"beta":{"x":2,"y":1},"zeta":{"z":2,"a":1,"m":3}}'
+    )
+    # untyped: every object's members sorted by code point (not by UTF-16 units)
+    assert list(in_contract_order({"\ufb01": 1, "\U0001f600": 2, "a": 3}, None)) == [
+        "a", "\ufb01", "\U0001f600",
+    ]  # fmt: skip
