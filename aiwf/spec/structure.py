@@ -143,7 +143,9 @@ class StructureChecker:
                 item = value[prop]
                 if (depth and isinstance(item, dict)) or item.__class__ is float:
                     target = self._branch(self.checker.resolve(sub), item)
-                    if target is not None:
+                    if target is not None and (
+                        not isinstance(item, dict) or "properties" in target
+                    ):
                         item = (
                             self._fill(item, target, depth - 1)
                             if isinstance(item, dict)

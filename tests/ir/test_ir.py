@@ -166,3 +166,15 @@ def test_integral_floats_are_integers_in_the_ir(tmp_path: Path) -> None:
     assert (scatter.concurrency, type(scatter.concurrency)) == (8, int)
     assert program.models["fast"]["max_tokens"].__class__ is int
     assert program.assistants["classify"].retry["max_attempts"].__class__ is int
+
+
+def test_route_maps_keep_their_entries(tmp_path: Path) -> None:
+    """Filling in defaults keeps what a map of free keys (headers) holds."""
+    text = BASE.replace(
+        "model: gpt-5.4-mini}",
+        "model: gpt-5.4-mini, headers: {X-Team: support}, retry: {max_attempts: 4}}",
+    )
+    route = compile_text(tmp_path, text).models["fast"]
+    assert route["headers"] == {"X-Team": "support"}
+    assert route["retry"]["max_attempts"] == 4
+    assert route["retry"]["repair_attempts"] == 1  # a default, filled in
