@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from aiwf.errors import AiwfError
+from aiwf.runtime.canonical import dumps, in_contract_order
 from aiwf.runtime.errors import ProviderError, error_from_data, error_to_data
 from aiwf.runtime.types import (
     AttemptRecord,
@@ -49,21 +50,22 @@ REPLAY_VERSION = 2
 _READS = (1, 2)
 
 
-def fingerprint(request: ModelRequest) -> str:
-    """``sha256:<hex>`` of what determines a model's answer to ``request``."""
-    canonical = json.dumps(
-        {
-            "instructions": request.instructions,
-            "input": request.input,
-            "output_schema": request.output_schema,
-            "schema_name": request.schema_name,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def fingerprint(request: ModelRequest, version: int = REPLAY_VERSION) -> str:
+    """``sha256:<hex>`` of what determines a model's answer to ``request``: canonical JSON
+    (docs/wire.md §1, members sorted), so every runtime computes the same fingerprint
+    (version 1 files used Python's own JSON text)."""
+    data = {
+        "instructions": request.instructions,
+        "input": request.input,
+        "output_schema": request.output_schema,
+        "schema_name": request.schema_name,
+    }
+    if version == 1:
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          default=str)  # fmt: skip
+    else:
+        text = dumps(in_contract_order(data, None))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 class ReplayMiss(AiwfError):
@@ -212,6 +214,7 @@ class ReplayClient:
         self._answers: dict[str, list[dict[str, Any]]] = {}
         self._served: dict[str, int] = {}
         self.calls = 0
+        self.version = REPLAY_VERSION
         try:
             lines = Path(path).read_text(encoding="utf-8").splitlines()
         except OSError as exc:
@@ -235,6 +238,7 @@ class ReplayClient:
                         hint="write one with: aiwf run SPEC --record FILE",
                     )
                 self.header = data
+                self.version = int(data["aiwf_replay"])
                 continue
             if (
                 not isinstance(data, dict)
@@ -253,7 +257,7 @@ class ReplayClient:
         return sum(len(v) for v in self._answers.values())
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
-        key = fingerprint(request)
+        key = fingerprint(request, self.version)
         answers = self._answers.get(key)
         if not answers:
             raise ReplayMiss(request, self.path)

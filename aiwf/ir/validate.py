@@ -221,7 +221,7 @@ class Validator:
 
     @staticmethod
     def _type(path: tuple[str | int, ...], typ: t.Type, kind: str, legacy: str) -> Problem:
-        expected = _kind_name(typ) + (" or null" if typ.nullable else "")
+        expected = _kind_name(typ) + (" or null" if typ.nullable and typ.kind != "null" else "")
         return Problem(path, "type", expected, kind, legacy)
 
     def _number(

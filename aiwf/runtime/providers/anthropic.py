@@ -146,7 +146,7 @@ class AnthropicProvider(HttpProvider):
         kinds: dict[int, str] = {}
         finished = False
         async for event in events:
-            data = loads_event(event)
+            data = loads_event(event, exchange)
             kind = str(data.get("type") or event.event)
             if kind == "message_start":
                 message = data.get("message") or {}

@@ -172,7 +172,8 @@ def error_message(body: bytes) -> tuple[str, str | None, str | None]:
         etype = data.get("type") or data.get("code")
         return str(data.get("message", "")), (str(etype) if etype else None), request_id
     if "detail" in data:
-        return str(data["detail"])[:300], None, request_id
+        detail = data["detail"]
+        return (detail if isinstance(detail, str) else dumps(detail))[:300], None, request_id
     return text[:300], None, request_id
 
 
@@ -295,11 +296,10 @@ def user_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
     return dumps(in_contract_order(value, schema))
 
 
-def loads_event(event: SSEEvent) -> Any:
+def loads_event(event: SSEEvent, exchange: Exchange) -> Any:
     """The JSON data of an SSE event; a malformed one is a retryable provider error."""
     try:
         return json.loads(event.data)
     except ValueError:
-        error = ProviderError(f"malformed stream event {quote(event.event or 'message')}")
-        error.outcome = "malformed"
-        raise error from None
+        what = f"stream event {quote(event.event or 'message')} is not JSON"
+        raise malformed(what, exchange.route.provider, exchange.route.model) from None

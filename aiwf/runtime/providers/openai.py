@@ -144,7 +144,7 @@ class OpenAIProvider(HttpProvider):
         async for event in events:
             if event.data == "[DONE]":
                 break
-            data = loads_event(event)
+            data = loads_event(event, exchange)
             kind = event.event if event.event != "message" else str(data.get("type", ""))
             if kind == "response.output_text.delta":
                 emit(str(data.get("delta", "")))

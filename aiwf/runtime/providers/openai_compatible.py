@@ -154,7 +154,7 @@ class OpenAICompatibleProvider(HttpProvider):
             if event.data.strip() == "[DONE]":
                 done = True
                 break
-            data = loads_event(event)
+            data = loads_event(event, exchange)
             if not isinstance(data, dict):
                 continue
             if "error" in data or data.get("object") == "error":
