@@ -20,9 +20,8 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from aiwf.suggest import closest
 
@@ -151,8 +150,7 @@ YAML_NOUNS: Mapping[str, str] = {
 ProblemKind = Literal["unknown", "missing", "name", "kind", "value"]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One way a value does not fit its schema.
 
     ``kind``: ``unknown`` (a key that is not allowed), ``missing`` (a required key),

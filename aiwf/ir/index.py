@@ -9,9 +9,8 @@ writes into another's state.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic
@@ -37,8 +36,7 @@ KINDS = {
 Use = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One named entry of a section (a model, schema, assistant or workflow)."""
 
     section: str
@@ -129,8 +127,7 @@ class Reporter:
         self.report(code, message, file, pos, did_you_mean(name, known) or hint)
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """What a workflow needs of an assistant: its input and output contracts (None where
     the contract did not compile, so nothing is checked against it)."""
 
@@ -139,8 +136,7 @@ class Signature:
     output: str | None
 
 
-@dataclass(frozen=True)
-class SpecIndex:
+class SpecIndex(NamedTuple):
     """A read-only view of a spec for the workflow stage: its entries, the signatures of its
     assistants and the contracts compiled so far."""
 

@@ -13,7 +13,7 @@ import heapq
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiwf import codes
 from aiwf.ir import model as ir
@@ -77,8 +77,7 @@ class Scope:
     deps: set[str] = field(default_factory=set)
 
 
-@dataclass
-class CompiledWorkflow:
+class CompiledWorkflow(NamedTuple):
     """What compiling one workflow gives: the workflow (None after an error), the contracts
     it derives (its inline input contract, with its ``$defs``, and its output contract) and
     the entries of the spec it uses."""

@@ -11,9 +11,8 @@ a hint in YAML's terms.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiwf import codes
 from aiwf.spec.format_schema import read_schema_text
@@ -40,8 +39,7 @@ def format_schema() -> dict[str, Any]:
     return data
 
 
-@dataclass(frozen=True, slots=True)
-class SpecProblem:
+class SpecProblem(NamedTuple):
     """A structural problem of a spec entry: its code, message and hint, and where it is
     (the container holding the offending value, the key or index in it, and whether the key
     itself is meant)."""
