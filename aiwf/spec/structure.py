@@ -11,6 +11,7 @@ a hint in YAML's terms.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
@@ -206,11 +207,10 @@ def yaml_hint(problem: Problem) -> str:
 
 
 def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text.strip()) is not None
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def _shallow(schema: Any, *, own: bool = False) -> Any:
