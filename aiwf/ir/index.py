@@ -158,11 +158,6 @@ class SpecIndex(NamedTuple):
             MappingProxyType(dict(contracts)),
         )
 
-    def lookup(self, name: str) -> t.Type:
-        """The type of a contract by name (``any`` for one that failed to compile)."""
-        draft = self.contracts.get(name)
-        return draft.type if draft is not None else t.AnyType()
-
 
 class Contracts:
     """Compiles the contracts of one stage: named schemas, and those written inline
@@ -206,14 +201,15 @@ class Contracts:
         return derived
 
 
-def lookup_in(*tables: Mapping[str, ContractDraft]) -> Callable[[str], t.Type]:
-    """A contract lookup over several tables (the first that has the name wins)."""
+def lookup_in(
+    own: Mapping[str, ContractDraft], shared: Mapping[str, ContractDraft]
+) -> Callable[[str], t.Type]:
+    """A contract lookup in a stage's own contracts, then in those of the index (``any``
+    for one that failed to compile). It runs for every reference a type check follows."""
+    own_get, shared_get = own.get, shared.get
 
     def lookup(name: str) -> t.Type:
-        for table in tables:
-            draft = table.get(name)
-            if draft is not None:
-                return draft.type
-        return t.AnyType()
+        draft = own_get(name) or shared_get(name)
+        return draft.type if draft is not None else t.AnyType()
 
     return lookup

@@ -436,7 +436,7 @@ class WorkflowCompiler:
             if isinstance(parsed, Expr):
                 ref, typed = self.reference(parsed, pos, scope)
                 if ref is not None and dst is not None:
-                    self.fit(typed, dst, pos, _where(what, path), parsed.describe(), absent_ok)
+                    self.fit(typed, dst, pos, what, parsed.describe(), absent_ok, path)
                 return ref, typed
             if isinstance(parsed, Interpolation):
                 parts: list[str | ir.RefBinding] = []
@@ -450,7 +450,7 @@ class WorkflowCompiler:
                     parts.append(ref)
                 typed = Typed(t.StringType())
                 if dst is not None:
-                    self.fit(typed, dst, pos, _where(what, path), repr(value))
+                    self.fit(typed, dst, pos, what, repr(value), path=path)
                 return ir.TemplateBinding(parts=tuple(parts)), typed
             value = parsed  # a plain string, with $${ unescaped
         if isinstance(value, YMap):
@@ -466,7 +466,6 @@ class WorkflowCompiler:
     def bind_object(
         self, value: YMap, dst: t.Type | None, scope: Scope, what: str, path: tuple[str | int, ...]
     ) -> tuple[ir.Binding | None, Typed]:
-        where = _where(what, path)
         target = resolve(dst, self.lookup) if dst is not None else None
         direct = target if isinstance(target, t.ObjectType) else None
         fields: list[tuple[str, ir.Binding]] = []
@@ -481,7 +480,7 @@ class WorkflowCompiler:
                     child_dst = prop.type
                     absent_ok = not prop.required
                 elif direct.additional is False:
-                    self.error(codes.E045, f"{where}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
+                    self.error(codes.E045, f"{_where(what, path)}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
                                value.key_pos[name], did_you_mean(name, [p.name for p in direct.properties]) or "its properties: " + ", ".join(p.name for p in direct.properties))  # fmt: skip
                 elif not isinstance(direct.additional, bool):
                     child_dst = direct.additional
@@ -499,10 +498,10 @@ class WorkflowCompiler:
             if direct is not None:
                 for prop in direct.properties:
                     if prop.required and prop.name not in value:
-                        self.error(codes.E045, f"{where}: missing required property {prop.name!r} of {t.describe(dst)}",
+                        self.error(codes.E045, f"{_where(what, path)}: missing required property {prop.name!r} of {t.describe(dst)}",
                                    value.pos, f"add {prop.name}: ${{...}} to the input")  # fmt: skip
             elif not failed:
-                self.fit(inferred, dst, value.pos, where, "this object")
+                self.fit(inferred, dst, value.pos, what, "this object", path=path)
         if failed:
             return None, inferred
         return ir.ObjectBinding(fields=tuple(fields)), inferred
@@ -510,7 +509,6 @@ class WorkflowCompiler:
     def bind_array(
         self, value: YSeq, dst: t.Type | None, scope: Scope, what: str, path: tuple[str | int, ...]
     ) -> tuple[ir.Binding | None, Typed]:
-        where = _where(what, path)
         target = resolve(dst, self.lookup) if dst is not None else None
         item_dst = target.items if isinstance(target, t.ArrayType) else None
         items: list[ir.Binding] = []
@@ -536,17 +534,17 @@ class WorkflowCompiler:
                 if target.min_items is not None and len(value) < target.min_items:
                     self.error(
                         codes.E045,
-                        f"{where}: {len(value)} items, fewer than the {target.min_items} required",
+                        f"{_where(what, path)}: {len(value)} items, fewer than the {target.min_items} required",
                         value.pos,
                     )
                 if target.max_items is not None and len(value) > target.max_items:
                     self.error(
                         codes.E045,
-                        f"{where}: {len(value)} items, more than the {target.max_items} allowed",
+                        f"{_where(what, path)}: {len(value)} items, more than the {target.max_items} allowed",
                         value.pos,
                     )
             elif not failed:
-                self.fit(inferred, dst, value.pos, where, "this list")
+                self.fit(inferred, dst, value.pos, what, "this list", path=path)
         if failed:
             return None, inferred
         return ir.ArrayBinding(items=tuple(items)), inferred
@@ -559,13 +557,16 @@ class WorkflowCompiler:
         what: str,
         shown: str,
         absent_ok: bool = False,
+        path: tuple[str | int, ...] = (),
     ) -> None:
+        """Report where ``typed`` (written ``shown`` at ``path`` of the template ``what``)
+        may not fit ``dst``."""
         if absent_ok:  # a missing value leaves the key out, which the contract allows
             typed = Typed(typed.type)
         problems = check_assignable(typed, dst, self.lookup)
         if not problems:
             return
-        head = f"{what}: {shown} does not fit {t.describe(dst)}"
+        head = f"{_where(what, path)}: {shown} does not fit {t.describe(dst)}"
         details = [p for p in problems if not p.endswith(f"does not fit {t.describe(dst)}")]
         if details:  # one diagnostic per place, with the first few reasons
             head += ": " + "; ".join(details[:3])
