@@ -118,21 +118,10 @@ def _go(program: Program) -> Names:
             super()._struct(name, t, contract)
             key = (self.current, id(t))
             names.types.setdefault(key, name)
-            lines = self.decls[-1].lines
-            head = f"type {name} struct {{"
-            if head not in lines:  # a declaration of another shape: no field names
+            decl = self.decls[-1]
+            if decl.kind != "struct":  # a declaration of another shape: no field names
                 return
-            start = lines.index(head) + 1
-            members = []
-            for line in lines[start:]:
-                if line == "}":
-                    break
-                if line.startswith("\t//"):
-                    continue
-                ident, _, rest = line.strip().partition(" ")
-                if ident == "AdditionalProperties":
-                    continue
-                members.append((ident, rest.split(" `", 1)[0].strip()))
+            members = [(f.ident, f.go_type) for f in decl.fields]
             names.fields.setdefault(
                 key,
                 {prop.name: member for prop, member in zip(t.properties, members, strict=False)},
@@ -142,12 +131,7 @@ def _go(program: Program) -> Names:
             super()._enum(name, t, contract)
             key = (self.current, id(t))
             names.types.setdefault(key, name)
-            lines = self.decls[-1].lines
-            if "const (" not in lines or ")" not in lines:
-                return
-            start = lines.index("const (") + 1
-            end = lines.index(")", start)
-            consts = [line.split()[0] for line in lines[start:end] if line.strip()]
+            consts = [const for const, _ in self.decls[-1].constants]
             values = [v for v in t.values if isinstance(v, str)]
             names.constants.setdefault(
                 key, {json.dumps(v): const for v, const in zip(values, consts, strict=False)}
@@ -163,7 +147,6 @@ def _go(program: Program) -> Names:
 
 
 def _typescript(program: Program) -> Names:
-    from aiwf.generate.targets.ts_code import ts_key
     from aiwf.generate.targets.ts_types import TypeBuilder
     from aiwf.generate.targets.typescript import TARGET
 
@@ -181,19 +164,10 @@ def _typescript(program: Program) -> Names:
             key = (self.current, id(t))
             names.types.setdefault(key, type_name)
             decl = next(d for d in reversed(self.decls) if d.name == type_name)
-            table: dict[str, tuple[str, str]] = {}
-            lines = iter(decl.lines)
-            for prop in t.properties:
-                ident = ts_key(prop.name)
-                for line in lines:
-                    for sep in (": ", "?: "):
-                        head = f"  {ident}{sep}"
-                        if line.startswith(head):
-                            table[prop.name] = (ident, line[len(head) :].rstrip(";"))
-                            break
-                    else:
-                        continue
-                    break
+            table = {
+                prop.name: (field.key, field.type)
+                for prop, field in zip(t.properties, decl.fields, strict=True)
+            }
             names.fields.setdefault(key, table)
 
     builder = Recorder(program)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
     tree = locate()
     cache: dict[Path, tuple[Program, Environments]] = {}
     count = 0
+    # Under pre-commit the working tree is what is staged (it stashes the rest).
+    staged_only = os.environ.get("PRE_COMMIT") == "1"
     # Each fix is named once, after the first problem it fixes: a changed spec makes most
     # generated files stale, and pre-commit shows all of this output.
     fixes: list[str] = []
@@ -61,6 +64,11 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
         for problem in problems:
             line = f"{out / problem.path}: {problem.kind}: {problem.message}"
             fix = FIXES[problem.kind].format(extensions=extensions)
+            if staged_only and problem.kind in _REGENERATE:
+                fix += (
+                    f", then stage it (git add {out}): pre-commit checks the staged files, so "
+                    "an SDK regenerated but not staged is still out of step here"
+                )
             if fix not in fixes:
                 fixes.append(fix)
                 line += f"\n  hint: {fix}"
@@ -71,6 +79,10 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
         raise AiwfError(
             f"{count} problem(s) in {len(jobs)} SDK(s)", code="G060", hint="; ".join(fixes)
         )
+
+
+#: The kinds of drift that regenerating (or upgrading) fixes.
+_REGENERATE = frozenset({"stale", "missing", "extra", "behind"})
 
 
 def _labelled(diff: str, rel: str, out: Path) -> str:

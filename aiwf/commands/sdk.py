@@ -158,16 +158,15 @@ def command(
         if changed or report.scaffolded:
             touched.append(str(as_typed(job.out)))
         if app.verbosity >= 0:
-            what = "created" if report.scaffolded else "updated"
             if report.scaffolded:
                 written = len(report.scaffold) + len(report.written)
                 state = (
-                    f"{written} file(s) written ({len(report.scaffold)} scaffold, "
+                    f"created, {written} file(s) written ({len(report.scaffold)} scaffold, "
                     f"{len(report.written)} generated)"
                 )
             else:
-                state = f"{changed} file(s) changed" if changed else "up to date"
-            click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} {what}, {state}")
+                state = f"updated, {changed} file(s) changed" if changed else "is up to date"
+            click.echo(f"{as_typed(job.out)}: {job.lang} SDK {job.package} {state}")
             for rel in report.kept:
                 click.echo(f"  kept {rel}: no longer generated, but edited by hand", err=True)
         bump = (bump_ref or app.config.breaking.bump_version) and not report.scaffolded

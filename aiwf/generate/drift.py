@@ -129,7 +129,9 @@ def check_generated(
     expected = dict(files)
     expected[MANIFEST_PATH] = build_manifest(job, program, tree, files, rendered.digest).to_json()
     problems: list[Drift] = []
-    for rel in sorted(expected):
+    # The manifest last: it records the other files' hashes, so when they differ its diff
+    # is only their new hashes and is left out (its own fields alone get a diff).
+    for rel in sorted(expected, key=lambda rel: (rel == MANIFEST_PATH, rel)):
         want = expected[rel]
         data = on_disk.get(rel) if rel in on_disk else _read(job.out / rel)
         if data is None:
@@ -141,6 +143,8 @@ def check_generated(
         recorded = manifest.files.get(rel) if manifest is not None else None
         if rel != MANIFEST_PATH and recorded is not None and sha256(data) != recorded:
             problems.append(Drift("edited", rel, "was edited by hand", _diff(rel, text, want)))
+        elif rel == MANIFEST_PATH and problems:
+            problems.append(Drift("stale", rel, "records the files above as they were"))
         else:
             problems.append(
                 Drift(

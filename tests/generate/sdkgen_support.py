@@ -153,3 +153,10 @@ def make_sdk_env(venv: Path, sdk: Path) -> SdkEnv:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return env
+
+
+def readme_example(sdk: Path, fence: str) -> str:
+    """The first ``fence`` code block of the SDK's README (what a new user copies first)."""
+    text = (sdk / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"```{fence}\n") + len(fence) + 4
+    return text[start : text.index("```", start)]

@@ -67,9 +67,19 @@ def test_stale_after_a_spec_change(project: Path) -> None:
     assert code == 1
     assert f"sdk/python/{PKG}/_program.py: stale:" in out
     assert '"Write a one-line digest of the triaged tickets, most urgent first, in French."' in out
-    assert "hint: run aiwf sdk" in out
-    # aiwf sdk fixes it
-    assert run_cli(["sdk"], project).exit_code == 0
+    assert "hint: run aiwf sdk\n" in out
+    # The diff shows the files that changed, not the manifest's new hashes of them.
+    assert "sdk/python/.aiwf/manifest.json: stale: records the files above as they were" in out
+    assert "manifest.json\n+++" not in out
+    assert out.index(f"{PKG}/_program.py: stale") < out.index(".aiwf/manifest.json: stale")
+    # aiwf sdk fixes it, and says what it did in one phrase
+    fixed = run_cli(["sdk"], project)
+    assert fixed.exit_code == 0
+    assert re.search(
+        r"^sdk/python: python SDK support_ai updated, \d+ file\(s\) changed$", fixed.output, re.M
+    )
+    again = run_cli(["sdk"], project)
+    assert "sdk/python: python SDK support_ai is up to date\n" in again.output, again.output
     assert check(project)[0] == 0
 
 

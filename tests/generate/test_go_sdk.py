@@ -1,6 +1,6 @@
-"""The Go SDK: every preset builds, vets and tests with the real `go` toolchain; the runtime's
-own tests (httptest servers) pass; conformance vectors give the engine's results; goldens,
-determinism, hostile strings and `aiwf check`."""
+"""The Go SDK: every preset builds, vets and tests with the real `go` toolchain; the runtime is
+a copy of runtimes/go (its own tests run in tests/runtimes, the conformance vectors in
+tests/conformance); goldens, determinism, hostile strings, run-time routes and `aiwf check`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from gosdk_support import CONFORMANCE_HARNESS, go_env, go_files, run_go, write_module
+from gosdk_support import go_env, go_files, run_go, write_module
 from sdkgen_support import (
     BUILT_SPECS,
     EDGE_SPECS,
@@ -24,6 +24,7 @@ from sdkgen_support import (
     compile_path,
     git,
     read_tree,
+    readme_example,
     require,
     run_cli,
 )
@@ -34,7 +35,6 @@ from aiwf.generate.targets.go_code import go_package_name
 from aiwf.generate.templates import locate
 
 HOSTILE = SPECS / "hostile.aiwf.yaml"
-VECTORS = sorted((ROOT / "tests" / "conformance").glob("*.json"))
 GO_GOLDEN = GOLDEN / "go"
 
 
@@ -102,21 +102,16 @@ def test_generated_go_files_carry_the_header(go_preset_sdk: Path) -> None:
     assert f"go_package: {go_package_name(manifest['package'])}" in answers
 
 
-def test_runtime_tests_run_against_httptest_servers(go_preset_sdk: Path) -> None:
-    proc = run_go(["test", "-count=1", "-v", "./internal/aiwfrt"], go_preset_sdk)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    for name in (
-        "TestRequestsMatchThePythonRuntime/openai",
-        "TestRequestsMatchThePythonRuntime/anthropic",
-        "TestRequestsMatchThePythonRuntime/openai-compatible",
-        "TestRateLimitHonoursRetryAfter",
-        "TestOverloadedIsRetriedWithBackoff",
-        "TestAttemptTimeoutIsRetriedThenFails",
-        "TestInvalidOutputIsRepairedOnce",
-        "TestShouldRetryHeaderWins",
-        "TestFingerprintMatchesTheEngine",
-    ):
-        assert f"--- PASS: {name} " in proc.stdout, name
+def test_runtime_is_a_copy_of_runtimes_go(go_preset_sdk: Path) -> None:
+    """internal/aiwfrt holds every source file of runtimes/go (its tests stay there), each
+    byte for byte behind the generated-code header."""
+    source = ROOT / "runtimes" / "go"
+    expected = {p.name for p in source.glob("*.go") if not p.name.endswith("_test.go")}
+    copied = {p.name for p in (go_preset_sdk / "internal" / "aiwfrt").iterdir()}
+    assert copied == expected
+    for name in expected:
+        text = (go_preset_sdk / "internal" / "aiwfrt" / name).read_text(encoding="utf-8")
+        assert text == f"// {HEADER}\n\n" + (source / name).read_text(encoding="utf-8"), name
 
 
 # -- goldens and determinism -------------------------------------------------------------
@@ -126,25 +121,20 @@ def test_runtime_tests_run_against_httptest_servers(go_preset_sdk: Path) -> None
 def test_go_golden_snapshot(spec: Path, tmp_path: Path) -> None:
     """Refresh with: AIWF_UPDATE_GOLDEN=1 pytest tests/generate -k golden
 
-    The runtime (internal/aiwfrt, the same for every spec) has one golden, in
-    golden/go/_runtime."""
+    The runtime (internal/aiwfrt) is a copy of runtimes/go, checked by
+    test_runtime_is_a_copy_of_runtimes_go; the goldens hold what the templates render."""
     rendered = go_files(spec, module_of(spec), locate(), tmp_path)
-    runtime = {
-        f"{rel}.golden": text for rel, text in rendered.items() if rel.startswith("internal/")
-    }
     files = {
         f"{rel}.golden": text for rel, text in rendered.items() if not rel.startswith("internal/")
     }
-    golden, runtime_golden = GO_GOLDEN / stem(spec), GO_GOLDEN / "_runtime"
+    golden = GO_GOLDEN / stem(spec)
     if os.environ.get("AIWF_UPDATE_GOLDEN"):
-        for directory, content in ((golden, files), (runtime_golden, runtime)):
-            shutil.rmtree(directory, ignore_errors=True)
-            for rel, text in content.items():
-                (directory / rel).parent.mkdir(parents=True, exist_ok=True)
-                (directory / rel).write_text(text, encoding="utf-8")
+        shutil.rmtree(golden, ignore_errors=True)
+        for rel, text in files.items():
+            (golden / rel).parent.mkdir(parents=True, exist_ok=True)
+            (golden / rel).write_text(text, encoding="utf-8")
     assert golden.is_dir(), f"no golden for {stem(spec)}: run AIWF_UPDATE_GOLDEN=1 pytest"
     assert read_tree(golden) == files
-    assert read_tree(runtime_golden) == runtime
 
 
 @pytest.mark.parametrize("spec", [PRESETS[-1], HOSTILE], ids=lambda p: p.name)
@@ -333,31 +323,6 @@ def test_optional_raw_and_nullable_properties(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-# -- conformance -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("vector_path", VECTORS, ids=[v.stem for v in VECTORS])
-def test_vector_on_generated_go_sdk(vector_path: Path, tmp_path: Path) -> None:
-    vector = json.loads(vector_path.read_text(encoding="utf-8"))
-    spec = (vector_path.parent / vector["spec"]).resolve()
-    module = "example.com/conformance"
-    sdk = write_module(go_files(spec, module, locate(), tmp_path), tmp_path / "sdk" / "go", module)
-    harness = CONFORMANCE_HARNESS.replace("{package}", "conformance").replace("{module}", module)
-    (sdk / "conformance_test.go").write_text(harness, encoding="utf-8")
-    out = tmp_path / "report.json"
-    env = {**go_env(), "AIWF_VECTOR": str(vector_path), "AIWF_VECTOR_OUT": str(out)}
-    proc = subprocess.run(
-        [require("go"), "test", "-count=1", "-run", "TestConformanceVector", "."],
-        cwd=sdk, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(out.read_text(encoding="utf-8"))
-    assert "error" not in report, report["error"]
-    assert report["result"] == vector["expected"]["result"]
-    assert report["trace"] == vector["expected"]["trace"]
-    assert report["unused"] is None
-
-
 # -- aiwf check --------------------------------------------------------------------------
 
 SPEC = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
@@ -454,3 +419,152 @@ def test_module_and_package_must_agree(tmp_path: Path) -> None:
     result = run_cli([*args, "--package", "example.com/b"], tmp_path)
     assert result.exit_code != 0
     assert "--module and --package" in result.output
+
+
+# -- run-time routes, environments and streaming ---------------------------------------------
+
+ROUTING_PROBE = """package triage_test
+
+import (
+\t"context"
+\t"io"
+\t"net/http"
+\t"net/http/httptest"
+\t"strings"
+\t"sync"
+\t"testing"
+
+\tsdk "example.com/triage"
+)
+
+const answer = `{"status": "completed", "output": [{"type": "message", "content": [{"type": "output_text", "text": "{\\"ticket_id\\": \\"T-1\\", \\"category\\": \\"bug\\", \\"urgency\\": 2}"}]}]}`
+
+const stream = `data: {"type": "response.output_text.delta", "delta": "{\\"ticket_id\\": "}` + "\\n\\n" +
+\t`data: {"type": "response.completed", "response": ` + answer + "}\\n\\n"
+
+// Every request is logged as "PATH MODEL KEY"; the routes point here at run time.
+func server(t *testing.T) (*httptest.Server, func() []string) {
+\tvar mu sync.Mutex
+\tvar log []string
+\ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+\t\tbody, _ := io.ReadAll(r.Body)
+\t\tmodel := strings.SplitN(strings.SplitN(string(body), `"model":"`, 2)[1], `"`, 2)[0]
+\t\tmu.Lock()
+\t\tlog = append(log, r.URL.Path+" "+model+" "+r.Header.Get("Authorization"))
+\t\tmu.Unlock()
+\t\tif strings.Contains(string(body), `"stream":true`) {
+\t\t\tw.Header().Set("Content-Type", "text/event-stream")
+\t\t\tio.WriteString(w, stream)
+\t\t\treturn
+\t\t}
+\t\tio.WriteString(w, answer)
+\t}))
+\tt.Cleanup(s.Close)
+\treturn s, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), log...) }
+}
+
+func TestRoutesAreChosenAtRunTime(t *testing.T) {
+\ts, log := server(t)
+\tt.Setenv("OPENAI_API_KEY", "sk-spec")
+\tt.Setenv("STAGING_KEY", "sk-staging")
+\tt.Setenv("OTHER_KEY", "sk-other")
+\tin := sdk.Ticket{Id: "T-1", Subject: "s", Body: "b"}
+\tctx := context.Background()
+\t// the staging environment of the project config, then an override on top of it
+\tt.Setenv("AIWF_ENV", "")
+\tstaging := sdk.New(sdk.WithEnvironment("staging"), sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/staging/"}))
+\tif _, err := staging.Classify(ctx, in); err != nil {
+\t\tt.Fatal(err)
+\t}
+\t// $AIWF_ENV picks it when the code does not; WithRoute overrides combine
+\tt.Setenv("AIWF_ENV", "staging")
+\tc := sdk.New(sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/env"}), sdk.WithRoute("fast", sdk.RouteOverride{Model: "gpt-x", APIKeyEnv: "OTHER_KEY"}))
+\tif _, err := c.Classify(ctx, in); err != nil {
+\t\tt.Fatal(err)
+\t}
+\t// no environment: the spec's route with an override
+\tvar events []string
+\tplain := sdk.New(sdk.WithEnvironment(""), sdk.WithRoute("fast", sdk.RouteOverride{BaseURL: s.URL + "/spec"}),
+\t\tsdk.WithStream(func(ev sdk.StreamEvent) { events = append(events, ev.Type+":"+ev.Metadata.Assistant+":"+ev.Text) }))
+\tout, err := plain.Classify(ctx, in)
+\tif err != nil || out.Urgency != 2 {
+\t\tt.Fatal(out, err)
+\t}
+\twant := []string{
+\t\t"/staging/responses gpt-staging Bearer sk-staging",
+\t\t"/env/responses gpt-x Bearer sk-other",
+\t\t"/spec/responses gpt-5.4-mini Bearer sk-spec",
+\t}
+\tif strings.Join(log(), "\\n") != strings.Join(want, "\\n") {
+\t\tt.Fatalf("requests:\\n%s", strings.Join(log(), "\\n"))
+\t}
+\tif strings.Join(events, "|") != `text:classify:{"ticket_id": ` {
+\t\tt.Fatalf("events %q", events)
+\t}
+\t_, err = sdk.New(sdk.WithEnvironment("prod")).Classify(ctx, in)
+\tif sdk.ErrorCode(err) != "R008" || err.Error() != `unknown environment "prod" (known: staging)` {
+\t\tt.Fatalf("%v", err)
+\t}
+}
+"""
+
+
+def test_routes_environments_and_streaming_at_run_time(tmp_path: Path) -> None:
+    """WithEnvironment (default $AIWF_ENV), WithRoute and WithStream change where and how a
+    generated Client calls, without regenerating."""
+    from aiwf.generate.jobs import SdkJob
+    from aiwf.generate.writer import expected_files
+
+    staging = {
+        "fast": {
+            **compile_path(SPEC).models["fast"],
+            "model": "gpt-staging",
+            "api_key_env": "STAGING_KEY",
+            "base_url": "http://127.0.0.1:9/unused",
+        }
+    }
+    module = "example.com/triage"
+    job = SdkJob("go", tmp_path / "sdk" / "go", module, SPEC)
+    files = expected_files(job, compile_path(SPEC), locate(), {"staging": staging})
+    sdk = write_module(files, tmp_path / "sdk" / "go", module)
+    assert '"staging": {' in (sdk / "client.go").read_text(encoding="utf-8")
+    (sdk / "routing_test.go").write_text(ROUTING_PROBE, encoding="utf-8")
+    proc = run_go(["test", "-count=1", "-run", "TestRoutesAreChosenAtRunTime", "."], sdk)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("go_preset_sdk", ["contracts-only.aiwf.yaml"], indirect=True)
+def test_readme_example_builds_for_a_spec_without_workflows(go_preset_sdk: Path) -> None:
+    """The README's example names nothing a spec may lack: a consumer's module that uses the
+    SDK as its README shows builds and vets, for a spec with no workflow."""
+    sdk = go_preset_sdk
+    module = module_of(SPECS / "contracts-only.aiwf.yaml")
+    consumer = sdk.parent / "consumer"
+    consumer.mkdir(exist_ok=True)
+    (consumer / "go.mod").write_text(
+        f"module example.com/consumer\n\ngo 1.22\n\nrequire {module} v0.0.0\n\n"
+        f"replace {module} => ../sdk\n",
+        encoding="utf-8",
+    )
+    example = readme_example(sdk, "go").splitlines()
+    imports = [line.removeprefix("import ") for line in example if line.startswith("import ")]
+    body = [line for line in example if not line.startswith("import ")]
+    main = [
+        "package main",
+        "",
+        "import (",
+        '\t"context"',
+        '\t"encoding/json"',
+        *(f"\t{line}" for line in imports),
+        ")",
+        "",
+        "func main() {",
+        "\tctx := context.Background()",
+        *(f"\t{line}" for line in body),
+        "\t_, _, _ = result, trace, err",
+        "}",
+        "",
+    ]
+    (consumer / "main.go").write_text("\n".join(main), encoding="utf-8")
+    proc = run_go(["vet", "."], consumer)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

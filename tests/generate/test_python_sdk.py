@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sdkgen_support import GOLDEN, PRESETS, SdkEnv, golden_files, read_tree
+from sdkgen_support import GOLDEN, PRESETS, SdkEnv, golden_files, read_tree, readme_example
 
 from aiwf.generate.render import HEADER
 from aiwf.generate.templates import locate
@@ -66,3 +66,17 @@ def test_sdk_installs_and_its_smoke_tests_pass(preset_sdk: tuple[Path, SdkEnv]) 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert " passed" in proc.stdout
     assert "failed" not in proc.stdout
+
+
+@pytest.mark.parametrize("preset_sdk", ["contracts-only.aiwf.yaml"], indirect=True)
+def test_readme_example_typechecks_for_a_spec_without_workflows(
+    preset_sdk: tuple[Path, SdkEnv],
+) -> None:
+    """The README's example names nothing a spec may lack: it passes mypy --strict in a
+    consumer's module even for a spec with no assistant and no workflow."""
+    sdk, env = preset_sdk
+    consumer = sdk.parent / "consumer"
+    consumer.mkdir(exist_ok=True)
+    (consumer / "example.py").write_text(readme_example(sdk, "python"), encoding="utf-8")
+    proc = env.run("-m", "mypy", "--strict", "--no-incremental", "example.py", cwd=consumer)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -1,7 +1,9 @@
 """The TypeScript SDK: every preset installs (npm ci), type-checks under strict, builds and
-passes its own node tests; the runtime's wire format matches the Python runtime's; the
-conformance vectors give the engine's results; goldens, determinism, drift checks, and
-hostile strings carried exactly. node and npm are required: these tests fail without them."""
+passes its own node tests; the runtime's request bytes and headers are the Python runtime's;
+validators report the problems of docs/wire.md §6; goldens, determinism, drift checks, and
+hostile strings carried exactly. node and npm are required: these tests fail without them.
+The runtime's own tests run in place (tests/runtimes), the conformance vectors through
+tests/conformance/runner_typescript.py."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sdkgen_support import (
     compile_path,
     git,
     read_tree,
+    readme_example,
     run_cli,
 )
 from tssdk_support import (
@@ -38,10 +41,12 @@ from tssdk_support import (
 from aiwf.generate.render import HEADER
 from aiwf.generate.targets import get_target
 from aiwf.generate.templates import locate
+from aiwf.ir.validate import Validator
 
 HOSTILE = SPECS / "hostile.aiwf.yaml"
-VECTORS = sorted((ROOT / "tests" / "conformance").glob("*.json"))
 TRIAGE = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
+RUNTIME_SRC = ROOT / "runtimes" / "typescript" / "src"
+RUNTIME_DEST = "src/runtime"
 
 
 @pytest.fixture(scope="session")
@@ -114,7 +119,40 @@ def test_preset_sdk_typechecks_builds_and_passes_its_tests(ts_preset_sdk: Path) 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "# fail 0" in proc.stdout
     passed = int(proc.stdout.split("# pass ")[1].split()[0])
-    assert passed >= 18, proc.stdout  # the runtime's loopback tests and the smoke tests
+    smoke = (sdk / "test" / "aiwf-smoke.test.ts").read_text(encoding="utf-8")
+    assert passed == smoke.count("\ntest("), proc.stdout
+    assert not (sdk / "test" / "runtime.test.ts").exists()  # the runtime's tests stay in runtimes/
+
+
+@pytest.mark.parametrize("ts_preset_sdk", ["contracts-only.aiwf.yaml"], indirect=True)
+def test_readme_example_typechecks_for_a_spec_without_workflows(ts_preset_sdk: Path) -> None:
+    """The README's example names nothing a spec may lack: it type-checks (strict) in a
+    consumer's package that depends on the built SDK, for a spec with no workflow."""
+    sdk = ts_preset_sdk
+    build = tsc(sdk)
+    assert build.returncode == 0, build.stdout + build.stderr
+    consumer = sdk.parent / "consumer"
+    modules = consumer / "node_modules"
+    (modules / "@acme").mkdir(parents=True, exist_ok=True)
+    for link, target in (
+        (modules / "@acme" / "preset-sdk", sdk),
+        (modules / "typescript", sdk / "node_modules" / "typescript"),
+        (modules / "@types", sdk / "node_modules" / "@types"),
+    ):
+        if not link.exists():
+            link.symlink_to(target, target_is_directory=True)
+    (consumer / "package.json").write_text('{"name": "consumer", "type": "module"}', "utf-8")
+    shutil.copy2(sdk / "tsconfig.json", consumer / "tsconfig.json")
+    example = readme_example(sdk, "ts").splitlines()
+    imports = [line for line in example if line.startswith("import ")]
+    body = [line for line in example if not line.startswith("import ")]
+    (consumer / "src").mkdir(exist_ok=True)
+    (consumer / "src" / "example.ts").write_text(
+        "\n".join([*imports, "export async function example(): Promise<void> {", *body, "}"]),
+        encoding="utf-8",
+    )
+    check = tsc(consumer, "--noEmit")
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_generated_files_carry_the_header(ts_preset_sdk: Path) -> None:
@@ -141,7 +179,10 @@ def test_package_names_follow_npm_rules() -> None:
 # -- validators ---------------------------------------------------------------------------------
 
 
-def test_validators_name_the_failing_path(tmp_path: Path, shared_modules: Path) -> None:
+def test_validators_report_the_problems_of_the_wire_rules(
+    tmp_path: Path, shared_modules: Path
+) -> None:
+    program = compile_path(TRIAGE)
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
     triaged = [{"ticket_id": f"T-{i}", "category": "bug", "urgency": 3} for i in range(3)]
     triaged[2]["urgency"] = 9
@@ -151,6 +192,7 @@ def test_validators_name_the_failing_path(tmp_path: Path, shared_modules: Path) 
         "required": {"id": "1", "subject": "s"},
         "type": {"id": 1, "subject": "s", "body": "b"},
     }
+    cases["many"] = {"id": 1, "subject": 2, "body": 3, "customer_tier": 4}
     script = (
         "import * as sdk from './dist/src/index.js';\n"
         "import { readFileSync } from 'node:fs';\n"
@@ -158,19 +200,30 @@ def test_validators_name_the_failing_path(tmp_path: Path, shared_modules: Path) 
         "const out = {};\n"
         "for (const [name, value] of Object.entries(cases)) {\n"
         "  const parse = name === 'maximum' ? sdk.parseTriageOutput : sdk.parseTicket;\n"
-        "  try { parse(value); out[name] = null; } catch (e) { out[name] = [e.name, e.message, e.path]; }\n"
+        "  try { parse(value); out[name] = null; }\n"
+        "  catch (e) { out[name] = [e.name, e.message, e.path, e.problems]; }\n"
         "}\n"
         "console.log(JSON.stringify(out));\n"
     )
     got = node_eval(sdk, script, cases)
     assert got["maximum"] == [
         "ValidationError",
-        "$.triaged[2].urgency: 9 is more than the maximum 5",
-        "$.triaged[2].urgency",
+        "/triaged/2/urgency: maximum: expected at most 5, got 9",
+        "/triaged/2/urgency",
+        ["/triaged/2/urgency: maximum: expected at most 5, got 9"],
     ]
-    assert got["enum"][1] == ('$.customer_tier: "gold" is not one of ["free", "pro", "enterprise"]')
-    assert got["required"][1] == '$: missing required property "body"'
-    assert got["type"][1] == "$.id: 1 is not of type string (it is integer)"
+    assert got["enum"][1] == (
+        '/customer_tier: enum: expected one of ["free","pro","enterprise"], got "gold"'
+    )
+    assert got["required"][1] == '(root): required: expected property "body", got nothing'
+    assert got["type"][1] == "/id: type: expected string, got integer"
+    assert got["many"][1].endswith(" (and 1 more)")
+    # the same problems, in the same order, as the IR's own validator
+    validator = Validator(program.contract_type)
+    for name, value in cases.items():
+        contract = "TriageOutput" if name == "maximum" else "Ticket"
+        want = [p.render() for p in validator.problems(value, program.contract_type(contract))]
+        assert got[name][3] == want, name
 
 
 # -- the runtime's wire format is the Python runtime's ------------------------------------------
@@ -199,6 +252,7 @@ WIRE_ROUTES: list[dict[str, Any]] = [
 
 
 def python_wire(route_data: dict[str, Any], stream: bool, value: Any) -> dict[str, Any]:
+    from aiwf.runtime.canonical import dumps
     from aiwf.runtime.providers import PROVIDERS
     from aiwf.runtime.providers.base import Exchange, user_text
     from aiwf.runtime.types import ModelRequest
@@ -211,115 +265,107 @@ def python_wire(route_data: dict[str, Any], stream: bool, value: Any) -> dict[st
         route=route,
         instructions="Do it.",
         input=value,
+        input_schema=INPUT_SCHEMA,
         output_schema=WIRE_SCHEMA,
         schema_name="Items out",
     )
     exchange = Exchange(
-        request=request, route=route, turns=(("user", user_text(value)),), instructions="Do it.",
-        mode=mode, wire=provider.prepare_schema(mode, WIRE_SCHEMA), api_key="sk-1",
-        max_tokens=route.max_tokens, temperature=route.temperature,
+        request=request, route=route, turns=(("user", user_text(value, INPUT_SCHEMA)),),
+        instructions="Do it.", mode=mode, wire=provider.prepare_schema(mode, WIRE_SCHEMA),
+        api_key="sk-1", max_tokens=route.max_tokens, temperature=route.temperature,
     )  # fmt: skip
     call = provider.build(exchange, stream=stream)
-    body = json.dumps(call.json, ensure_ascii=False)
-    return {"url": call.url, "headers": call.headers, "body": body}
+    return {"url": call.url, "headers": call.headers, "body": dumps(call.json)}
+
+
+INPUT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"text": {"type": "string"}, "n": {"type": "array"}, "nested": {}},
+}
 
 
 def test_request_bodies_and_headers_match_the_python_runtime(
     tmp_path: Path, shared_modules: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from aiwf import __version__
+    from aiwf.runtime.canonical import dumps
+    from aiwf.runtime.structured import schema_forms
+
     for var in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         monkeypatch.delenv(var, raising=False)
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
-    value = {"text": "Grüße 😀 \u2028", "n": [1, 2.5, 1e-07, None, True], "nested": {"k": {}}}
+    value = {
+        "nested": {"k": {}, "a": 1},
+        "n": [1, 2.5, 1e-07, None, True],
+        "text": "Grüße 😀 \u2028",
+    }
+    forms = schema_forms(WIRE_SCHEMA)
+    texts = {
+        "plain": dumps(forms.plain), "wrapped": dumps(forms.wrapped), "strict": dumps(forms.strict),
+        "isWrapped": forms.is_wrapped,
+    }  # fmt: skip
     cases = [(route, stream) for route in WIRE_ROUTES for stream in (False, True)]
     script = (
         "import * as rt from './dist/src/runtime/index.js';\n"
         "import { readFileSync } from 'node:fs';\n"
-        "const { cases, schema, value } = JSON.parse(readFileSync(0, 'utf8'));\n"
+        "const { cases, forms, value, input, ua } = JSON.parse(readFileSync(0, 'utf8'));\n"
+        "const schema = rt.parse(input);\n"
         "const out = cases.map(([route, stream]) => {\n"
         "  const p = rt.PROVIDERS[route.provider]();\n"
         "  const mode = p.resolveMode(route);\n"
-        "  const request = { route, instructions: 'Do it.', input: value, outputSchema: schema, schemaName: 'Items out' };\n"
-        "  const ex = { request, route, turns: [['user', rt.userText(value)]], instructions: 'Do it.', mode,\n"
-        "    wire: p.prepareSchema(mode, schema), apiKey: 'sk-1', maxTokens: route.max_tokens ?? null,\n"
-        "    temperature: route.temperature ?? null };\n"
-        "  const call = p.build(ex, stream, {});\n"
-        "  return { url: call.url, headers: call.headers, body: rt.pyDumps(call.json, { ensureAscii: false }) };\n"
+        "  const outputForms = new rt.SchemaForms(forms);\n"
+        "  const request = { route, instructions: 'Do it.', input: value, outputForms, schemaName: 'Items out' };\n"
+        "  const ex = { request, route, turns: [['user', rt.dumps(rt.inContractOrder(value, schema))]],\n"
+        "    instructions: 'Do it.', mode, wire: p.prepareSchema(mode, outputForms), forms: outputForms,\n"
+        "    apiKey: 'sk-1', maxTokens: route.max_tokens ?? null, temperature: route.temperature ?? null };\n"
+        "  const call = p.build(ex, stream, {}, ua);\n"
+        "  return { url: call.url, headers: call.headers, body: rt.dumps(call.body) };\n"
         "});\n"
         "console.log(JSON.stringify(out));\n"
     )
-    got = node_eval(sdk, script, {"cases": cases, "schema": WIRE_SCHEMA, "value": value})
+    ua = f"aiwf/{__version__} (typescript)"
+    data = {"cases": cases, "forms": texts, "value": value, "input": dumps(INPUT_SCHEMA), "ua": ua}
+    got = node_eval(sdk, script, data)
     for (route, stream), ts in zip(cases, got, strict=True):
-        assert ts == python_wire(route, stream, value), (route, stream)
+        want = python_wire(route, stream, value)
+        assert ts["headers"].pop("User-Agent") == ua
+        assert want["headers"].pop("User-Agent") == f"aiwf/{__version__} (python)"
+        assert ts == want, (route, stream)
 
 
-def test_fingerprints_and_json_text_match_python(tmp_path: Path, shared_modules: Path) -> None:
+def test_template_json_and_fingerprints_match_python(tmp_path: Path, shared_modules: Path) -> None:
     from aiwf.engine.bindings import interpolate
     from aiwf.engine.replay import fingerprint
+    from aiwf.runtime.canonical import dumps
     from aiwf.runtime.types import ModelRequest
     from aiwf.spec.models import ModelRoute
 
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
     values = [{"b": [1, 2.5, 0.1, 1e-05, 123456.789], "a": 'é\u2028"\\/\t'}, "x", 7, None, [True]]
+    schema = {"type": "object", "title": "ü", "properties": {"z": {}, "a": {}}}
     script = (
         "import * as rt from './dist/src/runtime/index.js';\n"
         "import { readFileSync } from 'node:fs';\n"
-        "const values = JSON.parse(readFileSync(0, 'utf8'));\n"
-        "console.log(JSON.stringify(values.map((v) => [rt.template(v),\n"
+        "const { values, schema } = JSON.parse(readFileSync(0, 'utf8'));\n"
+        "const outputForms = new rt.SchemaForms({ plain: schema, wrapped: schema, strict: schema, isWrapped: false });\n"
+        "console.log(JSON.stringify(values.map((v) => [rt.interpolate(v),\n"
         "  rt.fingerprint({ route: { provider: 'openai', model: 'm' }, instructions: 'I', input: v,\n"
-        "    outputSchema: { type: 'object', title: 'ü' }, schemaName: 'S' })])));\n"
+        "    outputForms, schemaName: 'S' })])));\n"
     )
-    got = node_eval(sdk, script, values)
+    got = node_eval(sdk, script, {"values": values, "schema": dumps(schema)})
     route = ModelRoute(provider="openai", model="m")
     want = [
         [
             interpolate(v),
             fingerprint(
                 ModelRequest(
-                    route=route,
-                    instructions="I",
-                    input=v,
-                    output_schema={"type": "object", "title": "ü"},
-                    schema_name="S",
+                    route=route, instructions="I", input=v, output_schema=schema, schema_name="S"
                 )
             ),
         ]
         for v in values
     ]
     assert got == want
-
-
-# -- conformance vectors -------------------------------------------------------------------------
-
-HARNESS = """\
-import * as sdk from './dist/src/index.js';
-import { readFileSync } from 'node:fs';
-const vector = JSON.parse(readFileSync(0, 'utf8'));
-const client = new sdk.FakeClient(vector.calls);
-const trace = new sdk.Trace();
-let result = null;
-let error = null;
-try {
-  result = await sdk.WORKFLOWS[vector.workflow](vector.input, { client, trace });
-} catch (e) {
-  error = String(e && e.message);
-}
-console.log(JSON.stringify({ result, error, trace: trace.outline(), used: [...client.used].sort((a, b) => a - b) }));
-"""
-
-
-@pytest.mark.parametrize("vector_path", VECTORS, ids=[v.stem for v in VECTORS])
-def test_conformance_vector_on_the_typescript_sdk(
-    vector_path: Path, tmp_path: Path, shared_modules: Path
-) -> None:
-    vector = json.loads(vector_path.read_text(encoding="utf-8"))
-    spec = (vector_path.parent / vector["spec"]).resolve()
-    sdk = built(ts_files(spec, "conformance", locate(), tmp_path), tmp_path / "sdk", shared_modules)
-    got = node_eval(sdk, HARNESS, vector)
-    assert got["error"] is None, got
-    assert got["result"] == vector["expected"]["result"]
-    assert got["trace"] == vector["expected"]["trace"]
-    assert got["used"] == list(range(len(vector["calls"])))
 
 
 # -- hostile strings ------------------------------------------------------------------------------
@@ -366,7 +412,12 @@ def test_golden_snapshot(spec: Path, tmp_path: Path) -> None:
     """Refresh with: AIWF_UPDATE_GOLDEN=1 pytest tests/generate -k golden"""
     stem = spec.name.split(".")[0]
     rendered = ts_files(spec, f"@acme/{stem}", locate(), tmp_path)
-    files = {f"{rel}.golden": text for rel, text in rendered.items()}
+    # the runtime's copies are runtimes/typescript itself (test_runtime_is_copied_byte_for_byte)
+    files = {
+        f"{rel}.golden": text
+        for rel, text in rendered.items()
+        if not rel.startswith(f"{RUNTIME_DEST}/")
+    }
     golden = TS_GOLDEN / stem
     if os.environ.get("AIWF_UPDATE_GOLDEN"):
         shutil.rmtree(golden, ignore_errors=True)
@@ -375,6 +426,19 @@ def test_golden_snapshot(spec: Path, tmp_path: Path) -> None:
             (golden / rel).write_text(text, encoding="utf-8")
     assert golden.is_dir(), f"no golden for {stem}: run AIWF_UPDATE_GOLDEN=1 pytest tests/generate"
     assert read_tree(golden) == files
+
+
+def test_runtime_is_copied_byte_for_byte(tmp_path: Path) -> None:
+    """Every file of runtimes/typescript/src, and nothing else of it, is in the SDK behind the
+    generated-code header; the source tree has no header of its own."""
+    rendered = ts_files(TRIAGE, "pkg", locate(), tmp_path)
+    copies = {rel: text for rel, text in rendered.items() if rel.startswith(f"{RUNTIME_DEST}/")}
+    sources = sorted((RUNTIME_SRC).glob("*.ts"))
+    assert sorted(copies) == [f"{RUNTIME_DEST}/{p.name}" for p in sources]
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert copies[f"{RUNTIME_DEST}/{path.name}"] == f"// {HEADER}\n" + text
+    assert not any(rel.startswith("test/runtime") for rel in rendered)
 
 
 @pytest.mark.parametrize("spec", [*PRESETS, HOSTILE], ids=lambda p: p.name)

@@ -107,8 +107,8 @@ def test_stale_sdk_fails_aiwf_check_and_aiwf_sdk_fixes_it(
     assert blocked.code != 0, str(blocked)
     assert re.search(r"aiwf validate\.+Passed", blocked.out), blocked.out
     assert re.search(r"aiwf check \(generated SDKs in step\)\.+Failed", blocked.out), blocked.out
-    assert "sdk/python/.aiwf/manifest.json: stale" in blocked.out
-    assert "hint: run aiwf sdk" in blocked.out
+    assert "sdk/python/.aiwf/manifest.json: stale: records the files above" in blocked.out
+    assert "hint: run aiwf sdk, then stage it (git add sdk/python)" in blocked.out
     assert "@@" not in blocked.out, "the hook output stays short: no diff"
 
     regenerated = pre_commit(consumer, pre_commit_home, "run", "--hook-stage", "manual", "aiwf-sdk")
@@ -128,6 +128,30 @@ def test_stale_sdk_fails_aiwf_check_and_aiwf_sdk_fixes_it(
     assert done.code == 0, str(done)
     assert re.search(r"aiwf check \(generated SDKs in step\)\.+Passed", done.out), done.out
     assert git(consumer, "status", "--porcelain") == ""
+
+
+def test_an_sdk_regenerated_but_not_staged_gets_the_git_add_hint(
+    consumer: Path, pre_commit_home: Path
+) -> None:
+    edit(consumer / SPEC, "most urgent first", "most urgent first, in plain words")
+    regenerated = pre_commit(
+        consumer, pre_commit_home, "run", "--hook-stage", "manual", "aiwf-sdk", "--all-files"
+    )
+    assert regenerated.code == 1, str(regenerated)
+    assert "regenerated 1 SDK(s)" in regenerated.out
+    git(consumer, "add", SPEC)  # the spec staged, the regenerated SDK not
+    env = tool_env(PRE_COMMIT_HOME=str(pre_commit_home))
+    blocked = run(["git", "commit", "-q", "-m", "change"], consumer, env)
+    assert blocked.code != 0, str(blocked)
+    assert re.search(r"aiwf check \(generated SDKs in step\)\.+Failed", blocked.out), blocked.out
+    assert (
+        "hint: run aiwf sdk, then stage it (git add sdk/python): pre-commit checks the staged "
+        "files, so an SDK regenerated but not staged is still out of step here"
+    ) in blocked.out, blocked.out
+    # The hint's fix works: stage the SDK, commit again.
+    git(consumer, "add", "sdk/python")
+    done = run(["git", "commit", "-q", "-m", "change"], consumer, env)
+    assert done.code == 0, str(done)
 
 
 def test_a_clean_repository_passes_every_hook(consumer: Path, pre_commit_home: Path) -> None:

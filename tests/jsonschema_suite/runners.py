@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aiwf.generate.jobs import SdkJob
+from aiwf.generate.targets.go_code import go_str
 from aiwf.generate.targets.go_types import TypeBuilder as GoTypeBuilder
 from aiwf.generate.targets.python_types import ModelBuilder
 from aiwf.generate.targets.ts_types import TypeBuilder as TsTypeBuilder
@@ -53,7 +54,12 @@ def _cases_file(suite: Suite, workdir: Path) -> Path:
 def _verdicts(suite: Suite, rows: list[dict[str, Any]]) -> list[Outcome]:
     assert len(rows) == len(suite.cases), f"{len(rows)} verdicts for {len(suite.cases)} cases"
     return [
-        Outcome(case, row.get("ok"), str(row.get("detail") or ""))
+        Outcome(
+            case,
+            row.get("ok"),
+            str(row.get("detail") or ""),
+            None if row.get("problems") is None else tuple(row["problems"]),
+        )
         for case, row in zip(suite.cases, rows, strict=True)
     ]
 
@@ -67,11 +73,12 @@ def run_ir(suite: Suite, workdir: Path) -> list[Outcome]:
     out = []
     for case in suite.cases:
         try:
-            errors = validator.errors(case.data, suite.program.contract_type(case.contract))
+            found = validator.problems(case.data, suite.program.contract_type(case.contract))
         except Exception as exc:  # a crash is a disagreement, shown with its reason
             out.append(Outcome(case, None, f"{type(exc).__name__}: {exc}"))
             continue
-        out.append(Outcome(case, not errors, "; ".join(errors)))
+        problems = tuple(p.render() for p in found)
+        out.append(Outcome(case, not problems, "; ".join(problems), problems))
     return out
 
 
@@ -113,6 +120,7 @@ GO_HARNESS = """package {package}_test
 
 import (
 \t"encoding/json"
+\t"errors"
 \t"os"
 \t"testing"
 
@@ -120,23 +128,21 @@ import (
 \t"{module}/internal/aiwfrt"
 )
 
-type validator interface{{ Validate() error }}
-
-func check[T any](data []byte) error {{
+// decode reads a valid value into the contract's Go type and writes it back: the Go types
+// must hold every value the contract accepts.
+func decode[T any](data []byte) error {{
 \tvar v T
 \tif err := aiwfrt.Decode(data, &v); err != nil {{
 \t\treturn err
 \t}}
-\tif val, ok := any(&v).(validator); ok {{
-\t\treturn val.Validate()
+\tback, err := json.Marshal(v)
+\tif err != nil {{
+\t\treturn err
 \t}}
-\tif val, ok := any(v).(validator); ok {{
-\t\treturn val.Validate()
-\t}}
-\treturn nil
+\treturn sdk.ValidateJSON(os.Getenv("AIWF_SUITE_CONTRACT"), back)
 }}
 
-var checks = map[string]func([]byte) error{{
+var decoders = map[string]func([]byte) error{{
 {checks}
 }}
 
@@ -154,15 +160,29 @@ func TestSuite(t *testing.T) {{
 \t}}
 \tverdicts := []map[string]any{{}}
 \tfor _, c := range cases {{
-\t\tfn, ok := checks[c.Contract]
+\t\tdecoder, ok := decoders[c.Contract]
 \t\tif !ok {{
 \t\t\tverdicts = append(verdicts, map[string]any{{"ok": nil, "detail": "no such contract"}})
 \t\t\tcontinue
 \t\t}}
-\t\tif err := fn(c.Data); err != nil {{
-\t\t\tverdicts = append(verdicts, map[string]any{{"ok": false, "detail": err.Error()}})
-\t\t}} else {{
-\t\t\tverdicts = append(verdicts, map[string]any{{"ok": true}})
+\t\terr := sdk.ValidateJSON(c.Contract, c.Data)
+\t\tvar invalid *sdk.ValidationError
+\t\tswitch {{
+\t\tcase errors.As(err, &invalid):
+\t\t\tproblems := []string{{}}
+\t\t\tfor _, p := range invalid.Problems {{
+\t\t\t\tproblems = append(problems, p.String())
+\t\t\t}}
+\t\t\tverdicts = append(verdicts, map[string]any{{"ok": false, "detail": err.Error(), "problems": problems}})
+\t\tcase err != nil:
+\t\t\tverdicts = append(verdicts, map[string]any{{"ok": nil, "detail": err.Error()}})
+\t\tdefault:
+\t\t\tos.Setenv("AIWF_SUITE_CONTRACT", c.Contract)
+\t\t\tif err := decoder(c.Data); err != nil {{
+\t\t\t\tverdicts = append(verdicts, map[string]any{{"ok": nil, "detail": "valid, but the Go type cannot hold it: " + err.Error()}})
+\t\t\t}} else {{
+\t\t\t\tverdicts = append(verdicts, map[string]any{{"ok": true, "problems": []string{{}}}})
+\t\t\t}}
 \t\t}}
 \t}}
 \tout, err := json.Marshal(verdicts)
@@ -183,8 +203,9 @@ def _tool(name: str) -> str:
 
 
 def run_go(suite: Suite, workdir: Path) -> list[Outcome]:
-    """The generated Go SDK: strict ``json.Unmarshal`` into the contract type, then
-    ``Validate()``; run by ``go test`` inside the generated module."""
+    """The generated Go SDK: ``ValidateJSON`` (the runtime's validator on the contract's type,
+    its problems as docs/wire.md §6 writes them), and for a valid value a decode into the
+    contract's Go type and back; run by ``go test`` inside the generated module."""
     sdk = workdir / "go"
     if sdk.exists():
         shutil.rmtree(sdk)
@@ -194,7 +215,7 @@ def run_go(suite: Suite, workdir: Path) -> list[Outcome]:
     package = GO_MODULE.rsplit("/", 1)[-1]
     types = GoTypeBuilder(suite.program).contract_type
     checks = "\n".join(
-        f'\t"{name}": check[sdk.{types[name]}],' for name in sorted(suite.program.contracts)
+        f"\t{go_str(name)}: decode[sdk.{types[name]}]," for name in sorted(suite.program.contracts)
     )
     harness = GO_HARNESS.format(package=package, module=GO_MODULE, checks=checks)
     (sdk / "suite_harness_test.go").write_text(harness, encoding="utf-8")
@@ -229,9 +250,12 @@ const verdicts = cases.map((c) => {
   if (typeof parse !== "function") return { ok: null, detail: "no parser for " + c.contract };
   try {
     parse(c.data);
-    return { ok: true };
+    return { ok: true, problems: [] };
   } catch (err) {
-    return { ok: err && err.name === "ValidationError" ? false : null, detail: String(err) };
+    if (err && err.name === "ValidationError") {
+      return { ok: false, detail: err.problems.join("; "), problems: err.problems };
+    }
+    return { ok: null, detail: String(err) };
   }
 });
 writeFileSync(process.argv[3], JSON.stringify(verdicts));
@@ -264,7 +288,8 @@ def _node_modules(workdir: Path) -> Path:
 
 
 def run_typescript(suite: Suite, workdir: Path) -> list[Outcome]:
-    """The generated TypeScript SDK: ``parseX(data)`` from the built ``dist/``, run by node."""
+    """The generated TypeScript SDK: ``parseX(data)`` from the built ``dist/``, run by node; an
+    invalid case's detail is its problems (docs/wire.md §6) joined by ``; ``."""
     modules = _node_modules(workdir)
     sdk = workdir / "typescript"
     if sdk.exists():

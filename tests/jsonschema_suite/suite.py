@@ -183,6 +183,8 @@ class Outcome:
     case: Case
     accepted: bool | None  # None: the harness could not decide (an error of the harness)
     detail: str = ""
+    #: The problems (docs/wire.md §6) the target reported, for targets that report them.
+    problems: tuple[str, ...] | None = None
 
     @property
     def agrees(self) -> bool:

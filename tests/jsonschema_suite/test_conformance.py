@@ -1,6 +1,7 @@
 """Every supported case of the JSON-Schema-Test-Suite gets the suite's verdict in every
 target: the IR validator, the Python SDK's models, the Go SDK's decode + Validate and the
-TypeScript SDK's parseX. Unsupported groups are listed by the report, never hidden."""
+TypeScript SDK's parseX; the Go and TypeScript runtimes also report the engine's problems,
+word for word. Unsupported groups are listed by the report, never hidden."""
 
 from __future__ import annotations
 
@@ -38,6 +39,23 @@ def test_every_supported_case_agrees_with_the_suite(
     assert not problems, (
         f"{target}: {len(problems)} of {len(results)} cases disagree:\n" + "\n".join(problems)
     )
+
+
+@pytest.mark.parametrize("target", ["go", "typescript"])
+def test_every_runtime_reports_the_engines_problems(
+    target: str, suite: Suite, suite_workdir: Path, outcomes: dict[str, list[Outcome]]
+) -> None:
+    """docs/wire.md §6: every runner reports the same problems, in the same order, in the
+    same words, as the engine (the IR validator) does, for every case of the suite."""
+    engine = run_target("ir", suite, suite_workdir, outcomes)
+    theirs = run_target(target, suite, suite_workdir, outcomes)
+    differ = []
+    for mine, other in zip(engine, theirs, strict=True):
+        assert other.problems is not None, f"{target} reports no problems for {other.case.label}"
+        if other.problems != mine.problems:
+            differ.append(f"{mine.case.label}: engine {list(mine.problems or ())}, "
+                          f"{target} {list(other.problems)}")  # fmt: skip
+    assert not differ, f"{len(differ)} of {len(engine)} cases differ:\n" + "\n".join(differ[:20])
 
 
 def test_unsupported_groups_are_reported_with_a_reason(suite: Suite) -> None:

@@ -1,23 +1,24 @@
-"""The Go target: a module with structs and validators for the contracts, a method per
-assistant and per workflow on a ``Client``, and a standard-library-only runtime in
-``internal/aiwfrt``.
+"""The Go target: a module with a type per contract, a method per assistant and per
+workflow on a ``Client``, and a copy of the standard-library-only runtime (``runtimes/go``,
+package ``aiwfrt``) in ``internal/aiwfrt``.
 
 The "package" of a Go SDK is its module path (``github.com/acme/support-ai``); the Go
 package name is its last element, lower-cased, letters and digits only (``supportai``).
 The templates (``copier-templates/go/generated``) see only what :meth:`GoTarget.context`
-builds: identifiers made safe and every spec string already a Go literal.
+builds: a view model of names, Go types and literals (every spec string already a Go
+literal); the templates hold the shape of the code.
 """
 
 from __future__ import annotations
 
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiwf.errors import AiwfError
-from aiwf.generate.targets.base import Environments
+from aiwf.generate.targets.base import Environments, RuntimeCopy
 from aiwf.generate.targets.go_code import (
     GoNamespace,
     check_module,
@@ -28,8 +29,8 @@ from aiwf.generate.targets.go_code import (
     json_text,
     unexported,
 )
-from aiwf.generate.targets.go_types import TypeBuilder
-from aiwf.generate.targets.go_workflows import workflow_body
+from aiwf.generate.targets.go_types import GoDecl, TypeBuilder, type_descriptor
+from aiwf.generate.targets.go_workflows import GoBinding, GoStep, binding, steps
 from aiwf.ir.model import Program
 from aiwf.ir.names import snake_case
 
@@ -38,35 +39,97 @@ GO_VERSION = "1.22"
 
 
 @dataclass
+class GoRetry:
+    """A retry: block as Go literals."""
+
+    max_attempts: str
+    initial_delay: str
+    max_delay: str
+    deadline: str
+    repair_attempts: str
+
+
+@dataclass
+class GoRoute:
+    """A route as ``aiwfrt.Route`` fields: (field, Go literal) in a fixed order for strings
+    and numbers; the optional temperature, the fallbacks, the headers and the retry block
+    apart."""
+
+    fields: list[tuple[str, str]]
+    temperature: str | None = None
+    fallback: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    retry: GoRetry | None = None
+
+
+@dataclass
+class GoOutput:
+    """An output contract in its three wire forms (canonical JSON text, as Go literals)."""
+
+    var: str
+    contract: str
+    plain: str
+    wrapped: str
+    strict: str
+    is_wrapped: bool
+
+
+@dataclass
 class GoAssistant:
-    name: str
+    name: str  # as in the spec
     name_literal: str
     method: str
     var: str
+    model: str  # Go literal of the route alias
+    instructions: str
+    input_contract: str
+    output_var: str
     input_type: str
     output_type: str
     doc: list[str]
-    spec: list[str]
+    retry: GoRetry | None
+    temperature: str | None
+    max_tokens: int | None
     sample_input: str
     sample_output: str
 
 
 @dataclass
 class GoWorkflow:
-    name: str
+    name: str  # as in the spec
     name_literal: str
     method: str
+    var: str
+    input_contract: str
+    output_contract: str
     input_type: str
     output_type: str
     doc: list[str]
-    body: list[str]
+    steps: list[GoStep]
+    result: GoBinding
     sample_input: str
     #: (assistant name literal, sample output literal) for every assistant it calls.
-    answers: list[tuple[str, str]]
+    answers: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _route(fields: dict[str, Any]) -> str:
-    parts: list[str] = []
+def _float(value: Any) -> str:
+    return repr(float(value))
+
+
+def _retry(retry: dict[str, Any] | None) -> GoRetry | None:
+    if not retry:
+        return None
+    return GoRetry(
+        max_attempts=str(int(retry.get("max_attempts") or 3)),
+        initial_delay=_float(retry.get("initial_delay") or 0.5),
+        max_delay=_float(retry.get("max_delay") or 8.0),
+        deadline=_float(retry.get("deadline") or 0),
+        repair_attempts=str(int(retry.get("repair_attempts", 1))),
+    )
+
+
+def _route(fields: dict[str, Any]) -> GoRoute:
+    out: list[tuple[str, str]] = []
     strings = {
         "provider": "Provider",
         "model": "Model",
@@ -77,35 +140,34 @@ def _route(fields: dict[str, Any]) -> str:
     }
     for key, go in strings.items():
         if fields.get(key):
-            parts.append(f"{go}: {go_str(str(fields[key]))}")
+            out.append((go, go_str(str(fields[key]))))
     if fields.get("max_tokens"):
-        parts.append(f"MaxTokens: {int(fields['max_tokens'])}")
-    if fields.get("temperature") is not None:
-        parts.append(f"Temperature: aiwfrt.Ptr({float(fields['temperature'])!r})")
+        out.append(("MaxTokens", str(int(fields["max_tokens"]))))
     for key, go in (("timeout", "Timeout"), ("first_token_timeout", "FirstTokenTimeout")):
         if fields.get(key):
-            parts.append(f"{go}: {float(fields[key])!r}")
-    if fields.get("retry"):
-        parts.append(f"Retry: &{_retry(fields['retry'])}")
-    if fields.get("fallback"):
-        parts.append(f"Fallback: []string{{{', '.join(go_str(f) for f in fields['fallback'])}}}")
-    if fields.get("headers"):
-        items = ", ".join(
-            f"{go_str(k)}: {go_str(str(v))}" for k, v in sorted(fields["headers"].items())
-        )
-        parts.append(f"Headers: map[string]string{{{items}}}")
-    return "{" + ", ".join(parts) + "}"
-
-
-def _retry(retry: dict[str, Any]) -> str:
-    return (
-        "aiwfrt.RetrySpec{"
-        f"MaxAttempts: {int(retry.get('max_attempts') or 3)}, "
-        f"InitialDelay: {float(retry.get('initial_delay') or 0.5)!r}, "
-        f"MaxDelay: {float(retry.get('max_delay') or 8.0)!r}, "
-        f"Deadline: {float(retry.get('deadline') or 0)!r}, "
-        f"RepairAttempts: {int(retry.get('repair_attempts', 1))}}}"
+            out.append((go, _float(fields[key])))
+    temperature = fields.get("temperature")
+    headers = sorted((fields.get("headers") or {}).items())
+    return GoRoute(
+        out,
+        temperature=None if temperature is None else _float(temperature),
+        fallback=[go_str(f) for f in fields.get("fallback") or ()],
+        headers=[(go_str(k), go_str(str(v))) for k, v in headers],
+        retry=_retry(fields.get("retry")),
     )
+
+
+def _canonical(value: Any) -> str:
+    from aiwf.runtime.canonical import dumps
+
+    return dumps(value)
+
+
+def _uses_json(decls: list[GoDecl]) -> bool:
+    """Whether the contract declarations name ``encoding/json`` (``json.RawMessage``)."""
+    types = [d.base for d in decls] + [d.extra for d in decls]
+    types += [f.go_type for d in decls for f in d.fields]
+    return any("json." in t for t in types)
 
 
 class GoTarget:
@@ -114,7 +176,15 @@ class GoTarget:
     name = "go"
     language = "Go"
     extensions = "extensions.go"
-    runtime = None
+    runtime = RuntimeCopy(
+        source="go",
+        dest="internal/aiwfrt",
+        include=("*.go",),
+        exclude=("*_test.go",),
+        # render.HEADER as a Go comment (not imported: aiwf check's fast path loads targets
+        # without the renderer; test_runtime_is_a_copy_of_runtimes_go keeps them equal).
+        header="// Code generated by aiwf. DO NOT EDIT.\n\n",
+    )
 
     def check_package(self, package: str) -> str | None:
         """Why ``package`` (a module path) cannot name the SDK, or None when it can."""
@@ -127,16 +197,31 @@ class GoTarget:
         self, program: Program, package: str, environments: Environments | None = None
     ) -> dict[str, Any]:
         """What the templates see."""
+        from aiwf import __version__
         from aiwf.engine.dryrun import sample_contract
+        from aiwf.runtime.structured import schema_forms
 
         def sample(contract: str, seed: int) -> str:
             return go_str(json_text(sample_contract(program, contract, seed=seed)))
 
         builder = TypeBuilder(program)
-        decls = builder.build()
+        decls: list[GoDecl] = builder.build()
         ctype = builder.contract_type
-        methods = GoNamespace({"RunWorkflow"})
-        variables = GoNamespace()
+        methods = GoNamespace({"RunWorkflow", "ValidateJSON"})
+        variables = GoNamespace({"contractTypes", "schemas", "workflows", "environments"})
+
+        outputs: dict[str, GoOutput] = {}
+        for contract in sorted({a.output for a in program.assistants.values()}):
+            forms = schema_forms(program.json_schema(contract))
+            outputs[contract] = GoOutput(
+                var=variables.claim(unexported(contract) + "Output"),
+                contract=go_str(contract),
+                plain=go_str(_canonical(forms.plain)),
+                wrapped=go_str(_canonical(forms.wrapped)),
+                strict=go_str(_canonical(forms.strict)),
+                is_wrapped=forms.is_wrapped,
+            )
+
         assistants: list[GoAssistant] = []
         var_of: dict[str, str] = {}
         for name in sorted(program.assistants):
@@ -144,23 +229,6 @@ class GoTarget:
             method = methods.claim(exported(name, "Assistant"))
             var = variables.claim(unexported(name) + "Assistant")
             var_of[name] = var
-            spec = [
-                f"Name: {go_str(a.name)},",
-                f"Model: {go_str(a.model)},",
-                f"Instructions: {go_str(a.instructions)},",
-                f"InputContract: {go_str(a.input)},",
-                f"OutputContract: {go_str(a.output)},",
-                f"OutputSchema: aiwfrt.MustParse(schemas[{go_str(a.output)}]),",
-                f"Retry: {_retry(a.retry)},",
-            ]
-            if a.temperature is not None:
-                spec.append(f"Temperature: aiwfrt.Ptr({float(a.temperature)!r}),")
-            if a.max_tokens is not None:
-                spec.append(f"MaxTokens: {int(a.max_tokens)},")
-            spec += [
-                f"CheckInput: aiwfrt.Checker[{ctype[a.input]}](),",
-                f"CheckOutput: aiwfrt.Checker[{ctype[a.output]}](),",
-            ]
             doc = [f"// {method} calls the {snake_case(name) or 'assistant'} assistant."]
             if a.description or a.instructions:
                 doc += ["//", *go_comment(a.description or a.instructions)]
@@ -170,14 +238,21 @@ class GoTarget:
                     name_literal=go_str(a.name),
                     method=method,
                     var=var,
+                    model=go_str(a.model),
+                    instructions=go_str(a.instructions),
+                    input_contract=go_str(a.input),
+                    output_var=outputs[a.output].var,
                     input_type=ctype[a.input],
                     output_type=ctype[a.output],
                     doc=doc,
-                    spec=spec,
+                    retry=_retry(a.retry),
+                    temperature=None if a.temperature is None else _float(a.temperature),
+                    max_tokens=a.max_tokens,
                     sample_input=sample(a.input, 1),
                     sample_output=sample(a.output, 2),
                 )
             )
+
         workflows: list[GoWorkflow] = []
         for name in sorted(program.workflows):
             wf = program.workflows[name]
@@ -187,34 +262,31 @@ class GoTarget:
             doc = [f"// {method} runs the {snake_case(name) or 'unnamed'} workflow."]
             if wf.description:
                 doc += ["//", *go_comment(wf.description)]
-            doc += [
-                "//",
-                "// Its steps run in order; a scattered step runs its items on goroutines (at most",
-                "// its concurrency at a time) and keeps their outputs in input order. The trace",
-                "// holds every model call, in step and item order, also when the run fails.",
-            ]
             workflows.append(
                 GoWorkflow(
                     name=wf.name,
                     name_literal=go_str(wf.name),
                     method=method,
+                    var=variables.claim(unexported(name, "unnamed") + "Workflow"),
+                    input_contract=go_str(wf.input),
+                    output_contract=go_str(wf.output_contract),
                     input_type=ctype[wf.input],
                     output_type=ctype[wf.output_contract],
                     doc=doc,
-                    body=workflow_body(wf, var_of, ctype[wf.output_contract]),
+                    steps=steps(wf, var_of),
+                    result=binding(wf.output),
                     sample_input=sample(wf.input, 1),
                     answers=[(go_str(a), sample(program.assistants[a].output, 2)) for a in used],
                 )
             )
-        contract_lines: list[str] = []
-        for decl in decls:
-            contract_lines += ["", *decl.lines]
-        contract_text = "\n".join(contract_lines)
-        schemas = [
-            (go_str(name), go_str(json_text(program.json_schema(name), sort_keys=True)))
-            for name in sorted(program.contracts)
+
+        envs = [
+            (
+                go_str(env),
+                [(go_str(alias), _route(fields)) for alias, fields in sorted(routes.items())],
+            )
+            for env, routes in sorted((environments or {}).items())
         ]
-        body_text = "\n".join(line for w in workflows for line in w.body)
         return {
             "module": package,
             "package": package,
@@ -223,16 +295,23 @@ class GoTarget:
             "name": program.name,
             "name_literal": go_str(program.name),
             "digest_literal": go_str(program.digest()),
+            "version_literal": go_str(__version__),
             "doc": go_comment(program.description or f"The {program.name} SDK, generated by aiwf."),
-            "contracts": contract_text,
-            "contracts_use_json": "json." in contract_text,
+            "decls": decls,
+            "contracts_use_json": _uses_json(decls),
             "assistants": assistants,
+            "outputs": [outputs[c] for c in sorted(outputs)],
             "workflows": workflows,
-            "workflows_use_sync": "sync." in body_text,
-            "routes": [
-                (go_str(alias), _route(fields)) for alias, fields in sorted(program.models.items())
+            "routes": [(go_str(alias), _route(f)) for alias, f in sorted(program.models.items())],
+            "environments": envs,
+            "schemas": [
+                (go_str(name), go_str(_canonical(program.json_schema(name))))
+                for name in sorted(program.contracts)
             ],
-            "schemas": schemas,
+            "types": [
+                (go_str(name), go_str(type_descriptor(program.contracts[name].type)))
+                for name in sorted(program.contracts)
+            ],
         }
 
     def format(self, files: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,6 @@ exactly that text. Identifiers come from :class:`GoNamespace`, deterministically
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -65,18 +64,6 @@ def json_text(value: Any, *, sort_keys: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, allow_nan=True)
 
 
-def go_number(value: int | float) -> str:
-    """A Go float constant expression for a JSON number."""
-    if isinstance(value, bool):
-        raise TypeError("not a number")
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return (
-            "math.NaN()" if math.isnan(value) else ("math.Inf(1)" if value > 0 else "math.Inf(-1)")
-        )
-    text = repr(value) if isinstance(value, float) else str(value)
-    return text
-
-
 def exported(name: str, fallback: str = "Value") -> str:
     """``name`` as an exported Go identifier base: PascalCase, a leading letter."""
     base = pascal_case(name)
@@ -123,13 +110,6 @@ def json_tag(key: str, optional: bool) -> str:
     if not _TAG_OK.match(key) or "," in key:
         return ""
     return f'`json:"{key}{",omitempty" if optional else ""}"`'
-
-
-def json_path_step(key: str) -> str:
-    """The JSON path step of a key, as the engine writes paths (``.key`` or ``["k y"]``)."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-        return "." + key
-    return "[" + json.dumps(key) + "]"
 
 
 _PACKAGE_SAFE = re.compile(r"[^a-z0-9]")

@@ -1,24 +1,27 @@
-"""Contract types to Go: a struct per object (exact keys through generated MarshalJSON and
-UnmarshalJSON), typed string constants for enums, slices and maps, ``json.RawMessage`` for
-values Go cannot type (unions, any, non-string enums), and a ``Validate`` per type that
-checks what the schema says and reports the failing JSON path."""
+"""Contract types to Go, as a view model for ``contracts.go.jinja``: a struct per object (its
+fields in schema order, with the exact keys), typed string constants for enums, slices and
+maps, ``json.RawMessage`` for values Go cannot type (unions, any, non-string enums), and the
+contract type of each contract as data (``contractTypes`` in ``schemas.go``), which the
+runtime validates values against (docs/wire.md §6).
+
+Nothing here writes Go statements: each declaration is a small record of names, Go types and
+literals, and the template holds the code's shape."""
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiwf.generate.targets.go_code import (
     GO_RESERVED,
     GoNamespace,
     exported,
     go_comment,
-    go_number,
     go_str,
-    json_path_step,
     json_tag,
-    json_text,
 )
+from aiwf.ir._dc import to_data
 from aiwf.ir.model import Program
 from aiwf.ir.names import pascal_case
 from aiwf.ir.types import (
@@ -29,8 +32,6 @@ from aiwf.ir.types import (
     EnumType,
     IntegerType,
     IntersectionType,
-    NeverType,
-    NullType,
     NumberType,
     ObjectType,
     RefType,
@@ -45,27 +46,74 @@ RAW = "json.RawMessage"
 PACKAGE_RESERVED = frozenset(
     {
         "Client", "New", "Option", "WithModelClient", "WithRoute", "WithRoutes", "Routes",
-        "ModelClient", "Request", "Response", "Route", "Trace", "TraceEntry", "Usage",
-        "ProviderError", "StepError", "ValidationError", "Fake", "NewFake", "Playback",
-        "NewPlayback", "PlaybackCall", "Replay", "OpenReplay", "Runtime", "NewRuntime",
-        "Value", "SpecName", "IRDigest", "Workflows", "RunWorkflow", "Schemas", "Schema",
-        "RetrySpec", "Metadata", "Nullable", "Some", "Null",
+        "WithEnvironment", "WithStream", "WithLogger", "Environments", "RouteOverride", "StreamEvent",
+        "Attempt", "ModelClient", "Request", "Response", "Route", "Trace", "TraceEntry", "Usage",
+        "ProviderError", "StepError", "RunError", "ValidationError", "Problem", "ErrorCode",
+        "Fake", "NewFake", "Replay", "OpenReplay", "Runtime", "NewRuntime", "Value",
+        "SpecName", "IRDigest", "AiwfVersion", "Workflows", "RunWorkflow", "Schemas", "Schema",
+        "ValidateJSON", "RetrySpec", "Metadata", "Nullable", "Some", "Null",
     }
 )  # fmt: skip
 
-FIELD_RESERVED = frozenset({"Validate", "MarshalJSON", "UnmarshalJSON", "AdditionalProperties"})
+FIELD_RESERVED = frozenset(
+    {"Validate", "MarshalJSON", "UnmarshalJSON", "AdditionalProperties", "IsSet", "Get"}
+)
+
+#: Annotations the validator does not read, left out of the embedded contract types.
+_ANNOTATIONS = ("description", "title", "default")
+
+
+@dataclass
+class GoField:
+    """A property of a struct."""
+
+    ident: str
+    go_type: str
+    key: str  # the exact JSON key, as a Go literal
+    required: bool
+    tag: str  # `json:"..."`, or "" when encoding/json cannot spell the key
+    doc: list[str] = field(default_factory=list)
 
 
 @dataclass
 class GoDecl:
-    """One generated type: its declaration and methods, as lines of Go."""
+    """One generated type. ``kind`` is ``struct``, ``enum``, ``named`` (``type X Y``) or
+    ``alias`` (``type X = Y``); ``contract`` is the contract's name as a Go literal for the
+    types of named contracts (they get ``Validate``), else empty."""
 
+    kind: str
     name: str
-    lines: list[str] = field(default_factory=list)
+    doc: list[str]
+    contract: str = ""
+    # struct
+    fields: list[GoField] = field(default_factory=list)
+    extra: str = ""  # the Go type of AdditionalProperties values ("": closed)
+    # enum: (constant, value literal)
+    constants: list[tuple[str, str]] = field(default_factory=list)
+    # named and alias
+    base: str = ""
+    #: How a named type writes itself: ``list``, ``map``, ``raw`` or "" (as its base).
+    marshal: str = ""
 
 
 def _plain_object(t: Type) -> bool:
     return isinstance(t, ObjectType) and (bool(t.properties) or t.additional is False)
+
+
+def _without_annotations(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_annotations(v) for k, v in data.items() if k not in _ANNOTATIONS}
+    if isinstance(data, list):
+        return [_without_annotations(v) for v in data]
+    return data
+
+
+def type_descriptor(t: Type) -> str:
+    """``t`` as the runtime reads it (``aiwfrt.Types``): the IR's JSON of the type without
+    its annotations. Numbers keep Python's spelling (``5`` and ``5.0`` differ for
+    ``multipleOf``, as in the Python validator)."""
+    data = _without_annotations(to_data(t))
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class TypeBuilder:
@@ -78,7 +126,6 @@ class TypeBuilder:
             name: self.names.claim(exported(name, "Contract")) for name in sorted(program.contracts)
         }
         self.decls: list[GoDecl] = []
-        self._depth = 0
 
     def build(self) -> list[GoDecl]:
         for name in sorted(self.program.contracts):
@@ -104,7 +151,8 @@ class TypeBuilder:
             return "[]" + self.elem(t.items, hint + "Item")
         if isinstance(t, StringType) or (isinstance(t, ConstType) and isinstance(t.value, str)):
             return "string"
-        if isinstance(t, EnumType) and t.values and all(isinstance(v, str) for v in t.values):
+        if _string_enum(t):
+            assert isinstance(t, EnumType)
             name = self.names.claim(hint)
             self._enum(name, t, None)
             return name
@@ -117,8 +165,8 @@ class TypeBuilder:
         return RAW
 
     def elem(self, t: Type, hint: str) -> str:
-        """The Go type of an element (of a slice, a map, a union): a pointer when null is
-        allowed and the base type cannot hold it."""
+        """The Go type of an element (of a slice, a map): a pointer when null is allowed and
+        the base type cannot hold it."""
         base = self.base(t, hint)
         return "*" + base if t.nullable and self._can_point(base) else base
 
@@ -131,10 +179,10 @@ class TypeBuilder:
                 t = contract.type
                 while isinstance(t, RefType):
                     t = self.program.contracts[t.name].type
-                return not _plain_object(t) and self.base_kind(t) == "raw"
+                return not _plain_object(t) and self._kind(t) == "raw"
         return False
 
-    def base_kind(self, t: Type) -> str:
+    def _kind(self, t: Type) -> str:
         if isinstance(t, ObjectType):
             return "struct" if _plain_object(t) else "map"
         if isinstance(t, ArrayType):
@@ -143,7 +191,7 @@ class TypeBuilder:
             return "scalar"
         if isinstance(t, ConstType) and isinstance(t.value, str):
             return "scalar"
-        if isinstance(t, EnumType) and t.values and all(isinstance(v, str) for v in t.values):
+        if _string_enum(t):
             return "enum"
         if isinstance(t, RefType):
             return "ref"
@@ -156,406 +204,96 @@ class TypeBuilder:
 
     def _contract(self, contract: str) -> None:
         name = self.contract_type[contract]
+        literal = go_str(contract)
         t = self.program.contracts[contract].type
         if _plain_object(t):
             assert isinstance(t, ObjectType)
             self._struct(name, t, contract)
             return
+        doc = self._doc(t, f"{name} is the {contract} contract.")
         if isinstance(t, RefType):
-            decl = GoDecl(name, self._doc(t, f"{name} is the {contract} contract."))
-            decl.lines.append(f"type {name} = {self.contract_type[t.name]}")
-            self.decls.append(decl)
+            self.decls.append(GoDecl("alias", name, doc, base=self.contract_type[t.name]))
             return
-        if self.base_kind(t) == "enum":
+        if _string_enum(t):
             assert isinstance(t, EnumType)
             self._enum(name, t, contract)
             return
         base = self.base(t, name + "Item" if isinstance(t, ArrayType) else name + "Value")
-        if base == RAW:
-            base = RAW
-        decl = GoDecl(name, self._doc(t, f"{name} is the {contract} contract."))
-        decl.lines.append(f"type {name} {base}")
-        kind = self.base_kind(t)
-        if kind == "slice":
-            decl.lines += [
-                "",
-                "// MarshalJSON writes a nil list as [].",
-                f"func (x {name}) MarshalJSON() ([]byte, error) {{ return aiwfrt.MarshalList({base}(x)) }}",
-            ]
-        elif kind == "map":
-            decl.lines += [
-                "",
-                "// MarshalJSON writes a nil map as {}.",
-                f"func (x {name}) MarshalJSON() ([]byte, error) {{ return aiwfrt.MarshalMap({base}(x)) }}",
-            ]
-        elif base == RAW:
-            decl.lines += [
-                "",
-                "// MarshalJSON writes the JSON value as it is (nil as null).",
-                f"func (x {name}) MarshalJSON() ([]byte, error) {{ return aiwfrt.MarshalRaw(x) }}",
-                "",
-                "// UnmarshalJSON keeps the JSON value as it is.",
-                f"func (x *{name}) UnmarshalJSON(data []byte) error {{",
-                "\t*x = append((*x)[:0], data...)",
-                "\treturn nil",
-                "}",
-            ]
-        self._depth = 0
-        if base == RAW:
-            # null is a value (refused unless the contract allows it); an empty RawMessage
-            # is an absent optional member, checked where it is required.
-            checks = self.checks(t, f"{base}(x)", "path", name, nullable_ok=t.nullable)
-            if checks:
-                checks = ["if len(x) == 0 {", "\treturn nil", "}", *checks]
-        else:
-            checks = self.checks(t, f"{base}(x)", "path", name, nullable_ok=True)
-        decl.lines += self._validate(name, checks)
-        self.decls.append(decl)
-
-    def _validate(self, name: str, checks: list[str]) -> list[str]:
-        return [
-            "",
-            "// Validate reports the first way x breaks its contract, with the JSON path.",
-            f'func (x {name}) Validate() error {{ return x.validate("") }}',
-            "",
-            f"func (x {name}) validate(path string) error {{",
-            *(f"\t{line}" for line in checks),
-            "\treturn nil",
-            "}",
-        ]
+        self._variants(t, name)
+        marshal = {"slice": "list", "map": "map"}.get(self._kind(t), "raw" if base == RAW else "")
+        self.decls.append(GoDecl("named", name, doc, contract=literal, base=base, marshal=marshal))
 
     def _enum(self, name: str, t: EnumType, contract: str | None) -> None:
-        decl = GoDecl(name, self._doc(t, f"{name} is one of a fixed set of strings."))
-        decl.lines.append(f"type {name} string")
-        decl.lines += ["", f"// The values of {name}.", "const ("]
+        doc = self._doc(t, f"{name} is one of a fixed set of strings.")
+        constants = []
         for i, value in enumerate(t.values):
             assert isinstance(value, str)
             const = self.names.claim(name + (pascal_case(value) or f"Value{i + 1}"))
-            decl.lines.append(f"\t{const} {name} = {go_str(value)}")
-        decl.lines.append(")")
-        cases = ", ".join(go_str(v) for v in t.values if isinstance(v, str))
-        decl.lines += [
-            "",
-            "// Valid reports whether v is one of the values.",
-            f"func (v {name}) Valid() bool {{",
-            "\tswitch v {",
-            f"\tcase {cases}:",
-            "\t\treturn true",
-            "\t}",
-            "\treturn false",
-            "}",
-        ]
-        if contract is not None:
-            self._depth = 0
-            decl.lines += self._validate(name, self.checks(t, "x", "path", name, nullable_ok=True))
-        self.decls.append(decl)
+            constants.append((const, go_str(value)))
+        literal = go_str(contract) if contract is not None else ""
+        self.decls.append(GoDecl("enum", name, doc, contract=literal, constants=constants))
 
     def _struct(self, name: str, t: ObjectType, contract: str | None) -> None:
-        decl = GoDecl(name)
         fallback = f"{name} is the {contract} contract." if contract else f"{name} is an object."
-        decl.lines += self._doc(t, fallback)
-        fields = GoNamespace(FIELD_RESERVED)
-        members: list[tuple[str, str, str, bool, Type]] = []  # key, field, go type, pointer-ish
+        decl = GoDecl(
+            "struct", name, self._doc(t, fallback), contract=go_str(contract) if contract else ""
+        )
+        idents = GoNamespace(FIELD_RESERVED)
         for prop in t.properties:
-            ident = fields.claim(exported(prop.name, "Field"))
+            ident = idents.claim(exported(prop.name, "Field"))
             base = self.base(prop.type, name + exported(prop.name, "Field"))
             pointer = self._can_point(base) and (prop.type.nullable or not prop.required)
             if pointer and prop.type.nullable and not prop.required:
                 go = f"Nullable[{base}]"  # absent, null and a value are three states
             else:
                 go = "*" + base if pointer else base
-            members.append((prop.name, ident, go, not prop.required, prop.type))
-        extra: str | None = None
-        if t.additional is not False:
-            extra = RAW if t.additional is True else self.elem(t.additional, name + "Additional")
-        decl.lines.append(f"type {name} struct {{")
-        for key, ident, go, optional, ptype in members:
-            if ptype.description:
-                decl.lines += go_comment(ptype.description, "\t")
-            tag = json_tag(key, optional)
-            if not tag:
-                decl.lines.append(f"\t// Wire name: {go_str(key)}.")
-            decl.lines.append(f"\t{ident} {go} {tag}".rstrip())
-        if extra is not None:
-            decl.lines += [
-                "\t// AdditionalProperties holds the members the schema does not name (it allows",
-                "\t// them); they are written after the named ones, sorted by key.",
-                f'\tAdditionalProperties map[string]{extra} `json:"-"`',
-            ]
-        decl.lines.append("}")
-        # MarshalJSON
-        decl.lines += [
-            "",
-            "// MarshalJSON writes the properties in schema order (optional ones only when set).",
-            f"func (x {name}) MarshalJSON() ([]byte, error) {{",
-            "\tvar w aiwfrt.ObjectWriter",
-        ]
-        for key, ident, go, optional, _ in members:
-            if go.startswith("Nullable["):
-                decl.lines += [
-                    f"\tif x.{ident}.Set {{",
-                    f"\t\tw.Field({go_str(key)}, x.{ident})",
-                    "\t}",
-                ]
-            elif optional:
-                decl.lines += [
-                    f"\tif x.{ident} != nil {{",
-                    f"\t\tw.Field({go_str(key)}, x.{ident})",
-                    "\t}",
-                ]
-            else:
-                decl.lines.append(f"\tw.Field({go_str(key)}, x.{ident})")
-        if extra is not None:
-            decl.lines += [
-                "\tfor _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {",
-                "\t\tw.Field(key, x.AdditionalProperties[key])",
-                "\t}",
-            ]
-        decl.lines += ["\treturn w.Bytes()", "}"]
-        # UnmarshalJSON
-        closed = "refuses unknown keys" if extra is None else "keeps unknown keys"
-        decl.lines += [
-            "",
-            f"// UnmarshalJSON reads the object strictly: it {closed}, requires the required",
-            "// ones and reports the failing JSON path.",
-            f"func (x *{name}) UnmarshalJSON(data []byte) error {{",
-            "\tfields, err := aiwfrt.ReadFields(data)",
-            "\tif err != nil {",
-            "\t\treturn err",
-            "\t}",
-            f"\t*x = {name}{{}}",
-            "\tfor _, key := range fields.Keys {",
-            "\t\traw := fields.Raw[key]",
-            "\t\tswitch key {",
-        ]
-        for key, ident, _go, _opt, _ in members:
-            decl.lines += [
-                f"\t\tcase {go_str(key)}:",
-                f"\t\t\terr = aiwfrt.Decode(raw, &x.{ident})",
-            ]
-        decl.lines.append("\t\tdefault:")
-        if extra is None:
-            decl.lines.append("\t\t\terr = aiwfrt.Unknown(key)")
-        else:
-            decl.lines += [
-                "\t\t\tif x.AdditionalProperties == nil {",
-                f"\t\t\t\tx.AdditionalProperties = map[string]{extra}{{}}",
-                "\t\t\t}",
-                f"\t\t\tvar value {extra}",
-                "\t\t\terr = aiwfrt.Decode(raw, &value)",
-                "\t\t\tx.AdditionalProperties[key] = value",
-            ]
-        decl.lines += [
-            "\t\t}",
-            "\t\tif err != nil {",
-            "\t\t\treturn aiwfrt.Under(aiwfrt.Key(key), err)",
-            "\t\t}",
-            "\t}",
-        ]
-        required = ", ".join(go_str(p.name) for p in t.properties if p.required)
-        decl.lines += [f"\treturn fields.Require({required})", "}"]
-        # Validate
-        self._depth = 0
-        checks: list[str] = []
-        for key, ident, go, _opt, ptype in members:
-            step = f"path + {go_str(json_path_step(key))}"
-            expr = f"x.{ident}"
-            phint = name + exported(key, "Field")
-            if go.startswith("Nullable["):
-                inner = self.checks(ptype, f"{expr}.Value", step, phint, nullable_ok=True)
-                if inner:
-                    cond = f"{expr}.Set && !{expr}.Null"
-                    checks += [f"if {cond} {{", *(f"\t{line}" for line in inner), "}"]
-            elif go.startswith("*"):
-                inner = self.checks(ptype, f"(*{expr})", step, phint, nullable_ok=True)
-                if inner:
-                    checks += [f"if {expr} != nil {{", *(f"\t{line}" for line in inner), "}"]
-            elif go == RAW and _opt:  # an absent optional member is an empty RawMessage
-                inner = self.checks(ptype, expr, step, phint, nullable_ok=ptype.nullable)
-                if inner:
-                    checks += [f"if len({expr}) > 0 {{", *(f"\t{line}" for line in inner), "}"]
-            else:
-                checks += self.checks(ptype, expr, step, phint, nullable_ok=ptype.nullable)
-        if extra is not None and not isinstance(t.additional, bool):
-            inner = self._elem_checks(
-                t.additional, "value", "path + aiwfrt.Key(key)", name + "Additional"
+            tag = json_tag(prop.name, not prop.required)
+            decl.fields.append(
+                GoField(
+                    ident=ident,
+                    go_type=go,
+                    key=go_str(prop.name),
+                    required=prop.required,
+                    tag=tag,
+                    doc=go_comment(prop.type.description, "\t") if prop.type.description else [],
+                )
             )
-            if inner:
-                checks += [
-                    "for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {",
-                    "\tvalue := x.AdditionalProperties[key]",
-                    *(f"\t{line}" for line in inner),
-                    "}",
-                ]
-        decl.lines += self._validate(name, checks)
+        if t.additional is not False:
+            decl.extra = (
+                RAW if t.additional is True else self.elem(t.additional, name + "Additional")
+            )
+        for prop in t.properties:
+            self._variants(prop.type, name + exported(prop.name, "Field"))
+        if not isinstance(t.additional, bool):
+            self._variants(t.additional, name + "Additional")
         self.decls.append(decl)
 
-    # -- checks --------------------------------------------------------------------------
-
-    def _elem_checks(self, t: Type, expr: str, path: str, hint: str) -> list[str]:
-        kind = self.base_kind(t)
-        pointer = t.nullable and kind not in ("raw", "slice", "map") and not self._ref_raw(t)
-        if pointer:
-            inner = self.checks(t, f"(*{expr})", path, hint, nullable_ok=True)
-            return [f"if {expr} != nil {{", *(f"\t{line}" for line in inner), "}"] if inner else []
-        return self.checks(t, expr, path, hint, nullable_ok=t.nullable)
-
-    def _ref_raw(self, t: Type) -> bool:
-        return isinstance(t, RefType) and self._is_raw_name(self.contract_type[t.name])
-
-    def _as(self, t: Type, hint: str) -> str:
-        """``aiwfrt.As(func(v T, p string) error {...})``: decodes a raw value into ``t``'s Go
-        type and checks it (a union variant, an allOf part, a facet of a typeless schema)."""
-        go = self.elem(t, hint)
-        self._depth += 1
-        p, v = f"p{self._depth}", f"v{self._depth}"
-        inner = self._elem_checks(t, v, p, hint)
-        self._depth -= 1
-        if not inner:
-            return f"aiwfrt.As(func({v} {go}, {p} string) error {{ return nil }})"
-        return (
-            f"aiwfrt.As(func({v} {go}, {p} string) error {{\n"
-            + "\n".join(f"\t{x}" for x in inner)
-            + "\n\treturn nil\n})"
-        )
-
-    def checks(self, t: Type, expr: str, path: str, hint: str, *, nullable_ok: bool) -> list[str]:
-        """Go statements that return the first problem of ``expr`` (of ``t``'s Go type)."""
-        fail = "\treturn err"
-
-        def call(code: str) -> list[str]:
-            return [f"if err := {code}; err != nil {{", fail, "}"]
-
-        out: list[str] = []
-        if isinstance(t, RefType) or _plain_object(t):
-            return call(f"{expr}.validate({path})")
-        kind = self.base_kind(t)
-        if kind == "enum":
-            assert isinstance(t, EnumType)
-            allowed = ", ".join(json_text(v) for v in t.values)
-            return [
-                f"if !{expr}.Valid() {{",
-                f"\treturn aiwfrt.NotOneOf({path}, string({expr}), {go_str(allowed)})",
-                "}",
-            ]
-        if isinstance(t, StringType):
-            if t.min_length is not None or t.max_length is not None:
-                lo = t.min_length if t.min_length is not None else -1
-                hi = t.max_length if t.max_length is not None else -1
-                out += call(f"aiwfrt.CheckLength({path}, string({expr}), {lo}, {hi})")
-            if t.pattern is not None:
-                out += call(f"aiwfrt.CheckPattern({path}, string({expr}), {go_str(t.pattern)})")
-            if t.format is not None:
-                out += call(f"aiwfrt.CheckFormat({path}, string({expr}), {go_str(t.format)})")
-            return out
-        if isinstance(t, ConstType) and isinstance(t.value, str):
-            return [
-                f"if {expr} != {go_str(t.value)} {{",
-                f'\treturn aiwfrt.Invalid({path}, "%s was expected", {go_str(json_text(t.value))})',
-                "}",
-            ]
-        if isinstance(t, (IntegerType, NumberType)):
-            v = f"float64({expr})"
-            if t.minimum is not None:
-                out += call(f"aiwfrt.CheckMinimum({path}, {v}, {go_number(t.minimum)}, false)")
-            if t.exclusive_minimum is not None:
-                out += call(
-                    f"aiwfrt.CheckMinimum({path}, {v}, {go_number(t.exclusive_minimum)}, true)"
-                )
-            if t.maximum is not None:
-                out += call(f"aiwfrt.CheckMaximum({path}, {v}, {go_number(t.maximum)}, false)")
-            if t.exclusive_maximum is not None:
-                out += call(
-                    f"aiwfrt.CheckMaximum({path}, {v}, {go_number(t.exclusive_maximum)}, true)"
-                )
-            if t.multiple_of is not None:
-                out += call(f"aiwfrt.CheckMultipleOf({path}, {v}, {go_number(t.multiple_of)})")
-            return out
+    def _variants(self, t: Type, hint: str) -> None:
+        """Name Go types for the variants of unions and intersections and the facets of
+        typeless schemas inside ``t`` (``TicketOwnerVariant2``, ``ValueObject``): their
+        values are ``json.RawMessage`` in the SDK, and these types let callers build them."""
+        if isinstance(t, RefType) or _plain_object(t) or _string_enum(t):
+            return
         if isinstance(t, ArrayType):
-            if t.min_items is not None or t.max_items is not None:
-                lo = t.min_items if t.min_items is not None else -1
-                hi = t.max_items if t.max_items is not None else -1
-                out += call(f"aiwfrt.CheckItems({path}, len({expr}), {lo}, {hi})")
-            if t.unique_items:
-                out += call(f"aiwfrt.CheckUnique({path}, {expr})")
-            self._depth += 1
-            i, item = f"i{self._depth}", f"item{self._depth}"
-            inner = self._elem_checks(t.items, item, f"{path} + aiwfrt.Index({i})", hint + "Item")
-            self._depth -= 1
-            if inner:
-                used = any(re.search(rf"\b{item}\b", x) for x in inner)
-                head = (
-                    f"for {i}, {item} := range {expr} {{" if used else f"for {i} := range {expr} {{"
-                )
-                out += [head, *(f"\t{x}" for x in inner), "}"]
-            return out
-        if isinstance(t, ObjectType):  # a map
-            if isinstance(t.additional, bool):
-                return out
-            self._depth += 1
-            k, val = f"k{self._depth}", f"v{self._depth}"
-            inner = self._elem_checks(
-                t.additional, val, f"{path} + aiwfrt.Key({k})", hint + "Value"
-            )
-            self._depth -= 1
-            if inner:
-                used = any(re.search(rf"\b{val}\b", x) for x in inner)
-                out += [
-                    f"for _, {k} := range aiwfrt.SortedKeys({expr}) {{",
-                    f"\t{val} := {expr}[{k}]" if used else f"\t_ = {expr}[{k}]",
-                    *(f"\t{x}" for x in inner),
-                    "}",
-                ]
-            return out
-        if kind != "raw":
-            return out
-        # Raw JSON values.
-        if isinstance(t, NullType):
-            return call(f"aiwfrt.CheckNull({path}, {expr})")
-        if isinstance(t, NeverType):
-            out = [f"return aiwfrt.Never({path})"]
-        elif isinstance(t, EnumType):
-            out = call(
-                f"aiwfrt.CheckOneOfJSON({path}, {expr}, {go_str(json_text(list(t.values)))})"
-            )
-        elif isinstance(t, ConstType):
-            out = call(f"aiwfrt.CheckConst({path}, {expr}, {go_str(json_text(t.value))})")
+            self._variants(t.items, hint + "Item")
+        elif isinstance(t, ObjectType):
+            if not isinstance(t.additional, bool):
+                self._variants(t.additional, hint + "Value")
         elif isinstance(t, ByKindType):
-            facets: list[str] = []
-            for label, facet in (
-                ("Object", t.object), ("Array", t.array), ("String", t.string),
-                ("Number", t.number),
-            ):  # fmt: skip
-                if facet is None:
-                    facets.append("nil")
-                    continue
-                facets.append(self._as(facet, f"{hint}{label}"))
-            joined = ",\n".join(facets) + ","
-            out = [
-                f"if err := aiwfrt.CheckByKind({path}, {expr},",
-                *joined.split("\n"),
-                "); err != nil {",
-                fail,
-                "}",
-            ]
+            facets = (("Object", t.object), ("Array", t.array), ("String", t.string),
+                      ("Number", t.number))  # fmt: skip
+            for label, facet in facets:
+                if facet is not None:
+                    self.elem(facet, hint + label)
+                    self._variants(facet, hint + label)
         elif isinstance(t, (UnionType, IntersectionType)):
-            mode = "all" if isinstance(t, IntersectionType) else ("one" if t.exclusive else "any")
-            variants = [
-                self._as(variant, f"{hint}Variant{n}") for n, variant in enumerate(t.variants, 1)
-            ]
-            if not variants:
-                return out
-            joined = ",\n".join(variants) + ","
-            out = [
-                f"if err := aiwfrt.CheckVariants({path}, {expr}, {go_str(mode)},",
-                *joined.split("\n"),
-                "); err != nil {",
-                fail,
-                "}",
-            ]
-        if out and nullable_ok:
-            return [f"if !aiwfrt.IsNull({expr}) {{", *(f"\t{x}" for x in out), "}"]
-        return out
+            for n, variant in enumerate(t.variants, 1):
+                self.elem(variant, f"{hint}Variant{n}")
+                self._variants(variant, f"{hint}Variant{n}")
 
 
-__all__ = ["GoDecl", "TypeBuilder"]
+def _string_enum(t: Type) -> bool:
+    return isinstance(t, EnumType) and bool(t.values) and all(isinstance(v, str) for v in t.values)
+
+
+__all__ = ["GoDecl", "GoField", "TypeBuilder", "type_descriptor"]

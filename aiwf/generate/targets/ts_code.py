@@ -61,9 +61,12 @@ def ts_key(name: str) -> str:
     return name if _IDENTIFIER.match(name) else ts_str(name)
 
 
-def ts_literal(value: Any, indent: int | None = None, level: int = 0) -> str:
-    """TypeScript source for a JSON value; keys sorted (any key order gives one text).
-    With ``indent``, objects and arrays are laid out one member per line."""
+def ts_literal(
+    value: Any, indent: int | None = None, level: int = 0, *, sort_keys: bool = True
+) -> str:
+    """TypeScript source for a JSON value; keys sorted (any key order gives one text) unless
+    ``sort_keys`` is false (data whose order is its own, such as the IR's). With ``indent``,
+    objects and arrays are laid out one member per line."""
     if value is None:
         return "null"
     if value is True:
@@ -77,7 +80,7 @@ def ts_literal(value: Any, indent: int | None = None, level: int = 0) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        parts = [ts_literal(v, indent, level + 1) for v in value]
+        parts = [ts_literal(v, indent, level + 1, sort_keys=sort_keys) for v in value]
         if indent is None:
             return "[" + ", ".join(parts) + "]"
         inner = " " * (indent * (level + 1))
@@ -85,8 +88,11 @@ def ts_literal(value: Any, indent: int | None = None, level: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = sorted(value.items(), key=lambda kv: str(kv[0]))
-        parts = [f"{ts_key(str(k))}: {ts_literal(v, indent, level + 1)}" for k, v in items]
+        items = sorted(value.items(), key=lambda kv: str(kv[0])) if sort_keys else value.items()
+        parts = [
+            f"{ts_key(str(k))}: {ts_literal(v, indent, level + 1, sort_keys=sort_keys)}"
+            for k, v in items
+        ]
         if indent is None:
             return "{ " + ", ".join(parts) + " }"
         inner = " " * (indent * (level + 1))
@@ -159,7 +165,9 @@ TS_RESERVED = frozenset(
         "SCHEMAS", "MODELS", "ASSISTANTS", "WORKFLOWS", "SPEC_NAME", "IR_DIGEST", "Trace",
         "TraceEntry", "Runtime", "FakeClient", "ReplayClient", "ModelClient",
         "ValidationError", "StepFailed", "RunOptions", "CallOptions", "JsonValue",
-        "defaultClient", "setDefaultClient",
+        "defaultClient", "setDefaultClient", "SPEC", "TYPES", "ENVIRONMENTS", "SCHEMA_FORMS",
+        "Client", "createClient", "ClientOptions", "SdkClient", "RunFailed", "WorkflowRun",
+        "RouteOverride", "runWorkflow", "sdk",
     }
 )  # fmt: skip
 

@@ -39,12 +39,27 @@ from aiwf.ir.types import (
 
 
 @dataclass
+class TsField:
+    """One property of an interface: its key (already a valid key), whether it is optional,
+    its type and its documentation lines."""
+
+    key: str
+    optional: bool
+    type: str
+    doc: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TsDecl:
-    """One exported declaration: its name and its source lines."""
+    """One exported declaration: an ``interface`` with ``fields``, or a ``type`` alias of
+    ``type``; ``doc`` is its JSDoc block."""
 
     name: str
     contract: str | None
-    lines: list[str] = field(default_factory=list)
+    kind: str
+    doc: list[str] = field(default_factory=list)
+    fields: list[TsField] = field(default_factory=list)
+    type: str = ""
 
 
 def _literal(value: object) -> str | None:
@@ -90,28 +105,19 @@ class TypeBuilder:
         if isinstance(t, ObjectType) and (t.properties or t.additional is False) and not t.nullable:
             self._interface(type_name, contract, t)
             return
-        decl = TsDecl(type_name, contract)
+        decl = TsDecl(type_name, contract, "alias", self._doc(t, f"The {contract} contract."))
         self.decls.append(decl)
-        text = self.annotation(t, type_name + "Value")
-        decl.lines = [
-            *self._doc(t, f"The {contract} contract."),
-            f"export type {type_name} = {text};",
-        ]
+        decl.type = self.annotation(t, type_name + "Value")
 
     def _interface(self, type_name: str, contract: str | None, t: ObjectType) -> None:
-        decl = TsDecl(type_name, contract)
+        doc = self._doc(t, f"The {contract or type_name} object.")
+        decl = TsDecl(type_name, contract, "interface", doc)
         self.decls.append(decl)
-        lines = [
-            *self._doc(t, f"The {contract or type_name} object."),
-            f"export interface {type_name} {{",
-        ]
         for prop in t.properties:
             text = self.annotation(prop.type, type_name + pascal_identifier(prop.name))
-            lines.extend(ts_doc(prop.type.description, "  "))
-            optional = "" if prop.required else "?"
-            lines.append(f"  {ts_key(prop.name)}{optional}: {text};")
-        lines.append("}")
-        decl.lines = lines
+            decl.fields.append(
+                TsField(ts_key(prop.name), not prop.required, text, ts_doc(prop.type.description))
+            )
 
     def annotation(self, t: Type, hint: str) -> str:
         """The TypeScript type of ``t``; inline objects become interfaces named from ``hint``."""
@@ -179,4 +185,4 @@ class TypeBuilder:
         return "unknown"
 
 
-__all__ = ["TsDecl", "TypeBuilder"]
+__all__ = ["TsDecl", "TsField", "TypeBuilder"]

@@ -4,33 +4,30 @@ package documentextraction
 
 import (
 	"context"
-	"fmt"
 
 	"document_extraction/internal/aiwfrt"
 )
 
 var (
 	auditAssistant = &aiwfrt.Assistant{
-		Name:           "audit",
-		Model:          "auditor",
-		Instructions:   "Check the extracted invoice against the source document. List every field that is not\nsupported by the text and every arithmetic inconsistency.\n",
-		InputContract:  "AuditInput",
-		OutputContract: "Audit",
-		OutputSchema:   aiwfrt.MustParse(schemas["Audit"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[AuditInput](),
-		CheckOutput:    aiwfrt.Checker[Audit](),
+		Name:         "audit",
+		Model:        "auditor",
+		Instructions: "Check the extracted invoice against the source document. List every field that is not\nsupported by the text and every arithmetic inconsistency.\n",
+		Input:        "AuditInput",
+		InputType:    contractTypes.Contract("AuditInput"),
+		InputSchema:  aiwfrt.MustParse(schemas["AuditInput"]),
+		Output:       auditOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 	extractAssistant = &aiwfrt.Assistant{
-		Name:           "extract",
-		Model:          "extractor",
-		Instructions:   "Extract the invoice in the document. Use ISO dates (YYYY-MM-DD) and numbers without\ncurrency symbols. Leave out fields that are not in the text.\n",
-		InputContract:  "Document",
-		OutputContract: "Invoice",
-		OutputSchema:   aiwfrt.MustParse(schemas["Invoice"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 4, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 120.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[Document](),
-		CheckOutput:    aiwfrt.Checker[Invoice](),
+		Name:         "extract",
+		Model:        "extractor",
+		Instructions: "Extract the invoice in the document. Use ISO dates (YYYY-MM-DD) and numbers without\ncurrency symbols. Leave out fields that are not in the text.\n",
+		Input:        "Document",
+		InputType:    contractTypes.Contract("Document"),
+		InputSchema:  aiwfrt.MustParse(schemas["Document"]),
+		Output:       invoiceOutput,
+		Retry:        &RetrySpec{MaxAttempts: 4, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 120.0, RepairAttempts: 1},
 	}
 )
 
@@ -39,19 +36,7 @@ var (
 // Check the extracted invoice against the source document. List every field that is not
 // supported by the text and every arithmetic inconsistency.
 func (c *Client) Audit(ctx context.Context, in AuditInput) (Audit, error) {
-	var out Audit
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", auditAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, auditAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Audit](resp.Output)
+	return aiwfrt.CallAssistant[Audit](ctx, c.router, auditAssistant, in)
 }
 
 // Extract calls the extract assistant.
@@ -59,17 +44,5 @@ func (c *Client) Audit(ctx context.Context, in AuditInput) (Audit, error) {
 // Extract the invoice in the document. Use ISO dates (YYYY-MM-DD) and numbers without
 // currency symbols. Leave out fields that are not in the text.
 func (c *Client) Extract(ctx context.Context, in Document) (Invoice, error) {
-	var out Invoice
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", extractAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, extractAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Invoice](resp.Output)
+	return aiwfrt.CallAssistant[Invoice](ctx, c.router, extractAssistant, in)
 }

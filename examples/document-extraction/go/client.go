@@ -5,6 +5,8 @@ package documentextraction
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
+	"os"
 
 	"document_extraction/internal/aiwfrt"
 )
@@ -26,6 +28,9 @@ func Null[T any]() Nullable[T] { return Nullable[T]{Set: true, Null: true} }
 // Get returns the value and whether there is one (false when absent or null).
 func (n Nullable[T]) Get() (T, bool) { return n.Value, n.Set && !n.Null }
 
+// IsSet reports whether the member is present (its object writes it).
+func (n Nullable[T]) IsSet() bool { return n.Set }
+
 // MarshalJSON writes the value, or null (an absent member is left out by its object).
 func (n Nullable[T]) MarshalJSON() ([]byte, error) {
 	if !n.Set || n.Null {
@@ -46,88 +51,148 @@ func (n *Nullable[T]) UnmarshalJSON(data []byte) error {
 
 // The runtime's types, usable from outside this module.
 type (
-	// ModelClient answers model calls (the HTTP runtime, a Fake, a Replay, or yours).
+	// ModelClient answers model calls (the HTTP Runtime, a Fake, a Replay, or yours).
 	ModelClient = aiwfrt.ModelClient
-	// Request is one model call.
+	// Request is one model call on one route.
 	Request = aiwfrt.Request
 	// Response is a validated answer.
 	Response = aiwfrt.Response
 	// Route is a model alias: provider, model and how to call it.
 	Route = aiwfrt.Route
+	// RouteOverride changes a route at run time (base URL, model, API key variable).
+	RouteOverride = aiwfrt.RouteOverride
 	// RetrySpec is how a call is retried.
 	RetrySpec = aiwfrt.RetrySpec
 	// Metadata says where a call comes from.
 	Metadata = aiwfrt.Metadata
 	// Usage counts tokens.
 	Usage = aiwfrt.Usage
+	// Attempt is one request of a call that reached a server.
+	Attempt = aiwfrt.Attempt
+	// StreamEvent is text as it streams in, or a reset (a retry voided the text so far).
+	StreamEvent = aiwfrt.StreamEvent
 	// Trace is the model calls of a workflow run.
 	Trace = aiwfrt.Trace
-	// TraceEntry is one model call of a workflow run.
+	// TraceEntry is one model call of a workflow run, with its attempts.
 	TraceEntry = aiwfrt.TraceEntry
-	// ProviderError is a failed model call.
+	// ProviderError is a failed model call (codes R001 to R008).
 	ProviderError = aiwfrt.ProviderError
 	// StepError is a failed workflow step.
 	StepError = aiwfrt.StepError
-	// ValidationError is a value that breaks a contract, with its JSON path.
+	// RunError is a workflow run that failed outside its steps (E501, E502, E504).
+	RunError = aiwfrt.RunError
+	// ValidationError is a value that breaks a contract, with every problem.
 	ValidationError = aiwfrt.ValidationError
+	// Problem is one way a value breaks its contract (docs/wire.md §6).
+	Problem = aiwfrt.Problem
 	// Runtime is the HTTP model client.
 	Runtime = aiwfrt.Runtime
 	// Fake is a model client with scripted outputs, for tests.
 	Fake = aiwfrt.Fake
-	// Playback plays back the calls of a conformance vector.
-	Playback = aiwfrt.Playback
-	// PlaybackCall is one call of a Playback.
-	PlaybackCall = aiwfrt.PlaybackCall
 	// Replay answers from a replay file written by `aiwf run --record`.
 	Replay = aiwfrt.Replay
-	// Value is a JSON value with ordered object keys.
+	// Value is a JSON value with ordered object members.
 	Value = aiwfrt.Value
 )
 
 var (
-	// NewRuntime returns the HTTP model client.
-	NewRuntime = aiwfrt.NewRuntime
 	// NewFake returns a model client with no scripted outputs.
 	NewFake = aiwfrt.NewFake
-	// NewPlayback returns a model client that plays back calls.
-	NewPlayback = aiwfrt.NewPlayback
 	// OpenReplay reads a replay file.
 	OpenReplay = aiwfrt.OpenReplay
+	// ErrorCode is the aiwf code of an error ("R003", "E502", ...).
+	ErrorCode = aiwfrt.ErrorCode
 )
+
+// NewRuntime returns the HTTP model client (its User-Agent names this aiwf version).
+func NewRuntime() *Runtime { return &Runtime{Version: AiwfVersion} }
 
 // Client calls the assistants and runs the workflows of the invoices spec.
 type Client struct {
-	model  ModelClient
-	routes map[string]Route
 	router *aiwfrt.Router
 }
 
 // Option configures a Client.
-type Option func(*Client)
+type Option func(*options)
+
+type options struct {
+	model   ModelClient
+	routing aiwfrt.Routing
+	stream  func(StreamEvent)
+	logger  *slog.Logger
+}
 
 // WithModelClient makes the Client call m instead of the HTTP runtime.
-func WithModelClient(m ModelClient) Option { return func(c *Client) { c.model = m } }
+func WithModelClient(m ModelClient) Option { return func(o *options) { o.model = m } }
 
-// WithRoute replaces the route of a model alias (another model, provider or base URL).
-func WithRoute(alias string, route Route) Option { return func(c *Client) { c.routes[alias] = route } }
+// WithRoute changes the route of a model alias at run time, without regenerating: each
+// field of override that is set (base URL, model, API key variable, timeouts) replaces the
+// route's own, after the environment's. Several WithRoute for one alias combine.
+func WithRoute(alias string, override RouteOverride) Option {
+	return func(o *options) { o.routing.Overrides[alias] = o.routing.Overrides[alias].Merge(override) }
+}
+
+// WithEnvironment picks an environment of the project config (its routes replace the
+// spec's for the aliases it overrides); "" picks none. Without it the Client uses
+// $AIWF_ENV when that is set. An unknown name makes every call fail with R008.
+func WithEnvironment(name string) Option {
+	return func(o *options) { o.routing.Environment = name }
+}
+
+// WithStream makes every model call stream, and hands handler the events (text as it
+// arrives, resets when a retry, repair or fallback voids it). Streamed calls enforce the
+// routes' first_token_timeout.
+func WithStream(handler func(StreamEvent)) Option {
+	return func(o *options) { o.stream = handler }
+}
+
+// WithLogger gives the HTTP runtime a logger: it logs failed calls, retries and
+// structured-output downgrades there at DEBUG. Without it the runtime logs nothing (a library
+// does not write to slog.Default()). It has no effect with WithModelClient.
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) { o.logger = logger }
+}
 
 // New returns a Client; without options it calls the providers over HTTP.
 func New(opts ...Option) *Client {
-	c := &Client{routes: Routes()}
-	for _, o := range opts {
-		o(c)
+	o := options{routing: aiwfrt.Routing{
+		Spec:         Routes(),
+		Environments: Environments(),
+		Environment:  os.Getenv(aiwfrt.EnvironmentVariable),
+		Overrides:    map[string]RouteOverride{},
+	}}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	if c.model == nil {
-		c.model = aiwfrt.NewRuntime()
+	if o.model == nil {
+		runtime := NewRuntime()
+		runtime.Logger = o.logger
+		o.model = runtime
 	}
-	c.router = &aiwfrt.Router{Routes: c.routes, Client: c.model}
-	return c
+	return &Client{router: aiwfrt.NewRouter(o.routing, o.model, o.stream)}
 }
 
 // Routes returns the model routes of the spec (alias -> route), a fresh copy.
 func Routes() map[string]Route {
 	return map[string]Route{
-		"auditor":   {Provider: "openai", Model: "gpt-5.4", StructuredOutput: "auto", Temperature: aiwfrt.Ptr(0.0)},
-		"extractor": {Provider: "anthropic", Model: "claude-sonnet-5-5", StructuredOutput: "native", MaxTokens: 4096, Retry: &aiwfrt.RetrySpec{MaxAttempts: 4, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 120.0, RepairAttempts: 1}},
+		"auditor": {
+			Provider:         "openai",
+			Model:            "gpt-5.4",
+			StructuredOutput: "auto",
+			Temperature:      aiwfrt.Ptr(0.0),
+		},
+		"extractor": {
+			Provider:         "anthropic",
+			Model:            "claude-sonnet-5-5",
+			StructuredOutput: "native",
+			MaxTokens:        4096,
+			Retry:            &RetrySpec{MaxAttempts: 4, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 120.0, RepairAttempts: 1},
+		},
 	}
+}
+
+// Environments returns the routes of each environment of the project config (environment
+// -> alias -> route, for the aliases it overrides), a fresh copy.
+func Environments() map[string]map[string]Route {
+	return map[string]map[string]Route{}
 }

@@ -14,131 +14,66 @@ type Audit struct {
 	Consistent bool     `json:"consistent"`
 	Issues     []string `json:"issues"`
 	Confidence *float64 `json:"confidence,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Audit) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "consistent", Ptr: &x.Consistent, Required: true},
+		{Key: "issues", Ptr: &x.Issues, Required: true},
+		{Key: "confidence", Ptr: &x.Confidence},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Audit) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("consistent", x.Consistent)
-	w.Field("issues", x.Issues)
-	if x.Confidence != nil {
-		w.Field("confidence", x.Confidence)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Audit) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Audit{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "consistent":
-			err = aiwfrt.Decode(raw, &x.Consistent)
-		case "issues":
-			err = aiwfrt.Decode(raw, &x.Issues)
-		case "confidence":
-			err = aiwfrt.Decode(raw, &x.Confidence)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("consistent", "issues")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Audit) Validate() error { return x.validate("") }
-
-func (x Audit) validate(path string) error {
-	if x.Confidence != nil {
-		if err := aiwfrt.CheckMinimum(path+".confidence", float64((*x.Confidence)), 0, false); err != nil {
-			return err
-		}
-		if err := aiwfrt.CheckMaximum(path+".confidence", float64((*x.Confidence)), 1, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Validate reports every way x breaks the Audit contract (docs/wire.md §6).
+func (x Audit) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Audit")) }
 
 // AuditInput is the AuditInput contract.
 type AuditInput struct {
 	Document string  `json:"document"`
 	Invoice  Invoice `json:"invoice"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *AuditInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "document", Ptr: &x.Document, Required: true},
+		{Key: "invoice", Ptr: &x.Invoice, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x AuditInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("document", x.Document)
-	w.Field("invoice", x.Invoice)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *AuditInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = AuditInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "document":
-			err = aiwfrt.Decode(raw, &x.Document)
-		case "invoice":
-			err = aiwfrt.Decode(raw, &x.Invoice)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("document", "invoice")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x AuditInput) Validate() error { return x.validate("") }
-
-func (x AuditInput) validate(path string) error {
-	if err := x.Invoice.validate(path + ".invoice"); err != nil {
-		return err
-	}
-	return nil
-}
+// Validate reports every way x breaks the AuditInput contract (docs/wire.md §6).
+func (x AuditInput) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("AuditInput")) }
 
 // Document is the Document contract.
 type Document struct {
@@ -146,71 +81,34 @@ type Document struct {
 	Text string `json:"text"`
 	// ISO 639-1 code
 	Language *string `json:"language,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Document) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "id", Ptr: &x.Id, Required: true},
+		{Key: "text", Ptr: &x.Text, Required: true},
+		{Key: "language", Ptr: &x.Language},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Document) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("id", x.Id)
-	w.Field("text", x.Text)
-	if x.Language != nil {
-		w.Field("language", x.Language)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Document) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Document{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "id":
-			err = aiwfrt.Decode(raw, &x.Id)
-		case "text":
-			err = aiwfrt.Decode(raw, &x.Text)
-		case "language":
-			err = aiwfrt.Decode(raw, &x.Language)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("id", "text")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Document) Validate() error { return x.validate("") }
-
-func (x Document) validate(path string) error {
-	if err := aiwfrt.CheckLength(path+".text", string(x.Text), 1, -1); err != nil {
-		return err
-	}
-	if x.Language != nil {
-		if err := aiwfrt.CheckPattern(path+".language", string((*x.Language)), "^[a-z]{2}$"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Validate reports every way x breaks the Document contract (docs/wire.md §6).
+func (x Document) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Document")) }
 
 // ExtractInvoiceOutput is the ExtractInvoiceOutput contract.
 type ExtractInvoiceOutput struct {
@@ -220,56 +118,30 @@ type ExtractInvoiceOutput struct {
 	Vendor     string  `json:"vendor"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *ExtractInvoiceOutput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "document_id", Ptr: &x.DocumentId, Required: true},
+		{Key: "invoice", Ptr: &x.Invoice, Required: true},
+		{Key: "audit", Ptr: &x.Audit, Required: true},
+		{Key: "vendor", Ptr: &x.Vendor, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x ExtractInvoiceOutput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("document_id", x.DocumentId)
-	w.Field("invoice", x.Invoice)
-	w.Field("audit", x.Audit)
-	w.Field("vendor", x.Vendor)
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *ExtractInvoiceOutput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = ExtractInvoiceOutput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "document_id":
-			err = aiwfrt.Decode(raw, &x.DocumentId)
-		case "invoice":
-			err = aiwfrt.Decode(raw, &x.Invoice)
-		case "audit":
-			err = aiwfrt.Decode(raw, &x.Audit)
-		case "vendor":
-			err = aiwfrt.Decode(raw, &x.Vendor)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("document_id", "invoice", "audit", "vendor")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x ExtractInvoiceOutput) Validate() error { return x.validate("") }
-
-func (x ExtractInvoiceOutput) validate(path string) error {
-	if err := x.Invoice.validate(path + ".invoice"); err != nil {
-		return err
-	}
-	if err := x.Audit.validate(path + ".audit"); err != nil {
-		return err
-	}
-	return nil
+// Validate reports every way x breaks the ExtractInvoiceOutput contract (docs/wire.md §6).
+func (x ExtractInvoiceOutput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("ExtractInvoiceOutput"))
 }
 
 // InvoiceCurrency is one of a fixed set of strings.
@@ -286,7 +158,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v InvoiceCurrency) Valid() bool {
 	switch v {
-	case "EUR", "USD", "GBP", "CHF":
+	case InvoiceCurrencyEur, InvoiceCurrencyUsd, InvoiceCurrencyGbp, InvoiceCurrencyChf:
 		return true
 	}
 	return false
@@ -300,66 +172,25 @@ type InvoiceLinesItem struct {
 	VatRate     *float64 `json:"vat_rate,omitempty"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *InvoiceLinesItem) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "description", Ptr: &x.Description, Required: true},
+		{Key: "quantity", Ptr: &x.Quantity, Required: true},
+		{Key: "unit_price", Ptr: &x.UnitPrice, Required: true},
+		{Key: "vat_rate", Ptr: &x.VatRate},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x InvoiceLinesItem) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("description", x.Description)
-	w.Field("quantity", x.Quantity)
-	w.Field("unit_price", x.UnitPrice)
-	if x.VatRate != nil {
-		w.Field("vat_rate", x.VatRate)
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *InvoiceLinesItem) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = InvoiceLinesItem{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "description":
-			err = aiwfrt.Decode(raw, &x.Description)
-		case "quantity":
-			err = aiwfrt.Decode(raw, &x.Quantity)
-		case "unit_price":
-			err = aiwfrt.Decode(raw, &x.UnitPrice)
-		case "vat_rate":
-			err = aiwfrt.Decode(raw, &x.VatRate)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("description", "quantity", "unit_price")
-}
-
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x InvoiceLinesItem) Validate() error { return x.validate("") }
-
-func (x InvoiceLinesItem) validate(path string) error {
-	if err := aiwfrt.CheckMinimum(path+".quantity", float64(x.Quantity), 0, true); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMinimum(path+".unit_price", float64(x.UnitPrice), 0, false); err != nil {
-		return err
-	}
-	if x.VatRate != nil {
-		if err := aiwfrt.CheckMinimum(path+".vat_rate", float64((*x.VatRate)), 0, false); err != nil {
-			return err
-		}
-		if err := aiwfrt.CheckMaximum(path+".vat_rate", float64((*x.VatRate)), 1, false); err != nil {
-			return err
-		}
-	}
-	return nil
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
 // Invoice is the Invoice contract.
@@ -374,101 +205,33 @@ type Invoice struct {
 	Total    float64            `json:"total"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Invoice) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "number", Ptr: &x.Number, Required: true},
+		{Key: "issued", Ptr: &x.Issued, Required: true},
+		{Key: "due", Ptr: &x.Due},
+		{Key: "currency", Ptr: &x.Currency},
+		{Key: "vendor", Ptr: &x.Vendor, Required: true},
+		{Key: "customer", Ptr: &x.Customer},
+		{Key: "lines", Ptr: &x.Lines, Required: true},
+		{Key: "total", Ptr: &x.Total, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x Invoice) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("number", x.Number)
-	w.Field("issued", x.Issued)
-	if x.Due.Set {
-		w.Field("due", x.Due)
-	}
-	if x.Currency != nil {
-		w.Field("currency", x.Currency)
-	}
-	w.Field("vendor", x.Vendor)
-	if x.Customer != nil {
-		w.Field("customer", x.Customer)
-	}
-	w.Field("lines", x.Lines)
-	w.Field("total", x.Total)
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *Invoice) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Invoice{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "number":
-			err = aiwfrt.Decode(raw, &x.Number)
-		case "issued":
-			err = aiwfrt.Decode(raw, &x.Issued)
-		case "due":
-			err = aiwfrt.Decode(raw, &x.Due)
-		case "currency":
-			err = aiwfrt.Decode(raw, &x.Currency)
-		case "vendor":
-			err = aiwfrt.Decode(raw, &x.Vendor)
-		case "customer":
-			err = aiwfrt.Decode(raw, &x.Customer)
-		case "lines":
-			err = aiwfrt.Decode(raw, &x.Lines)
-		case "total":
-			err = aiwfrt.Decode(raw, &x.Total)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("number", "issued", "vendor", "lines", "total")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Invoice) Validate() error { return x.validate("") }
-
-func (x Invoice) validate(path string) error {
-	if err := aiwfrt.CheckFormat(path+".issued", string(x.Issued), "date"); err != nil {
-		return err
-	}
-	if x.Due.Set && !x.Due.Null {
-		if err := aiwfrt.CheckFormat(path+".due", string(x.Due.Value), "date"); err != nil {
-			return err
-		}
-	}
-	if x.Currency != nil {
-		if !(*x.Currency).Valid() {
-			return aiwfrt.NotOneOf(path+".currency", string((*x.Currency)), "\"EUR\", \"USD\", \"GBP\", \"CHF\"")
-		}
-	}
-	if err := x.Vendor.validate(path + ".vendor"); err != nil {
-		return err
-	}
-	if x.Customer != nil {
-		if err := (*x.Customer).validate(path + ".customer"); err != nil {
-			return err
-		}
-	}
-	if err := aiwfrt.CheckItems(path+".lines", len(x.Lines), 1, -1); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Lines {
-		if err := item1.validate(path + ".lines" + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	if err := aiwfrt.CheckMinimum(path+".total", float64(x.Total), 0, false); err != nil {
-		return err
-	}
-	return nil
-}
+// Validate reports every way x breaks the Invoice contract (docs/wire.md §6).
+func (x Invoice) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Invoice")) }
 
 // InvoicePartyAddress is an object.
 type InvoicePartyAddress struct {
@@ -476,76 +239,31 @@ type InvoicePartyAddress struct {
 	City     *string `json:"city,omitempty"`
 	Postcode *string `json:"postcode,omitempty"`
 	Country  *string `json:"country,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *InvoicePartyAddress) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "street", Ptr: &x.Street},
+		{Key: "city", Ptr: &x.City},
+		{Key: "postcode", Ptr: &x.Postcode},
+		{Key: "country", Ptr: &x.Country},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x InvoicePartyAddress) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	if x.Street != nil {
-		w.Field("street", x.Street)
-	}
-	if x.City != nil {
-		w.Field("city", x.City)
-	}
-	if x.Postcode != nil {
-		w.Field("postcode", x.Postcode)
-	}
-	if x.Country != nil {
-		w.Field("country", x.Country)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *InvoicePartyAddress) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = InvoicePartyAddress{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "street":
-			err = aiwfrt.Decode(raw, &x.Street)
-		case "city":
-			err = aiwfrt.Decode(raw, &x.City)
-		case "postcode":
-			err = aiwfrt.Decode(raw, &x.Postcode)
-		case "country":
-			err = aiwfrt.Decode(raw, &x.Country)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require()
-}
-
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x InvoicePartyAddress) Validate() error { return x.validate("") }
-
-func (x InvoicePartyAddress) validate(path string) error {
-	if x.Country != nil {
-		if err := aiwfrt.CheckLength(path+".country", string((*x.Country)), 2, 2); err != nil {
-			return err
-		}
-	}
-	return nil
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
 // InvoiceParty is the InvoiceParty contract.
@@ -553,67 +271,33 @@ type InvoiceParty struct {
 	Name    string               `json:"name"`
 	VatId   *string              `json:"vat_id,omitempty"`
 	Address *InvoicePartyAddress `json:"address,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *InvoiceParty) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "name", Ptr: &x.Name, Required: true},
+		{Key: "vat_id", Ptr: &x.VatId},
+		{Key: "address", Ptr: &x.Address},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x InvoiceParty) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("name", x.Name)
-	if x.VatId != nil {
-		w.Field("vat_id", x.VatId)
-	}
-	if x.Address != nil {
-		w.Field("address", x.Address)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *InvoiceParty) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = InvoiceParty{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "name":
-			err = aiwfrt.Decode(raw, &x.Name)
-		case "vat_id":
-			err = aiwfrt.Decode(raw, &x.VatId)
-		case "address":
-			err = aiwfrt.Decode(raw, &x.Address)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("name")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x InvoiceParty) Validate() error { return x.validate("") }
-
-func (x InvoiceParty) validate(path string) error {
-	if x.Address != nil {
-		if err := (*x.Address).validate(path + ".address"); err != nil {
-			return err
-		}
-	}
-	return nil
+// Validate reports every way x breaks the InvoiceParty contract (docs/wire.md §6).
+func (x InvoiceParty) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("InvoiceParty"))
 }

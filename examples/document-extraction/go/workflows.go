@@ -5,67 +5,64 @@ package documentextraction
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"document_extraction/internal/aiwfrt"
 )
+
+var (
+	extractInvoiceWorkflow = &aiwfrt.Workflow{
+		Name:       "extract_invoice",
+		Input:      "Document",
+		InputType:  contractTypes.Contract("Document"),
+		Output:     "ExtractInvoiceOutput",
+		OutputType: contractTypes.Contract("ExtractInvoiceOutput"),
+		Steps: []aiwfrt.Step{
+			// step extract: assistant extract, input ${input}
+			{
+				ID:        "extract",
+				Assistant: extractAssistant,
+				Input:     aiwfrt.Input(),
+			},
+			// step audit: assistant audit, input ${an object template}
+			{
+				ID:        "audit",
+				Assistant: auditAssistant,
+				Input:     aiwfrt.ObjectTemplate("document", aiwfrt.Input("text"), "invoice", aiwfrt.StepOutput("extract")),
+				DependsOn: []string{"extract"},
+			},
+		},
+		Result: aiwfrt.ObjectTemplate("document_id", aiwfrt.Input("id"), "invoice", aiwfrt.StepOutput("extract"), "audit", aiwfrt.StepOutput("audit"), "vendor", aiwfrt.StepOutput("extract", "vendor", "name")),
+	}
+)
+
+// workflows are the workflows by their spec name, for RunWorkflow.
+var workflows = map[string]*aiwfrt.Workflow{
+	"extract_invoice": extractInvoiceWorkflow,
+}
 
 // ExtractInvoice runs the extract_invoice workflow.
 //
 // Extract, then audit the extraction against the source text.
 //
-// Its steps run in order; a scattered step runs its items on goroutines (at most
-// its concurrency at a time) and keeps their outputs in input order. The trace
-// holds every model call, in step and item order, also when the run fails.
+// Each step starts once the steps it reads have finished; a scattered step runs its items
+// on goroutines (at most its concurrency at a time) and keeps their outputs in input order.
+// The trace holds every model call with its attempts, in step and item order, also when
+// the run fails.
 func (c *Client) ExtractInvoice(ctx context.Context, in Document) (ExtractInvoiceOutput, *Trace, error) {
-	run := aiwfrt.NewRun(c.router, "extract_invoice", []string{"extract", "audit"})
-	var out ExtractInvoiceOutput
-	err := in.Validate()
-	if err != nil {
-		return out, run.Trace(), fmt.Errorf("%s input: %w", "extract_invoice", err)
-	}
-	input, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	// step extract: assistant extract, input ${input}
-	extractOutput, err := run.Call(ctx, extractAssistant, input, "extract", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	// step audit: assistant audit, input ${an object template}
-	auditOutput, err := run.Call(ctx, auditAssistant, aiwfrt.Obj("document", aiwfrt.At(input, "text"), "invoice", extractOutput), "audit", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	out, err = aiwfrt.Convert[ExtractInvoiceOutput](aiwfrt.Obj("document_id", aiwfrt.At(input, "id"), "invoice", extractOutput, "audit", auditOutput, "vendor", aiwfrt.At(extractOutput, "vendor", "name")))
-	return out, run.Trace(), err
+	return aiwfrt.RunTyped[ExtractInvoiceOutput](ctx, c.router, extractInvoiceWorkflow, in)
 }
 
-// RunWorkflow runs the workflow named as in the spec with a JSON input and returns the
-// JSON result (for tools, conformance tests and dynamic callers).
-func (c *Client) RunWorkflow(ctx context.Context, name string, input []byte) ([]byte, *Trace, error) {
-	var (
-		result any
-		trace  *Trace
-		err    error
-	)
-	switch name {
-	case "extract_invoice":
-		var in Document
-		if err := aiwfrt.Decode(input, &in); err != nil {
-			return nil, nil, fmt.Errorf("%s input: %w", name, err)
+// RunWorkflow runs the workflow named as in the spec on a JSON input and returns the
+// result as canonical JSON, and the trace (for tools, conformance tests and dynamic
+// callers).
+func (c *Client) RunWorkflow(ctx context.Context, name string, input json.RawMessage) (json.RawMessage, *Trace, error) {
+	wf, ok := workflows[name]
+	if !ok {
+		known := make([]string, 0, len(workflows))
+		for n := range workflows {
+			known = append(known, n)
 		}
-		result, trace, err = c.ExtractInvoice(ctx, in)
-	default:
-		return nil, nil, fmt.Errorf("unknown workflow %q", name)
+		return nil, &Trace{Workflow: name}, aiwfrt.UnknownWorkflow(name, known)
 	}
-	if err != nil {
-		return nil, trace, err
-	}
-	data, err := json.Marshal(result)
-	return data, trace, err
+	return aiwfrt.RunJSON(ctx, c.router, wf, input)
 }

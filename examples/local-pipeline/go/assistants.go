@@ -4,33 +4,30 @@ package localpipeline
 
 import (
 	"context"
-	"fmt"
 
 	"local_pipeline/internal/aiwfrt"
 )
 
 var (
 	labelAssistant = &aiwfrt.Assistant{
-		Name:           "label",
-		Model:          "ollama",
-		Instructions:   "Label this chunk of logs with its worst severity, the component and a one-line summary.",
-		InputContract:  "Chunk",
-		OutputContract: "Label",
-		OutputSchema:   aiwfrt.MustParse(schemas["Label"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 2, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 2},
-		CheckInput:     aiwfrt.Checker[Chunk](),
-		CheckOutput:    aiwfrt.Checker[Label](),
+		Name:         "label",
+		Model:        "ollama",
+		Instructions: "Label this chunk of logs with its worst severity, the component and a one-line summary.",
+		Input:        "Chunk",
+		InputType:    contractTypes.Contract("Chunk"),
+		InputSchema:  aiwfrt.MustParse(schemas["Chunk"]),
+		Output:       labelOutput,
+		Retry:        &RetrySpec{MaxAttempts: 2, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 2},
 	}
 	summarizeAssistant = &aiwfrt.Assistant{
-		Name:           "summarize",
-		Model:          "ollama",
-		Instructions:   "Write an incident summary from the labelled chunks, in time order.",
-		InputContract:  "SummarizeInput",
-		OutputContract: "Incident",
-		OutputSchema:   aiwfrt.MustParse(schemas["Incident"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[SummarizeInput](),
-		CheckOutput:    aiwfrt.Checker[Incident](),
+		Name:         "summarize",
+		Model:        "ollama",
+		Instructions: "Write an incident summary from the labelled chunks, in time order.",
+		Input:        "SummarizeInput",
+		InputType:    contractTypes.Contract("SummarizeInput"),
+		InputSchema:  aiwfrt.MustParse(schemas["SummarizeInput"]),
+		Output:       incidentOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 )
 
@@ -38,36 +35,12 @@ var (
 //
 // Label this chunk of logs with its worst severity, the component and a one-line summary.
 func (c *Client) Label(ctx context.Context, in Chunk) (Label, error) {
-	var out Label
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", labelAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, labelAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Label](resp.Output)
+	return aiwfrt.CallAssistant[Label](ctx, c.router, labelAssistant, in)
 }
 
 // Summarize calls the summarize assistant.
 //
 // Write an incident summary from the labelled chunks, in time order.
 func (c *Client) Summarize(ctx context.Context, in SummarizeInput) (Incident, error) {
-	var out Incident
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", summarizeAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, summarizeAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Incident](resp.Output)
+	return aiwfrt.CallAssistant[Incident](ctx, c.router, summarizeAssistant, in)
 }

@@ -12,61 +12,33 @@ import (
 type Chunk struct {
 	Source string   `json:"source"`
 	Lines  []string `json:"lines"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Chunk) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "source", Ptr: &x.Source, Required: true},
+		{Key: "lines", Ptr: &x.Lines, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Chunk) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("source", x.Source)
-	w.Field("lines", x.Lines)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Chunk) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Chunk{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "source":
-			err = aiwfrt.Decode(raw, &x.Source)
-		case "lines":
-			err = aiwfrt.Decode(raw, &x.Lines)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("source", "lines")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Chunk) Validate() error { return x.validate("") }
-
-func (x Chunk) validate(path string) error {
-	if err := aiwfrt.CheckItems(path+".lines", len(x.Lines), -1, 200); err != nil {
-		return err
-	}
-	return nil
-}
+// Validate reports every way x breaks the Chunk contract (docs/wire.md §6).
+func (x Chunk) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Chunk")) }
 
 // IncidentSeverity is one of a fixed set of strings.
 type IncidentSeverity string
@@ -81,7 +53,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v IncidentSeverity) Valid() bool {
 	switch v {
-	case "minor", "major", "outage":
+	case IncidentSeverityMinor, IncidentSeverityMajor, IncidentSeverityOutage:
 		return true
 	}
 	return false
@@ -93,133 +65,68 @@ type Incident struct {
 	Severity       IncidentSeverity `json:"severity"`
 	Timeline       []string         `json:"timeline"`
 	SuspectedCause Nullable[string] `json:"suspected_cause,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Incident) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "title", Ptr: &x.Title, Required: true},
+		{Key: "severity", Ptr: &x.Severity, Required: true},
+		{Key: "timeline", Ptr: &x.Timeline, Required: true},
+		{Key: "suspected_cause", Ptr: &x.SuspectedCause},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Incident) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("title", x.Title)
-	w.Field("severity", x.Severity)
-	w.Field("timeline", x.Timeline)
-	if x.SuspectedCause.Set {
-		w.Field("suspected_cause", x.SuspectedCause)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Incident) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Incident{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "title":
-			err = aiwfrt.Decode(raw, &x.Title)
-		case "severity":
-			err = aiwfrt.Decode(raw, &x.Severity)
-		case "timeline":
-			err = aiwfrt.Decode(raw, &x.Timeline)
-		case "suspected_cause":
-			err = aiwfrt.Decode(raw, &x.SuspectedCause)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("title", "severity", "timeline")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Incident) Validate() error { return x.validate("") }
-
-func (x Incident) validate(path string) error {
-	if !x.Severity.Valid() {
-		return aiwfrt.NotOneOf(path+".severity", string(x.Severity), "\"minor\", \"major\", \"outage\"")
-	}
-	return nil
-}
+// Validate reports every way x breaks the Incident contract (docs/wire.md §6).
+func (x Incident) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Incident")) }
 
 // IncidentInput is the IncidentInput contract.
 type IncidentInput struct {
 	Service string  `json:"service"`
 	Chunks  []Chunk `json:"chunks"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *IncidentInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "service", Ptr: &x.Service, Required: true},
+		{Key: "chunks", Ptr: &x.Chunks, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x IncidentInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("service", x.Service)
-	w.Field("chunks", x.Chunks)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *IncidentInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = IncidentInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "service":
-			err = aiwfrt.Decode(raw, &x.Service)
-		case "chunks":
-			err = aiwfrt.Decode(raw, &x.Chunks)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("service", "chunks")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x IncidentInput) Validate() error { return x.validate("") }
-
-func (x IncidentInput) validate(path string) error {
-	if err := aiwfrt.CheckItems(path+".chunks", len(x.Chunks), 1, -1); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Chunks {
-		if err := item1.validate(path + ".chunks" + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	return nil
+// Validate reports every way x breaks the IncidentInput contract (docs/wire.md §6).
+func (x IncidentInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("IncidentInput"))
 }
 
 // IncidentOutput is the IncidentOutput contract.
@@ -228,54 +135,28 @@ type IncidentOutput struct {
 	Labels   []*Label `json:"labels"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *IncidentOutput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "incident", Ptr: &x.Incident, Required: true},
+		{Key: "labels", Ptr: &x.Labels, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x IncidentOutput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("incident", x.Incident)
-	w.Field("labels", x.Labels)
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *IncidentOutput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = IncidentOutput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "incident":
-			err = aiwfrt.Decode(raw, &x.Incident)
-		case "labels":
-			err = aiwfrt.Decode(raw, &x.Labels)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("incident", "labels")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x IncidentOutput) Validate() error { return x.validate("") }
-
-func (x IncidentOutput) validate(path string) error {
-	if err := x.Incident.validate(path + ".incident"); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Labels {
-		if item1 != nil {
-			if err := (*item1).validate(path + ".labels" + aiwfrt.Index(i1)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// Validate reports every way x breaks the IncidentOutput contract (docs/wire.md §6).
+func (x IncidentOutput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("IncidentOutput"))
 }
 
 // LabelSeverity is one of a fixed set of strings.
@@ -293,7 +174,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v LabelSeverity) Valid() bool {
 	switch v {
-	case "debug", "info", "warning", "error", "critical":
+	case LabelSeverityDebug, LabelSeverityInfo, LabelSeverityWarning, LabelSeverityError, LabelSeverityCritical:
 		return true
 	}
 	return false
@@ -305,138 +186,66 @@ type Label struct {
 	Component string        `json:"component"`
 	Summary   string        `json:"summary"`
 	FirstSeen *string       `json:"first_seen,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Label) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "severity", Ptr: &x.Severity, Required: true},
+		{Key: "component", Ptr: &x.Component, Required: true},
+		{Key: "summary", Ptr: &x.Summary, Required: true},
+		{Key: "first_seen", Ptr: &x.FirstSeen},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Label) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("severity", x.Severity)
-	w.Field("component", x.Component)
-	w.Field("summary", x.Summary)
-	if x.FirstSeen != nil {
-		w.Field("first_seen", x.FirstSeen)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Label) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Label{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "severity":
-			err = aiwfrt.Decode(raw, &x.Severity)
-		case "component":
-			err = aiwfrt.Decode(raw, &x.Component)
-		case "summary":
-			err = aiwfrt.Decode(raw, &x.Summary)
-		case "first_seen":
-			err = aiwfrt.Decode(raw, &x.FirstSeen)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("severity", "component", "summary")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Label) Validate() error { return x.validate("") }
-
-func (x Label) validate(path string) error {
-	if !x.Severity.Valid() {
-		return aiwfrt.NotOneOf(path+".severity", string(x.Severity), "\"debug\", \"info\", \"warning\", \"error\", \"critical\"")
-	}
-	if err := aiwfrt.CheckLength(path+".summary", string(x.Summary), -1, 200); err != nil {
-		return err
-	}
-	if x.FirstSeen != nil {
-		if err := aiwfrt.CheckFormat(path+".first_seen", string((*x.FirstSeen)), "date-time"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Validate reports every way x breaks the Label contract (docs/wire.md §6).
+func (x Label) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Label")) }
 
 // SummarizeInput is the SummarizeInput contract.
 type SummarizeInput struct {
 	Service string   `json:"service"`
 	Labels  []*Label `json:"labels"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *SummarizeInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "service", Ptr: &x.Service, Required: true},
+		{Key: "labels", Ptr: &x.Labels, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x SummarizeInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("service", x.Service)
-	w.Field("labels", x.Labels)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *SummarizeInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = SummarizeInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "service":
-			err = aiwfrt.Decode(raw, &x.Service)
-		case "labels":
-			err = aiwfrt.Decode(raw, &x.Labels)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("service", "labels")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x SummarizeInput) Validate() error { return x.validate("") }
-
-func (x SummarizeInput) validate(path string) error {
-	for i1, item1 := range x.Labels {
-		if item1 != nil {
-			if err := (*item1).validate(path + ".labels" + aiwfrt.Index(i1)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+// Validate reports every way x breaks the SummarizeInput contract (docs/wire.md §6).
+func (x SummarizeInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("SummarizeInput"))
 }

@@ -4,7 +4,8 @@
 //
 // Create a Client with New and call its methods: one per assistant, one per workflow.
 // Without options the Client calls the providers over HTTP (keys from OPENAI_API_KEY and
-// ANTHROPIC_API_KEY); WithModelClient(NewFake()) scripts the model for tests.
+// ANTHROPIC_API_KEY); WithRoute and WithEnvironment point it elsewhere at run time, and
+// WithModelClient(NewFake()) scripts the model for tests.
 package localpipeline
 
 // SpecName is the name of the spec this SDK was generated from.
@@ -12,3 +13,6 @@ const SpecName = "logs"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
 const IRDigest = "sha256:d42e352268def16428f7bdc473305642bf753fc4fb5417eb8098f7aaa981c031"
+
+// AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
+const AiwfVersion = "0.1.0"

@@ -2,18 +2,72 @@
 
 package localpipeline
 
-// schemas holds the JSON Schema (draft 2020-12, self-contained) of every contract.
+import (
+	"encoding/json"
+	"errors"
+
+	"local_pipeline/internal/aiwfrt"
+)
+
+// contractTypes are the contract types (aiwf's type model) that values are validated
+// against, as the aiwf IR writes them.
+var contractTypes = aiwfrt.MustTypes(map[string]string{
+	"Chunk":          "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"source\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"lines\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"string\"},\"max_items\":200,\"unique_items\":false},\"required\":true}],\"additional\":true}",
+	"Incident":       "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"title\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"severity\",\"type\":{\"nullable\":false,\"kind\":\"enum\",\"values\":[\"minor\",\"major\",\"outage\"]},\"required\":true},{\"name\":\"timeline\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"string\"},\"unique_items\":false},\"required\":true},{\"name\":\"suspected_cause\",\"type\":{\"nullable\":true,\"kind\":\"string\"},\"required\":false}],\"additional\":true}",
+	"IncidentInput":  "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"service\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"chunks\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Chunk\"},\"min_items\":1,\"unique_items\":false},\"required\":true}],\"additional\":true}",
+	"IncidentOutput": "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"incident\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Incident\"},\"required\":true},{\"name\":\"labels\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":true,\"kind\":\"ref\",\"name\":\"Label\"},\"unique_items\":false},\"required\":true}],\"additional\":false}",
+	"Label":          "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"severity\",\"type\":{\"nullable\":false,\"kind\":\"enum\",\"values\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"required\":true},{\"name\":\"component\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"summary\",\"type\":{\"nullable\":false,\"kind\":\"string\",\"max_length\":200},\"required\":true},{\"name\":\"first_seen\",\"type\":{\"nullable\":false,\"kind\":\"string\",\"format\":\"date-time\"},\"required\":false}],\"additional\":true}",
+	"SummarizeInput": "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"service\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"labels\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":true,\"kind\":\"ref\",\"name\":\"Label\"},\"unique_items\":false},\"required\":true}],\"additional\":true}",
+})
+
+// schemas holds the JSON Schema (draft 2020-12, self-contained, canonical JSON) of every
+// contract.
 var schemas = map[string]string{
-	"Chunk":          "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"lines\": {\"items\": {\"type\": \"string\"}, \"maxItems\": 200, \"type\": \"array\"}, \"source\": {\"type\": \"string\"}}, \"required\": [\"source\", \"lines\"], \"type\": \"object\"}",
-	"Incident":       "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"severity\": {\"enum\": [\"minor\", \"major\", \"outage\"]}, \"suspected_cause\": {\"type\": [\"string\", \"null\"]}, \"timeline\": {\"items\": {\"type\": \"string\"}, \"type\": \"array\"}, \"title\": {\"type\": \"string\"}}, \"required\": [\"title\", \"severity\", \"timeline\"], \"type\": \"object\"}",
-	"IncidentInput":  "{\"$defs\": {\"Chunk\": {\"properties\": {\"lines\": {\"items\": {\"type\": \"string\"}, \"maxItems\": 200, \"type\": \"array\"}, \"source\": {\"type\": \"string\"}}, \"required\": [\"source\", \"lines\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"chunks\": {\"items\": {\"$ref\": \"#/$defs/Chunk\"}, \"minItems\": 1, \"type\": \"array\"}, \"service\": {\"type\": \"string\"}}, \"required\": [\"service\", \"chunks\"], \"type\": \"object\"}",
-	"IncidentOutput": "{\"$defs\": {\"Incident\": {\"properties\": {\"severity\": {\"enum\": [\"minor\", \"major\", \"outage\"]}, \"suspected_cause\": {\"type\": [\"string\", \"null\"]}, \"timeline\": {\"items\": {\"type\": \"string\"}, \"type\": \"array\"}, \"title\": {\"type\": \"string\"}}, \"required\": [\"title\", \"severity\", \"timeline\"], \"type\": \"object\"}, \"Label\": {\"properties\": {\"component\": {\"type\": \"string\"}, \"first_seen\": {\"format\": \"date-time\", \"type\": \"string\"}, \"severity\": {\"enum\": [\"debug\", \"info\", \"warning\", \"error\", \"critical\"]}, \"summary\": {\"maxLength\": 200, \"type\": \"string\"}}, \"required\": [\"severity\", \"component\", \"summary\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"additionalProperties\": false, \"properties\": {\"incident\": {\"$ref\": \"#/$defs/Incident\"}, \"labels\": {\"items\": {\"anyOf\": [{\"$ref\": \"#/$defs/Label\"}, {\"type\": \"null\"}]}, \"type\": \"array\"}}, \"required\": [\"incident\", \"labels\"], \"type\": \"object\"}",
-	"Label":          "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"component\": {\"type\": \"string\"}, \"first_seen\": {\"format\": \"date-time\", \"type\": \"string\"}, \"severity\": {\"enum\": [\"debug\", \"info\", \"warning\", \"error\", \"critical\"]}, \"summary\": {\"maxLength\": 200, \"type\": \"string\"}}, \"required\": [\"severity\", \"component\", \"summary\"], \"type\": \"object\"}",
-	"SummarizeInput": "{\"$defs\": {\"Label\": {\"properties\": {\"component\": {\"type\": \"string\"}, \"first_seen\": {\"format\": \"date-time\", \"type\": \"string\"}, \"severity\": {\"enum\": [\"debug\", \"info\", \"warning\", \"error\", \"critical\"]}, \"summary\": {\"maxLength\": 200, \"type\": \"string\"}}, \"required\": [\"severity\", \"component\", \"summary\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"labels\": {\"items\": {\"anyOf\": [{\"$ref\": \"#/$defs/Label\"}, {\"type\": \"null\"}]}, \"type\": \"array\"}, \"service\": {\"type\": \"string\"}}, \"required\": [\"service\", \"labels\"], \"type\": \"object\"}",
+	"Chunk":          "{\"type\":\"object\",\"required\":[\"source\",\"lines\"],\"properties\":{\"source\":{\"type\":\"string\"},\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":200}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Incident":       "{\"type\":\"object\",\"required\":[\"title\",\"severity\",\"timeline\"],\"properties\":{\"title\":{\"type\":\"string\"},\"severity\":{\"enum\":[\"minor\",\"major\",\"outage\"]},\"timeline\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"suspected_cause\":{\"type\":[\"string\",\"null\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"IncidentInput":  "{\"type\":\"object\",\"required\":[\"service\",\"chunks\"],\"properties\":{\"service\":{\"type\":\"string\"},\"chunks\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Chunk\"},\"minItems\":1}},\"$defs\":{\"Chunk\":{\"type\":\"object\",\"required\":[\"source\",\"lines\"],\"properties\":{\"source\":{\"type\":\"string\"},\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":200}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"IncidentOutput": "{\"type\":\"object\",\"properties\":{\"incident\":{\"$ref\":\"#/$defs/Incident\"},\"labels\":{\"type\":\"array\",\"items\":{\"anyOf\":[{\"$ref\":\"#/$defs/Label\"},{\"type\":\"null\"}]}}},\"required\":[\"incident\",\"labels\"],\"additionalProperties\":false,\"$defs\":{\"Incident\":{\"type\":\"object\",\"required\":[\"title\",\"severity\",\"timeline\"],\"properties\":{\"title\":{\"type\":\"string\"},\"severity\":{\"enum\":[\"minor\",\"major\",\"outage\"]},\"timeline\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"suspected_cause\":{\"type\":[\"string\",\"null\"]}}},\"Label\":{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":\"string\",\"format\":\"date-time\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Label":          "{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":\"string\",\"format\":\"date-time\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"SummarizeInput": "{\"type\":\"object\",\"required\":[\"service\",\"labels\"],\"properties\":{\"service\":{\"type\":\"string\"},\"labels\":{\"type\":\"array\",\"items\":{\"anyOf\":[{\"$ref\":\"#/$defs/Label\"},{\"type\":\"null\"}]}}},\"$defs\":{\"Label\":{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":\"string\",\"format\":\"date-time\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 }
+
+// The output contracts of the assistants in the three forms the wire needs (docs/wire.md
+// §4), computed by aiwf's own runtime.
+var (
+	incidentOutput = &aiwfrt.Output{
+		Contract:  "Incident",
+		Type:      contractTypes.Contract("Incident"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"severity\",\"timeline\"],\"properties\":{\"title\":{\"type\":\"string\"},\"severity\":{\"enum\":[\"minor\",\"major\",\"outage\"]},\"timeline\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"suspected_cause\":{\"type\":[\"string\",\"null\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"severity\",\"timeline\"],\"properties\":{\"title\":{\"type\":\"string\"},\"severity\":{\"enum\":[\"minor\",\"major\",\"outage\"]},\"timeline\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"suspected_cause\":{\"type\":[\"string\",\"null\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"severity\",\"timeline\",\"suspected_cause\"],\"properties\":{\"title\":{\"type\":\"string\"},\"severity\":{\"enum\":[\"minor\",\"major\",\"outage\"]},\"timeline\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"suspected_cause\":{\"type\":[\"string\",\"null\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false}"),
+		IsWrapped: false,
+	}
+	labelOutput = &aiwfrt.Output{
+		Contract:  "Label",
+		Type:      contractTypes.Contract("Label"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":\"string\",\"format\":\"date-time\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":\"string\",\"format\":\"date-time\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"severity\",\"component\",\"summary\",\"first_seen\"],\"properties\":{\"severity\":{\"enum\":[\"debug\",\"info\",\"warning\",\"error\",\"critical\"]},\"component\":{\"type\":\"string\"},\"summary\":{\"type\":\"string\",\"maxLength\":200},\"first_seen\":{\"type\":[\"string\",\"null\"],\"format\":\"date-time\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false}"),
+		IsWrapped: false,
+	}
+)
 
 // Schema returns the JSON Schema of the contract named as in the spec.
 func Schema(contract string) (string, bool) {
 	s, ok := schemas[contract]
 	return s, ok
+}
+
+// ValidateJSON checks a JSON value against the contract named as in the spec: nil when it
+// is valid, else a *ValidationError with every problem (docs/wire.md §6).
+func ValidateJSON(contract string, data json.RawMessage) error {
+	t, ok := contractTypes.Lookup(contract)
+	if !ok {
+		return errors.New("unknown contract " + aiwfrt.Quote(contract))
+	}
+	value, err := aiwfrt.Parse(data)
+	if err != nil {
+		return &ValidationError{Problems: []Problem{{Pointer: "(root)", Keyword: "type", Expected: "JSON", Actual: "invalid JSON"}}}
+	}
+	return aiwfrt.Check(value, t)
 }

@@ -5,100 +5,63 @@ package localpipeline
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"sync"
 
 	"local_pipeline/internal/aiwfrt"
 )
 
-// Incident runs the incident workflow.
-//
-// Its steps run in order; a scattered step runs its items on goroutines (at most
-// its concurrency at a time) and keeps their outputs in input order. The trace
-// holds every model call, in step and item order, also when the run fails.
-func (c *Client) Incident(ctx context.Context, in IncidentInput) (IncidentOutput, *Trace, error) {
-	run := aiwfrt.NewRun(c.router, "incident", []string{"label", "summarize"})
-	var out IncidentOutput
-	err := in.Validate()
-	if err != nil {
-		return out, run.Trace(), fmt.Errorf("%s input: %w", "incident", err)
+var (
+	incidentWorkflow = &aiwfrt.Workflow{
+		Name:       "incident",
+		Input:      "IncidentInput",
+		InputType:  contractTypes.Contract("IncidentInput"),
+		Output:     "IncidentOutput",
+		OutputType: contractTypes.Contract("IncidentOutput"),
+		Steps: []aiwfrt.Step{
+			// step label: assistant label on each element of ${input.chunks}, at most 2 at a time, input ${item}
+			{
+				ID:        "label",
+				Assistant: labelAssistant,
+				Input:     aiwfrt.Item(),
+				Scatter:   &aiwfrt.Scatter{Over: aiwfrt.Input("chunks"), Text: "input.chunks", Concurrency: 2, Skip: true},
+			},
+			// step summarize: assistant summarize, input ${an object template}
+			{
+				ID:        "summarize",
+				Assistant: summarizeAssistant,
+				Input:     aiwfrt.ObjectTemplate("service", aiwfrt.Input("service"), "labels", aiwfrt.StepOutput("label")),
+				DependsOn: []string{"label"},
+			},
+		},
+		Result: aiwfrt.ObjectTemplate("incident", aiwfrt.StepOutput("summarize"), "labels", aiwfrt.StepOutput("label")),
 	}
-	input, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, run.Trace(), err
-	}
+)
 
-	// step label: assistant label on each element of ${input.chunks}, at most 2 at a time
-	labelItems, err := aiwfrt.Items(aiwfrt.Whole(aiwfrt.At(input, "chunks")), "label", "input.chunks")
-	if err != nil {
-		return out, run.Trace(), err
-	}
-	labelResults := make([]aiwfrt.Value, len(labelItems))
-	err = func() error {
-		ctx, cancel := context.WithCancelCause(ctx)
-		defer cancel(nil)
-		limit := make(chan struct{}, 2)
-		var wg sync.WaitGroup
-		for index, item := range labelItems {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				select {
-				case limit <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				defer func() { <-limit }()
-				if ctx.Err() != nil {
-					return
-				}
-				result, err := run.Call(ctx, labelAssistant, item, "label", index, true)
-				if err != nil {
-					cancel(err)
-					return
-				}
-				labelResults[index] = result
-			}()
-		}
-		wg.Wait()
-		return context.Cause(ctx)
-	}()
-	if err != nil {
-		return out, run.Trace(), err
-	}
-	var labelOutput aiwfrt.Value = labelResults
-
-	// step summarize: assistant summarize, input ${an object template}
-	summarizeOutput, err := run.Call(ctx, summarizeAssistant, aiwfrt.Obj("service", aiwfrt.At(input, "service"), "labels", labelOutput), "summarize", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	out, err = aiwfrt.Convert[IncidentOutput](aiwfrt.Obj("incident", summarizeOutput, "labels", labelOutput))
-	return out, run.Trace(), err
+// workflows are the workflows by their spec name, for RunWorkflow.
+var workflows = map[string]*aiwfrt.Workflow{
+	"incident": incidentWorkflow,
 }
 
-// RunWorkflow runs the workflow named as in the spec with a JSON input and returns the
-// JSON result (for tools, conformance tests and dynamic callers).
-func (c *Client) RunWorkflow(ctx context.Context, name string, input []byte) ([]byte, *Trace, error) {
-	var (
-		result any
-		trace  *Trace
-		err    error
-	)
-	switch name {
-	case "incident":
-		var in IncidentInput
-		if err := aiwfrt.Decode(input, &in); err != nil {
-			return nil, nil, fmt.Errorf("%s input: %w", name, err)
+// Incident runs the incident workflow.
+//
+// Each step starts once the steps it reads have finished; a scattered step runs its items
+// on goroutines (at most its concurrency at a time) and keeps their outputs in input order.
+// The trace holds every model call with its attempts, in step and item order, also when
+// the run fails.
+func (c *Client) Incident(ctx context.Context, in IncidentInput) (IncidentOutput, *Trace, error) {
+	return aiwfrt.RunTyped[IncidentOutput](ctx, c.router, incidentWorkflow, in)
+}
+
+// RunWorkflow runs the workflow named as in the spec on a JSON input and returns the
+// result as canonical JSON, and the trace (for tools, conformance tests and dynamic
+// callers).
+func (c *Client) RunWorkflow(ctx context.Context, name string, input json.RawMessage) (json.RawMessage, *Trace, error) {
+	wf, ok := workflows[name]
+	if !ok {
+		known := make([]string, 0, len(workflows))
+		for n := range workflows {
+			known = append(known, n)
 		}
-		result, trace, err = c.Incident(ctx, in)
-	default:
-		return nil, nil, fmt.Errorf("unknown workflow %q", name)
+		return nil, &Trace{Workflow: name}, aiwfrt.UnknownWorkflow(name, known)
 	}
-	if err != nil {
-		return nil, trace, err
-	}
-	data, err := json.Marshal(result)
-	return data, trace, err
+	return aiwfrt.RunJSON(ctx, c.router, wf, input)
 }

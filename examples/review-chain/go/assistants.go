@@ -4,44 +4,40 @@ package reviewchain
 
 import (
 	"context"
-	"fmt"
 
 	"review_chain/internal/aiwfrt"
 )
 
 var (
 	critiqueAssistant = &aiwfrt.Assistant{
-		Name:           "critique",
-		Model:          "critic",
-		Instructions:   "Critique the release notes for accuracy against the change list, clarity and tone.\nQuote the exact passage for every problem.\n",
-		InputContract:  "CritiqueInput",
-		OutputContract: "Critique",
-		OutputSchema:   aiwfrt.MustParse(schemas["Critique"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[CritiqueInput](),
-		CheckOutput:    aiwfrt.Checker[Critique](),
+		Name:         "critique",
+		Model:        "critic",
+		Instructions: "Critique the release notes for accuracy against the change list, clarity and tone.\nQuote the exact passage for every problem.\n",
+		Input:        "CritiqueInput",
+		InputType:    contractTypes.Contract("CritiqueInput"),
+		InputSchema:  aiwfrt.MustParse(schemas["CritiqueInput"]),
+		Output:       critiqueOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 	draftAssistant = &aiwfrt.Assistant{
-		Name:           "draft",
-		Model:          "writer",
-		Instructions:   "Write release notes for the audience from the list of changes.",
-		InputContract:  "Brief",
-		OutputContract: "Draft",
-		OutputSchema:   aiwfrt.MustParse(schemas["Draft"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[Brief](),
-		CheckOutput:    aiwfrt.Checker[Draft](),
+		Name:         "draft",
+		Model:        "writer",
+		Instructions: "Write release notes for the audience from the list of changes.",
+		Input:        "Brief",
+		InputType:    contractTypes.Contract("Brief"),
+		InputSchema:  aiwfrt.MustParse(schemas["Brief"]),
+		Output:       draftOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 	reviseAssistant = &aiwfrt.Assistant{
-		Name:           "revise",
-		Model:          "writer",
-		Instructions:   "Revise the draft so that every problem in the critique is addressed.",
-		InputContract:  "ReviseInput",
-		OutputContract: "Draft",
-		OutputSchema:   aiwfrt.MustParse(schemas["Draft"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[ReviseInput](),
-		CheckOutput:    aiwfrt.Checker[Draft](),
+		Name:         "revise",
+		Model:        "writer",
+		Instructions: "Revise the draft so that every problem in the critique is addressed.",
+		Input:        "ReviseInput",
+		InputType:    contractTypes.Contract("ReviseInput"),
+		InputSchema:  aiwfrt.MustParse(schemas["ReviseInput"]),
+		Output:       draftOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 )
 
@@ -50,55 +46,19 @@ var (
 // Critique the release notes for accuracy against the change list, clarity and tone.
 // Quote the exact passage for every problem.
 func (c *Client) Critique(ctx context.Context, in CritiqueInput) (Critique, error) {
-	var out Critique
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", critiqueAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, critiqueAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Critique](resp.Output)
+	return aiwfrt.CallAssistant[Critique](ctx, c.router, critiqueAssistant, in)
 }
 
 // Draft calls the draft assistant.
 //
 // Write release notes for the audience from the list of changes.
 func (c *Client) Draft(ctx context.Context, in Brief) (Draft, error) {
-	var out Draft
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", draftAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, draftAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Draft](resp.Output)
+	return aiwfrt.CallAssistant[Draft](ctx, c.router, draftAssistant, in)
 }
 
 // Revise calls the revise assistant.
 //
 // Revise the draft so that every problem in the critique is addressed.
 func (c *Client) Revise(ctx context.Context, in ReviseInput) (Draft, error) {
-	var out Draft
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", reviseAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, reviseAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Draft](resp.Output)
+	return aiwfrt.CallAssistant[Draft](ctx, c.router, reviseAssistant, in)
 }

@@ -21,7 +21,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v BriefAudience) Valid() bool {
 	switch v {
-	case "developers", "operators", "end_users":
+	case BriefAudienceDevelopers, BriefAudienceOperators, BriefAudienceEndUsers:
 		return true
 	}
 	return false
@@ -33,324 +33,164 @@ type Brief struct {
 	Changes  []string      `json:"changes"`
 	Audience BriefAudience `json:"audience"`
 	Tone     *string       `json:"tone,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Brief) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "product", Ptr: &x.Product, Required: true},
+		{Key: "changes", Ptr: &x.Changes, Required: true},
+		{Key: "audience", Ptr: &x.Audience, Required: true},
+		{Key: "tone", Ptr: &x.Tone},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Brief) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("product", x.Product)
-	w.Field("changes", x.Changes)
-	w.Field("audience", x.Audience)
-	if x.Tone != nil {
-		w.Field("tone", x.Tone)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Brief) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Brief{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "product":
-			err = aiwfrt.Decode(raw, &x.Product)
-		case "changes":
-			err = aiwfrt.Decode(raw, &x.Changes)
-		case "audience":
-			err = aiwfrt.Decode(raw, &x.Audience)
-		case "tone":
-			err = aiwfrt.Decode(raw, &x.Tone)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("product", "changes", "audience")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Brief) Validate() error { return x.validate("") }
-
-func (x Brief) validate(path string) error {
-	if err := aiwfrt.CheckItems(path+".changes", len(x.Changes), 1, -1); err != nil {
-		return err
-	}
-	if !x.Audience.Valid() {
-		return aiwfrt.NotOneOf(path+".audience", string(x.Audience), "\"developers\", \"operators\", \"end_users\"")
-	}
-	return nil
-}
+// Validate reports every way x breaks the Brief contract (docs/wire.md §6).
+func (x Brief) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Brief")) }
 
 // CritiqueProblemsItem is an object.
 type CritiqueProblemsItem struct {
 	Quote      string `json:"quote"`
 	Problem    string `json:"problem"`
 	Suggestion string `json:"suggestion"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *CritiqueProblemsItem) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "quote", Ptr: &x.Quote, Required: true},
+		{Key: "problem", Ptr: &x.Problem, Required: true},
+		{Key: "suggestion", Ptr: &x.Suggestion, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x CritiqueProblemsItem) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("quote", x.Quote)
-	w.Field("problem", x.Problem)
-	w.Field("suggestion", x.Suggestion)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *CritiqueProblemsItem) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = CritiqueProblemsItem{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "quote":
-			err = aiwfrt.Decode(raw, &x.Quote)
-		case "problem":
-			err = aiwfrt.Decode(raw, &x.Problem)
-		case "suggestion":
-			err = aiwfrt.Decode(raw, &x.Suggestion)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("quote", "problem", "suggestion")
-}
-
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x CritiqueProblemsItem) Validate() error { return x.validate("") }
-
-func (x CritiqueProblemsItem) validate(path string) error {
-	return nil
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
 // Critique is the Critique contract.
 type Critique struct {
 	Score    int64                  `json:"score"`
 	Problems []CritiqueProblemsItem `json:"problems"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Critique) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "score", Ptr: &x.Score, Required: true},
+		{Key: "problems", Ptr: &x.Problems, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Critique) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("score", x.Score)
-	w.Field("problems", x.Problems)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Critique) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Critique{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "score":
-			err = aiwfrt.Decode(raw, &x.Score)
-		case "problems":
-			err = aiwfrt.Decode(raw, &x.Problems)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("score", "problems")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Critique) Validate() error { return x.validate("") }
-
-func (x Critique) validate(path string) error {
-	if err := aiwfrt.CheckMinimum(path+".score", float64(x.Score), 1, false); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMaximum(path+".score", float64(x.Score), 10, false); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Problems {
-		if err := item1.validate(path + ".problems" + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Validate reports every way x breaks the Critique contract (docs/wire.md §6).
+func (x Critique) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Critique")) }
 
 // CritiqueInput is the CritiqueInput contract.
 type CritiqueInput struct {
 	Brief Brief `json:"brief"`
 	Draft Draft `json:"draft"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *CritiqueInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "brief", Ptr: &x.Brief, Required: true},
+		{Key: "draft", Ptr: &x.Draft, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x CritiqueInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("brief", x.Brief)
-	w.Field("draft", x.Draft)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *CritiqueInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = CritiqueInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "brief":
-			err = aiwfrt.Decode(raw, &x.Brief)
-		case "draft":
-			err = aiwfrt.Decode(raw, &x.Draft)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("brief", "draft")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x CritiqueInput) Validate() error { return x.validate("") }
-
-func (x CritiqueInput) validate(path string) error {
-	if err := x.Brief.validate(path + ".brief"); err != nil {
-		return err
-	}
-	if err := x.Draft.validate(path + ".draft"); err != nil {
-		return err
-	}
-	return nil
+// Validate reports every way x breaks the CritiqueInput contract (docs/wire.md §6).
+func (x CritiqueInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("CritiqueInput"))
 }
 
 // Draft is the Draft contract.
 type Draft struct {
 	Title string `json:"title"`
 	Body  string `json:"body"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Draft) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "title", Ptr: &x.Title, Required: true},
+		{Key: "body", Ptr: &x.Body, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Draft) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("title", x.Title)
-	w.Field("body", x.Body)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Draft) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Draft{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "title":
-			err = aiwfrt.Decode(raw, &x.Title)
-		case "body":
-			err = aiwfrt.Decode(raw, &x.Body)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("title", "body")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Draft) Validate() error { return x.validate("") }
-
-func (x Draft) validate(path string) error {
-	if err := aiwfrt.CheckLength(path+".title", string(x.Title), -1, 120); err != nil {
-		return err
-	}
-	return nil
-}
+// Validate reports every way x breaks the Draft contract (docs/wire.md §6).
+func (x Draft) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Draft")) }
 
 // ReleaseNotesOutput is the ReleaseNotesOutput contract.
 type ReleaseNotesOutput struct {
@@ -359,59 +199,29 @@ type ReleaseNotesOutput struct {
 	Score      int64 `json:"score"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *ReleaseNotesOutput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "final", Ptr: &x.Final, Required: true},
+		{Key: "first_draft", Ptr: &x.FirstDraft, Required: true},
+		{Key: "score", Ptr: &x.Score, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x ReleaseNotesOutput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("final", x.Final)
-	w.Field("first_draft", x.FirstDraft)
-	w.Field("score", x.Score)
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *ReleaseNotesOutput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = ReleaseNotesOutput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "final":
-			err = aiwfrt.Decode(raw, &x.Final)
-		case "first_draft":
-			err = aiwfrt.Decode(raw, &x.FirstDraft)
-		case "score":
-			err = aiwfrt.Decode(raw, &x.Score)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("final", "first_draft", "score")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x ReleaseNotesOutput) Validate() error { return x.validate("") }
-
-func (x ReleaseNotesOutput) validate(path string) error {
-	if err := x.Final.validate(path + ".final"); err != nil {
-		return err
-	}
-	if err := x.FirstDraft.validate(path + ".first_draft"); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMinimum(path+".score", float64(x.Score), 1, false); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMaximum(path+".score", float64(x.Score), 10, false); err != nil {
-		return err
-	}
-	return nil
+// Validate reports every way x breaks the ReleaseNotesOutput contract (docs/wire.md §6).
+func (x ReleaseNotesOutput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("ReleaseNotesOutput"))
 }
 
 // ReviseInput is the ReviseInput contract.
@@ -419,64 +229,33 @@ type ReviseInput struct {
 	Draft    Draft    `json:"draft"`
 	Critique Critique `json:"critique"`
 	Note     string   `json:"note"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *ReviseInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "draft", Ptr: &x.Draft, Required: true},
+		{Key: "critique", Ptr: &x.Critique, Required: true},
+		{Key: "note", Ptr: &x.Note, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x ReviseInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("draft", x.Draft)
-	w.Field("critique", x.Critique)
-	w.Field("note", x.Note)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *ReviseInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = ReviseInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "draft":
-			err = aiwfrt.Decode(raw, &x.Draft)
-		case "critique":
-			err = aiwfrt.Decode(raw, &x.Critique)
-		case "note":
-			err = aiwfrt.Decode(raw, &x.Note)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("draft", "critique", "note")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x ReviseInput) Validate() error { return x.validate("") }
-
-func (x ReviseInput) validate(path string) error {
-	if err := x.Draft.validate(path + ".draft"); err != nil {
-		return err
-	}
-	if err := x.Critique.validate(path + ".critique"); err != nil {
-		return err
-	}
-	return nil
+// Validate reports every way x breaks the ReviseInput contract (docs/wire.md §6).
+func (x ReviseInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("ReviseInput"))
 }

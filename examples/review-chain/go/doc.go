@@ -4,7 +4,8 @@
 //
 // Create a Client with New and call its methods: one per assistant, one per workflow.
 // Without options the Client calls the providers over HTTP (keys from OPENAI_API_KEY and
-// ANTHROPIC_API_KEY); WithModelClient(NewFake()) scripts the model for tests.
+// ANTHROPIC_API_KEY); WithRoute and WithEnvironment point it elsewhere at run time, and
+// WithModelClient(NewFake()) scripts the model for tests.
 package reviewchain
 
 // SpecName is the name of the spec this SDK was generated from.
@@ -12,3 +13,6 @@ const SpecName = "writing"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
 const IRDigest = "sha256:58557936861878e57753724b225ecda459312777d3af9ce36a7b72c705cb1903"
+
+// AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
+const AiwfVersion = "0.1.0"

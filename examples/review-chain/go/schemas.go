@@ -2,18 +2,72 @@
 
 package reviewchain
 
-// schemas holds the JSON Schema (draft 2020-12, self-contained) of every contract.
+import (
+	"encoding/json"
+	"errors"
+
+	"review_chain/internal/aiwfrt"
+)
+
+// contractTypes are the contract types (aiwf's type model) that values are validated
+// against, as the aiwf IR writes them.
+var contractTypes = aiwfrt.MustTypes(map[string]string{
+	"Brief":              "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"product\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"changes\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"string\"},\"min_items\":1,\"unique_items\":false},\"required\":true},{\"name\":\"audience\",\"type\":{\"nullable\":false,\"kind\":\"enum\",\"values\":[\"developers\",\"operators\",\"end_users\"]},\"required\":true},{\"name\":\"tone\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":false}],\"additional\":true}",
+	"Critique":           "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"score\",\"type\":{\"nullable\":false,\"kind\":\"integer\",\"minimum\":1,\"maximum\":10},\"required\":true},{\"name\":\"problems\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"quote\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"problem\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"suggestion\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true}],\"additional\":true},\"unique_items\":false},\"required\":true}],\"additional\":true}",
+	"CritiqueInput":      "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"brief\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Brief\"},\"required\":true},{\"name\":\"draft\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Draft\"},\"required\":true}],\"additional\":true}",
+	"Draft":              "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"title\",\"type\":{\"nullable\":false,\"kind\":\"string\",\"max_length\":120},\"required\":true},{\"name\":\"body\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true}],\"additional\":true}",
+	"ReleaseNotesOutput": "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"final\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Draft\"},\"required\":true},{\"name\":\"first_draft\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Draft\"},\"required\":true},{\"name\":\"score\",\"type\":{\"nullable\":false,\"kind\":\"integer\",\"minimum\":1,\"maximum\":10},\"required\":true}],\"additional\":false}",
+	"ReviseInput":        "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"draft\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Draft\"},\"required\":true},{\"name\":\"critique\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Critique\"},\"required\":true},{\"name\":\"note\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true}],\"additional\":true}",
+})
+
+// schemas holds the JSON Schema (draft 2020-12, self-contained, canonical JSON) of every
+// contract.
 var schemas = map[string]string{
-	"Brief":              "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"audience\": {\"enum\": [\"developers\", \"operators\", \"end_users\"]}, \"changes\": {\"items\": {\"type\": \"string\"}, \"minItems\": 1, \"type\": \"array\"}, \"product\": {\"type\": \"string\"}, \"tone\": {\"default\": \"plain\", \"type\": \"string\"}}, \"required\": [\"product\", \"changes\", \"audience\"], \"type\": \"object\"}",
-	"Critique":           "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"problems\": {\"items\": {\"properties\": {\"problem\": {\"type\": \"string\"}, \"quote\": {\"type\": \"string\"}, \"suggestion\": {\"type\": \"string\"}}, \"required\": [\"quote\", \"problem\", \"suggestion\"], \"type\": \"object\"}, \"type\": \"array\"}, \"score\": {\"maximum\": 10, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"score\", \"problems\"], \"type\": \"object\"}",
-	"CritiqueInput":      "{\"$defs\": {\"Brief\": {\"properties\": {\"audience\": {\"enum\": [\"developers\", \"operators\", \"end_users\"]}, \"changes\": {\"items\": {\"type\": \"string\"}, \"minItems\": 1, \"type\": \"array\"}, \"product\": {\"type\": \"string\"}, \"tone\": {\"default\": \"plain\", \"type\": \"string\"}}, \"required\": [\"product\", \"changes\", \"audience\"], \"type\": \"object\"}, \"Draft\": {\"properties\": {\"body\": {\"type\": \"string\"}, \"title\": {\"maxLength\": 120, \"type\": \"string\"}}, \"required\": [\"title\", \"body\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"brief\": {\"$ref\": \"#/$defs/Brief\"}, \"draft\": {\"$ref\": \"#/$defs/Draft\"}}, \"required\": [\"brief\", \"draft\"], \"type\": \"object\"}",
-	"Draft":              "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"body\": {\"type\": \"string\"}, \"title\": {\"maxLength\": 120, \"type\": \"string\"}}, \"required\": [\"title\", \"body\"], \"type\": \"object\"}",
-	"ReleaseNotesOutput": "{\"$defs\": {\"Draft\": {\"properties\": {\"body\": {\"type\": \"string\"}, \"title\": {\"maxLength\": 120, \"type\": \"string\"}}, \"required\": [\"title\", \"body\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"additionalProperties\": false, \"properties\": {\"final\": {\"$ref\": \"#/$defs/Draft\"}, \"first_draft\": {\"$ref\": \"#/$defs/Draft\"}, \"score\": {\"maximum\": 10, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"final\", \"first_draft\", \"score\"], \"type\": \"object\"}",
-	"ReviseInput":        "{\"$defs\": {\"Critique\": {\"properties\": {\"problems\": {\"items\": {\"properties\": {\"problem\": {\"type\": \"string\"}, \"quote\": {\"type\": \"string\"}, \"suggestion\": {\"type\": \"string\"}}, \"required\": [\"quote\", \"problem\", \"suggestion\"], \"type\": \"object\"}, \"type\": \"array\"}, \"score\": {\"maximum\": 10, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"score\", \"problems\"], \"type\": \"object\"}, \"Draft\": {\"properties\": {\"body\": {\"type\": \"string\"}, \"title\": {\"maxLength\": 120, \"type\": \"string\"}}, \"required\": [\"title\", \"body\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"critique\": {\"$ref\": \"#/$defs/Critique\"}, \"draft\": {\"$ref\": \"#/$defs/Draft\"}, \"note\": {\"type\": \"string\"}}, \"required\": [\"draft\", \"critique\", \"note\"], \"type\": \"object\"}",
+	"Brief":              "{\"type\":\"object\",\"required\":[\"product\",\"changes\",\"audience\"],\"properties\":{\"product\":{\"type\":\"string\"},\"changes\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"type\":\"string\"}},\"audience\":{\"enum\":[\"developers\",\"operators\",\"end_users\"]},\"tone\":{\"type\":\"string\",\"default\":\"plain\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Critique":           "{\"type\":\"object\",\"required\":[\"score\",\"problems\"],\"properties\":{\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},\"problems\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"quote\",\"problem\",\"suggestion\"],\"properties\":{\"quote\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"},\"suggestion\":{\"type\":\"string\"}}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"CritiqueInput":      "{\"type\":\"object\",\"required\":[\"brief\",\"draft\"],\"properties\":{\"brief\":{\"$ref\":\"#/$defs/Brief\"},\"draft\":{\"$ref\":\"#/$defs/Draft\"}},\"$defs\":{\"Brief\":{\"type\":\"object\",\"required\":[\"product\",\"changes\",\"audience\"],\"properties\":{\"product\":{\"type\":\"string\"},\"changes\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"type\":\"string\"}},\"audience\":{\"enum\":[\"developers\",\"operators\",\"end_users\"]},\"tone\":{\"type\":\"string\",\"default\":\"plain\"}}},\"Draft\":{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Draft":              "{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"ReleaseNotesOutput": "{\"type\":\"object\",\"properties\":{\"final\":{\"$ref\":\"#/$defs/Draft\"},\"first_draft\":{\"$ref\":\"#/$defs/Draft\"},\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10}},\"required\":[\"final\",\"first_draft\",\"score\"],\"additionalProperties\":false,\"$defs\":{\"Draft\":{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"ReviseInput":        "{\"type\":\"object\",\"required\":[\"draft\",\"critique\",\"note\"],\"properties\":{\"draft\":{\"$ref\":\"#/$defs/Draft\"},\"critique\":{\"$ref\":\"#/$defs/Critique\"},\"note\":{\"type\":\"string\"}},\"$defs\":{\"Critique\":{\"type\":\"object\",\"required\":[\"score\",\"problems\"],\"properties\":{\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},\"problems\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"quote\",\"problem\",\"suggestion\"],\"properties\":{\"quote\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"},\"suggestion\":{\"type\":\"string\"}}}}}},\"Draft\":{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 }
+
+// The output contracts of the assistants in the three forms the wire needs (docs/wire.md
+// §4), computed by aiwf's own runtime.
+var (
+	critiqueOutput = &aiwfrt.Output{
+		Contract:  "Critique",
+		Type:      contractTypes.Contract("Critique"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"score\",\"problems\"],\"properties\":{\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},\"problems\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"quote\",\"problem\",\"suggestion\"],\"properties\":{\"quote\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"},\"suggestion\":{\"type\":\"string\"}}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"score\",\"problems\"],\"properties\":{\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},\"problems\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"quote\",\"problem\",\"suggestion\"],\"properties\":{\"quote\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"},\"suggestion\":{\"type\":\"string\"}}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"score\",\"problems\"],\"properties\":{\"score\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10},\"problems\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"quote\",\"problem\",\"suggestion\"],\"properties\":{\"quote\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"},\"suggestion\":{\"type\":\"string\"}},\"additionalProperties\":false}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false}"),
+		IsWrapped: false,
+	}
+	draftOutput = &aiwfrt.Output{
+		Contract:  "Draft",
+		Type:      contractTypes.Contract("Draft"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"title\",\"body\"],\"properties\":{\"title\":{\"type\":\"string\",\"maxLength\":120},\"body\":{\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false}"),
+		IsWrapped: false,
+	}
+)
 
 // Schema returns the JSON Schema of the contract named as in the spec.
 func Schema(contract string) (string, bool) {
 	s, ok := schemas[contract]
 	return s, ok
+}
+
+// ValidateJSON checks a JSON value against the contract named as in the spec: nil when it
+// is valid, else a *ValidationError with every problem (docs/wire.md §6).
+func ValidateJSON(contract string, data json.RawMessage) error {
+	t, ok := contractTypes.Lookup(contract)
+	if !ok {
+		return errors.New("unknown contract " + aiwfrt.Quote(contract))
+	}
+	value, err := aiwfrt.Parse(data)
+	if err != nil {
+		return &ValidationError{Problems: []Problem{{Pointer: "(root)", Keyword: "type", Expected: "JSON", Actual: "invalid JSON"}}}
+	}
+	return aiwfrt.Check(value, t)
 }

@@ -5,71 +5,69 @@ package reviewchain
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"review_chain/internal/aiwfrt"
 )
 
-// ReleaseNotes runs the release_notes workflow.
-//
-// Its steps run in order; a scattered step runs its items on goroutines (at most
-// its concurrency at a time) and keeps their outputs in input order. The trace
-// holds every model call, in step and item order, also when the run fails.
-func (c *Client) ReleaseNotes(ctx context.Context, in Brief) (ReleaseNotesOutput, *Trace, error) {
-	run := aiwfrt.NewRun(c.router, "release_notes", []string{"draft", "critique", "revise"})
-	var out ReleaseNotesOutput
-	err := in.Validate()
-	if err != nil {
-		return out, run.Trace(), fmt.Errorf("%s input: %w", "release_notes", err)
+var (
+	releaseNotesWorkflow = &aiwfrt.Workflow{
+		Name:       "release_notes",
+		Input:      "Brief",
+		InputType:  contractTypes.Contract("Brief"),
+		Output:     "ReleaseNotesOutput",
+		OutputType: contractTypes.Contract("ReleaseNotesOutput"),
+		Steps: []aiwfrt.Step{
+			// step draft: assistant draft, input ${input}
+			{
+				ID:        "draft",
+				Assistant: draftAssistant,
+				Input:     aiwfrt.Input(),
+			},
+			// step critique: assistant critique, input ${an object template}
+			{
+				ID:        "critique",
+				Assistant: critiqueAssistant,
+				Input:     aiwfrt.ObjectTemplate("brief", aiwfrt.Input(), "draft", aiwfrt.StepOutput("draft")),
+				DependsOn: []string{"draft"},
+			},
+			// step revise: assistant revise, input ${an object template}
+			{
+				ID:        "revise",
+				Assistant: reviseAssistant,
+				Input:     aiwfrt.ObjectTemplate("draft", aiwfrt.StepOutput("draft"), "critique", aiwfrt.StepOutput("critique"), "note", aiwfrt.Template("Revision for ", aiwfrt.Input("product"), "; keep the title under 120 characters.")),
+				DependsOn: []string{"draft", "critique"},
+			},
+		},
+		Result: aiwfrt.ObjectTemplate("final", aiwfrt.StepOutput("revise"), "first_draft", aiwfrt.StepOutput("draft"), "score", aiwfrt.StepOutput("critique", "score")),
 	}
-	input, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, run.Trace(), err
-	}
+)
 
-	// step draft: assistant draft, input ${input}
-	draftOutput, err := run.Call(ctx, draftAssistant, input, "draft", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	// step critique: assistant critique, input ${an object template}
-	critiqueOutput, err := run.Call(ctx, critiqueAssistant, aiwfrt.Obj("brief", input, "draft", draftOutput), "critique", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	// step revise: assistant revise, input ${an object template}
-	reviseOutput, err := run.Call(ctx, reviseAssistant, aiwfrt.Obj("draft", draftOutput, "critique", critiqueOutput, "note", aiwfrt.Template("Revision for ", aiwfrt.At(input, "product"), "; keep the title under 120 characters.")), "revise", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	out, err = aiwfrt.Convert[ReleaseNotesOutput](aiwfrt.Obj("final", reviseOutput, "first_draft", draftOutput, "score", aiwfrt.At(critiqueOutput, "score")))
-	return out, run.Trace(), err
+// workflows are the workflows by their spec name, for RunWorkflow.
+var workflows = map[string]*aiwfrt.Workflow{
+	"release_notes": releaseNotesWorkflow,
 }
 
-// RunWorkflow runs the workflow named as in the spec with a JSON input and returns the
-// JSON result (for tools, conformance tests and dynamic callers).
-func (c *Client) RunWorkflow(ctx context.Context, name string, input []byte) ([]byte, *Trace, error) {
-	var (
-		result any
-		trace  *Trace
-		err    error
-	)
-	switch name {
-	case "release_notes":
-		var in Brief
-		if err := aiwfrt.Decode(input, &in); err != nil {
-			return nil, nil, fmt.Errorf("%s input: %w", name, err)
+// ReleaseNotes runs the release_notes workflow.
+//
+// Each step starts once the steps it reads have finished; a scattered step runs its items
+// on goroutines (at most its concurrency at a time) and keeps their outputs in input order.
+// The trace holds every model call with its attempts, in step and item order, also when
+// the run fails.
+func (c *Client) ReleaseNotes(ctx context.Context, in Brief) (ReleaseNotesOutput, *Trace, error) {
+	return aiwfrt.RunTyped[ReleaseNotesOutput](ctx, c.router, releaseNotesWorkflow, in)
+}
+
+// RunWorkflow runs the workflow named as in the spec on a JSON input and returns the
+// result as canonical JSON, and the trace (for tools, conformance tests and dynamic
+// callers).
+func (c *Client) RunWorkflow(ctx context.Context, name string, input json.RawMessage) (json.RawMessage, *Trace, error) {
+	wf, ok := workflows[name]
+	if !ok {
+		known := make([]string, 0, len(workflows))
+		for n := range workflows {
+			known = append(known, n)
 		}
-		result, trace, err = c.ReleaseNotes(ctx, in)
-	default:
-		return nil, nil, fmt.Errorf("unknown workflow %q", name)
+		return nil, &Trace{Workflow: name}, aiwfrt.UnknownWorkflow(name, known)
 	}
-	if err != nil {
-		return nil, trace, err
-	}
-	data, err := json.Marshal(result)
-	return data, trace, err
+	return aiwfrt.RunJSON(ctx, c.router, wf, input)
 }

@@ -85,8 +85,8 @@ func TestWorkflowTriage(t *testing.T) {
 		t.Fatalf("%d trace entries for %d calls", len(trace.Entries), fake.Calls())
 	}
 	for _, e := range trace.Entries {
-		if e.Status != "ok" {
-			t.Fatalf("call %s[%d]: %s %s", e.Step, e.Index, e.Status, e.Error)
+		if e.Status != "ok" || len(e.Attempts) != 1 {
+			t.Fatalf("call %s[%d]: %s %s, %d attempts", e.Step, e.Index, e.Status, e.Error, len(e.Attempts))
 		}
 	}
 }

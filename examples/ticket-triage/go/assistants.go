@@ -4,33 +4,30 @@ package tickettriage
 
 import (
 	"context"
-	"fmt"
 
 	"ticket_triage/internal/aiwfrt"
 )
 
 var (
 	classifyAssistant = &aiwfrt.Assistant{
-		Name:           "classify",
-		Model:          "fast",
-		Instructions:   "Classify the support ticket into one category and rate its urgency from 1 to 5.\nCopy the ticket's id into ticket_id.\n",
-		InputContract:  "Ticket",
-		OutputContract: "Triage",
-		OutputSchema:   aiwfrt.MustParse(schemas["Triage"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[Ticket](),
-		CheckOutput:    aiwfrt.Checker[Triage](),
+		Name:         "classify",
+		Model:        "fast",
+		Instructions: "Classify the support ticket into one category and rate its urgency from 1 to 5.\nCopy the ticket's id into ticket_id.\n",
+		Input:        "Ticket",
+		InputType:    contractTypes.Contract("Ticket"),
+		InputSchema:  aiwfrt.MustParse(schemas["Ticket"]),
+		Output:       triageOutput,
+		Retry:        &RetrySpec{MaxAttempts: 3, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 	summarizeAssistant = &aiwfrt.Assistant{
-		Name:           "summarize",
-		Model:          "careful",
-		Instructions:   "Write a one-line digest of the triaged tickets, most urgent first.",
-		InputContract:  "SummarizeInput",
-		OutputContract: "SummarizeOutput",
-		OutputSchema:   aiwfrt.MustParse(schemas["SummarizeOutput"]),
-		Retry:          aiwfrt.RetrySpec{MaxAttempts: 5, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
-		CheckInput:     aiwfrt.Checker[SummarizeInput](),
-		CheckOutput:    aiwfrt.Checker[SummarizeOutput](),
+		Name:         "summarize",
+		Model:        "careful",
+		Instructions: "Write a one-line digest of the triaged tickets, most urgent first.",
+		Input:        "SummarizeInput",
+		InputType:    contractTypes.Contract("SummarizeInput"),
+		InputSchema:  aiwfrt.MustParse(schemas["SummarizeInput"]),
+		Output:       summarizeOutputOutput,
+		Retry:        &RetrySpec{MaxAttempts: 5, InitialDelay: 0.5, MaxDelay: 8.0, Deadline: 0.0, RepairAttempts: 1},
 	}
 )
 
@@ -39,36 +36,12 @@ var (
 // Classify the support ticket into one category and rate its urgency from 1 to 5.
 // Copy the ticket's id into ticket_id.
 func (c *Client) Classify(ctx context.Context, in Ticket) (Triage, error) {
-	var out Triage
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", classifyAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, classifyAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[Triage](resp.Output)
+	return aiwfrt.CallAssistant[Triage](ctx, c.router, classifyAssistant, in)
 }
 
 // Summarize calls the summarize assistant.
 //
 // Write a one-line digest of the triaged tickets, most urgent first.
 func (c *Client) Summarize(ctx context.Context, in SummarizeInput) (SummarizeOutput, error) {
-	var out SummarizeOutput
-	if err := in.Validate(); err != nil {
-		return out, fmt.Errorf("%s input: %w", summarizeAssistant.Name, err)
-	}
-	value, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, err
-	}
-	resp, err := c.router.Call(ctx, summarizeAssistant, value, aiwfrt.Metadata{Index: -1})
-	if err != nil {
-		return out, err
-	}
-	return aiwfrt.Convert[SummarizeOutput](resp.Output)
+	return aiwfrt.CallAssistant[SummarizeOutput](ctx, c.router, summarizeAssistant, in)
 }

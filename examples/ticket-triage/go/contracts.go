@@ -14,79 +14,43 @@ type SummarizeInput []Triage
 // MarshalJSON writes a nil list as [].
 func (x SummarizeInput) MarshalJSON() ([]byte, error) { return aiwfrt.MarshalList([]Triage(x)) }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x SummarizeInput) Validate() error { return x.validate("") }
-
-func (x SummarizeInput) validate(path string) error {
-	for i1, item1 := range []Triage(x) {
-		if err := item1.validate(path + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	return nil
+// Validate reports every way x breaks the SummarizeInput contract (docs/wire.md §6).
+func (x SummarizeInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("SummarizeInput"))
 }
 
 // SummarizeOutput is the SummarizeOutput contract.
 type SummarizeOutput struct {
 	Headline    string `json:"headline"`
 	UrgentCount int64  `json:"urgent_count"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *SummarizeOutput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "headline", Ptr: &x.Headline, Required: true},
+		{Key: "urgent_count", Ptr: &x.UrgentCount, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x SummarizeOutput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("headline", x.Headline)
-	w.Field("urgent_count", x.UrgentCount)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *SummarizeOutput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = SummarizeOutput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "headline":
-			err = aiwfrt.Decode(raw, &x.Headline)
-		case "urgent_count":
-			err = aiwfrt.Decode(raw, &x.UrgentCount)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("headline", "urgent_count")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x SummarizeOutput) Validate() error { return x.validate("") }
-
-func (x SummarizeOutput) validate(path string) error {
-	if err := aiwfrt.CheckLength(path+".headline", string(x.Headline), -1, 280); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMinimum(path+".urgent_count", float64(x.UrgentCount), 0, false); err != nil {
-		return err
-	}
-	return nil
+// Validate reports every way x breaks the SummarizeOutput contract (docs/wire.md §6).
+func (x SummarizeOutput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("SummarizeOutput"))
 }
 
 // TicketCustomerTier is one of a fixed set of strings.
@@ -102,7 +66,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v TicketCustomerTier) Valid() bool {
 	switch v {
-	case "free", "pro", "enterprise":
+	case TicketCustomerTierFree, TicketCustomerTierPro, TicketCustomerTierEnterprise:
 		return true
 	}
 	return false
@@ -114,74 +78,35 @@ type Ticket struct {
 	Subject      string              `json:"subject"`
 	Body         string              `json:"body"`
 	CustomerTier *TicketCustomerTier `json:"customer_tier,omitempty"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Ticket) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "id", Ptr: &x.Id, Required: true},
+		{Key: "subject", Ptr: &x.Subject, Required: true},
+		{Key: "body", Ptr: &x.Body, Required: true},
+		{Key: "customer_tier", Ptr: &x.CustomerTier},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x Ticket) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("id", x.Id)
-	w.Field("subject", x.Subject)
-	w.Field("body", x.Body)
-	if x.CustomerTier != nil {
-		w.Field("customer_tier", x.CustomerTier)
-	}
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *Ticket) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Ticket{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "id":
-			err = aiwfrt.Decode(raw, &x.Id)
-		case "subject":
-			err = aiwfrt.Decode(raw, &x.Subject)
-		case "body":
-			err = aiwfrt.Decode(raw, &x.Body)
-		case "customer_tier":
-			err = aiwfrt.Decode(raw, &x.CustomerTier)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("id", "subject", "body")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Ticket) Validate() error { return x.validate("") }
-
-func (x Ticket) validate(path string) error {
-	if err := aiwfrt.CheckLength(path+".subject", string(x.Subject), -1, 200); err != nil {
-		return err
-	}
-	if x.CustomerTier != nil {
-		if !(*x.CustomerTier).Valid() {
-			return aiwfrt.NotOneOf(path+".customer_tier", string((*x.CustomerTier)), "\"free\", \"pro\", \"enterprise\"")
-		}
-	}
-	return nil
-}
+// Validate reports every way x breaks the Ticket contract (docs/wire.md §6).
+func (x Ticket) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Ticket")) }
 
 // TriageCategory is one of a fixed set of strings.
 type TriageCategory string
@@ -197,7 +122,7 @@ const (
 // Valid reports whether v is one of the values.
 func (v TriageCategory) Valid() bool {
 	switch v {
-	case "billing", "bug", "account", "other":
+	case TriageCategoryBilling, TriageCategoryBug, TriageCategoryAccount, TriageCategoryOther:
 		return true
 	}
 	return false
@@ -213,122 +138,60 @@ type Triage struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *Triage) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "ticket_id", Ptr: &x.TicketId, Required: true},
+		{Key: "category", Ptr: &x.Category, Required: true},
+		{Key: "urgency", Ptr: &x.Urgency, Required: true},
+		{Key: "reason", Ptr: &x.Reason},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x Triage) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("ticket_id", x.TicketId)
-	w.Field("category", x.Category)
-	w.Field("urgency", x.Urgency)
-	if x.Reason != nil {
-		w.Field("reason", x.Reason)
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *Triage) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = Triage{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "ticket_id":
-			err = aiwfrt.Decode(raw, &x.TicketId)
-		case "category":
-			err = aiwfrt.Decode(raw, &x.Category)
-		case "urgency":
-			err = aiwfrt.Decode(raw, &x.Urgency)
-		case "reason":
-			err = aiwfrt.Decode(raw, &x.Reason)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("ticket_id", "category", "urgency")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x Triage) Validate() error { return x.validate("") }
-
-func (x Triage) validate(path string) error {
-	if !x.Category.Valid() {
-		return aiwfrt.NotOneOf(path+".category", string(x.Category), "\"billing\", \"bug\", \"account\", \"other\"")
-	}
-	if err := aiwfrt.CheckMinimum(path+".urgency", float64(x.Urgency), 1, false); err != nil {
-		return err
-	}
-	if err := aiwfrt.CheckMaximum(path+".urgency", float64(x.Urgency), 5, false); err != nil {
-		return err
-	}
-	return nil
-}
+// Validate reports every way x breaks the Triage contract (docs/wire.md §6).
+func (x Triage) Validate() error { return aiwfrt.CheckGo(x, contractTypes.Contract("Triage")) }
 
 // TriageInput is the TriageInput contract.
 type TriageInput struct {
 	Tickets []Ticket `json:"tickets"`
-	// AdditionalProperties holds the members the schema does not name (it allows
-	// them); they are written after the named ones, sorted by key.
+	// AdditionalProperties holds the members the schema does not name (it allows them);
+	// they are written after the named ones, sorted by key.
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *TriageInput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "tickets", Ptr: &x.Tickets, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), then
+// AdditionalProperties sorted by key, as canonical JSON.
 func (x TriageInput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("tickets", x.Tickets)
-	for _, key := range aiwfrt.SortedKeys(x.AdditionalProperties) {
-		w.Field(key, x.AdditionalProperties[key])
-	}
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), x.AdditionalProperties)
 }
 
-// UnmarshalJSON reads the object strictly: it keeps unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object, the members it does not name into AdditionalProperties;
+// a missing required property and a value Go cannot hold are errors (Validate checks the
+// rest of the contract).
 func (x *TriageInput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = TriageInput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "tickets":
-			err = aiwfrt.Decode(raw, &x.Tickets)
-		default:
-			if x.AdditionalProperties == nil {
-				x.AdditionalProperties = map[string]json.RawMessage{}
-			}
-			var value json.RawMessage
-			err = aiwfrt.Decode(raw, &value)
-			x.AdditionalProperties[key] = value
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("tickets")
+	return aiwfrt.UnmarshalObject(data, x.fields(), &x.AdditionalProperties)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x TriageInput) Validate() error { return x.validate("") }
-
-func (x TriageInput) validate(path string) error {
-	if err := aiwfrt.CheckItems(path+".tickets", len(x.Tickets), -1, 500); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Tickets {
-		if err := item1.validate(path + ".tickets" + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	return nil
+// Validate reports every way x breaks the TriageInput contract (docs/wire.md §6).
+func (x TriageInput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("TriageInput"))
 }
 
 // TriageOutput is the TriageOutput contract.
@@ -337,50 +200,26 @@ type TriageOutput struct {
 	Triaged []Triage        `json:"triaged"`
 }
 
-// MarshalJSON writes the properties in schema order (optional ones only when set).
+func (x *TriageOutput) fields() []aiwfrt.Field {
+	return []aiwfrt.Field{
+		{Key: "digest", Ptr: &x.Digest, Required: true},
+		{Key: "triaged", Ptr: &x.Triaged, Required: true},
+	}
+}
+
+// MarshalJSON writes the properties in schema order (optional ones only when set), as
+// canonical JSON.
 func (x TriageOutput) MarshalJSON() ([]byte, error) {
-	var w aiwfrt.ObjectWriter
-	w.Field("digest", x.Digest)
-	w.Field("triaged", x.Triaged)
-	return w.Bytes()
+	return aiwfrt.MarshalObject(x.fields(), nil)
 }
 
-// UnmarshalJSON reads the object strictly: it refuses unknown keys, requires the required
-// ones and reports the failing JSON path.
+// UnmarshalJSON reads the object; a missing required property, a member it does not name
+// and a value Go cannot hold are errors (Validate checks the rest of the contract).
 func (x *TriageOutput) UnmarshalJSON(data []byte) error {
-	fields, err := aiwfrt.ReadFields(data)
-	if err != nil {
-		return err
-	}
-	*x = TriageOutput{}
-	for _, key := range fields.Keys {
-		raw := fields.Raw[key]
-		switch key {
-		case "digest":
-			err = aiwfrt.Decode(raw, &x.Digest)
-		case "triaged":
-			err = aiwfrt.Decode(raw, &x.Triaged)
-		default:
-			err = aiwfrt.Unknown(key)
-		}
-		if err != nil {
-			return aiwfrt.Under(aiwfrt.Key(key), err)
-		}
-	}
-	return fields.Require("digest", "triaged")
+	return aiwfrt.UnmarshalObject(data, x.fields(), nil)
 }
 
-// Validate reports the first way x breaks its contract, with the JSON path.
-func (x TriageOutput) Validate() error { return x.validate("") }
-
-func (x TriageOutput) validate(path string) error {
-	if err := x.Digest.validate(path + ".digest"); err != nil {
-		return err
-	}
-	for i1, item1 := range x.Triaged {
-		if err := item1.validate(path + ".triaged" + aiwfrt.Index(i1)); err != nil {
-			return err
-		}
-	}
-	return nil
+// Validate reports every way x breaks the TriageOutput contract (docs/wire.md §6).
+func (x TriageOutput) Validate() error {
+	return aiwfrt.CheckGo(x, contractTypes.Contract("TriageOutput"))
 }

@@ -4,7 +4,8 @@
 //
 // Create a Client with New and call its methods: one per assistant, one per workflow.
 // Without options the Client calls the providers over HTTP (keys from OPENAI_API_KEY and
-// ANTHROPIC_API_KEY); WithModelClient(NewFake()) scripts the model for tests.
+// ANTHROPIC_API_KEY); WithRoute and WithEnvironment point it elsewhere at run time, and
+// WithModelClient(NewFake()) scripts the model for tests.
 package tickettriage
 
 // SpecName is the name of the spec this SDK was generated from.
@@ -12,3 +13,6 @@ const SpecName = "support"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
 const IRDigest = "sha256:7b45f0fbd9910be33686790173799cba137db499a0a8b7a68a42c2416eae525c"
+
+// AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
+const AiwfVersion = "0.1.0"

@@ -2,18 +2,72 @@
 
 package tickettriage
 
-// schemas holds the JSON Schema (draft 2020-12, self-contained) of every contract.
+import (
+	"encoding/json"
+	"errors"
+
+	"ticket_triage/internal/aiwfrt"
+)
+
+// contractTypes are the contract types (aiwf's type model) that values are validated
+// against, as the aiwf IR writes them.
+var contractTypes = aiwfrt.MustTypes(map[string]string{
+	"SummarizeInput":  "{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Triage\"},\"unique_items\":false}",
+	"SummarizeOutput": "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"headline\",\"type\":{\"nullable\":false,\"kind\":\"string\",\"max_length\":280},\"required\":true},{\"name\":\"urgent_count\",\"type\":{\"nullable\":false,\"kind\":\"integer\",\"minimum\":0},\"required\":true}],\"additional\":true}",
+	"Ticket":          "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"id\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"subject\",\"type\":{\"nullable\":false,\"kind\":\"string\",\"max_length\":200},\"required\":true},{\"name\":\"body\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"customer_tier\",\"type\":{\"nullable\":false,\"kind\":\"enum\",\"values\":[\"free\",\"pro\",\"enterprise\"]},\"required\":false}],\"additional\":true}",
+	"Triage":          "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"ticket_id\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":true},{\"name\":\"category\",\"type\":{\"nullable\":false,\"kind\":\"enum\",\"values\":[\"billing\",\"bug\",\"account\",\"other\"]},\"required\":true},{\"name\":\"urgency\",\"type\":{\"nullable\":false,\"kind\":\"integer\",\"minimum\":1,\"maximum\":5},\"required\":true},{\"name\":\"reason\",\"type\":{\"nullable\":false,\"kind\":\"string\"},\"required\":false}],\"additional\":false}",
+	"TriageInput":     "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"tickets\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Ticket\"},\"max_items\":500,\"unique_items\":false},\"required\":true}],\"additional\":true}",
+	"TriageOutput":    "{\"nullable\":false,\"kind\":\"object\",\"properties\":[{\"name\":\"digest\",\"type\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"SummarizeOutput\"},\"required\":true},{\"name\":\"triaged\",\"type\":{\"nullable\":false,\"kind\":\"array\",\"items\":{\"nullable\":false,\"kind\":\"ref\",\"name\":\"Triage\"},\"unique_items\":false},\"required\":true}],\"additional\":false}",
+})
+
+// schemas holds the JSON Schema (draft 2020-12, self-contained, canonical JSON) of every
+// contract.
 var schemas = map[string]string{
-	"SummarizeInput":  "{\"$defs\": {\"Triage\": {\"additionalProperties\": false, \"properties\": {\"category\": {\"enum\": [\"billing\", \"bug\", \"account\", \"other\"]}, \"reason\": {\"description\": \"One sentence on why.\", \"type\": \"string\"}, \"ticket_id\": {\"type\": \"string\"}, \"urgency\": {\"description\": \"1 is lowest, 5 is an outage\", \"maximum\": 5, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"ticket_id\", \"category\", \"urgency\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"items\": {\"$ref\": \"#/$defs/Triage\"}, \"type\": \"array\"}",
-	"SummarizeOutput": "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"headline\": {\"maxLength\": 280, \"type\": \"string\"}, \"urgent_count\": {\"minimum\": 0, \"type\": \"integer\"}}, \"required\": [\"headline\", \"urgent_count\"], \"type\": \"object\"}",
-	"Ticket":          "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"body\": {\"type\": \"string\"}, \"customer_tier\": {\"enum\": [\"free\", \"pro\", \"enterprise\"]}, \"id\": {\"type\": \"string\"}, \"subject\": {\"maxLength\": 200, \"type\": \"string\"}}, \"required\": [\"id\", \"subject\", \"body\"], \"type\": \"object\"}",
-	"Triage":          "{\"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"additionalProperties\": false, \"properties\": {\"category\": {\"enum\": [\"billing\", \"bug\", \"account\", \"other\"]}, \"reason\": {\"description\": \"One sentence on why.\", \"type\": \"string\"}, \"ticket_id\": {\"type\": \"string\"}, \"urgency\": {\"description\": \"1 is lowest, 5 is an outage\", \"maximum\": 5, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"ticket_id\", \"category\", \"urgency\"], \"type\": \"object\"}",
-	"TriageInput":     "{\"$defs\": {\"Ticket\": {\"properties\": {\"body\": {\"type\": \"string\"}, \"customer_tier\": {\"enum\": [\"free\", \"pro\", \"enterprise\"]}, \"id\": {\"type\": \"string\"}, \"subject\": {\"maxLength\": 200, \"type\": \"string\"}}, \"required\": [\"id\", \"subject\", \"body\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"properties\": {\"tickets\": {\"items\": {\"$ref\": \"#/$defs/Ticket\"}, \"maxItems\": 500, \"type\": \"array\"}}, \"required\": [\"tickets\"], \"type\": \"object\"}",
-	"TriageOutput":    "{\"$defs\": {\"SummarizeOutput\": {\"properties\": {\"headline\": {\"maxLength\": 280, \"type\": \"string\"}, \"urgent_count\": {\"minimum\": 0, \"type\": \"integer\"}}, \"required\": [\"headline\", \"urgent_count\"], \"type\": \"object\"}, \"Triage\": {\"additionalProperties\": false, \"properties\": {\"category\": {\"enum\": [\"billing\", \"bug\", \"account\", \"other\"]}, \"reason\": {\"description\": \"One sentence on why.\", \"type\": \"string\"}, \"ticket_id\": {\"type\": \"string\"}, \"urgency\": {\"description\": \"1 is lowest, 5 is an outage\", \"maximum\": 5, \"minimum\": 1, \"type\": \"integer\"}}, \"required\": [\"ticket_id\", \"category\", \"urgency\"], \"type\": \"object\"}}, \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", \"additionalProperties\": false, \"properties\": {\"digest\": {\"$ref\": \"#/$defs/SummarizeOutput\"}, \"triaged\": {\"items\": {\"$ref\": \"#/$defs/Triage\"}, \"type\": \"array\"}}, \"required\": [\"digest\", \"triaged\"], \"type\": \"object\"}",
+	"SummarizeInput":  "{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Triage\"},\"$defs\":{\"Triage\":{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":\"string\",\"description\":\"One sentence on why.\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"SummarizeOutput": "{\"type\":\"object\",\"required\":[\"headline\",\"urgent_count\"],\"properties\":{\"headline\":{\"type\":\"string\",\"maxLength\":280},\"urgent_count\":{\"type\":\"integer\",\"minimum\":0}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Ticket":          "{\"type\":\"object\",\"required\":[\"id\",\"subject\",\"body\"],\"properties\":{\"id\":{\"type\":\"string\"},\"subject\":{\"type\":\"string\",\"maxLength\":200},\"body\":{\"type\":\"string\"},\"customer_tier\":{\"enum\":[\"free\",\"pro\",\"enterprise\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"Triage":          "{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":\"string\",\"description\":\"One sentence on why.\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"TriageInput":     "{\"type\":\"object\",\"required\":[\"tickets\"],\"properties\":{\"tickets\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Ticket\"},\"maxItems\":500}},\"$defs\":{\"Ticket\":{\"type\":\"object\",\"required\":[\"id\",\"subject\",\"body\"],\"properties\":{\"id\":{\"type\":\"string\"},\"subject\":{\"type\":\"string\",\"maxLength\":200},\"body\":{\"type\":\"string\"},\"customer_tier\":{\"enum\":[\"free\",\"pro\",\"enterprise\"]}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+	"TriageOutput":    "{\"type\":\"object\",\"properties\":{\"digest\":{\"$ref\":\"#/$defs/SummarizeOutput\"},\"triaged\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Triage\"}}},\"required\":[\"digest\",\"triaged\"],\"additionalProperties\":false,\"$defs\":{\"SummarizeOutput\":{\"type\":\"object\",\"required\":[\"headline\",\"urgent_count\"],\"properties\":{\"headline\":{\"type\":\"string\",\"maxLength\":280},\"urgent_count\":{\"type\":\"integer\",\"minimum\":0}}},\"Triage\":{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":\"string\",\"description\":\"One sentence on why.\"}}}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 }
+
+// The output contracts of the assistants in the three forms the wire needs (docs/wire.md
+// §4), computed by aiwf's own runtime.
+var (
+	summarizeOutputOutput = &aiwfrt.Output{
+		Contract:  "SummarizeOutput",
+		Type:      contractTypes.Contract("SummarizeOutput"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"headline\",\"urgent_count\"],\"properties\":{\"headline\":{\"type\":\"string\",\"maxLength\":280},\"urgent_count\":{\"type\":\"integer\",\"minimum\":0}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"headline\",\"urgent_count\"],\"properties\":{\"headline\":{\"type\":\"string\",\"maxLength\":280},\"urgent_count\":{\"type\":\"integer\",\"minimum\":0}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"headline\",\"urgent_count\"],\"properties\":{\"headline\":{\"type\":\"string\",\"maxLength\":280},\"urgent_count\":{\"type\":\"integer\",\"minimum\":0}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false}"),
+		IsWrapped: false,
+	}
+	triageOutput = &aiwfrt.Output{
+		Contract:  "Triage",
+		Type:      contractTypes.Contract("Triage"),
+		Plain:     aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":\"string\",\"description\":\"One sentence on why.\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Wrapped:   aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":\"string\",\"description\":\"One sentence on why.\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		Strict:    aiwfrt.MustParse("{\"type\":\"object\",\"required\":[\"ticket_id\",\"category\",\"urgency\",\"reason\"],\"additionalProperties\":false,\"properties\":{\"ticket_id\":{\"type\":\"string\"},\"category\":{\"enum\":[\"billing\",\"bug\",\"account\",\"other\"]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5,\"description\":\"1 is lowest, 5 is an outage\"},\"reason\":{\"type\":[\"string\",\"null\"],\"description\":\"One sentence on why.\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+		IsWrapped: false,
+	}
+)
 
 // Schema returns the JSON Schema of the contract named as in the spec.
 func Schema(contract string) (string, bool) {
 	s, ok := schemas[contract]
 	return s, ok
+}
+
+// ValidateJSON checks a JSON value against the contract named as in the spec: nil when it
+// is valid, else a *ValidationError with every problem (docs/wire.md §6).
+func ValidateJSON(contract string, data json.RawMessage) error {
+	t, ok := contractTypes.Lookup(contract)
+	if !ok {
+		return errors.New("unknown contract " + aiwfrt.Quote(contract))
+	}
+	value, err := aiwfrt.Parse(data)
+	if err != nil {
+		return &ValidationError{Problems: []Problem{{Pointer: "(root)", Keyword: "type", Expected: "JSON", Actual: "invalid JSON"}}}
+	}
+	return aiwfrt.Check(value, t)
 }

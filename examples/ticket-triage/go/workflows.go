@@ -5,102 +5,65 @@ package tickettriage
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"sync"
 
 	"ticket_triage/internal/aiwfrt"
 )
+
+var (
+	triageWorkflow = &aiwfrt.Workflow{
+		Name:       "triage",
+		Input:      "TriageInput",
+		InputType:  contractTypes.Contract("TriageInput"),
+		Output:     "TriageOutput",
+		OutputType: contractTypes.Contract("TriageOutput"),
+		Steps: []aiwfrt.Step{
+			// step classify: assistant classify on each element of ${input.tickets}, at most 8 at a time, input ${item}
+			{
+				ID:        "classify",
+				Assistant: classifyAssistant,
+				Input:     aiwfrt.Item(),
+				Scatter:   &aiwfrt.Scatter{Over: aiwfrt.Input("tickets"), Text: "input.tickets", Concurrency: 8},
+			},
+			// step digest: assistant summarize, input ${prev.output}
+			{
+				ID:        "digest",
+				Assistant: summarizeAssistant,
+				Input:     aiwfrt.StepOutput("classify"),
+				DependsOn: []string{"classify"},
+			},
+		},
+		Result: aiwfrt.ObjectTemplate("digest", aiwfrt.StepOutput("digest"), "triaged", aiwfrt.StepOutput("classify")),
+	}
+)
+
+// workflows are the workflows by their spec name, for RunWorkflow.
+var workflows = map[string]*aiwfrt.Workflow{
+	"triage": triageWorkflow,
+}
 
 // Triage runs the triage workflow.
 //
 // Classify each ticket, then summarise the batch.
 //
-// Its steps run in order; a scattered step runs its items on goroutines (at most
-// its concurrency at a time) and keeps their outputs in input order. The trace
-// holds every model call, in step and item order, also when the run fails.
+// Each step starts once the steps it reads have finished; a scattered step runs its items
+// on goroutines (at most its concurrency at a time) and keeps their outputs in input order.
+// The trace holds every model call with its attempts, in step and item order, also when
+// the run fails.
 func (c *Client) Triage(ctx context.Context, in TriageInput) (TriageOutput, *Trace, error) {
-	run := aiwfrt.NewRun(c.router, "triage", []string{"classify", "digest"})
-	var out TriageOutput
-	err := in.Validate()
-	if err != nil {
-		return out, run.Trace(), fmt.Errorf("%s input: %w", "triage", err)
-	}
-	input, err := aiwfrt.ToValue(in)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	// step classify: assistant classify on each element of ${input.tickets}, at most 8 at a time
-	classifyItems, err := aiwfrt.Items(aiwfrt.Whole(aiwfrt.At(input, "tickets")), "classify", "input.tickets")
-	if err != nil {
-		return out, run.Trace(), err
-	}
-	classifyResults := make([]aiwfrt.Value, len(classifyItems))
-	err = func() error {
-		ctx, cancel := context.WithCancelCause(ctx)
-		defer cancel(nil)
-		limit := make(chan struct{}, 8)
-		var wg sync.WaitGroup
-		for index, item := range classifyItems {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				select {
-				case limit <- struct{}{}:
-				case <-ctx.Done():
-					return
-				}
-				defer func() { <-limit }()
-				if ctx.Err() != nil {
-					return
-				}
-				result, err := run.Call(ctx, classifyAssistant, item, "classify", index, false)
-				if err != nil {
-					cancel(err)
-					return
-				}
-				classifyResults[index] = result
-			}()
-		}
-		wg.Wait()
-		return context.Cause(ctx)
-	}()
-	if err != nil {
-		return out, run.Trace(), err
-	}
-	var classifyOutput aiwfrt.Value = classifyResults
-
-	// step digest: assistant summarize, input ${prev.output}
-	digestOutput, err := run.Call(ctx, summarizeAssistant, classifyOutput, "digest", -1, false)
-	if err != nil {
-		return out, run.Trace(), err
-	}
-
-	out, err = aiwfrt.Convert[TriageOutput](aiwfrt.Obj("digest", digestOutput, "triaged", classifyOutput))
-	return out, run.Trace(), err
+	return aiwfrt.RunTyped[TriageOutput](ctx, c.router, triageWorkflow, in)
 }
 
-// RunWorkflow runs the workflow named as in the spec with a JSON input and returns the
-// JSON result (for tools, conformance tests and dynamic callers).
-func (c *Client) RunWorkflow(ctx context.Context, name string, input []byte) ([]byte, *Trace, error) {
-	var (
-		result any
-		trace  *Trace
-		err    error
-	)
-	switch name {
-	case "triage":
-		var in TriageInput
-		if err := aiwfrt.Decode(input, &in); err != nil {
-			return nil, nil, fmt.Errorf("%s input: %w", name, err)
+// RunWorkflow runs the workflow named as in the spec on a JSON input and returns the
+// result as canonical JSON, and the trace (for tools, conformance tests and dynamic
+// callers).
+func (c *Client) RunWorkflow(ctx context.Context, name string, input json.RawMessage) (json.RawMessage, *Trace, error) {
+	wf, ok := workflows[name]
+	if !ok {
+		known := make([]string, 0, len(workflows))
+		for n := range workflows {
+			known = append(known, n)
 		}
-		result, trace, err = c.Triage(ctx, in)
-	default:
-		return nil, nil, fmt.Errorf("unknown workflow %q", name)
+		return nil, &Trace{Workflow: name}, aiwfrt.UnknownWorkflow(name, known)
 	}
-	if err != nil {
-		return nil, trace, err
-	}
-	data, err := json.Marshal(result)
-	return data, trace, err
+	return aiwfrt.RunJSON(ctx, c.router, wf, input)
 }

@@ -4,7 +4,9 @@
 export * from "./contracts.js";
 export * from "./assistants.js";
 export * from "./workflows.js";
-export { SCHEMAS } from "./schemas.js";
+export * from "./client.js";
+export { SCHEMAS, SCHEMA_FORMS } from "./schemas.js";
+export { ENVIRONMENTS, MODELS, SPEC, TYPES } from "./spec.js";
 export * as assistants from "./assistants.js";
 export * as workflows from "./workflows.js";
 export * as extensions from "./extensions.js";
@@ -12,17 +14,21 @@ export * as runtime from "./runtime/index.js";
 export {
   FakeClient,
   ReplayClient,
+  RunFailed,
   Runtime,
+  SdkClient,
   StepFailed,
   Trace,
   ValidationError,
-  defaultClient,
   setDefaultClient,
   type CallOptions,
+  type ClientOptions,
   type JsonValue,
   type ModelClient,
+  type RouteOverride,
   type RunOptions,
   type TraceEntry,
+  type WorkflowRun,
 } from "./runtime/index.js";
 
 /** The spec's name. */

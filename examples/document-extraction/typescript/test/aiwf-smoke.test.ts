@@ -185,5 +185,5 @@ test("workflow extract_invoice", async () => {
   assert.ok(result !== undefined);
   assert.equal(trace.workflow, "extract_invoice");
   assert.equal(trace.entries.length, client.requests.length);
-  assert.ok(trace.entries.every((entry) => entry.status === "ok"));
+  assert.ok(trace.entries.every((entry) => entry.status === "ok" && entry.attempts.length === 1));
 });

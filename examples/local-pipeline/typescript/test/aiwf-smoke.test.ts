@@ -146,5 +146,5 @@ test("workflow incident", async () => {
   assert.ok(result !== undefined);
   assert.equal(trace.workflow, "incident");
   assert.equal(trace.entries.length, client.requests.length);
-  assert.ok(trace.entries.every((entry) => entry.status === "ok"));
+  assert.ok(trace.entries.every((entry) => entry.status === "ok" && entry.attempts.length === 1));
 });

@@ -162,5 +162,5 @@ test("workflow release_notes", async () => {
   assert.ok(result !== undefined);
   assert.equal(trace.workflow, "release_notes");
   assert.equal(trace.entries.length, client.requests.length);
-  assert.ok(trace.entries.every((entry) => entry.status === "ok"));
+  assert.ok(trace.entries.every((entry) => entry.status === "ok" && entry.attempts.length === 1));
 });

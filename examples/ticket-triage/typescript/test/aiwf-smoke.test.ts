@@ -136,5 +136,5 @@ test("workflow triage", async () => {
   assert.ok(result !== undefined);
   assert.equal(trace.workflow, "triage");
   assert.equal(trace.entries.length, client.requests.length);
-  assert.ok(trace.entries.every((entry) => entry.status === "ok"));
+  assert.ok(trace.entries.every((entry) => entry.status === "ok" && entry.attempts.length === 1));
 });

@@ -6,237 +6,324 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
+	"math/big"
 	"reflect"
-	"regexp"
 	"sort"
-	"strconv"
 )
 
-// ValidationError is a value that breaks a contract: where (a JSON path relative to the
-// value checked, "" for the value itself) and why.
-type ValidationError struct {
-	Path    string
-	Message string
+// The JSON encoding of the generated contract types: objects through a table of their
+// fields (so any key, quotes and emoji included, is written exactly and in schema order),
+// and a strict decoder that reports what Go cannot hold as validation problems.
+
+// Field is a property of a generated struct: its exact JSON key and a pointer to the Go
+// field holding it.
+type Field struct {
+	Key      string
+	Ptr      any
+	Required bool
 }
 
-// Error renders "$.items[2].urgency: 9 is more than the maximum 5".
-func (e *ValidationError) Error() string { return "$" + e.Path + ": " + e.Message }
+// setter is a value that can tell an absent member from a present one (the SDK's
+// Nullable[T]).
+type setter interface{ IsSet() bool }
 
-// Invalid is a ValidationError at path.
-func Invalid(path, format string, args ...any) error {
-	return &ValidationError{Path: path, Message: fmt.Sprintf(format, args...)}
-}
+var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
 
-// Under puts err below prefix (a path such as ".items" or "[2]").
-func Under(prefix string, err error) error {
-	if err == nil {
-		return nil
+// present reports whether an optional field holds a member to write.
+func present(v reflect.Value) bool {
+	if s, ok := v.Interface().(setter); ok {
+		return s.IsSet()
 	}
-	var v *ValidationError
-	if errors.As(err, &v) {
-		return &ValidationError{Path: prefix + v.Path, Message: v.Message}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return !v.IsNil()
 	}
-	return &ValidationError{Path: prefix, Message: err.Error()}
+	return true
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// Key is the path step for an object key: ".name", or `["odd key"]` when the key is not an
-// identifier (as the engine writes JSON paths).
-func Key(key string) string {
-	if identifier.MatchString(key) {
-		return "." + key
+// fieldValue is a Go field as a Value: a nil required list is [], a nil map {}, an empty
+// raw value null.
+func fieldValue(v reflect.Value) (Value, error) {
+	switch {
+	case v.Type() == rawMessageType:
+		if v.Len() == 0 {
+			return nil, nil
+		}
+		return Parse(v.Bytes())
+	case v.Kind() == reflect.Slice && v.IsNil():
+		return []Value{}, nil
+	case v.Kind() == reflect.Map && v.IsNil():
+		return NewObject(), nil
 	}
-	return "[" + quoteASCII(key) + "]"
+	return ToValue(v.Interface())
 }
 
-// Index is the path step for an array index: "[2]".
-func Index(i int) string { return "[" + strconv.Itoa(i) + "]" }
-
-// Validator is a contract type: it can say what is wrong with a value of itself.
-type Validator interface {
-	Validate() error
-}
-
-// Fields are the members of a JSON object, keys in order.
-type Fields struct {
-	Keys []string
-	Raw  map[string]json.RawMessage
-}
-
-// ReadFields splits a JSON object into its members ("expected object" otherwise).
-func ReadFields(data []byte) (*Fields, error) {
-	data = bytes.TrimSpace(data)
-	if kind := jsonKind(data); kind != "object" {
-		return nil, Invalid("", "expected object, got %s", kind)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil {
-		return nil, Invalid("", "invalid JSON: %v", err)
-	}
-	f := &Fields{Raw: map[string]json.RawMessage{}}
-	for dec.More() {
-		tok, err := dec.Token()
+// MarshalObject writes a generated struct: its fields in schema order (optional ones only
+// when set), then extra (a map of the members the schema does not name, may be nil)
+// sorted by key, as canonical JSON.
+func MarshalObject(fields []Field, extra any) ([]byte, error) {
+	out := NewObject()
+	for _, f := range fields {
+		v := reflect.ValueOf(f.Ptr).Elem()
+		if !f.Required && !present(v) {
+			continue
+		}
+		value, err := fieldValue(v)
 		if err != nil {
-			return nil, Invalid("", "invalid JSON: %v", err)
+			return nil, err
 		}
-		key := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, Invalid(Key(key), "invalid JSON: %v", err)
-		}
-		if _, seen := f.Raw[key]; !seen {
-			f.Keys = append(f.Keys, key)
-		}
-		f.Raw[key] = raw
+		out.Set(f.Key, value)
 	}
-	return f, nil
+	if extra != nil {
+		m := reflect.ValueOf(extra)
+		keys := make([]string, 0, m.Len())
+		for _, k := range m.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if _, named := out.Get(k); named {
+				continue
+			}
+			value, err := fieldValue(m.MapIndex(reflect.ValueOf(k)))
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, value)
+		}
+	}
+	return Canonical(out)
 }
 
-// Require reports the first of keys the object lacks.
-func (f *Fields) Require(keys ...string) error {
-	for _, k := range keys {
-		if _, ok := f.Raw[k]; !ok {
-			return Invalid("", "%s is a required property", quoteASCII(k))
+// UnmarshalObject reads a generated struct: each member into its field, the others into
+// extra (a pointer to a map; nil for a closed object, which refuses them). Missing required
+// members, unknown members of a closed object and values Go cannot hold are problems.
+func UnmarshalObject(data []byte, fields []Field, extra any) error {
+	v, err := Parse(data)
+	if err != nil {
+		return &ValidationError{[]Problem{{"(root)", "type", "JSON", "invalid JSON"}}}
+	}
+	obj, ok := v.(*Object)
+	if !ok {
+		return &ValidationError{[]Problem{{"(root)", "type", "object", kindOf(v)}}}
+	}
+	var problems []Problem
+	byKey := make(map[string]*Field, len(fields))
+	for i := range fields {
+		byKey[fields[i].Key] = &fields[i]
+	}
+	var extraMap reflect.Value
+	if extra != nil {
+		extraMap = reflect.ValueOf(extra).Elem()
+		extraMap.Set(reflect.Zero(extraMap.Type()))
+	}
+	for _, f := range fields {
+		target := reflect.ValueOf(f.Ptr).Elem()
+		target.Set(reflect.Zero(target.Type()))
+		value, ok := obj.Get(f.Key)
+		if !ok {
+			if f.Required {
+				problems = append(problems, Problem{"(root)", "required", "property " + Quote(f.Key), "nothing"})
+			}
+			continue
 		}
+		problems = append(problems, under(f.Key, decodeValue(value, target))...)
+	}
+	others := []string{}
+	for _, k := range obj.keys {
+		if _, named := byKey[k]; !named {
+			others = append(others, k)
+		}
+	}
+	sort.Strings(others)
+	for _, k := range others {
+		if extra == nil {
+			problems = append(problems, Problem{"(root)", "additionalProperties", "no property " + Quote(k), "property " + Quote(k)})
+			continue
+		}
+		if extraMap.IsNil() {
+			extraMap.Set(reflect.MakeMap(extraMap.Type()))
+		}
+		item := reflect.New(extraMap.Type().Elem()).Elem()
+		problems = append(problems, under(k, decodeValue(obj.values[k], item))...)
+		extraMap.SetMapIndex(reflect.ValueOf(k), item)
+	}
+	if len(problems) > 0 {
+		return &ValidationError{problems}
 	}
 	return nil
 }
 
-// Unknown is the error for a key a closed object (additionalProperties: false) refuses.
-func Unknown(key string) error {
-	return Invalid("", "unknown property %s (additional properties are not allowed)", quoteASCII(key))
+// under puts problems below a member (a key or an index).
+func under(part any, problems []Problem) []Problem {
+	prefix := Pointer([]any{part})
+	out := make([]Problem, len(problems))
+	for i, p := range problems {
+		if p.Pointer == "(root)" {
+			p.Pointer = prefix
+		} else {
+			p.Pointer = prefix + p.Pointer
+		}
+		out[i] = p
+	}
+	return out
 }
 
-var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
-
-// Decode decodes JSON into target (a pointer) strictly: null only where the Go type can
-// hold it (pointers, json.RawMessage), objects through their UnmarshalJSON (unknown and
-// missing required keys), and every error with its JSON path.
+// Decode reads JSON into target (a pointer) strictly: null only where the Go type can hold
+// it, objects through their UnmarshalJSON, and every failure as a *ValidationError.
 func Decode(data []byte, target any) error {
 	v := reflect.ValueOf(target)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return errors.New("aiwfrt.Decode needs a non-nil pointer")
 	}
-	return decodeInto(bytes.TrimSpace(data), v.Elem())
+	value, err := Parse(bytes.TrimSpace(data))
+	if err != nil {
+		return &ValidationError{[]Problem{{"(root)", "type", "JSON", "invalid JSON"}}}
+	}
+	if problems := decodeValue(value, v.Elem()); len(problems) > 0 {
+		return &ValidationError{problems}
+	}
+	return nil
 }
 
-func decodeInto(data []byte, v reflect.Value) error {
-	kind := jsonKind(data)
-	if kind == "invalid" {
-		return Invalid("", "invalid JSON")
+// DecodeValue reads a Value into target (a pointer), as Decode.
+func DecodeValue(value Value, target any) error {
+	v := reflect.ValueOf(target)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return errors.New("aiwfrt.DecodeValue needs a non-nil pointer")
 	}
+	if problems := decodeValue(value, v.Elem()); len(problems) > 0 {
+		return &ValidationError{problems}
+	}
+	return nil
+}
+
+func wrong(expected string, value Value) []Problem {
+	return []Problem{{"(root)", "type", expected, kindOf(value)}}
+}
+
+func decodeValue(value Value, v reflect.Value) []Problem {
 	if v.Type() == rawMessageType {
-		v.SetBytes(append([]byte(nil), data...))
+		data, err := Canonical(value)
+		if err != nil {
+			return wrong("JSON", value)
+		}
+		v.SetBytes(data)
 		return nil
 	}
 	if v.Kind() != reflect.Pointer && v.CanAddr() {
 		if u, ok := v.Addr().Interface().(json.Unmarshaler); ok {
-			return typeError(u.UnmarshalJSON(data), v.Type())
+			data, err := Canonical(value)
+			if err == nil {
+				err = u.UnmarshalJSON(data)
+			}
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				return ve.Problems
+			}
+			if err != nil {
+				return []Problem{{"(root)", "type", expectedName(v.Type()), kindOf(value)}}
+			}
+			return nil
 		}
 	}
-	if kind == "null" && v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface {
-		return Invalid("", "expected %s, got null", expectedName(v.Type()))
-	}
-	switch v.Kind() {
-	case reflect.Pointer:
-		if kind == "null" {
+	if value == nil {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Map:
 			v.Set(reflect.Zero(v.Type()))
 			return nil
 		}
+		return wrong(expectedName(v.Type()), value)
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
 		fresh := reflect.New(v.Type().Elem())
-		if err := decodeInto(data, fresh.Elem()); err != nil {
-			return err
+		if problems := decodeValue(value, fresh.Elem()); len(problems) > 0 {
+			return problems
 		}
 		v.Set(fresh)
-		return nil
+	case reflect.Interface:
+		v.Set(reflect.ValueOf(value))
+	case reflect.String:
+		s, ok := value.(string)
+		if !ok {
+			return wrong("string", value)
+		}
+		v.SetString(s)
+	case reflect.Bool:
+		b, ok := value.(bool)
+		if !ok {
+			return wrong("boolean", value)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := value.(json.Number)
+		if !ok || !numberOf(n).isIntegral() {
+			return wrong("integer", value)
+		}
+		i, ok := integerOf(numberOf(n))
+		if !ok || v.OverflowInt(i) {
+			return []Problem{{"(root)", "type", "an integer that fits in " + v.Type().String(), CanonicalString(value)}}
+		}
+		v.SetInt(i)
+	case reflect.Float32, reflect.Float64:
+		n, ok := value.(json.Number)
+		if !ok {
+			return wrong("number", value)
+		}
+		v.SetFloat(numberOf(n).float)
 	case reflect.Slice:
-		if kind != "array" {
-			return Invalid("", "expected array, got %s", kind)
+		list, ok := value.([]Value)
+		if !ok {
+			return wrong("array", value)
 		}
-		var raws []json.RawMessage
-		if err := json.Unmarshal(data, &raws); err != nil {
-			return Invalid("", "invalid JSON: %v", err)
+		out := reflect.MakeSlice(v.Type(), len(list), len(list))
+		var problems []Problem
+		for i, item := range list {
+			problems = append(problems, under(i, decodeValue(item, out.Index(i)))...)
 		}
-		out := reflect.MakeSlice(v.Type(), len(raws), len(raws))
-		for i, raw := range raws {
-			if err := decodeInto(bytes.TrimSpace(raw), out.Index(i)); err != nil {
-				return Under(Index(i), err)
-			}
+		if len(problems) > 0 {
+			return problems
 		}
 		v.Set(out)
-		return nil
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		// JSON Schema: a number with a zero fractional part (1.0, 1e2) is an integer.
-		if kind == "number" {
-			if _, err := strconv.ParseInt(string(data), 10, 64); err != nil {
-				f, ferr := strconv.ParseFloat(string(data), 64)
-				if ferr == nil && f == math.Trunc(f) && f >= math.MinInt64 && f < math.MaxInt64 {
-					if v.OverflowInt(int64(f)) {
-						return Invalid("", "%s is out of range for %s", string(data), v.Type())
-					}
-					v.SetInt(int64(f))
-					return nil
-				}
-			}
-		}
 	case reflect.Map:
-		fields, err := ReadFields(data)
-		if err != nil {
-			return err
+		obj, ok := value.(*Object)
+		if !ok {
+			return wrong("object", value)
 		}
-		out := reflect.MakeMapWithSize(v.Type(), len(fields.Keys))
-		for _, key := range fields.Keys {
+		out := reflect.MakeMapWithSize(v.Type(), obj.Len())
+		var problems []Problem
+		for _, key := range obj.keys {
 			item := reflect.New(v.Type().Elem()).Elem()
-			if err := decodeInto(bytes.TrimSpace(fields.Raw[key]), item); err != nil {
-				return Under(Key(key), err)
-			}
+			problems = append(problems, under(key, decodeValue(obj.values[key], item))...)
 			out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), item)
 		}
-		v.Set(out)
-		return nil
-	}
-	return typeError(json.Unmarshal(data, v.Addr().Interface()), v.Type())
-}
-
-func typeError(err error, t reflect.Type) error {
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		got := te.Value
-		if got == "number" || (len(got) > 7 && got[:7] == "number ") {
-			got = "number"
+		if len(problems) > 0 {
+			return problems
 		}
-		return Invalid("", "expected %s, got %s", expectedName(t), got)
+		v.Set(out)
+	default:
+		data, err := Canonical(value)
+		if err == nil {
+			err = json.Unmarshal(data, v.Addr().Interface())
+		}
+		if err != nil {
+			return wrong(expectedName(v.Type()), value)
+		}
 	}
-	var v *ValidationError
-	if errors.As(err, &v) {
-		return err
-	}
-	return Invalid("", "%v", err)
+	return nil
 }
 
-func jsonKind(data []byte) string {
-	if len(data) == 0 {
-		return "invalid"
+func integerOf(n number) (int64, bool) {
+	if n.integer != nil {
+		return n.integer.Int64(), n.integer.IsInt64()
 	}
-	switch data[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
+	if n.float < math.MinInt64 || n.float >= math.MaxInt64 {
+		return 0, false
 	}
-	return "number"
+	i, _ := big.NewFloat(n.float).Int64()
+	return i, true
 }
 
 func expectedName(t reflect.Type) string {
@@ -258,112 +345,57 @@ func expectedName(t reflect.Type) string {
 	return "object"
 }
 
-// Convert turns a Value into the contract type T and validates it.
+// Convert decodes a Value into the Go type T (a value already checked against T's
+// contract).
 func Convert[T any](v Value) (T, error) {
 	var out T
-	if err := Decode(Compact(v), &out); err != nil {
-		return out, err
-	}
-	if val, ok := any(out).(Validator); ok {
-		if err := val.Validate(); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	err := DecodeValue(v, &out)
+	return out, err
 }
 
-// Checker is a function that checks a Value against the contract type T.
-func Checker[T any]() func(Value) error {
-	return func(v Value) error {
-		_, err := Convert[T](v)
+// CheckGo checks a Go value (a generated contract type) against its contract type.
+func CheckGo(x any, t *Type) error {
+	v, err := ToValue(x)
+	if err != nil {
 		return err
 	}
+	return Check(v, t)
 }
 
-// ObjectWriter writes a JSON object member by member (the MarshalJSON of contracts).
-type ObjectWriter struct {
-	buf bytes.Buffer
-	err error
-}
-
-// Field writes one member. A nil slice or map is written as [] or {} (a required array
-// left nil in Go means empty, not null).
-func (w *ObjectWriter) Field(key string, value any) {
-	if w.err != nil {
-		return
-	}
-	if w.buf.Len() == 0 {
-		w.buf.WriteByte('{')
-	} else {
-		w.buf.WriteByte(',')
-	}
-	k, _ := json.Marshal(key)
-	w.buf.Write(k)
-	w.buf.WriteByte(':')
-	rv := reflect.ValueOf(value)
-	if rv.IsValid() && rv.Type() != rawMessageType {
-		switch {
-		case rv.Kind() == reflect.Slice && rv.IsNil():
-			w.buf.WriteString("[]")
-			return
-		case rv.Kind() == reflect.Map && rv.IsNil():
-			w.buf.WriteString("{}")
-			return
-		}
-	}
-	data, err := json.Marshal(value)
-	if err != nil {
-		w.err = err
-		return
-	}
-	w.buf.Write(data)
-}
-
-// Bytes returns the object (or the first error).
-func (w *ObjectWriter) Bytes() ([]byte, error) {
-	if w.err != nil {
-		return nil, w.err
-	}
-	if w.buf.Len() == 0 {
-		return []byte("{}"), nil
-	}
-	w.buf.WriteByte('}')
-	return w.buf.Bytes(), nil
-}
-
-// MarshalList encodes a slice, nil as [].
+// MarshalList writes a slice, nil as [].
 func MarshalList[T any](list []T) ([]byte, error) {
 	if list == nil {
 		return []byte("[]"), nil
 	}
-	return json.Marshal(list)
-}
-
-// MarshalMap encodes a map, nil as {}.
-func MarshalMap[T any](m map[string]T) ([]byte, error) {
-	if m == nil {
-		return []byte("{}"), nil
+	v, err := ToValue(list)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(m)
+	return Canonical(v)
 }
 
-// MarshalRaw encodes a raw JSON value, nil as null.
+// MarshalMap writes a map (keys sorted), nil as {}.
+func MarshalMap[T any](m map[string]T) ([]byte, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := NewObject()
+	for _, k := range keys {
+		v, err := ToValue(m[k])
+		if err != nil {
+			return nil, err
+		}
+		out.Set(k, v)
+	}
+	return Canonical(out)
+}
+
+// MarshalRaw writes a raw JSON value, empty as null.
 func MarshalRaw(raw []byte) ([]byte, error) {
 	if len(raw) == 0 {
 		return []byte("null"), nil
 	}
 	return raw, nil
 }
-
-// SortedKeys returns the keys of m, sorted (maps are written and checked in this order).
-func SortedKeys[T any](m map[string]T) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// Ptr returns a pointer to v.
-func Ptr[T any](v T) *T { return &v }

@@ -10,7 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"math/rand/v2"
+	"math/rand"
 	"net/http"
 	"os"
 	"strconv"
@@ -22,38 +22,30 @@ import (
 // DefaultTimeout is the time per attempt when the route sets none.
 const DefaultTimeout = 600 * time.Second
 
-// MaxRetryAfter is the longest provider-requested wait that is honoured; a longer ask ends
-// the retries at once (a fallback route can then take over).
+// MaxRetryAfter is the longest wait a server may ask for that is honoured; a longer ask
+// ends the call's retries at once (so a fallback route can take over).
 const MaxRetryAfter = 60 * time.Second
 
-// Attempt describes one HTTP attempt, for Runtime.OnAttempt.
-type Attempt struct {
-	Metadata   Metadata
-	Number     int
-	Kind       string // call, retry, repair or downgrade
-	Status     string // ok, error or invalid_output
-	HTTPStatus int
-	RequestID  string
-	Latency    time.Duration
-	Usage      Usage
-	Err        error
-}
-
-// Runtime is the HTTP ModelClient: it calls the route's provider, retries retryable
-// failures with backoff (honouring retry-after, retry-after-ms and x-should-retry),
-// checks structured outputs and re-asks once (repair_attempts) with the problem. The zero
-// value is ready to use; the fields are for tests and tuning.
+// Runtime is the HTTP ModelClient (docs/wire.md §5 and §7): it calls the route's provider,
+// retries retryable failures with backoff (honouring retry-after-ms, retry-after and
+// x-should-retry), downgrades the structured-output mode of OpenAI-compatible servers that
+// refuse it, checks every answer against the output contract and asks again with the
+// problems (repair), and streams when the request asks for it. The zero value is ready to
+// use; the fields are for tuning and tests.
 type Runtime struct {
-	HTTP   *http.Client
+	HTTP *http.Client
+	// Logger sees failed calls, retries and downgrades at DEBUG (nil: nothing is logged).
 	Logger *slog.Logger
+	// Version is the aiwf version in the User-Agent (aiwf/VERSION (go)).
+	Version string
 	// Getenv reads API keys and base URLs (default os.Getenv).
 	Getenv func(string) string
 	// Sleep waits between attempts (default: a timer that ctx can cancel).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Random is a uniform [0, 1) source for backoff jitter.
 	Random func() float64
-	// OnAttempt, when set, sees every attempt.
-	OnAttempt func(Attempt)
+	// OnAttempt, when set, sees every attempt as it ends.
+	OnAttempt func(Attempt, Metadata)
 
 	once      sync.Once
 	providers map[string]provider
@@ -64,27 +56,18 @@ func NewRuntime() *Runtime { return &Runtime{} }
 
 func (r *Runtime) init() {
 	r.once.Do(func() {
-		r.providers = map[string]provider{"openai": openAI{}, "anthropic": anthropic{}, "openai-compatible": &openAICompatible{}}
+		r.providers = newProviders()
 		if r.HTTP == nil {
 			r.HTTP = http.DefaultClient
 		}
 		if r.Logger == nil {
-			r.Logger = slog.Default()
+			r.Logger = slog.New(discard{})
 		}
 		if r.Getenv == nil {
 			r.Getenv = os.Getenv
 		}
 		if r.Sleep == nil {
-			r.Sleep = func(ctx context.Context, d time.Duration) error {
-				t := time.NewTimer(d)
-				defer t.Stop()
-				select {
-				case <-t.C:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			}
+			r.Sleep = sleepContext
 		}
 		if r.Random == nil {
 			r.Random = rand.Float64
@@ -92,6 +75,35 @@ func (r *Runtime) init() {
 	})
 }
 
+// discard is a slog.Handler that drops every record (slog.DiscardHandler needs Go 1.24).
+type discard struct{}
+
+func (discard) Enabled(context.Context, slog.Level) bool  { return false }
+func (discard) Handle(context.Context, slog.Record) error { return nil }
+func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discard) WithGroup(string) slog.Handler           { return d }
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// UserAgent is the User-Agent the runtime sends.
+func (r *Runtime) UserAgent() string {
+	version := r.Version
+	if version == "" {
+		version = "0"
+	}
+	return "aiwf/" + version + " (go)"
+}
+
+// callState is one call on one route: its turns, its attempts and what they cost.
 type callState struct {
 	req      *Request
 	provider provider
@@ -100,25 +112,28 @@ type callState struct {
 	deadline time.Time
 	apiKey   string
 	turns    [][2]string
-	attempts int
+	attempts []Attempt
 	usage    Usage
 	kind     string
+	emitted  bool
 }
 
 type outcome struct {
 	completion *completion
 	value      Value
-	problem    error
+	turn       string
+	problem    *answerProblem
 	requestID  string
 }
 
-// Complete makes the call and returns the validated response.
+// Complete makes the call and returns the validated answer; a *ProviderError otherwise.
+// Both carry every attempt the call made.
 func (r *Runtime) Complete(ctx context.Context, req *Request) (*Response, error) {
 	r.init()
 	route := req.Route
 	p, ok := r.providers[route.Provider]
 	if !ok {
-		return nil, &ProviderError{Kind: "route", Provider: route.Provider, Model: route.Model, Message: fmt.Sprintf("unknown provider %q", route.Provider)}
+		return nil, routeError("unknown provider %q", route.Provider)
 	}
 	spec := DefaultRetry
 	if req.Retry != nil {
@@ -141,18 +156,39 @@ func (r *Runtime) Complete(ctx context.Context, req *Request) (*Response, error)
 		st.apiKey = r.Getenv(env)
 	}
 	if st.apiKey == "" && p.keyRequired() {
-		return nil, &ProviderError{Kind: "route", Provider: route.Provider, Model: route.Model, Message: "no API key: set $" + env}
+		// R008, as the Python runtime (docs/wire.md's table says R001).
+		return nil, &ProviderError{Code: CodeRoute, Provider: route.Provider, Model: route.Model, Message: "no API key: set $" + env}
 	}
-	st.turns = [][2]string{{"user", PyJSON(req.Input)}}
+	input, err := Canonical(InContractOrder(req.Input, req.InputSchema))
+	if err != nil {
+		return nil, &ProviderError{Code: CodeProvider, Provider: route.Provider, Model: route.Model, Message: "the input cannot be sent: " + err.Error()}
+	}
+	st.turns = [][2]string{{"user", string(input)}}
 	resp, err := r.call(ctx, st)
 	if err != nil {
-		r.Logger.Warn("model call failed", "error", err, "provider", route.Provider, "model", route.Model, "assistant", req.Metadata.Assistant)
+		var pe *ProviderError
+		if errors.As(err, &pe) {
+			pe.Attempts = st.attempts
+		}
+		r.Logger.Debug("model call failed", "error", err, "provider", route.Provider, "model", route.Model, "assistant", req.Metadata.Assistant)
 		return nil, err
 	}
 	return resp, nil
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// secondsText writes seconds as Python's {:g} does (5, 0.5, 1e-05).
+func secondsText(s float64) string { return strconv.FormatFloat(s, 'g', 6, 64) }
+
+// numberText64 writes seconds as canonical JSON writes the number (5, 0.5, 1e-7).
+func numberText64(s float64) string {
+	text, err := formatNumber(s)
+	if err != nil {
+		return strconv.FormatFloat(s, 'g', -1, 64)
+	}
+	return text
+}
 
 func (r *Runtime) call(ctx context.Context, st *callState) (*Response, error) {
 	var last *outcome
@@ -176,29 +212,17 @@ func (r *Runtime) call(ctx context.Context, st *callState) (*Response, error) {
 			}, nil
 		}
 		last = out
-		st.turns = append(st.turns, [2]string{"assistant", out.completion.text},
-			[2]string{"user", repairMessage(problemText(out.problem), out.completion.truncated)})
+		st.turns = append(st.turns, [2]string{"assistant", out.turn}, [2]string{"user", out.problem.repairTurn()})
 	}
-	path := "$"
-	var ve *ValidationError
-	if errors.As(last.problem, &ve) {
-		path = "$" + ve.Path
-	}
+	route := st.req.Route
 	return nil, &ProviderError{
-		Kind: "output_invalid", Provider: st.req.Route.Provider, Model: st.req.Route.Model, RequestID: last.requestID, Path: path,
-		Message: fmt.Sprintf("output invalid after %d answer(s): %s", st.spec.RepairAttempts+1, problemText(last.problem)),
+		Code: CodeOutputInvalid, Provider: route.Provider, Model: route.Model, RequestID: last.requestID,
+		Problems: last.problem.problems,
+		Message:  fmt.Sprintf("output invalid after %d answer(s): %s", st.spec.RepairAttempts+1, last.problem.summary()),
 	}
 }
 
-func problemText(err error) string {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return ve.Error()
-	}
-	return "$: " + err.Error()
-}
-
-// backoff is min(initial * 2^n, max) minus up to 25% jitter.
+// backoff is min(initial × 2^n, max) minus up to 25 % at random.
 func (r *Runtime) backoff(spec RetrySpec, n int) time.Duration {
 	base := math.Min(spec.InitialDelay*math.Pow(2, float64(min(n, 1000))), spec.MaxDelay)
 	return seconds(base * (1 - 0.25*r.Random()))
@@ -224,7 +248,7 @@ func (r *Runtime) withRetries(ctx context.Context, st *callState) (*outcome, err
 		if !st.deadline.IsZero() && !time.Now().Add(delay).Before(st.deadline) {
 			return nil, err
 		}
-		r.Logger.Info("retrying model call", "error", err, "delay", delay, "attempt", st.attempts)
+		r.Logger.Debug("retrying model call", "error", err, "delay", delay, "attempt", len(st.attempts))
 		st.kind = "retry"
 		if err := r.Sleep(ctx, delay); err != nil {
 			return nil, err
@@ -233,15 +257,15 @@ func (r *Runtime) withRetries(ctx context.Context, st *callState) (*outcome, err
 }
 
 // attempt sends one attempt; a provider that downgrades its structured-output mode after
-// a 400 gets the request again at once.
+// a 400 gets the same turns again at once.
 func (r *Runtime) attempt(ctx context.Context, st *callState) (*outcome, error) {
 	for {
 		ex := r.exchange(st)
 		out, err := r.send(ctx, st, ex)
 		var pe *ProviderError
-		if err != nil && errors.As(err, &pe) && pe.Kind == "bad_request" && st.provider.downgrade(ex, pe) {
+		if err != nil && errors.As(err, &pe) && pe.Code == CodeBadRequest && st.provider.downgrade(ex, pe) {
 			st.kind = "downgrade"
-			r.Logger.Info("structured output mode refused; downgrading", "provider", ex.route.Provider, "model", ex.route.Model, "mode", ex.mode)
+			r.Logger.Debug("structured output mode refused; downgrading", "provider", ex.route.Provider, "model", ex.route.Model, "mode", ex.mode)
 			continue
 		}
 		return out, err
@@ -250,10 +274,13 @@ func (r *Runtime) attempt(ctx context.Context, st *callState) (*outcome, error) 
 
 func (r *Runtime) exchange(st *callState) *exchange {
 	req, route := st.req, st.req.Route
-	ex := &exchange{req: req, route: route, turns: append([][2]string(nil), st.turns...), apiKey: st.apiKey, instructions: req.Instructions}
-	if req.OutputSchema != nil {
+	ex := &exchange{
+		req: req, route: route, turns: append([][2]string(nil), st.turns...), apiKey: st.apiKey,
+		instructions: req.Instructions, stream: req.Stream != nil, userAgent: r.UserAgent(),
+	}
+	if req.Output != nil {
 		ex.mode = st.provider.resolveMode(route)
-		ex.wire = st.provider.prepareSchema(ex.mode, req.OutputSchema)
+		ex.wire = st.provider.prepareSchema(ex.mode, req.Output)
 	}
 	ex.maxTokens = req.MaxTokens
 	if ex.maxTokens <= 0 {
@@ -266,27 +293,43 @@ func (r *Runtime) exchange(st *callState) *exchange {
 	return ex
 }
 
+var (
+	errAttemptTimeout = errors.New("attempt timeout")
+	errFirstToken     = errors.New("first-token timeout")
+)
+
 func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outcome, error) {
-	st.attempts++
-	number, kind := st.attempts, st.kind
-	st.kind = "retry"
+	route, meta := ex.route, st.req.Metadata
+	number := len(st.attempts) + 1
+	kind := st.kind
+	st.kind = "retry" // a later attempt without another reason is a retry
+	if ex.stream && st.emitted {
+		st.req.Stream(StreamEvent{Type: "reset", Attempt: number, Reason: kind, Metadata: meta})
+		st.emitted = false
+	}
 	started := time.Now()
-	route := ex.route
-	report := func(status string, httpStatus int, requestID string, usage Usage, err error) {
+	record := func(outcome string, usage Usage, requestID string, err error) {
+		a := Attempt{Alias: meta.Alias, Provider: route.Provider, Model: route.Model, Kind: kind,
+			Outcome: outcome, Usage: usage, RequestID: requestID, Latency: time.Since(started)}
+		if err != nil {
+			a.Error = err.Error()
+		}
+		st.attempts = append(st.attempts, a)
 		if r.OnAttempt != nil {
-			r.OnAttempt(Attempt{Metadata: st.req.Metadata, Number: number, Kind: kind, Status: status, HTTPStatus: httpStatus,
-				RequestID: requestID, Latency: time.Since(started), Usage: usage, Err: err})
+			r.OnAttempt(a, meta)
 		}
 	}
-	fail := func(err error) (*outcome, error) {
-		var pe *ProviderError
-		if errors.As(err, &pe) {
+	fail := func(pe *ProviderError) (*outcome, error) {
+		if pe.Code != CodeRoute {
 			pe.Provider, pe.Model = route.Provider, route.Model
-			report("error", pe.Status, pe.RequestID, Usage{}, err)
-		} else {
-			report("error", 0, "", Usage{}, err)
 		}
-		return nil, err
+		if pe.outcome == "" {
+			pe.outcome = "error" // no answer to name it by (a request that was not sent)
+		}
+		pe.Message = redact(pe.Message, st.apiKey)
+		pe.RequestID = redact(pe.RequestID, st.apiKey)
+		record(pe.outcome, Usage{}, pe.RequestID, pe)
+		return nil, pe
 	}
 	perAttempt := DefaultTimeout
 	if route.Timeout > 0 {
@@ -298,45 +341,78 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 			budget, deadlineBound = remaining, true
 		}
 	}
+	// An attempt that cannot be sent is still an attempt of the call (as in the Python
+	// runtime): the deadline passed, or the route cannot be called.
 	if budget <= 0 {
-		return fail(&ProviderError{Kind: "timeout", Message: "call deadline exceeded"})
+		return fail(&ProviderError{Code: CodeTimeout, Message: "call deadline exceeded", outcome: "timeout"})
 	}
 	call, err := st.provider.build(ex, r.Getenv)
 	if err != nil {
-		return fail(err)
+		var pe *ProviderError
+		if errors.As(err, &pe) {
+			return fail(pe)
+		}
+		return nil, err
 	}
-	actx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
-	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, call.url, bytes.NewReader([]byte(PyJSON(call.body))))
+	body, err := Canonical(call.body)
 	if err != nil {
-		return fail(&ProviderError{Kind: "route", Message: err.Error()})
+		return fail(&ProviderError{Code: CodeProvider, Message: "the request cannot be sent: " + err.Error()})
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	budgetTimer := time.AfterFunc(budget, func() { cancel(errAttemptTimeout) })
+	defer budgetTimer.Stop()
+	var firstToken *time.Timer
+	ttft := route.FirstTokenTimeout
+	if ex.stream && ttft > 0 && seconds(ttft) < budget {
+		firstToken = time.AfterFunc(seconds(ttft), func() { cancel(errFirstToken) })
+		defer firstToken.Stop()
+	}
+	// failure classifies a transport error: the caller's cancellation, a timeout, or a
+	// connection that failed or was reset.
+	failure := func(err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		switch context.Cause(actx) {
+		case errAttemptTimeout:
+			what := "attempt timeout of " + numberText64(perAttempt.Seconds()) + "s"
+			if deadlineBound {
+				what = "call deadline of " + numberText64(st.spec.Deadline) + "s"
+			}
+			return &ProviderError{Code: CodeTimeout, Message: "no complete answer within the " + what, Retryable: !deadlineBound, outcome: "timeout"}
+		case errFirstToken:
+			return &ProviderError{Code: CodeTimeout, Message: "no token within the first-token timeout of " + secondsText(ttft) + "s", Retryable: true, outcome: "timeout"}
+		}
+		return &ProviderError{Code: CodeProvider, Message: "connection failed", Retryable: true, outcome: "reset"}
+	}
+	failWith := func(err error) (*outcome, error) {
+		var pe *ProviderError
+		if errors.As(err, &pe) {
+			return fail(pe)
+		}
+		return nil, err
+	}
+	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, call.url, bytes.NewReader(body))
+	if err != nil {
+		return fail(&ProviderError{Code: CodeRoute, Message: "invalid base URL " + Quote(call.url)})
 	}
 	for _, h := range call.headers {
-		hreq.Header[h[0]] = []string{h[1]}
+		hreq.Header.Set(h[0], h[1])
 	}
 	for k, v := range route.Headers {
-		hreq.Header[k] = []string{v}
+		hreq.Header.Set(k, v)
 	}
 	resp, err := r.HTTP.Do(hreq)
-	var data []byte
-	if err == nil {
-		data, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return fail(ctx.Err())
-		}
-		if actx.Err() != nil {
-			what := fmt.Sprintf("attempt timeout of %gs", perAttempt.Seconds())
-			if deadlineBound {
-				what = fmt.Sprintf("call deadline of %gs", st.spec.Deadline)
-			}
-			return fail(&ProviderError{Kind: "timeout", Message: "no complete answer within the " + what, Retryable: !deadlineBound})
-		}
-		return fail(&ProviderError{Kind: "error", Message: "connection failed: " + err.Error(), Retryable: true})
+		return failWith(failure(err))
 	}
+	defer resp.Body.Close()
 	if resp.StatusCode >= 400 {
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return failWith(failure(err))
+		}
 		return fail(providerErrorFor(st.provider, resp.StatusCode, resp.Header, data))
 	}
 	requestID := ""
@@ -346,77 +422,56 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 			break
 		}
 	}
-	body, err := Parse(data)
-	if err != nil {
-		return fail(&ProviderError{Kind: "error", Status: resp.StatusCode, RequestID: requestID, Retryable: true,
-			Message: fmt.Sprintf("malformed response: not JSON (%q)", truncate(string(data), 80))})
+	var c *completion
+	if ex.stream {
+		emit := func(text string) {
+			if firstToken != nil {
+				firstToken.Stop()
+			}
+			st.emitted = true
+			st.req.Stream(StreamEvent{Type: "text", Text: text, Attempt: number, Metadata: meta})
+		}
+		c, err = st.provider.parseStream(ex, newSSEReader(resp.Body, failure), emit)
+	} else {
+		var data []byte
+		if data, err = io.ReadAll(resp.Body); err != nil {
+			return failWith(failure(err))
+		}
+		parsed, perr := Parse(data)
+		if perr != nil {
+			pe := malformed("not JSON")
+			pe.RequestID = requestID
+			return fail(pe)
+		}
+		c, err = st.provider.parse(ex, parsed)
 	}
-	c, err := st.provider.parse(ex, body)
 	if err != nil {
-		return fail(err)
+		var pe *ProviderError
+		if errors.As(err, &pe) && pe.RequestID == "" {
+			pe.RequestID = requestID
+		}
+		return failWith(err)
 	}
 	if requestID == "" {
 		requestID = c.id
 	}
-	st.usage.InputTokens += c.usage.InputTokens
-	st.usage.OutputTokens += c.usage.OutputTokens
-	value, problem := check(ex, c)
-	status := "ok"
+	requestID = redact(requestID, st.apiKey)
+	st.usage = st.usage.plus(c.usage)
+	value, turn, problem := checkAnswer(ex, c)
+	result := "ok"
+	var problemErr error
 	if problem != nil {
-		status = "invalid_output"
+		result = problem.outcome
+		problemErr = errors.New(problem.summary())
 	}
-	report(status, resp.StatusCode, requestID, c.usage, problem)
-	return &outcome{completion: c, value: value, problem: problem, requestID: requestID}, nil
-}
-
-// check parses and validates an answer against the request's output contract.
-func check(ex *exchange, c *completion) (Value, error) {
-	schema := ex.req.OutputSchema
-	if schema == nil || ex.wire == nil {
-		return c.text, nil
-	}
-	var value Value
-	var err error
-	switch {
-	case c.hasValue:
-		value = c.value
-	case ex.mode == "prompt":
-		value, err = extractJSON(c.text)
-	default:
-		value, err = Parse([]byte(c.text))
-	}
-	if err != nil {
-		if c.truncated {
-			return nil, Invalid("", "output truncated (%s) before the JSON ended", c.stop)
-		}
-		return nil, Invalid("", "not valid JSON: %v", err)
-	}
-	if ex.wire.strict {
-		original := schema
-		if ex.wire.wrapped {
-			original, _ = wrapRoot(schema)
-		}
-		value = stripOptionalNulls(value, original, original)
-	}
-	if ex.wire.wrapped {
-		inner := At(value, wrapKey)
-		if _, ok := value.(*Object); !ok || IsMissing(inner) {
-			return nil, Invalid("", "expected an object with %s", quoteASCII(wrapKey))
-		}
-		value = inner
-	}
-	if ex.req.Check != nil {
-		if err := ex.req.Check(value); err != nil {
-			return nil, err
-		}
-	}
-	return value, nil
+	record(result, c.usage, requestID, problemErr)
+	return &outcome{completion: c, value: value, turn: turn, problem: problem, requestID: requestID}, nil
 }
 
 // parseRetryAfter reads retry-after-ms, then retry-after (seconds or an HTTP date).
 func parseRetryAfter(h http.Header) time.Duration {
-	if ms := h.Get("retry-after-ms"); ms != "" {
-		if f, err := strconv.ParseFloat(strings.TrimSpace(ms), 64); err == nil {
+	if ms := strings.TrimSpace(h.Get("retry-after-ms")); ms != "" {
+		if f, err := strconv.ParseFloat(ms, 64); err == nil {
 			return time.Duration(f * float64(time.Millisecond))
 		}
 	}

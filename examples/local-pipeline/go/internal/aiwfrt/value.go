@@ -8,19 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"sort"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 )
 
-// Value is a JSON value as the runtime handles it: nil, bool, json.Number, string,
-// []Value or *Object. Objects keep their keys in order and numbers keep their text, so a
-// value encodes exactly as the aiwf engine (Python) encodes it.
+// Value is a JSON value as the runtime handles it: nil, bool, json.Number, string, []Value
+// or *Object. Objects keep their members in order and numbers keep their text, so nothing
+// is lost between what a server sent and what the runtime sends on.
 type Value = any
 
-// Object is a JSON object that keeps its keys in insertion order.
+// Object is a JSON object that keeps its members in insertion order.
 type Object struct {
 	keys   []string
 	values map[string]Value
@@ -40,6 +36,9 @@ func (o *Object) Set(key string, v Value) *Object {
 
 // Get returns the value of key and whether the object has it.
 func (o *Object) Get(key string) (Value, bool) {
+	if o == nil {
+		return nil, false
+	}
 	v, ok := o.values[key]
 	return v, ok
 }
@@ -59,13 +58,23 @@ func (o *Object) Delete(key string) {
 }
 
 // Keys returns the keys in order.
-func (o *Object) Keys() []string { return append([]string(nil), o.keys...) }
+func (o *Object) Keys() []string {
+	if o == nil {
+		return nil
+	}
+	return append([]string(nil), o.keys...)
+}
 
-// Len returns the number of keys.
-func (o *Object) Len() int { return len(o.keys) }
+// Len returns the number of members.
+func (o *Object) Len() int {
+	if o == nil {
+		return 0
+	}
+	return len(o.keys)
+}
 
-// MarshalJSON encodes the object compactly, keys in order.
-func (o *Object) MarshalJSON() ([]byte, error) { return Compact(o), nil }
+// MarshalJSON writes the object as canonical JSON, members in order.
+func (o *Object) MarshalJSON() ([]byte, error) { return Canonical(o) }
 
 // Obj builds an object from key, value pairs; a Missing value leaves its key out (an
 // object template in a binding).
@@ -80,17 +89,6 @@ func Obj(pairs ...Value) *Object {
 	return o
 }
 
-// Arr builds an array; a Missing element becomes null (an array template in a binding).
-func Arr(items ...Value) []Value {
-	out := make([]Value, len(items))
-	for i, v := range items {
-		if !IsMissing(v) {
-			out[i] = v
-		}
-	}
-	return out
-}
-
 type missing struct{}
 
 // Missing is the value of a path that leads nowhere.
@@ -102,7 +100,7 @@ func IsMissing(v Value) bool {
 	return ok
 }
 
-// Whole is the value of a whole binding: Missing becomes null.
+// Whole is v, with Missing as null.
 func Whole(v Value) Value {
 	if IsMissing(v) {
 		return nil
@@ -113,9 +111,9 @@ func Whole(v Value) Value {
 // Int is an integer as a Value.
 func Int(i int) Value { return json.Number(strconv.Itoa(i)) }
 
-// At follows path (string keys and int indexes) into v; Missing when it leads nowhere.
-// A negative index counts from the end, and an int also finds an object key of its
-// decimal text, as in the engine.
+// At follows path (string keys and int indexes) into v; Missing when it leads nowhere. A
+// negative index counts from the end, and an int also finds an object member named by its
+// decimal text, as in the aiwf engine.
 func At(v Value, path ...any) Value {
 	for _, part := range path {
 		switch p := part.(type) {
@@ -155,35 +153,7 @@ func At(v Value, path ...any) Value {
 	return v
 }
 
-// Template is the value of a string template: strings as they are, Missing as nothing,
-// every other value JSON-encoded as the engine does (Python's json.dumps).
-func Template(parts ...Value) string {
-	var b strings.Builder
-	for _, p := range parts {
-		switch s := p.(type) {
-		case missing:
-		case string:
-			b.WriteString(s)
-		default:
-			b.WriteString(PyJSON(s))
-		}
-	}
-	return b.String()
-}
-
-// Items is the list a scattered step runs over: null or Missing give none.
-func Items(found Value, step, expression string) ([]Value, error) {
-	if found == nil || IsMissing(found) {
-		return nil, nil
-	}
-	list, ok := found.([]Value)
-	if !ok {
-		return nil, &StepError{Step: step, Index: -1, Err: fmt.Errorf("scatter over %s is not an array", expression)}
-	}
-	return list, nil
-}
-
-// Parse decodes JSON into a Value (object key order and number text kept).
+// Parse decodes one JSON text into a Value (member order and number text kept).
 func Parse(data []byte) (Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -197,11 +167,11 @@ func Parse(data []byte) (Value, error) {
 	return v, nil
 }
 
-// MustParse is Parse for JSON known to be valid (it panics otherwise).
+// MustParse is Parse for JSON known to be valid (generated code); it panics otherwise.
 func MustParse(text string) Value {
 	v, err := Parse([]byte(text))
 	if err != nil {
-		panic(err)
+		panic(fmt.Sprintf("aiwfrt.MustParse: %v", err))
 	}
 	return v
 }
@@ -211,44 +181,47 @@ func parseValue(dec *json.Decoder) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := NewObject()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				o.Set(kt.(string), v)
-			}
-			_, err := dec.Token()
-			return o, err
-		case '[':
-			list := []Value{}
-			for dec.More() {
-				v, err := parseValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			_, err := dec.Token()
-			return list, err
-		}
-		return nil, fmt.Errorf("invalid JSON: unexpected %v", t)
-	default:
-		return t, nil
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
 	}
+	switch delim {
+	case '{':
+		o := NewObject()
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := parseValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			o.Set(key.(string), v)
+		}
+		_, err := dec.Token()
+		return o, err
+	case '[':
+		list := []Value{}
+		for dec.More() {
+			v, err := parseValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		_, err := dec.Token()
+		return list, err
+	}
+	return nil, fmt.Errorf("invalid JSON: unexpected %v", delim)
 }
 
-// ToValue converts a Go value (a contract struct, a map, ...) to a Value through its JSON.
+// ToValue converts a Go value (a contract type, a map, a Value) to a Value through its JSON.
 func ToValue(x any) (Value, error) {
+	switch x.(type) {
+	case nil, bool, string, json.Number, []Value, *Object:
+		return x, nil
+	}
 	data, err := json.Marshal(x)
 	if err != nil {
 		return nil, err
@@ -256,255 +229,44 @@ func ToValue(x any) (Value, error) {
 	return Parse(data)
 }
 
-// Equal reports whether two values are equal as JSON (object key order ignored, numbers
-// compared by value).
+// Equal reports whether a and b are equal as JSON Schema compares values: numbers by value
+// (1 equals 1.0, true does not equal 1), objects whatever their member order.
 func Equal(a, b Value) bool {
-	ea, eb := encoder{sortKeys: true, normalize: true}, encoder{sortKeys: true, normalize: true}
-	ea.encode(a, 0)
-	eb.encode(b, 0)
-	return bytes.Equal(ea.buf.Bytes(), eb.buf.Bytes())
-}
-
-type encoder struct {
-	buf      bytes.Buffer
-	python   bool // Python's default separators ", " and ": "
-	sortKeys bool
-	ascii    bool
-	indent   string
-	// normalize writes numbers by value (1 and 1.0 alike), for comparisons.
-	normalize bool
-}
-
-func (e *encoder) newline(depth int) {
-	if e.indent == "" {
-		return
-	}
-	e.buf.WriteByte('\n')
-	for i := 0; i < depth; i++ {
-		e.buf.WriteString(e.indent)
-	}
-}
-
-func (e *encoder) itemSep(depth int) {
-	if e.indent != "" {
-		e.buf.WriteByte(',')
-		e.newline(depth)
-	} else if e.python {
-		e.buf.WriteString(", ")
-	} else {
-		e.buf.WriteByte(',')
-	}
-}
-
-func (e *encoder) keySep() {
-	if e.python || e.indent != "" {
-		e.buf.WriteString(": ")
-	} else {
-		e.buf.WriteByte(':')
-	}
-}
-
-func (e *encoder) encode(v Value, depth int) {
-	switch x := v.(type) {
-	case nil, missing:
-		e.buf.WriteString("null")
+	switch x := a.(type) {
+	case nil:
+		return b == nil
 	case bool:
-		if x {
-			e.buf.WriteString("true")
-		} else {
-			e.buf.WriteString("false")
-		}
-	case json.Number:
-		if f, err := strconv.ParseFloat(string(x), 64); e.normalize && err == nil {
-			e.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
-			return
-		}
-		e.buf.WriteString(pyNumber(string(x)))
+		y, ok := b.(bool)
+		return ok && x == y
 	case string:
-		e.str(x)
+		y, ok := b.(string)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && numberOf(x).sameAs(numberOf(y))
 	case []Value:
-		if len(x) == 0 {
-			e.buf.WriteString("[]")
-			return
+		y, ok := b.([]Value)
+		if !ok || len(x) != len(y) {
+			return false
 		}
-		e.buf.WriteByte('[')
-		e.newline(depth + 1)
-		for i, item := range x {
-			if i > 0 {
-				e.itemSep(depth + 1)
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
 			}
-			e.encode(item, depth+1)
 		}
-		e.newline(depth)
-		e.buf.WriteByte(']')
+		return true
 	case *Object:
-		if x == nil || len(x.keys) == 0 {
-			if x == nil {
-				e.buf.WriteString("null")
-			} else {
-				e.buf.WriteString("{}")
-			}
-			return
+		y, ok := b.(*Object)
+		if !ok || x.Len() != y.Len() {
+			return false
 		}
-		keys := x.keys
-		if e.sortKeys {
-			keys = append([]string(nil), keys...)
-			sort.Strings(keys)
-		}
-		e.buf.WriteByte('{')
-		e.newline(depth + 1)
-		for i, k := range keys {
-			if i > 0 {
-				e.itemSep(depth + 1)
-			}
-			e.str(k)
-			e.keySep()
-			e.encode(x.values[k], depth+1)
-		}
-		e.newline(depth)
-		e.buf.WriteByte('}')
-	case int:
-		e.buf.WriteString(strconv.Itoa(x))
-	case int64:
-		e.buf.WriteString(strconv.FormatInt(x, 10))
-	case float64:
-		e.buf.WriteString(pyFloat(x))
-	default:
-		// Any other Go value: through encoding/json, then as a Value.
-		parsed, err := ToValue(x)
-		if err != nil {
-			e.buf.WriteString("null")
-			return
-		}
-		e.encode(parsed, depth)
-	}
-}
-
-const hexDigits = "0123456789abcdef"
-
-func (e *encoder) str(s string) {
-	e.buf.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			e.buf.WriteString(`\"`)
-		case '\\':
-			e.buf.WriteString(`\\`)
-		case '\n':
-			e.buf.WriteString(`\n`)
-		case '\r':
-			e.buf.WriteString(`\r`)
-		case '\t':
-			e.buf.WriteString(`\t`)
-		case '\b':
-			e.buf.WriteString(`\b`)
-		case '\f':
-			e.buf.WriteString(`\f`)
-		default:
-			switch {
-			case r < 0x20 || (e.ascii && r > 0x7e && r < 0x10000):
-				e.buf.WriteString(`\u`)
-				e.buf.WriteByte(hexDigits[r>>12&0xf])
-				e.buf.WriteByte(hexDigits[r>>8&0xf])
-				e.buf.WriteByte(hexDigits[r>>4&0xf])
-				e.buf.WriteByte(hexDigits[r&0xf])
-			case e.ascii && r >= 0x10000:
-				r -= 0x10000
-				for _, u := range []rune{0xd800 + r>>10, 0xdc00 + r&0x3ff} {
-					e.buf.WriteString(`\u`)
-					e.buf.WriteByte(hexDigits[u>>12&0xf])
-					e.buf.WriteByte(hexDigits[u>>8&0xf])
-					e.buf.WriteByte(hexDigits[u>>4&0xf])
-					e.buf.WriteByte(hexDigits[u&0xf])
-				}
-			default:
-				e.buf.WriteRune(r)
+		for _, k := range x.keys {
+			other, found := y.Get(k)
+			if !found || !Equal(x.values[k], other) {
+				return false
 			}
 		}
+		return true
 	}
-	e.buf.WriteByte('"')
+	return false
 }
-
-// PyJSON encodes v as Python's json.dumps(v, ensure_ascii=False) does: ", " and ": "
-// separators, keys in order, non-ASCII kept. The engine uses it for template strings and
-// for the user message of a model call.
-func PyJSON(v Value) string {
-	e := encoder{python: true}
-	e.encode(v, 0)
-	return e.buf.String()
-}
-
-// PyJSONIndent is json.dumps(v, indent=2, sort_keys=True) (non-ASCII escaped).
-func PyJSONIndent(v Value) string {
-	e := encoder{sortKeys: true, indent: "  ", ascii: true}
-	e.encode(v, 0)
-	return e.buf.String()
-}
-
-// Compact encodes v without spaces, keys in order.
-func Compact(v Value) []byte {
-	e := encoder{}
-	e.encode(v, 0)
-	return e.buf.Bytes()
-}
-
-// Canonical encodes v without spaces and with sorted keys (for comparisons and digests).
-func Canonical(v Value) []byte {
-	e := encoder{sortKeys: true}
-	e.encode(v, 0)
-	return e.buf.Bytes()
-}
-
-func quoteASCII(s string) string {
-	e := encoder{ascii: true}
-	e.str(s)
-	return e.buf.String()
-}
-
-// pyNumber formats a JSON number as Python's json.dumps formats the value json.loads
-// made of it: integers as they are, floats as repr(float).
-func pyNumber(text string) string {
-	if !strings.ContainsAny(text, ".eE") {
-		if text == "-0" {
-			return "0"
-		}
-		return text
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil && !math.IsInf(f, 0) {
-		return text
-	}
-	return pyFloat(f)
-}
-
-// pyFloat is Python's repr(float): the shortest text that reads back, in fixed notation
-// for exponents from -4 to 15, else in scientific notation with a two-digit exponent.
-func pyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	sci := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, expText, _ := strings.Cut(sci, "e")
-	exp, _ := strconv.Atoi(expText)
-	if exp >= -4 && exp < 16 {
-		fixed := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(fixed, ".") {
-			fixed += ".0"
-		}
-		return fixed
-	}
-	sign := "+"
-	if exp < 0 {
-		sign = "-"
-		exp = -exp
-	}
-	return fmt.Sprintf("%se%s%02d", mant, sign, exp)
-}
-
-// runeCount is the length of s in Unicode code points (JSON Schema's string length).
-func runeCount(s string) int { return utf8.RuneCountInString(s) }

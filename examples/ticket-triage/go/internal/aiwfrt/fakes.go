@@ -71,101 +71,61 @@ func (f *Fake) Complete(ctx context.Context, req *Request) (*Response, error) {
 	n := f.served[name]
 	f.served[name] = n + 1
 	f.mu.Unlock()
+	attempt := Attempt{Alias: req.Metadata.Alias, Provider: "fake", Model: "fake", Kind: "call", Outcome: "ok", Usage: Usage{1, 1}}
 	if err != nil {
 		return nil, err
 	}
 	if len(outputs) == 0 {
-		return nil, &ProviderError{Kind: "route", Provider: "fake", Message: fmt.Sprintf("no scripted output for assistant %q", name)}
+		return nil, &ProviderError{Code: CodeRoute, Provider: "fake", Message: fmt.Sprintf("no scripted output for assistant %q", name)}
 	}
 	out := outputs[min(n, len(outputs)-1)]
-	if req.Check != nil {
-		if err := req.Check(out); err != nil {
-			return nil, &ProviderError{Kind: "output_invalid", Provider: "fake", Message: "output invalid: " + err.Error()}
+	if req.Output != nil {
+		if problems := Problems(out, req.Output.Type); len(problems) > 0 {
+			attempt.Outcome = "invalid"
+			return nil, &ProviderError{Code: CodeOutputInvalid, Provider: "fake", Model: "fake", Problems: problems,
+				Message: "output invalid after 1 answer(s): " + Summary(problems), Attempts: []Attempt{attempt}}
 		}
 	}
-	return &Response{Output: out, Text: PyJSON(out), Usage: Usage{1, 1}, Model: "fake", Provider: "fake", Alias: req.Metadata.Alias, Attempts: 1}, nil
-}
-
-// PlaybackCall is one scripted exchange of a conformance vector: the step and input it
-// answers, and its output or error message.
-type PlaybackCall struct {
-	Step   string          `json:"step"`
-	Input  json.RawMessage `json:"input"`
-	Output json.RawMessage `json:"output"`
-	Error  *string         `json:"error"`
-}
-
-// Playback answers a request with the first unused call whose step and input (as JSON)
-// equal the request's, as tests/conformance/README.md describes.
-type Playback struct {
-	mu    sync.Mutex
-	calls []PlaybackCall
-	used  []bool
-}
-
-// NewPlayback returns a Playback of calls.
-func NewPlayback(calls []PlaybackCall) *Playback {
-	return &Playback{calls: calls, used: make([]bool, len(calls))}
-}
-
-// Unused is the indexes of the calls not played.
-func (p *Playback) Unused() []int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []int
-	for i, u := range p.used {
-		if !u {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// Complete plays back the matching call.
-func (p *Playback) Complete(ctx context.Context, req *Request) (*Response, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i, c := range p.calls {
-		if p.used[i] || c.Step != req.Metadata.Step {
-			continue
-		}
-		input, err := Parse(c.Input)
-		if err != nil || !Equal(input, req.Input) {
-			continue
-		}
-		p.used[i] = true
-		if c.Error != nil {
-			return nil, &ProviderError{Kind: "error", Provider: "playback", Message: *c.Error}
-		}
-		out, err := Parse(c.Output)
-		if err != nil {
-			return nil, err
-		}
-		return &Response{Output: out, Text: PyJSON(out), Usage: Usage{1, 1}, Model: "playback", Provider: "playback", Attempts: 1}, nil
-	}
-	return nil, fmt.Errorf("no call recorded for %s: %s", req.Metadata.Step, PyJSON(req.Input))
+	return &Response{Output: out, Text: CanonicalString(out), Usage: attempt.Usage, Model: "fake", Provider: "fake",
+		Alias: req.Metadata.Alias, Attempts: []Attempt{attempt}}, nil
 }
 
 // Fingerprint is what determines a model's answer to req, as the aiwf engine computes it
-// for replay files: sha256 of the canonical JSON of instructions, input, output schema and
-// schema name.
+// for replay files (version 2): sha256 of the canonical JSON (docs/wire.md §1, members
+// sorted) of the instructions, the input, the output schema and its name.
 func Fingerprint(req *Request) string {
-	doc := Obj("instructions", req.Instructions, "input", req.Input, "output_schema", req.OutputSchema, "schema_name", req.SchemaName)
-	sum := sha256.Sum256(Canonical(doc))
+	return fingerprint(req, 2)
+}
+
+// fingerprint is Fingerprint for a replay file of the given version (version 1 files
+// hashed Python's own JSON text).
+func fingerprint(req *Request, version int) string {
+	var schema Value
+	name := ""
+	if req.Output != nil {
+		schema, name = req.Output.Plain, req.Output.Contract
+	}
+	doc := Obj("input", req.Input, "instructions", req.Instructions, "output_schema", schema, "schema_name", name)
+	var text string
+	if version == 1 {
+		text = pythonJSON(doc)
+	} else {
+		text = CanonicalString(InContractOrder(doc, nil))
+	}
+	sum := sha256.Sum256([]byte(text))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Replay answers from a replay file written by `aiwf run --record` (JSON lines: a header
-// {"aiwf_replay": 1, ...}, then one {"fingerprint", "response", ...} per answer). A
-// fingerprint recorded several times is answered in recorded order, the last repeating.
+// {"aiwf_replay": 2, ...}, then one {"fingerprint", "response" | "error", ...} per
+// exchange; version 1 files hold answers only). A fingerprint recorded several times is
+// answered in recorded order, the last repeating; a recorded failure fails the same way.
 type Replay struct {
 	mu      sync.Mutex
 	path    string
 	answers map[string][]*Object
 	served  map[string]int
+	version int
 }
 
 // OpenReplay reads a replay file.
@@ -175,7 +135,7 @@ func OpenReplay(path string) (*Replay, error) {
 		return nil, fmt.Errorf("cannot read the replay file %s: %w", path, err)
 	}
 	defer file.Close()
-	r := &Replay{path: path, answers: map[string][]*Object{}, served: map[string]int{}}
+	r := &Replay{path: path, answers: map[string][]*Object{}, served: map[string]int{}, version: 2}
 	scanner := bufio.NewScanner(file)
 	scanner.Buffer(make([]byte, 1<<20), 64<<20)
 	number := 0
@@ -191,17 +151,22 @@ func OpenReplay(path string) (*Replay, error) {
 		}
 		obj, _ := v.(*Object)
 		if number == 1 {
-			if version, _ := At(obj, "aiwf_replay").(json.Number); version != "1" {
-				return nil, fmt.Errorf("%s is not an aiwf replay file (version 1)", path)
+			version, _ := At(obj, "aiwf_replay").(json.Number)
+			if version != "1" && version != "2" {
+				return nil, fmt.Errorf("%s is not an aiwf replay file (version 2)", path)
+			}
+			if version == "1" {
+				r.version = 1
 			}
 			continue
 		}
 		fp, _ := At(obj, "fingerprint").(string)
-		resp, _ := At(obj, "response").(*Object)
-		if fp == "" || resp == nil {
-			return nil, fmt.Errorf("%s:%d: a replay line needs fingerprint and response", path, number)
+		_, answered := At(obj, "response").(*Object)
+		_, failed := At(obj, "error").(*Object)
+		if fp == "" || !(answered || failed) {
+			return nil, fmt.Errorf("%s:%d: a replay line needs fingerprint and response (or error)", path, number)
 		}
-		r.answers[fp] = append(r.answers[fp], resp)
+		r.answers[fp] = append(r.answers[fp], obj)
 	}
 	if err := scanner.Err(); err != nil {
 		return nil, err
@@ -217,7 +182,7 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	key := Fingerprint(req)
+	key := fingerprint(req, r.version)
 	r.mu.Lock()
 	answers := r.answers[key]
 	n := r.served[key]
@@ -227,22 +192,41 @@ func (r *Replay) Complete(ctx context.Context, req *Request) (*Response, error) 
 		return nil, fmt.Errorf("%s has no recorded answer for assistant %q (step %q): fingerprint %s... (its input or instructions differ from the recording)",
 			r.path, req.Metadata.Assistant, req.Metadata.Step, key[:19])
 	}
-	data := answers[min(n, len(answers)-1)]
+	entry := answers[min(n, len(answers)-1)]
+	if failure, ok := At(entry, "error").(*Object); ok {
+		code, _ := At(failure, "code").(string)
+		message, _ := At(failure, "message").(string)
+		retryable, _ := At(failure, "retryable").(bool)
+		// The message is the recorded one, as it was rendered (provider and details in it).
+		return nil, &ProviderError{Code: code, Message: message, Retryable: retryable, Attempts: replayedAttempts(failure)}
+	}
+	data := At(entry, "response")
 	str := func(k string) string { s, _ := At(data, k).(string); return s }
-	integer := func(v Value) int {
-		n, _ := v.(json.Number).Int64()
-		return int(n)
-	}
 	resp := &Response{Output: Whole(At(data, "output")), Text: str("text"), RequestID: str("request_id"),
-		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias"), Attempts: 1}
-	if v, ok := At(data, "usage", "input_tokens").(json.Number); ok {
-		resp.Usage.InputTokens = integer(v)
-	}
-	if v, ok := At(data, "usage", "output_tokens").(json.Number); ok {
-		resp.Usage.OutputTokens = integer(v)
-	}
-	if v, ok := At(data, "attempts").(json.Number); ok {
-		resp.Attempts = integer(v)
-	}
+		Model: str("model"), Provider: str("provider"), StopReason: str("stop_reason"), Alias: str("alias"),
+		Usage:    Usage{intAt(data, "usage", "input_tokens"), intAt(data, "usage", "output_tokens")},
+		Attempts: replayedAttempts(data)}
 	return resp, nil
+}
+
+func intAt(v Value, path ...any) int {
+	n, _ := At(v, path...).(json.Number)
+	i, _ := n.Int64()
+	return int(i)
+}
+
+// replayedAttempts is the attempt log a replay file recorded (none in version 1 files).
+func replayedAttempts(v Value) []Attempt {
+	list, _ := At(v, "attempt_log").([]Value)
+	out := make([]Attempt, 0, len(list))
+	for _, a := range list {
+		alias, _ := At(a, "alias").(string)
+		provider, _ := At(a, "provider").(string)
+		model, _ := At(a, "model").(string)
+		outcome, _ := At(a, "outcome").(string)
+		kind, _ := At(a, "kind").(string)
+		out = append(out, Attempt{Alias: alias, Provider: provider, Model: model, Outcome: outcome, Kind: kind,
+			Usage: Usage{intAt(a, "input_tokens"), intAt(a, "output_tokens")}})
+	}
+	return out
 }

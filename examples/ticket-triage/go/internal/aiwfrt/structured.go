@@ -9,186 +9,103 @@ import (
 	"strings"
 )
 
-// The structured-output helpers of the aiwf runtime (aiwf/runtime/structured.py), on
-// ordered Values so that schemas go on the wire exactly as the Python runtime sends them.
-
 // wrapKey is the property a non-object output is wrapped in.
 const wrapKey = "value"
 
-func copyValue(v Value) Value {
-	switch x := v.(type) {
-	case *Object:
-		o := NewObject()
-		for _, k := range x.keys {
-			o.Set(k, copyValue(x.values[k]))
-		}
-		return o
-	case []Value:
-		out := make([]Value, len(x))
-		for i, item := range x {
-			out[i] = copyValue(item)
-		}
-		return out
-	}
-	return v
+// The repair turns of docs/wire.md §3.
+const (
+	repairTail        = "\nReply again with only the corrected, complete JSON value."
+	repairNotJSON     = "Your previous answer is not valid JSON." + repairTail
+	repairCutOff      = "Your previous answer was cut off before the JSON was complete." + repairTail
+	repairInvalidHead = "Your previous answer is not valid against the output schema: "
+	promptInstruction = "Respond with only one JSON value that matches this JSON Schema: no prose, no code fences.\n"
+)
+
+// answerProblem is why an answer needs repair: it is not JSON, it was cut off, or it
+// breaks the output contract.
+type answerProblem struct {
+	outcome  string // invalid or truncated
+	notJSON  bool
+	problems []Problem
 }
 
-func isObjectSchema(schema *Object) bool {
-	t, hasType := schema.Get("type")
-	_, hasProps := schema.Get("properties")
-	_, hasRef := schema.Get("$ref")
-	return t == "object" || (!hasType && hasProps && !hasRef)
+// repairTurn is the user turn that asks for a corrected answer.
+func (p *answerProblem) repairTurn() string {
+	switch {
+	case p.outcome == "truncated":
+		return repairCutOff
+	case p.notJSON:
+		return repairNotJSON
+	}
+	return repairInvalidHead + Summary(p.problems) + repairTail
 }
 
-// wrapRoot is the schema, or (when its root is not an object) the schema wrapped under
-// {"value": ...} with $defs moved to the new root.
-func wrapRoot(schema Value) (Value, bool) {
-	obj, ok := schema.(*Object)
-	if !ok {
-		obj = NewObject()
+// summary is what the R006 message says about the last answer.
+func (p *answerProblem) summary() string {
+	switch {
+	case p.outcome == "truncated":
+		return "the answer was cut off before the JSON was complete"
+	case p.notJSON:
+		return "the answer is not valid JSON"
 	}
-	if isObjectSchema(obj) {
-		return copyValue(obj), false
-	}
-	inner := copyValue(obj).(*Object)
-	wrapped := Obj("type", "object", "properties", Obj(wrapKey, inner), "required", []Value{wrapKey}, "additionalProperties", false)
-	for _, key := range []string{"$defs", "definitions"} {
-		if v, ok := inner.Get(key); ok {
-			wrapped.Set(key, v)
-			inner.Delete(key)
-		}
-	}
-	return wrapped, true
+	return Summary(p.problems)
 }
 
-func nullable(schema Value) Value {
-	obj, ok := schema.(*Object)
-	if schema == true || (ok && obj.Len() == 0) {
-		return schema
+// checkAnswer parses and validates an answer against the request's output contract. It
+// returns the value, the assistant turn to send back if a repair follows, and the problem.
+func checkAnswer(ex *exchange, c *completion) (Value, string, *answerProblem) {
+	out := ex.req.Output
+	if out == nil {
+		return c.text, c.text, nil
 	}
-	if !ok {
-		return Obj("anyOf", []Value{schema, Obj("type", "null")})
+	turn := c.text
+	var value Value
+	var err error
+	switch {
+	case c.hasValue:
+		value = c.value
+	case ex.mode == "prompt":
+		value, err = extractJSON(c.text)
+	default:
+		value, err = Parse([]byte(c.text))
 	}
-	t, _ := obj.Get("type")
-	_, hasRef := obj.Get("$ref")
-	addNull := func(out *Object) *Object {
-		if enum, ok := At(out, "enum").([]Value); ok {
-			for _, e := range enum {
-				if e == nil {
-					return out
-				}
-			}
-			out.Set("enum", append(append([]Value{}, enum...), nil))
+	if err != nil {
+		if c.truncated {
+			return nil, turn, &answerProblem{outcome: "truncated", notJSON: true}
 		}
-		return out
+		return nil, turn, &answerProblem{outcome: "invalid", notJSON: true}
 	}
-	switch tt := t.(type) {
-	case string:
-		if !hasRef {
-			out := copyValue(obj).(*Object)
-			if tt != "null" {
-				out.Set("type", []Value{tt, "null"})
-			}
-			return addNull(out)
-		}
-	case []Value:
-		out := copyValue(obj).(*Object)
-		has := false
-		for _, x := range tt {
-			has = has || x == "null"
-		}
-		if !has {
-			out.Set("type", append(append([]Value{}, tt...), "null"))
-		}
-		return addNull(out)
+	if c.hasValue {
+		turn = CanonicalString(InContractOrder(value, ex.wire.schema))
 	}
-	return Obj("anyOf", []Value{schema, Obj("type", "null")})
+	if ex.wire.strict {
+		value = stripOptionalNulls(value, out.Wrapped, out.Wrapped)
+	}
+	if ex.wire.wrapped {
+		obj, _ := value.(*Object)
+		inner, ok := obj.Get(wrapKey)
+		if !ok {
+			return nil, turn, &answerProblem{outcome: "invalid", problems: []Problem{{"(root)", "required", "property " + Quote(wrapKey), "nothing"}}}
+		}
+		value = inner
+	}
+	if problems := Problems(value, out.Type); len(problems) > 0 {
+		return nil, turn, &answerProblem{outcome: "invalid", problems: problems}
+	}
+	return value, turn, nil
 }
 
-// strictSchema rewrites a schema for OpenAI strict mode: every property required, no
-// additional properties, optional properties nullable.
-func strictSchema(schema Value) Value { return strictNode(copyValue(schema)) }
-
-func strictNode(node Value) Value {
-	obj, ok := node.(*Object)
-	if !ok {
-		return node
-	}
-	for _, key := range []string{"$defs", "definitions"} {
-		if defs, ok := At(obj, key).(*Object); ok {
-			out := NewObject()
-			for _, k := range defs.keys {
-				out.Set(k, strictNode(defs.values[k]))
-			}
-			obj.Set(key, out)
-		}
-	}
-	for _, key := range []string{"anyOf", "oneOf", "allOf", "prefixItems"} {
-		if list, ok := At(obj, key).([]Value); ok {
-			out := make([]Value, len(list))
-			for i, v := range list {
-				out[i] = strictNode(v)
-			}
-			obj.Set(key, out)
-		}
-	}
-	for _, key := range []string{"items", "not", "if", "then", "else", "contains", "additionalItems"} {
-		if sub, ok := At(obj, key).(*Object); ok {
-			obj.Set(key, strictNode(sub))
-		}
-	}
-	props, isProps := At(obj, "properties").(*Object)
-	if isProps || At(obj, "type") == "object" {
-		if !isProps {
-			props = NewObject()
-		}
-		required := map[string]bool{}
-		if list, ok := At(obj, "required").([]Value); ok {
-			for _, r := range list {
-				if s, ok := r.(string); ok {
-					required[s] = true
-				}
-			}
-		}
-		out := NewObject()
-		names := []Value{}
-		for _, name := range props.keys {
-			sub := strictNode(props.values[name])
-			if !required[name] {
-				sub = nullable(sub)
-			}
-			out.Set(name, sub)
-			names = append(names, name)
-		}
-		obj.Set("properties", out)
-		obj.Set("required", names)
-		obj.Set("additionalProperties", false)
-	}
-	return obj
-}
-
-func resolveRef(schema, root Value) Value {
-	for seen := 0; seen < 32; seen++ {
-		ref, ok := At(schema, "$ref").(string)
-		if !ok || !strings.HasPrefix(ref, "#/") {
-			return schema
-		}
-		target := root
-		for _, part := range strings.Split(ref[2:], "/") {
-			part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
-			next := At(target, part)
-			if IsMissing(next) {
-				return schema
-			}
-			target = next
-		}
-		schema = target
+// resolveIn follows a schema's $refs within root.
+func resolveIn(schema, root Value) Value {
+	r, _ := root.(*Object)
+	if resolved := resolveSchema(schema, r); resolved != nil {
+		return resolved
 	}
 	return schema
 }
 
 func allowsNull(schema, root Value) bool {
-	schema = resolveRef(schema, root)
+	schema = resolveIn(schema, root)
 	obj, ok := schema.(*Object)
 	if schema == true || (ok && obj.Len() == 0) {
 		return true
@@ -229,11 +146,10 @@ func allowsNull(schema, root Value) bool {
 	return false
 }
 
-// stripOptionalNulls drops the nulls strict mode made the model send for properties the
-// original schema does not require (and that do not allow null themselves).
+// stripOptionalNulls drops the nulls OpenAI strict mode made the model send for properties
+// that schema does not require and that do not allow null themselves.
 func stripOptionalNulls(value, schema, root Value) Value {
-	schema = resolveRef(schema, root)
-	s, ok := schema.(*Object)
+	s, ok := resolveIn(schema, root).(*Object)
 	if !ok {
 		return value
 	}
@@ -253,11 +169,11 @@ func stripOptionalNulls(value, schema, root Value) Value {
 		out := NewObject()
 		for _, key := range v.keys {
 			item := v.values[key]
-			sub, inProps := props.Get(key)
-			if item == nil && inProps && !required[key] && !allowsNull(sub, root) {
+			sub, declared := props.Get(key)
+			if item == nil && declared && !required[key] && !allowsNull(sub, root) {
 				continue
 			}
-			if inProps {
+			if declared {
 				item = stripOptionalNulls(item, sub, root)
 			}
 			out.Set(key, item)
@@ -302,28 +218,24 @@ func extractJSON(text string) (Value, error) {
 	return nil, err
 }
 
-func describeSchemaPrompt(schema Value) string {
-	return "Respond with only one JSON value that matches this JSON Schema: no prose, no code fences.\n" + PyJSONIndent(schema)
-}
-
-func repairMessage(problem string, truncated bool) string {
-	reason := "Your previous answer is not valid against the output schema: " + problem
-	if truncated {
-		reason = "Your previous answer was cut off before the JSON was complete."
-	}
-	return reason + "\nReply again with only the corrected, complete JSON value."
-}
-
-var schemaNameRE = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-
-// schemaName is a text.format / tool name: ^[a-zA-Z0-9_-]{1,64}$.
+// schemaName is a text.format / tool name: the contract's name with every character
+// outside [A-Za-z0-9_-] replaced by _, cut to 64 characters ("output" when empty).
 func schemaName(name string) string {
-	cleaned := []rune(schemaNameRE.ReplaceAllString(name, "_"))
-	if len(cleaned) > 64 {
-		cleaned = cleaned[:64]
+	var b strings.Builder
+	n := 0
+	for _, r := range name {
+		if n == 64 {
+			break
+		}
+		if (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || r == '_' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+		n++
 	}
-	if len(cleaned) == 0 {
+	if b.Len() == 0 {
 		return "output"
 	}
-	return string(cleaned)
+	return b.String()
 }

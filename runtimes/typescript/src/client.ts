@@ -1,0 +1,454 @@
+// The HTTP runtime: a ModelClient over Node's own fetch for every provider. One call
+// (docs/wire.md §7): resolve the provider and structured-output mode, send an attempt (its
+// own timeout and first-token timeout, linked to the caller's AbortSignal), retry retryable
+// failures, parse and check the answer, send a repair turn when it is invalid, and record
+// every attempt, failed ones included (§9).
+
+import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
+import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
+import { inContractOrder } from "./order.js";
+import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
+import { RetryPolicy, abortError, callWithRetries, systemClock, type Clock } from "./retry.js";
+import { lines, parseSse } from "./sse.js";
+import {
+  WRAP_KEY,
+  describeInvalid,
+  extractJson,
+  parseAnswer,
+  repairMessage,
+  stripOptionalNulls,
+  type Invalid,
+} from "./structured.js";
+import type { Attempt } from "./trace.js";
+import { DEFAULT_RETRY, type ModelClient, type ModelRequest, type ModelResponse, type StreamEvent, type Usage } from "./types.js";
+
+/** Seconds per attempt when neither the request nor the route sets `timeout`. */
+export const DEFAULT_TIMEOUT = 600;
+
+/** The User-Agent when the SDK names no aiwf version (the generated code always does). */
+export const DEFAULT_USER_AGENT = "aiwf (typescript)";
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface RuntimeOptions {
+  /** The fetch to use (default: globalThis.fetch). */
+  fetch?: FetchLike | undefined;
+  /** Environment variables: keys, base URLs (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** `aiwf/VERSION (typescript)`: the SDK passes its aiwf version. */
+  userAgent?: string | undefined;
+  clock?: Clock | undefined;
+  random?: (() => number) | undefined;
+  /** Called with every attempt as it ends. */
+  onAttempt?: ((attempt: Attempt, request: ModelRequest) => void) | undefined;
+}
+
+interface CallState {
+  request: ModelRequest;
+  provider: Provider;
+  policy: RetryPolicy;
+  started: number;
+  deadlineAt: number | null;
+  apiKey: string | null;
+  emit: ((event: StreamEvent) => void) | null;
+  turns: Turn[];
+  attempts: Attempt[];
+  kind: string;
+  emitted: boolean;
+}
+
+interface Outcome {
+  completion: Completion;
+  value: unknown;
+  invalid: Invalid | null;
+  requestId: string | null;
+  /** The assistant turn a repair repeats (docs/wire.md §3). */
+  answer: string;
+}
+
+/** `seconds` as Python's `{:g}` writes it, for messages that every runtime shares. */
+export function formatSeconds(seconds: number): string {
+  const precise = Number(seconds.toPrecision(6));
+  const exponent = precise === 0 ? 0 : Math.floor(Math.log10(Math.abs(precise)));
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa, exp] = precise.toExponential().split("e") as [string, string];
+    const n = Number(exp);
+    return mantissa + "e" + (n < 0 ? "-" : "+") + String(Math.abs(n)).padStart(2, "0");
+  }
+  return String(precise);
+}
+
+function sumUsage(attempts: readonly Attempt[]): Usage {
+  return {
+    inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
+    outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
+  };
+}
+
+/** A ModelClient for every provider in PROVIDERS. */
+export class Runtime implements ModelClient {
+  private readonly fetchImpl: FetchLike;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly userAgent: string;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly onAttempt: RuntimeOptions["onAttempt"];
+  private readonly providers = new Map<string, Provider>();
+
+  constructor(options: RuntimeOptions = {}) {
+    this.fetchImpl = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.env = options.env ?? process.env;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.onAttempt = options.onAttempt;
+  }
+
+  /** The provider for `name` (one per runtime: downgrades are remembered per runtime). */
+  provider(name: string): Provider {
+    let found = this.providers.get(name);
+    if (found === undefined) {
+      const factory = Object.prototype.hasOwnProperty.call(PROVIDERS, name) ? PROVIDERS[name] : undefined;
+      if (factory === undefined) throw unknownProvider(name);
+      found = factory();
+      this.providers.set(name, found);
+    }
+    return found;
+  }
+
+  /** Makes the call and returns the validated response. */
+  complete(request: ModelRequest): Promise<ModelResponse> {
+    return this.run(request, null);
+  }
+
+  /** Makes the call streaming: deltas, resets when a retry or repair voids them, then completed. */
+  async *stream(request: ModelRequest): AsyncGenerator<StreamEvent> {
+    const queue: StreamEvent[] = [];
+    let wake: (() => void) | null = null;
+    let failure: { error: unknown } | null = null;
+    let done = false;
+    const push = (event: StreamEvent): void => {
+      queue.push(event);
+      wake?.();
+    };
+    const running = this.run(request, push).then(
+      (response) => push({ type: "completed", response }),
+      (error: unknown) => {
+        failure = { error };
+        wake?.();
+      },
+    );
+    try {
+      while (true) {
+        const event = queue.shift();
+        if (event !== undefined) {
+          yield event;
+          if (event.type === "completed") {
+            done = true;
+            return;
+          }
+          continue;
+        }
+        if (failure !== null) throw (failure as { error: unknown }).error;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    } finally {
+      if (!done) await running.catch(() => undefined);
+    }
+  }
+
+  private async run(request: ModelRequest, emit: ((event: StreamEvent) => void) | null): Promise<ModelResponse> {
+    const route = request.route;
+    const spec = request.retry ?? route.retry ?? DEFAULT_RETRY;
+    const started = this.clock.now();
+    const attempts: Attempt[] = [];
+    try {
+      if (request.signal?.aborted) throw abortError(request.signal);
+      const provider = this.provider(route.provider);
+      const state: CallState = {
+        request,
+        provider,
+        policy: new RetryPolicy(spec, this.clock, this.random),
+        started,
+        deadlineAt: spec.deadline ? started + spec.deadline : null,
+        apiKey: provider.apiKey(route, this.env),
+        emit,
+        turns: [["user", dumps(request.input)]],
+        attempts,
+        kind: request.attemptKind ?? "call",
+        emitted: false,
+      };
+      return await this.call(state, spec.repair_attempts);
+    } catch (error) {
+      if (error instanceof ProviderError) error.attempts = [...attempts];
+      throw error;
+    }
+  }
+
+  private async call(state: CallState, repairAttempts: number): Promise<ModelResponse> {
+    const request = state.request;
+    let outcome: Outcome | null = null;
+    for (let repair = 0; repair <= repairAttempts; repair++) {
+      if (repair > 0) state.kind = "repair";
+      outcome = await callWithRetries(() => this.attempt(state), state.policy, {
+        deadlineAt: state.deadlineAt,
+        signal: request.signal,
+      });
+      if (outcome.invalid === null) {
+        return {
+          output: outcome.value,
+          text: outcome.completion.text,
+          usage: sumUsage(state.attempts),
+          requestId: outcome.requestId,
+          model: outcome.completion.model ?? request.route.model,
+          provider: request.route.provider,
+          attempts: [...state.attempts],
+          latency: this.clock.now() - state.started,
+          stopReason: outcome.completion.stopReason,
+          alias: request.metadata?.alias ?? null,
+          checked: request.check !== undefined,
+        };
+      }
+      state.turns.push(["assistant", outcome.answer]);
+      state.turns.push(["user", repairMessage(outcome.invalid)]);
+    }
+    const last = outcome as Outcome;
+    const invalid = last.invalid as Invalid;
+    throw new OutputInvalid(
+      "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
+      invalid.kind === "problems" ? invalid.problems : [],
+      last.completion.text,
+      { provider: request.route.provider, model: request.route.model, requestId: last.requestId ?? undefined },
+    );
+  }
+
+  private exchange(state: CallState): Exchange {
+    const { request, provider } = state;
+    const route = request.route;
+    const forms = request.outputForms ?? null;
+    const mode = forms !== null ? provider.resolveMode(route) : null;
+    return {
+      request,
+      route,
+      turns: [...state.turns],
+      instructions: request.instructions,
+      mode,
+      wire: forms !== null && mode ? provider.prepareSchema(mode, forms) : null,
+      forms,
+      apiKey: state.apiKey,
+      maxTokens: request.maxTokens || route.max_tokens || null,
+      temperature: request.temperature ?? route.temperature ?? null,
+    };
+  }
+
+  private async attempt(state: CallState): Promise<Outcome> {
+    while (true) {
+      const exchange = this.exchange(state);
+      try {
+        return await this.send(state, exchange);
+      } catch (error) {
+        if (!(error instanceof ProviderError) || !state.provider.downgrade(exchange, error)) throw error;
+        state.kind = "downgrade";
+      }
+    }
+  }
+
+  private record(state: CallState, exchange: Exchange, fields: Partial<Attempt>, began: number): void {
+    const route = exchange.route;
+    const attempt: Attempt = {
+      alias: state.request.metadata?.alias ?? route.model,
+      provider: route.provider,
+      model: route.model,
+      outcome: "ok",
+      kind: "call",
+      inputTokens: 0,
+      outputTokens: 0,
+      status: null,
+      requestId: null,
+      latency: this.clock.now() - began,
+      timeToFirstToken: null,
+      ...fields,
+    };
+    state.attempts.push(attempt);
+    this.onAttempt?.(attempt, state.request);
+  }
+
+  private async send(state: CallState, exchange: Exchange): Promise<Outcome> {
+    const { request, provider } = state;
+    const route = exchange.route;
+    const kind = state.kind;
+    state.kind = "retry"; // a later attempt without another reason is a retry
+    const number = state.attempts.length + 1;
+    const stream = state.emit !== null;
+    if (stream && state.emitted && state.emit !== null) {
+      state.emit({ type: "reset", attempt: number, reason: kind });
+      state.emitted = false;
+    }
+    const perAttempt = request.timeout ?? route.timeout ?? DEFAULT_TIMEOUT;
+    const began = this.clock.now();
+    const remaining = state.deadlineAt !== null ? state.deadlineAt - began : null;
+    const budget = remaining === null ? perAttempt : Math.min(perAttempt, remaining);
+    const deadlineBound = remaining !== null && remaining <= perAttempt;
+    const firstTokenTimeout = stream ? (request.firstTokenTimeout ?? route.first_token_timeout ?? null) : null;
+    let httpStatus: number | null = null;
+    let requestId: string | null = null;
+    let firstToken: number | null = null;
+    const controller = new AbortController();
+    const what = deadlineBound
+      ? "call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s"
+      : "attempt timeout of " + formatNumber(perAttempt) + "s";
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    timers.push(
+      setTimeout(
+        () =>
+          controller.abort(
+            new Timeout("no complete answer within the " + what, {
+              provider: route.provider,
+              model: route.model,
+              retryable: !deadlineBound,
+            }),
+          ),
+        Math.max(0, budget * 1000),
+      ),
+    );
+    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
+      timers.push(
+        setTimeout(() => {
+          if (firstToken !== null) return;
+          controller.abort(
+            new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
+              provider: route.provider,
+              model: route.model,
+            }),
+          );
+        }, firstTokenTimeout * 1000),
+      );
+    }
+    const onCallerAbort = (): void => controller.abort(abortError(request.signal as AbortSignal));
+    request.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    try {
+      if (budget <= 0) {
+        throw new Timeout("no complete answer within the call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s", {
+          provider: route.provider,
+          model: route.model,
+          retryable: false,
+        });
+      }
+      const call = provider.build(exchange, stream, this.env, this.userAgent);
+      let completion: Completion;
+      try {
+        const response = await this.fetchImpl(call.url, {
+          method: call.method,
+          headers: withRouteHeaders(call.headers, route.headers),
+          body: dumps(call.body),
+          signal: controller.signal,
+        });
+        httpStatus = response.status;
+        requestId = provider.requestId(response.headers);
+        if (response.status >= 400) {
+          throw provider.error(exchange, response.status, response.headers, await response.text());
+        }
+        if (stream && response.body !== null) {
+          completion = await provider.parseStream(
+            exchange,
+            parseSse(lines(response.body as unknown as AsyncIterable<Uint8Array>)),
+            (text) => {
+              if (firstToken === null) firstToken = this.clock.now() - began;
+              state.emitted = true;
+              state.emit?.({ type: "delta", text, attempt: number });
+            },
+          );
+        } else {
+          const text = await response.text();
+          let body: unknown;
+          try {
+            body = parse(text);
+          } catch {
+            throw new ProviderError("malformed response: not JSON", {
+              provider: route.provider,
+              model: route.model,
+              requestId: requestId ?? undefined,
+              outcome: "malformed",
+            });
+          }
+          completion = provider.parse(exchange, body);
+        }
+      } catch (error) {
+        throw this.transportError(error, controller.signal, route.provider, route.model);
+      }
+      requestId = requestId ?? completion.responseId;
+      const outcome = this.check(exchange, completion);
+      outcome.requestId = requestId;
+      this.record(
+        state,
+        exchange,
+        {
+          outcome: outcome.invalid === null ? "ok" : outcome.invalid.kind === "truncated" ? "truncated" : "invalid",
+          kind,
+          inputTokens: completion.usage.inputTokens,
+          outputTokens: completion.usage.outputTokens,
+          status: httpStatus,
+          requestId,
+          timeToFirstToken: firstToken,
+        },
+        began,
+      );
+      return outcome;
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : this.transportError(error, controller.signal, route.provider, route.model);
+      this.record(
+        state,
+        exchange,
+        { outcome: failure.outcome, kind, status: failure.status ?? httpStatus, requestId: failure.requestId ?? requestId, timeToFirstToken: firstToken },
+        began,
+      );
+      throw failure;
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onCallerAbort);
+    }
+  }
+
+  private transportError(error: unknown, signal: AbortSignal, provider: string, model: string): ProviderError {
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      return reason instanceof ProviderError ? reason : new Cancelled(undefined, { provider, model });
+    }
+    if (error instanceof ProviderError) return error;
+    return new ProviderError("connection failed", { provider, model, outcome: "reset" });
+  }
+
+  private check(exchange: Exchange, completion: Completion): Outcome {
+    const forms = exchange.forms;
+    const outcome: Outcome = { completion, value: completion.text, invalid: null, requestId: null, answer: completion.text };
+    if (forms === null || exchange.wire === null) return outcome;
+    let found: { value: unknown } | null;
+    if (completion.hasValue) found = { value: completion.value };
+    else if (exchange.mode === "prompt") found = extractJson(completion.text);
+    else found = parseAnswer(completion.text);
+    if (found === null) {
+      outcome.invalid = completion.truncated ? { kind: "truncated" } : { kind: "json" };
+      return outcome;
+    }
+    let value = found.value;
+    const wire = exchange.wire;
+    // A forced tool's answer, repeated in a repair, is its input as canonical JSON in the
+    // order of the schema it was sent (docs/wire.md §3).
+    if (completion.hasValue) outcome.answer = dumps(inContractOrder(value, wire.form.value));
+    if (wire.strict) value = stripOptionalNulls(value, forms.wrapped.value);
+    if (wire.wrapped) {
+      if (!isObject(value) || !hasOwn(value, WRAP_KEY)) {
+        outcome.invalid = { kind: "problems", problems: ["(root): required: expected property " + quote(WRAP_KEY) + ", got nothing"] };
+        return outcome;
+      }
+      value = value[WRAP_KEY];
+    }
+    const problems = exchange.request.check?.(value) ?? [];
+    outcome.value = value;
+    if (problems.length > 0) outcome.invalid = { kind: "problems", problems };
+    return outcome;
+  }
+}

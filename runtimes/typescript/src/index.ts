@@ -1,0 +1,18 @@
+// The runtime every aiwf TypeScript SDK carries: no dependency beyond Node (18.17+) and its
+// own fetch. The rules it follows on the wire are docs/wire.md's.
+
+export * from "./client.js";
+export * from "./errors.js";
+export * from "./json.js";
+export * from "./order.js";
+export * from "./providers.js";
+export * from "./retry.js";
+export * from "./router.js";
+export * from "./sdk.js";
+export * from "./sse.js";
+export * from "./structured.js";
+export * from "./testing.js";
+export * from "./trace.js";
+export * from "./types.js";
+export * from "./validate.js";
+export * from "./workflow.js";
