@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "graph": "aiwf.commands.graph:command",
     "breaking": "aiwf.commands.breaking:command",
     "changelog": "aiwf.commands.changelog:command",
+    "worker": "aiwf.commands.worker:command",
+    "runs": "aiwf.commands.runs:command",
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

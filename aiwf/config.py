@@ -22,11 +22,16 @@ Keys (all optional)::
     [[breaking.accept]]                   # a deliberate change, accepted in review
     fingerprint = "3f9c0a1d2b4e5f60"
     reason = "v2 drops the legacy field (#123)"
+    [engine]                              # which engine runs `aiwf run` (docs/distributed.md)
+    kind = "temporal"                     # local (the default) or temporal
+    address = "temporal.internal:7233"    # ... and the Temporal connection, queue and limits
 
     [environments.prod]                   # selected with --env prod (or AIWF_ENV=prod)
     store = "s3://acme-aiwf/prod"
     [environments.prod.models.fast]       # merged over the spec's `models.fast` route
     model = "gpt-5.4"
+    [environments.prod.engine]            # merged over [engine], key by key
+    namespace = "prod"
 
 In ``pyproject.toml`` every table is under ``tool.aiwf`` (``[tool.aiwf.environments.prod]``).
 Relative paths are relative to the directory of the config file.
@@ -77,6 +82,7 @@ class EnvironmentConfig:
 
     store: str | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,8 @@ class ProjectConfig:
     env: str | None = None
     #: Route overrides of the applied environment (alias -> fields).
     model_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The ``[engine]`` table (with the applied environment's ``engine`` merged over it).
+    engine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -188,7 +196,11 @@ def _parse(table: dict[str, Any], path: Path) -> ProjectConfig:
         raise source.problem(problems[0])
     spec = table.get("spec", [])
     environments = {
-        name: EnvironmentConfig(store=env.get("store"), models=env.get("models", {}))
+        name: EnvironmentConfig(
+            store=env.get("store"),
+            models=env.get("models", {}),
+            engine=_engine(env.get("engine", {})),
+        )
         for name, env in table.get("environments", {}).items()
     }
     return ProjectConfig(
@@ -200,7 +212,20 @@ def _parse(table: dict[str, Any], path: Path) -> ProjectConfig:
         default_env=table.get("default_env"),
         environments=environments,
         source=path,
+        engine=_engine(table.get("engine", {})),
     )
+
+
+def _engine(raw: dict[str, Any]) -> dict[str, Any]:
+    """An ``[engine]`` table, checked; TOML's ``8.0`` where a whole number is wanted (JSON
+    Schema counts it as one) is given as ``8``."""
+    whole = _checker().document["$defs"]["Engine"]["properties"]
+    return {
+        key: int(value)
+        if value.__class__ is float and whole[key].get("type") == "integer"
+        else value
+        for key, value in raw.items()
+    }
 
 
 def _template_source(source: _Source, raw: dict[str, Any]) -> str | None:
@@ -310,4 +335,5 @@ def load_config(
         env=selected,
         store=environment.store or config.store,
         model_overrides=environment.models,
+        engine={**config.engine, **environment.engine},
     )

@@ -179,3 +179,32 @@ def test_override_of_unknown_model_is_reported(tmp_path: Path) -> None:
     (diag,) = [d for d in run.json() if d["code"] == "E030"]
     assert diag["file"] == str(config)
     assert diag["hint"] == "did you mean 'fast'?"
+
+
+def test_engine_table_is_checked_and_merged(tmp_path: Path) -> None:
+    path = tmp_path / "aiwf.toml"
+    path.write_text(
+        '[engine]\nkind = "temporal"\naddress = "t:7233"\npayload_threshold = 1024.0\n'
+        '[environments.prod.engine]\nnamespace = "prod"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, env="prod")
+    assert config.engine == {
+        "kind": "temporal",
+        "address": "t:7233",
+        "payload_threshold": 1024,
+        "namespace": "prod",
+    }
+    assert config.engine["payload_threshold"].__class__ is int
+    path.write_text('[engine]\nkind = "temporl"\n', encoding="utf-8")
+    with pytest.raises(AiwfError) as caught:
+        load_config(path)
+    assert caught.value.message == (
+        "config key engine.kind: must be one of local, temporal, not the string 'temporl'"
+    )
+    assert caught.value.hint == "did you mean 'temporal'?"
+    path.write_text("[environments.prod.engine]\nsandbox = 'no'\n", encoding="utf-8")
+    with pytest.raises(
+        AiwfError, match=r"config key environments\.prod\.engine\.sandbox: must be true or false"
+    ):
+        load_config(path)

@@ -145,3 +145,16 @@ def step_refs(binding: Binding) -> set[str]:
             if isinstance(part, RefBinding):
                 out |= step_refs(part)
     return out
+
+
+def reads_input(binding: Binding) -> bool:
+    """Whether a binding reads the workflow input."""
+    if isinstance(binding, RefBinding):
+        return binding.root == "input"
+    if isinstance(binding, ObjectBinding):
+        return any(reads_input(field) for _, field in binding.fields)
+    if isinstance(binding, ArrayBinding):
+        return any(reads_input(item) for item in binding.items)
+    if isinstance(binding, TemplateBinding):
+        return any(isinstance(part, RefBinding) and part.root == "input" for part in binding.parts)
+    return False

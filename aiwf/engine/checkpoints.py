@@ -7,9 +7,12 @@ Layout under the run id (all JSON)::
     runs/<run_id>/steps/<step>/items/<i>.json    a finished scatter item (or a skipped one)
     runs/<run_id>/result.json                    the workflow result (a succeeded run)
     runs/<run_id>/trace.json                     the run trace (at the end of every run)
+    index/runs/<run_id>.json                     the manifest without the input (aiwf runs ls)
 
 A step's output is written before any step that depends on it starts, and an item as soon
-as it is done. Resume reads them back and refuses a run made from another IR digest.
+as it is done. Resume reads them back; :mod:`aiwf.engine.identity` decides whether a run
+may be resumed. The index copy lets ``aiwf runs ls`` list runs without walking every
+checkpoint of every run.
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from aiwf.stores import ArtifactNotFound, ArtifactStore
 
 #: Checkpoints live this long (seconds) unless the caller says otherwise: 30 days.
 DEFAULT_TTL = 30 * 86400.0
+#: Where the index copies of the manifests live.
+INDEX_PREFIX = "index/runs/"
+#: Manifest keys left out of the index copy (large, and not needed to list runs).
+_NOT_INDEXED = ("input", "routes")
 
 
 class Checkpoints:
@@ -43,7 +50,16 @@ class Checkpoints:
     # -- manifest ------------------------------------------------------------------------
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        self._put("manifest.json", {**manifest, "updated": time.time()})
+        """Write the manifest, and its index copy."""
+        data = {**manifest, "updated": time.time()}
+        self._put("manifest.json", data)
+        entry = {k: v for k, v in data.items() if k not in _NOT_INDEXED}
+        self.store.put_json(
+            f"{INDEX_PREFIX}{self.run_id}.json",
+            entry,
+            ttl=self.ttl,
+            metadata={"run_id": self.run_id},
+        )
 
     def read_manifest(self) -> dict[str, Any]:
         """The run's manifest; :class:`AiwfError` when the store has no such run."""
@@ -66,8 +82,37 @@ class Checkpoints:
     def save_step(self, step: str, output: Any) -> None:
         self._put(f"steps/{step}/output.json", {"output": output})
 
-    def save_item(self, step: str, index: int, output: Any, skipped: bool) -> None:
-        self._put(f"steps/{step}/items/{index}.json", {"output": output, "skipped": skipped})
+    def save_item(
+        self,
+        step: str,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Checkpoint a scatter item; ``call`` (what the trace counts of its call) and
+        ``error`` (why it was skipped) are kept when given."""
+        data: dict[str, Any] = {"output": output, "skipped": skipped}
+        if call is not None:
+            data["call"] = call
+        if error is not None:
+            data["error"] = error
+        self._put(f"steps/{step}/items/{index}.json", data)
+
+    def save_call(self, step: str, output: Any, call: dict[str, Any]) -> None:
+        """Checkpoint an unscattered step with what the trace counts of its call."""
+        self._put(f"steps/{step}/output.json", {"output": output, "call": call})
+
+    def load_checkpoint(self, step: str, index: int | None) -> dict[str, Any] | None:
+        """The checkpoint of one step (``index`` None) or one scatter item, if written."""
+        key = f"steps/{step}/output.json" if index is None else f"steps/{step}/items/{index}.json"
+        try:
+            data = self.store.get_json(self.prefix + key)
+        except ArtifactNotFound:
+            return None
+        return data if isinstance(data, dict) else None
 
     def load_steps(self, steps: list[str]) -> dict[str, Any]:
         """Outputs of those of ``steps`` that finished, by step id."""

@@ -32,6 +32,10 @@ class Progress:
     def step_finished(self, trace: RunTrace, span: StepSpan) -> None:
         self._draw(trace, force=True)
 
+    def update(self, trace: RunTrace) -> None:
+        """Redraw for ``trace`` as it is now (a run followed from elsewhere: Temporal)."""
+        self._draw(trace)
+
     def line(self, trace: RunTrace) -> str:
         """The status line for ``trace`` as it is now."""
         t = trace.totals()

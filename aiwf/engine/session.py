@@ -7,7 +7,7 @@ import asyncio
 import json
 import shlex
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,10 +43,13 @@ def resume_command(
     run_id: str,
     *,
     artifacts: str | None = None,
-    config: Path | None = None,
+    config: Path | str | None = None,
     env: str | None = None,
+    engine: str | None = None,
+    temporal: Mapping[str, Any] | None = None,
 ) -> str:
-    """The exact command line that resumes ``run_id``."""
+    """The exact command line that resumes ``run_id``: ``engine`` when not the local one,
+    and for a Temporal run the ``temporal`` address, namespace and task queue it ran on."""
     words = ["aiwf", "run", spec, "-w", workflow, "--resume", run_id]
     if artifacts:
         words += ["--artifacts", artifacts]
@@ -54,6 +57,12 @@ def resume_command(
         words += ["--config", str(config)]
     if env:
         words += ["--env", env]
+    if engine:
+        words += ["--engine", engine]
+    for key, flag in (("address", "--temporal"), ("namespace", "--namespace"),
+                      ("task_queue", "--task-queue")):  # fmt: skip
+        if temporal and temporal.get(key):
+            words += [flag, str(temporal[key])]
     return shlex.join(words)
 
 

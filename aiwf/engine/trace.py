@@ -8,7 +8,8 @@ trace is stored with the run's checkpoints and printed by ``aiwf run`` / ``aiwf 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from aiwf.runtime.errors import ProviderError
@@ -59,6 +60,32 @@ class StepSpan:
     #: The attempts of an unscattered step's call (a scattered step's are on its items).
     attempt_log: list[AttemptRecord] = field(default_factory=list)
 
+    def item_ok(self, item: ItemSpan, latency: float) -> None:
+        """An item answered (its call was counted with :meth:`add_response`)."""
+        item.status = "ok"
+        item.latency = latency
+
+    def item_failed(self, item: ItemSpan, error: str, latency: float) -> None:
+        """An item failed, and fails the step."""
+        item.latency = latency
+        item.error = error
+        item.status = "failed"
+
+    def item_skipped(self, item: ItemSpan, error: str, latency: float) -> None:
+        """An item failed under ``on_error: skip``: its output is ``null``."""
+        item.latency = latency
+        item.error = error
+        item.status = "skipped"
+        self.items_skipped += 1
+
+    def item_resumed(self, item: ItemSpan, skipped: bool) -> None:
+        """An item read back from a checkpoint of an earlier attempt of the run."""
+        item.status = "resumed"
+        self.items_done += 1
+        self.items_resumed += 1
+        if skipped:
+            item.error = "skipped in an earlier attempt"
+
     def add_response(self, response: ModelResponse, item: ItemSpan | None = None) -> None:
         """Count one answered call: every attempt it made, on every route it tried, and the
         tokens of them all (retries, repairs and fallbacks included)."""
@@ -104,6 +131,20 @@ class StepSpan:
             self.attempt_log = list(log)
 
 
+#: The counters of a :class:`StepSpan` that :meth:`RunTrace.totals` sums.
+COUNTS = (
+    "calls",
+    "attempts",
+    "retries",
+    "fallbacks",
+    "input_tokens",
+    "output_tokens",
+    "items_done",
+    "items_skipped",
+    "items_resumed",
+)
+
+
 @dataclass
 class RunTrace:
     """Every step of one run, in the workflow's execution order."""
@@ -122,18 +163,7 @@ class RunTrace:
 
     def totals(self) -> dict[str, int]:
         """Sums over the steps: calls, attempts, retries, tokens, items and their fates."""
-        keys = (
-            "calls",
-            "attempts",
-            "retries",
-            "fallbacks",
-            "input_tokens",
-            "output_tokens",
-            "items_done",
-            "items_skipped",
-            "items_resumed",
-        )
-        out = {key: sum(getattr(s, key) for s in self.steps.values()) for key in keys}
+        out = {key: sum(getattr(s, key) for s in self.steps.values()) for key in COUNTS}
         out["steps"] = len(self.steps)
         out["steps_done"] = sum(1 for s in self.steps.values() if s.status in ("ok", "resumed"))
         out["steps_resumed"] = sum(1 for s in self.steps.values() if s.status == "resumed")
@@ -167,13 +197,34 @@ class RunTrace:
                 )
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The trace as JSON data, totals and the outline (docs/wire.md §9) included."""
-        data = asdict(self)
-        data["steps"] = [asdict(s) for s in self.steps.values()]
+    def to_dict(self, *, items: bool = True) -> dict[str, Any]:
+        """The trace as JSON data, totals and the outline (docs/wire.md §9) included
+        (``items=False``: without the item spans, for progress displays)."""
+        data = asdict(self) if items else {f.name: getattr(self, f.name) for f in fields(self)}
+        data["steps"] = [
+            asdict(s) if items else {**_shallow(s), "items": []} for s in self.steps.values()
+        ]
         data["totals"] = self.totals()
         data["outline"] = self.outline()
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunTrace:
+        """The trace :meth:`to_dict` made (keys it does not know are left out)."""
+        known = {f.name for f in fields(cls)} - {"steps"}
+        trace = cls(**{k: v for k, v in data.items() if k in known})
+        step_keys = {f.name for f in fields(StepSpan)} - {"items"}
+        item_keys = {f.name for f in fields(ItemSpan)}
+        for raw in data.get("steps", []):
+            span = StepSpan(**{k: v for k, v in raw.items() if k in step_keys})
+            span.attempt_log = _attempts(raw.get("attempt_log"))
+            span.items = []
+            for data_item in raw.get("items", []):
+                item = ItemSpan(**{k: v for k, v in data_item.items() if k in item_keys})
+                item.attempt_log = _attempts(data_item.get("attempt_log"))
+                span.items.append(item)
+            trace.steps[span.step] = span
+        return trace
 
     def render(self) -> str:
         """A short human-readable table of the trace."""
@@ -199,3 +250,14 @@ class RunTrace:
             f"{t['retries']} retries, {t['input_tokens']} input + {t['output_tokens']} output tokens"
         )
         return "\n".join(lines)
+
+
+def _shallow(span: StepSpan) -> dict[str, Any]:
+    data = {f.name: getattr(span, f.name) for f in fields(span) if f.name != "items"}
+    data["attempt_log"] = [asdict(a) for a in span.attempt_log]
+    return data
+
+
+def _attempts(data: Any) -> list[AttemptRecord]:
+    """The attempt records of a trace read back from JSON."""
+    return [AttemptRecord(**a) for a in data or ()]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -183,17 +184,27 @@ class Program:
     def digest(self) -> str:
         """``sha256:<hex>`` of the canonical JSON; identifies the program (resume, manifests).
         Computed once per program (it is immutable)."""
-        cached = _DIGESTS.get(id(self))
-        if cached is not None and cached[0] is self:
-            return cached[1]
-        canonical = json.dumps(
-            self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
-        digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-        if len(_DIGESTS) >= 16:
-            _DIGESTS.pop(next(iter(_DIGESTS)))
-        _DIGESTS[id(self)] = (self, digest)
-        return digest
+        return _cached_digest(self, "digest", self.to_dict)
+
+    def structure_digest(self) -> str:
+        """``sha256:<hex>`` of the canonical JSON without the route settings (``models``)
+        and without source positions: what a run's outputs depend on beyond which provider
+        and model answer. A run can be resumed with other route settings (a fixed base URL,
+        another ``--env``) or an edited comment, but not after its steps, assistants or
+        contracts changed."""
+
+        def structure() -> dict[str, Any]:
+            data = self.to_dict()
+            data.pop("models", None)
+            data.pop("sources", None)
+            for section in ("contracts", "assistants", "workflows"):
+                for entry in data.get(section, {}).values():
+                    entry.pop("source", None)
+                    for step in entry.get("steps", []) if section == "workflows" else []:
+                        step.pop("source", None)
+            return data
+
+        return _cached_digest(self, "structure", structure)
 
     def contract_type(self, name: str) -> Type:
         """The type of the contract ``name`` (for resolving :class:`~aiwf.ir.types.RefType`)."""
@@ -224,8 +235,21 @@ class Program:
         return document
 
 
-#: id(program) -> (program, digest); the program is kept so that its id is not reused.
-_DIGESTS: dict[int, tuple[Program, str]] = {}
+#: (id(program), kind) -> (program, digest); the program is kept so that its id is not
+#: reused.
+_DIGESTS: dict[tuple[int, str], tuple[Program, str]] = {}
+
+
+def _cached_digest(program: Program, kind: str, data: Callable[[], Any]) -> str:
+    cached = _DIGESTS.get((id(program), kind))
+    if cached is not None and cached[0] is program:
+        return cached[1]
+    canonical = json.dumps(data(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    if len(_DIGESTS) >= 32:
+        _DIGESTS.pop(next(iter(_DIGESTS)))
+    _DIGESTS[(id(program), kind)] = (program, digest)
+    return digest
 
 
 @cache

@@ -1,0 +1,243 @@
+"""The activities of aiwf's Temporal interpreter: everything that touches the outside world.
+
+``aiwf.call`` makes one model call of one step (or scatter item). It rebuilds the request
+from the program on the worker with the engine's own step plan (:mod:`aiwf.engine.steps`),
+checks the step input and the model's output with the IR validator, as the local engine
+does, and checkpoints the answer in the artifact store before it returns. The API key is
+read here, on the worker, by the runtime, and never leaves it. The call heartbeats while it
+waits, so a worker that dies is noticed within the heartbeat timeout and the call is
+retried on another worker; a call whose answer was already checkpointed by an attempt that
+did not get to report it is read back instead of being made again.
+
+Temporal retries a call with the retry policy the workflow sets from the spec's ``retry:``
+(:mod:`.failures` maps the runtime's retry rules onto it); each attempt here makes one
+request, plus the repairs of an invalid output, which stay inside the attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from temporalio import activity
+
+from aiwf.engine.checkpoints import Checkpoints
+from aiwf.engine.errors import StepError
+from aiwf.engine.steps import Planner, call_record
+from aiwf.engine.temporal.failures import check_failure, internal_failure, provider_failure
+from aiwf.engine.temporal.messages import (
+    CALL_ACTIVITY,
+    COLLECT_ACTIVITY,
+    FINISH_ACTIVITY,
+    SAVE_ACTIVITY,
+    CallParams,
+    CallResult,
+    CollectParams,
+    FinishParams,
+    SaveParams,
+)
+from aiwf.errors import AiwfError
+from aiwf.ir.model import Program, load_ir
+from aiwf.ir.validate import Validator
+from aiwf.runtime.errors import ProviderError
+from aiwf.runtime.retry import DEFAULT_RETRY
+from aiwf.runtime.types import ModelClient
+from aiwf.stores import ArtifactNotFound, ArtifactStore
+
+T = TypeVar("T")
+
+#: Programs a worker keeps parsed.
+PROGRAMS_KEPT = 16
+#: Threads for the artifact store's blocking calls.
+IO_THREADS = 32
+
+
+def program_key(digest: str) -> str:
+    """Where a run's IR is kept in the artifact store (content-addressed)."""
+    return f"programs/{digest.removeprefix('sha256:')}.json"
+
+
+class Activities:
+    """The activities of one worker, sharing its artifact store, its model client (the
+    runtime, or the dry-run model) and the programs it has loaded."""
+
+    def __init__(self, store: ArtifactStore, client: ModelClient) -> None:
+        self.store = store
+        self.client = client
+        self._programs: OrderedDict[str, tuple[Program, Planner, Validator]] = OrderedDict()
+        # The store's writes wait on the disk (fsync) or the network, not the CPU: a wide
+        # scatter needs more of them at once than asyncio's default pool of cpu+4 threads.
+        self._io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="aiwf-store")
+
+    async def _blocking(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._io, functools.partial(func, *args, **kwargs))
+
+    def close(self) -> None:
+        """Let the store's threads go."""
+        self._io.shutdown(wait=False)
+
+    def all(self) -> list[Any]:
+        """The activity functions, for the worker."""
+        return [self.call, self.save, self.collect, self.finish]
+
+    async def _program(self, digest: str) -> tuple[Program, Planner, Validator]:
+        found = self._programs.get(digest)
+        if found is None:
+            found = await self._blocking(self._load, digest)
+            self._programs[digest] = found
+            while len(self._programs) > PROGRAMS_KEPT:
+                self._programs.popitem(last=False)
+        return found
+
+    def _load(self, digest: str) -> tuple[Program, Planner, Validator]:
+        key = program_key(digest)
+        try:
+            data, _ = self.store.get(key)
+        except ArtifactNotFound:
+            raise AiwfError(
+                f"the run's program {key} is not in this worker's artifact store {self.store.url}",
+                code="E521",
+                hint="the client and every worker must open the same artifact store",
+            ) from None
+        program = load_ir(data.decode("utf-8"))
+        if program.digest() != digest:
+            raise AiwfError(f"the program {key} does not match its digest", code="E521")
+        return program, Planner(program), Validator(program.contract_type)
+
+    @activity.defn(name=CALL_ACTIVITY)
+    async def call(self, params: CallParams) -> CallResult:
+        """Make one model call of a step (see the module docstring)."""
+        try:
+            program, planner, validator = await self._program(params.digest)
+            plan = planner.plans(program.workflows[params.workflow])[params.step]
+        except AiwfError as exc:
+            raise internal_failure(exc) from None
+        checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
+        if activity.info().attempt > 1:  # an earlier attempt may have answered, then died
+            found = await self._blocking(checkpoints.load_checkpoint, params.step, params.index)
+            if found and not found.get("skipped") and isinstance(found.get("call"), dict):
+                return CallResult(found.get("output"), found["call"])
+        try:
+            plan.check_input(validator, params.input, params.index)
+        except StepError as exc:
+            raise check_failure(exc, None) from None
+        request = plan.request(
+            params.input, run_id=params.run_id, workflow=params.workflow, index=params.index
+        )
+        route = planner.route(params.alias)
+        spec = request.retry or route.retry or DEFAULT_RETRY
+        before = _attempts_before()
+        request = replace(
+            request,
+            route=route,
+            metadata=replace(request.metadata, alias=params.alias),
+            retry=spec.model_copy(update={"max_attempts": 1, "deadline": None}),
+        )
+        try:
+            response = await _heartbeating(self.client.complete(request), params.heartbeat, before)
+        except ProviderError as exc:
+            made = before + max(exc.attempts, 1)
+            activity.heartbeat(made)  # the next attempt reads it back
+            raise provider_failure(exc, attempts=made, final=made >= spec.max_attempts) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise internal_failure(exc) from None
+        response = replace(response, attempts=response.attempts + before)
+        record = call_record(response)
+        try:
+            plan.check_output(response, params.index)
+        except StepError as exc:
+            raise check_failure(exc, record) from None
+        if params.index is None:
+            await self._blocking(checkpoints.save_call, params.step, response.output, record)
+        else:
+            await self._blocking(
+                checkpoints.save_item,
+                params.step,
+                params.index,
+                response.output,
+                False,
+                call=record,
+            )
+        return CallResult(response.output, record)
+
+    @activity.defn(name=SAVE_ACTIVITY)
+    async def save(self, params: SaveParams) -> None:
+        """Checkpoint a scattered step's output, or a skipped item."""
+        checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
+        if params.index is None:
+            await self._blocking(checkpoints.save_step, params.step, params.output)
+        else:
+            await self._blocking(
+                checkpoints.save_item,
+                params.step,
+                params.index,
+                params.output,
+                params.skipped,
+                error=params.error,
+            )
+
+    @activity.defn(name=COLLECT_ACTIVITY)
+    async def collect(self, params: CollectParams) -> list[Any]:
+        """The checkpoints of items of a scattered step (``None`` for one not written)."""
+        checkpoints = Checkpoints(self.store, params.run_id)
+
+        def read(indexes: list[int]) -> list[Any]:
+            return [checkpoints.load_checkpoint(params.step, index) for index in indexes]
+
+        out: list[Any] = []
+        for start in range(0, len(params.indexes), 500):
+            out += await self._blocking(read, params.indexes[start : start + 500])
+            activity.heartbeat(start)
+        return out
+
+    @activity.defn(name=FINISH_ACTIVITY)
+    async def finish(self, params: FinishParams) -> None:
+        """Record the end of a run: result, trace and the manifest's status."""
+        checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
+
+        def write() -> None:
+            if params.status == "succeeded":
+                checkpoints.save_result(params.result)
+            checkpoints.save_trace(params.trace)
+            manifest = checkpoints.read_manifest()
+            manifest["status"] = params.status
+            manifest["error"] = params.error
+            manifest["totals"] = params.trace.get("totals")
+            manifest["latency"] = params.trace.get("latency")
+            checkpoints.write_manifest(manifest)
+
+        await self._blocking(write)
+
+
+def _attempts_before() -> int:
+    """Requests made by the earlier attempts of this activity (their last heartbeat)."""
+    details = activity.info().heartbeat_details
+    if details and isinstance(details[0], int):
+        return details[0]
+    return 0
+
+
+async def _heartbeating(work: Awaitable[T], every: float, details: int) -> T:
+    """``await work``, heartbeating every ``every`` seconds; cancelling the activity (its
+    workflow was cancelled) cancels the call."""
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=every)
+            if done:
+                return task.result()
+            activity.heartbeat(details)
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
