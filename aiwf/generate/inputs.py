@@ -66,7 +66,9 @@ def inputs_digest(job: SdkJob, tree: TemplateTree, target: Target) -> str:
         # installed packages (dist/, node_modules/) are not inputs, and a fresh clone has none.
         runtime = tree.runtime_dir(target.runtime.source)
         copied = [runtime / rel for rel in target.runtime.files(runtime).values()]
-        _feed(h, "runtime", runtime, sorted(copied, key=lambda p: p.relative_to(runtime).as_posix()))
+        _feed(
+            h, "runtime", runtime, sorted(copied, key=lambda p: p.relative_to(runtime).as_posix())
+        )
     return "sha256:" + h.hexdigest()
 
 
