@@ -65,7 +65,7 @@ def write_batch(path: Path, server: Any, vectors: list[Path]) -> None:
                 "workflow": load(v)["workflow"],
                 "input": load(v)["input"],
                 "routes": {
-                    alias: {"base_url": server.base_url(vector_id(v), alias, fields["provider"])}
+                    alias: {"base_url": server.base_url(vector_id(v), alias, fields.provider)}
                     for alias, fields in sorted(models.items())
                 },
             }

@@ -13,7 +13,6 @@ from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
 from aiwf.engine import Engine, RouterClient, RunFailed
-from aiwf.engine.clients import routes
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import ArtifactStore
@@ -108,7 +107,7 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
             result = await engine.run("each", {"items": [{"n": 1}, {"n": 2}, {"n": 0}]})
             with pytest.raises(RunFailed) as failed:
                 await engine.run("each", {"items": [{"n": 3}]})
-        local = Engine(program, RouterClient(Router(routes(program), Runtime())))
+        local = Engine(program, RouterClient(Router(program.models, Runtime())))
         answers.retried = False
         expected = await local.run("each", {"items": [{"n": 1}, {"n": 2}, {"n": 0}]})
         with pytest.raises(RunFailed) as failed_locally:
