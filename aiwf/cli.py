@@ -6,7 +6,6 @@ so ``aiwf validate`` never pays for the imports of ``aiwf run`` or ``aiwf sdk``.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -139,8 +138,9 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        module_name, attr = target.split(":")
-        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        from aiwf._lazy import load
+
+        command: click.Command = load(target)
         return command
 
 

@@ -39,12 +39,17 @@ Relative paths are relative to the directory of the config file.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aiwf import codes
 from aiwf.errors import AiwfError
+from aiwf.paths import shown_path
+from aiwf.structure import Checker, Problem, render_path
 from aiwf.suggest import did_you_mean
 
 if sys.version_info >= (3, 11):
@@ -55,52 +60,20 @@ else:  # pragma: no cover - exercised on 3.10 only
 CONFIG_FILE = "aiwf.toml"
 PYPROJECT = "pyproject.toml"
 
-#: Keys of the config table and of an environment table, with their expected kinds.
-_TOP_KEYS = {
-    "spec": "a path or a list of paths",
-    "store": "a store URL",
-    "default_env": "a name",
-    "environments": "a table",
-    "sdk": "a list of SDK targets",
-    "templates": "a table (source)",
-    "breaking": "a table (against, fail_on, skip, accept, bump_version)",
-    "engine": "a table",
-}
-_BREAKING_KEYS = {
-    "against": "a git ref or a path",
-    "fail_on": "error, warning or info",
-    "skip": "a list of rule ids",
-    "accept": "a list of accepted changes",
-    "bump_version": "true or false",
-}
-_ACCEPT_KEYS = {"fingerprint": "a change's fingerprint", "reason": "why it is accepted"}
+#: The JSON Schema of the config table (shipped beside this module; editors that read JSON
+#: Schemas for TOML can use it too).
+SCHEMA_FILE = "config.schema.json"
 FAIL_ON_LEVELS = ("error", "warning", "info")
-_SDK_KEYS = {"lang": "a target language", "out": "a directory", "package": "a package name",
-             "spec": "a spec path"}  # fmt: skip
-_TEMPLATES_KEYS = {"source": "a git URL"}
-_ENV_KEYS = {"store": "a store URL", "models": "a table of model aliases", "engine": "a table"}
-#: Keys of the ``[engine]`` table: name -> (expected type, description).
-ENGINE_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
-    "kind": (str, "local or temporal"),
-    "address": (str, "the Temporal frontend, HOST:PORT"),
-    "namespace": (str, "a Temporal namespace"),
-    "task_queue": (str, "a task queue name"),
-    "tls": (bool, "true or false"),
-    "tls_cert_path": (str, "a client certificate file"),
-    "tls_key_path": (str, "a client key file"),
-    "tls_ca_path": (str, "a CA certificate file"),
-    "tls_server_name": (str, "the TLS server name"),
-    "api_key_env": (str, "the environment variable holding the Temporal API key"),
-    "heartbeat_timeout": ((int, float), "seconds"),
-    "payload_threshold": (int, "bytes"),
-    "scatter_inline_items": (int, "a number of items"),
-    "scatter_batch_items": (int, "a number of items"),
-    "sticky_timeout": ((int, float), "seconds"),
-    "max_concurrent_activities": (int, "a number of activities"),
-    "sandbox": (bool, "true or false"),
+#: How messages name the kinds of values, in TOML's words.
+_TOML_NOUNS = {
+    "object": "a table",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
 }
-#: Engines ``[engine] kind`` can name.
-ENGINE_KINDS = ("local", "temporal")
 
 
 @dataclass(frozen=True)
@@ -147,7 +120,8 @@ class ProjectConfig:
     """The project config after the selected environment has been applied.
 
     The config is read with the standard library only (it is on the ``aiwf validate`` path,
-    which runs on every commit); its few keys are checked by hand with clear messages.
+    which runs on every commit): it is checked against its JSON Schema
+    (``aiwf/config.schema.json``) by :mod:`aiwf.structure`, the checker of the spec format.
     """
 
     spec: tuple[str, ...] = ()
@@ -178,164 +152,111 @@ class ProjectConfig:
         return [self.root / p for p in self.spec]
 
 
-class _Checker:
-    def __init__(self, source: Path) -> None:
-        self.source = source
-        self.prefix = "tool.aiwf." if source.name == PYPROJECT else ""
+@cache
+def _checker() -> Checker:
+    schema = json.loads(Path(__file__).with_name(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return Checker(schema, _TOML_NOUNS)
+
+
+class _Source:
+    """Where the config was read from, for its errors."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.prefix = "tool.aiwf." if path.name == PYPROJECT else ""
 
     def fail(self, key: str, message: str, hint: str | None = None) -> AiwfError:
         return AiwfError(
             f"config key {self.prefix}{key}: {message}",
-            code="C004",
-            file=str(self.source),
-            hint=hint or "see docs/configuration.md for the keys",
+            code=codes.C004,
+            file=str(shown_path(self.path)),
+            hint=hint or codes.C004.hint,
         )
 
-    def keys(self, table: dict[str, Any], allowed: dict[str, str], where: str) -> None:
-        for key in table:
-            if key not in allowed:
-                raise self.fail(
-                    f"{where}{key}",
-                    "unknown key",
-                    did_you_mean(key, allowed) or f"known keys: {', '.join(allowed)}",
-                )
-
-    def string(self, table: dict[str, Any], key: str, where: str) -> str | None:
-        value = table.get(key)
-        if value is not None and not isinstance(value, str):
-            raise self.fail(f"{where}{key}", f"must be a string, not {type(value).__name__}")
-        return value
+    def problem(self, problem: Problem) -> AiwfError:
+        """The error of the first problem the checker found."""
+        key = render_path(problem.path)
+        if problem.kind == "unknown":
+            allowed = problem.allowed
+            known = did_you_mean(str(problem.key), allowed) or f"known keys: {', '.join(allowed)}"
+            return self.fail(key, "unknown key", known)
+        if problem.kind == "missing":
+            return self.fail(render_path(problem.parent), problem.text,
+                             f'add {problem.key} = "..."')  # fmt: skip
+        hint = did_you_mean(str(problem.value), problem.allowed) if problem.allowed else None
+        return self.fail(key, problem.text, hint)
 
 
-def _parse(table: dict[str, Any], source: Path) -> ProjectConfig:
-    check = _Checker(source)
-    check.keys(table, _TOP_KEYS, "")
+def _parse(table: dict[str, Any], path: Path) -> ProjectConfig:
+    """The config of ``table``: checked against the config's JSON Schema (the first problem
+    is the error), then read."""
+    source = _Source(path)
+    problems = _checker().check(table, _checker().document)
+    if problems:
+        raise source.problem(problems[0])
     spec = table.get("spec", [])
-    if isinstance(spec, str):
-        spec = [spec]
-    if not isinstance(spec, list) or not all(isinstance(p, str) for p in spec):
-        raise check.fail("spec", "must be a path or a list of paths")
-    environments: dict[str, EnvironmentConfig] = {}
-    raw_envs = table.get("environments", {})
-    if not isinstance(raw_envs, dict):
-        raise check.fail("environments", "must be a table of environments")
-    for name, env in raw_envs.items():
-        where = f"environments.{name}."
-        if not isinstance(env, dict):
-            raise check.fail(f"environments.{name}", "must be a table")
-        check.keys(env, _ENV_KEYS, where)
-        models = env.get("models", {})
-        if not isinstance(models, dict) or not all(isinstance(v, dict) for v in models.values()):
-            raise check.fail(
-                f"{where}models", "must be a table of model aliases, each a table of route fields"
-            )
-        environments[name] = EnvironmentConfig(
-            store=check.string(env, "store", where),
-            models=models,
-            engine=_parse_engine(check, env.get("engine", {}), f"{where}engine"),
+    environments = {
+        name: EnvironmentConfig(
+            store=env.get("store"),
+            models=env.get("models", {}),
+            engine=_engine(env.get("engine", {})),
         )
+        for name, env in table.get("environments", {}).items()
+    }
     return ProjectConfig(
-        spec=tuple(spec),
-        sdk=_parse_sdk(check, table.get("sdk", [])),
-        template_source=_parse_templates(check, table.get("templates", {})),
-        breaking=_parse_breaking(check, table.get("breaking", {})),
-        store=check.string(table, "store", ""),
-        default_env=check.string(table, "default_env", ""),
+        spec=(spec,) if isinstance(spec, str) else tuple(spec),
+        sdk=tuple(SdkConfig(**entry) for entry in table.get("sdk", [])),
+        template_source=_template_source(source, table.get("templates", {})),
+        breaking=_breaking(source, table.get("breaking", {})),
+        store=table.get("store"),
+        default_env=table.get("default_env"),
         environments=environments,
-        source=source,
-        engine=_parse_engine(check, table.get("engine", {}), "engine"),
+        source=path,
+        engine=_engine(table.get("engine", {})),
     )
 
 
-def _parse_engine(check: _Checker, raw: Any, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise check.fail(where, "must be a table", hint='kind = "temporal"')
-    check.keys(raw, {k: v[1] for k, v in ENGINE_KEYS.items()}, f"{where}.")
-    for key, value in raw.items():
-        expected, what = ENGINE_KEYS[key]
-        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise check.fail(f"{where}.{key}", f"must be {what}")
-    kind = raw.get("kind")
-    if kind is not None and kind not in ENGINE_KINDS:
-        raise check.fail(f"{where}.kind", f"unknown engine {kind!r}", hint="local or temporal")
-    return dict(raw)
+def _engine(raw: dict[str, Any]) -> dict[str, Any]:
+    """An ``[engine]`` table, checked; TOML's ``8.0`` where a whole number is wanted (JSON
+    Schema counts it as one) is given as ``8``."""
+    whole = _checker().document["$defs"]["Engine"]["properties"]
+    return {
+        key: int(value)
+        if value.__class__ is float and whole[key].get("type") == "integer"
+        else value
+        for key, value in raw.items()
+    }
 
 
-def _parse_sdk(check: _Checker, raw: Any) -> tuple[SdkConfig, ...]:
-    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
-        raise check.fail("sdk", "must be a list of tables", hint="write [[sdk]] tables")
-    out: list[SdkConfig] = []
-    for i, entry in enumerate(raw):
-        where = f"sdk[{i}]."
-        check.keys(entry, _SDK_KEYS, where)
-        lang, directory = check.string(entry, "lang", where), check.string(entry, "out", where)
-        if lang is None or directory is None:
-            raise check.fail(f"sdk[{i}]", "needs lang and out", hint='lang = "python"')
-        out.append(
-            SdkConfig(
-                lang=lang,
-                out=directory,
-                package=check.string(entry, "package", where),
-                spec=check.string(entry, "spec", where),
-            )
-        )
-    return tuple(out)
-
-
-def _parse_templates(check: _Checker, raw: Any) -> str | None:
-    if not isinstance(raw, dict):
-        raise check.fail("templates", "must be a table", hint='[templates] source = "https://..."')
-    check.keys(raw, _TEMPLATES_KEYS, "templates.")
-    source = check.string(raw, "source", "templates.")
-    if source is not None and not ("://" in source or source.startswith(("git@", "gh:", "gl:"))):
-        raise check.fail(
+def _template_source(source: _Source, raw: dict[str, Any]) -> str | None:
+    url: str | None = raw.get("source")
+    if url is not None and not ("://" in url or url.startswith(("git@", "gh:", "gl:"))):
+        raise source.fail(
             "templates.source",
-            f"must be a git URL, not a path ({source!r}): every SDK records it, and a path "
+            f"must be a git URL, not a path ({url!r}): every SDK records it, and a path "
             "only exists on one machine",
             hint='for example source = "https://git.example.com/mirror/aiwf.git"',
         )
-    return source
+    return url
 
 
-def _parse_breaking(check: _Checker, raw: Any) -> BreakingConfig:
-    if not isinstance(raw, dict):
-        raise check.fail("breaking", "must be a table", hint="write a [breaking] table")
-    check.keys(raw, _BREAKING_KEYS, "breaking.")
-    fail_on = check.string(raw, "fail_on", "breaking.") or "error"
-    if fail_on not in FAIL_ON_LEVELS:
-        raise check.fail(
-            "breaking.fail_on", f"must be one of {', '.join(FAIL_ON_LEVELS)}, not {fail_on!r}"
-        )
-    skip = raw.get("skip", [])
-    if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
-        raise check.fail("breaking.skip", "must be a list of rule ids",
-                         hint="aiwf breaking --list-rules prints them")  # fmt: skip
-    bump = raw.get("bump_version", False)
-    if not isinstance(bump, bool):
-        raise check.fail("breaking.bump_version", "must be true or false")
-    accepts = raw.get("accept", [])
-    if not isinstance(accepts, list) or not all(isinstance(a, dict) for a in accepts):
-        raise check.fail("breaking.accept", "must be a list of tables",
-                         hint="write [[breaking.accept]] tables with fingerprint and reason")  # fmt: skip
+def _breaking(source: _Source, raw: dict[str, Any]) -> BreakingConfig:
     accepted: list[AcceptedChange] = []
-    for i, entry in enumerate(accepts):
-        where = f"breaking.accept[{i}]."
-        check.keys(entry, _ACCEPT_KEYS, where)
-        fingerprint = check.string(entry, "fingerprint", where)
-        reason = check.string(entry, "reason", where)
+    for i, entry in enumerate(raw.get("accept", [])):
+        fingerprint, reason = entry.get("fingerprint"), entry.get("reason")
         if not fingerprint or not reason or not reason.strip():
-            raise check.fail(
+            raise source.fail(
                 f"breaking.accept[{i}]",
                 "needs a fingerprint and a reason",
                 hint='fingerprint = "..." (printed with each change), reason = "why it is fine"',
             )
         accepted.append(AcceptedChange(fingerprint.strip().lower(), reason.strip()))
     return BreakingConfig(
-        against=check.string(raw, "against", "breaking."),
-        fail_on=fail_on,
-        skip=tuple(skip),
+        against=raw.get("against"),
+        fail_on=raw.get("fail_on", "error"),
+        skip=tuple(raw.get("skip", ())),
         accept=tuple(accepted),
-        bump_version=bump,
+        bump_version=raw.get("bump_version", False),
     )
 
 
@@ -362,22 +283,26 @@ def _read_table(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AiwfError(
-            "config file not found", code="C001", file=str(path), hint="check the --config path"
+            "config file not found", code=codes.C001, file=str(path), hint=codes.C001.hint
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise AiwfError(f"cannot read config file: {exc}", code="C001", file=str(path)) from None
+        raise AiwfError(
+            f"cannot read config file: {exc}", code=codes.C001, file=str(shown_path(path))
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise AiwfError(f"invalid TOML: {exc}", code="C002", file=str(path)) from None
+        raise AiwfError(
+            f"invalid TOML: {exc}", code=codes.C002, file=str(shown_path(path))
+        ) from None
     if path.name == PYPROJECT:
         table = data.get("tool", {}).get("aiwf")
         if table is None:
             raise AiwfError(
                 "no [tool.aiwf] table in this pyproject.toml",
-                code="C003",
-                file=str(path),
-                hint="add a [tool.aiwf] table, or point --config at an aiwf.toml",
+                code=codes.C003,
+                file=str(shown_path(path)),
+                hint=codes.C003.hint,
             )
         return dict(table)
     return dict(data)
@@ -401,9 +326,9 @@ def load_config(
         known = ", ".join(sorted(config.environments)) or "none defined"
         raise AiwfError(
             f"unknown environment {selected!r} (known: {known})",
-            code="C005",
-            file=str(source) if source is not None else None,
-            hint="define [environments.NAME] in the project config, or drop --env / AIWF_ENV",
+            code=codes.C005,
+            file=str(shown_path(source)) if source is not None else None,
+            hint=codes.C005.hint,
         )
     return replace(
         config,

@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from aiwf.codes import Code
 
 Severity = Literal["error", "warning", "info"]
 OutputFormat = Literal["text", "json", "github"]
@@ -36,6 +39,20 @@ class Diagnostic:
     notes: tuple[tuple[str, str], ...] = ()
     #: More members of the JSON object (JSON output only); values are JSON data.
     extra: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        code: Code,
+        message: str,
+        file: str | None = None,
+        pos: tuple[int, int] | None = None,
+        hint: str | None = None,
+    ) -> Diagnostic:
+        """A diagnostic of a registered code (:mod:`aiwf.codes`): its severity, and its
+        default hint when ``hint`` is None. ``pos`` is a 1-based (line, column)."""
+        line, column = pos if pos is not None else (None, None)
+        return cls(code.severity, str(code), message, file, line, column, hint or code.hint)
 
     @property
     def is_error(self) -> bool:
@@ -69,9 +86,13 @@ class Diagnostic:
         return data
 
 
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Diagnostics in reading order (file, line, column), duplicates dropped."""
-    return sorted(set(diagnostics), key=Diagnostic.sort_key)
+    """Errors first, then warnings, then notes, each in reading order (file, line,
+    column); duplicates dropped. What fails the build is what a reader sees first."""
+    return sorted(set(diagnostics), key=lambda d: (_RANK[d.severity], *d.sort_key()))
 
 
 def _text(diagnostics: Sequence[Diagnostic], color: bool) -> str:

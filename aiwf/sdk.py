@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from aiwf.engine.errors import RunFailed
+from aiwf.engine.errors import RunFailed, StepFailed
 from aiwf.engine.trace import RunTrace
 from aiwf.errors import AiwfError
 from aiwf.runtime.errors import ProviderError
@@ -270,6 +270,7 @@ __all__ = [
     "ProviderError",
     "RouteOverride",
     "RunFailed",
+    "StepFailed",
     "StreamEvent",
     "StreamReset",
     "TextDelta",

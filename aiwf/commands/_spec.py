@@ -14,9 +14,9 @@ from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.errors import EXIT_FAILURE, UsageError
 from aiwf.ir.compiler import CompileResult, compile_files
 from aiwf.ir.model import Program
-from aiwf.paths import as_typed
+from aiwf.paths import as_typed, repository_root, shown_path
 
-__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_paths"]
+__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_path", "spec_paths"]
 from aiwf.spec import load_spec
 
 
@@ -45,6 +45,26 @@ def spec_paths(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
             hint='pass a spec file or directory, or set spec = "..." under [tool.aiwf]',
         )
     return configured
+
+
+def spec_path(app: AppContext, given: Path | None) -> Path:
+    """The one spec a command runs or draws: SPEC when given, else the project config's
+    ``spec`` (when it names exactly one)."""
+    if given is not None:
+        return given
+    configured = app.config.spec_paths()
+    if len(configured) == 1:
+        return as_typed(configured[0])
+    if not configured:
+        raise UsageError(
+            "no spec given and none configured",
+            hint='pass SPEC, or set spec = "..." in aiwf.toml ([tool.aiwf] in pyproject.toml)',
+        )
+    names = ", ".join(str(as_typed(p)) for p in configured)
+    raise UsageError(
+        f"the project config names {len(configured)} specs ({names})",
+        hint="pass the one to use as SPEC",
+    )
 
 
 def _owning_specs(app: AppContext, paths: tuple[Path, ...]) -> list[Path]:
@@ -90,16 +110,18 @@ _SELECTED = "<selected>"
 def compile_spec(app: AppContext, path: Path, *, env: str | None = _SELECTED) -> Compiled:
     """Load and compile one spec with an environment's model overrides: the selected one
     (``--env``, ``$AIWF_ENV``, ``default_env``) unless ``env`` names another, or none when
-    ``env`` is None."""
+    ``env`` is None. Diagnostics name files relative to the repository root
+    (:func:`aiwf.paths.repository_root`)."""
     config = app.config
     name = config.env if env == _SELECTED else env
     overrides = config.environments[name].models if name is not None else {}
+    root = repository_root(config.source.parent if config.source else None)
     with _without_gc():
-        loaded = load_spec(path)
+        loaded = load_spec(path, shown_from=root)
         result = compile_files(
             loaded.files,
             model_overrides=overrides,
-            overrides_source=str(config.source) if config.source else None,
+            overrides_source=str(shown_path(config.source, root)) if config.source else None,
             env=name,
         )
     diagnostics = sort_diagnostics([*loaded.diagnostics, *result.diagnostics])

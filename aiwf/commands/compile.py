@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import compile_spec
-from aiwf.diagnostics import render
-from aiwf.errors import EXIT_FAILURE
+from aiwf.commands._spec import program_or_exit
 
 
 @click.command("compile")
@@ -28,14 +25,7 @@ def command(path: Path, out: Path | None) -> None:
     The IR is what the engine runs and the SDK templates render; the same spec gives
     byte-identical output on any machine.
     """
-    app = app_context()
-    compiled = compile_spec(app, path)
-    program = compiled.result.program
-    if compiled.diagnostics and (program is None or app.verbosity >= 0):
-        click.echo(render(compiled.diagnostics, "text", color=sys.stderr.isatty()), err=True)
-    if program is None:
-        sys.exit(EXIT_FAILURE)
-    text = program.to_json()
+    text = program_or_exit(app_context(), path).to_json()
     if out is None:
         click.echo(text, nl=False)
     else:

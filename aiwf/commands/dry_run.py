@@ -9,13 +9,13 @@ import click
 
 from aiwf.cli import app_context, shared_options
 from aiwf.commands import _options
-from aiwf.commands._spec import program_or_exit
+from aiwf.commands._spec import program_or_exit, spec_path
 
 _NONE = object()
 
 
 @click.command("dry-run")
-@click.argument("spec", type=click.Path(path_type=Path))
+@click.argument("spec", type=click.Path(path_type=Path), required=False)
 @click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
 @click.option(
     "-i",
@@ -34,7 +34,7 @@ _NONE = object()
 @_options.trace
 @shared_options
 def command(
-    spec: Path,
+    spec: Path | None,
     workflow: str | None,
     input_path: str | None,
     seed: int,
@@ -55,7 +55,7 @@ def command(
     from aiwf.engine.session import dump_json, read_input, run_async
 
     app = app_context()
-    program = program_or_exit(app, spec)
+    program = program_or_exit(app, spec_path(app, spec))
     client: Any = ReplayClient(replay) if replay is not None else DryRunClient(seed)
     engine = Engine(program, client, max_concurrency=max_concurrency)
     wf = engine.workflow(workflow)

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
-from aiwf.commands._spec import program_or_exit
+from aiwf.commands._spec import program_or_exit, spec_path
 
 
 @click.command("graph")
-@click.argument("spec", type=click.Path(path_type=Path))
-@click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
+@click.argument("spec", type=click.Path(path_type=Path), required=False)
+@click.option("-w", "--workflow", metavar="NAME", help="Only this workflow (default: every one).")
 @click.option(
     "-f",
     "--format",
@@ -23,11 +23,16 @@ from aiwf.commands._spec import program_or_exit
     help="Mermaid flowchart or Graphviz DOT.",
 )
 @shared_options
-def command(spec: Path, workflow: str | None, fmt: str) -> None:
-    """Print the DAG of a workflow of the spec at SPEC (scattered steps drawn as such)."""
+def command(spec: Path | None, workflow: str | None, fmt: str) -> None:
+    """Print the DAG of the workflows of the spec at SPEC (default: the project config's
+    spec), each in a box of its own, or of the one named with -w (scattered steps drawn as
+    such)."""
     from aiwf.engine.graph import render_graph
     from aiwf.engine.program import pick_workflow
 
     app = app_context()
-    program = program_or_exit(app, spec)
+    program = program_or_exit(app, spec_path(app, spec))
+    if workflow is None and len(program.workflows) > 1:
+        click.echo(render_graph(list(program.workflows.values()), fmt, name=program.name), nl=False)
+        return
     click.echo(render_graph(pick_workflow(program, workflow), fmt), nl=False)

@@ -12,12 +12,12 @@ import click
 from aiwf.cli import app_context, shared_options
 from aiwf.commands import _options
 from aiwf.commands._engine import engine_kind, open_run_store, temporal_settings
-from aiwf.commands._spec import program_or_exit
+from aiwf.commands._spec import program_or_exit, spec_path
 from aiwf.errors import AiwfError, UsageError
 
 
 @click.command("run")
-@click.argument("spec", type=click.Path(path_type=Path))
+@click.argument("spec", type=click.Path(path_type=Path), required=False)
 @click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
 @click.option(
     "-i", "--input", "input_path", metavar="FILE", help="The input as JSON (- for stdin)."
@@ -54,7 +54,7 @@ from aiwf.errors import AiwfError, UsageError
 @_options.temporal
 @shared_options
 def command(
-    spec: Path,
+    spec: Path | None,
     workflow: str | None,
     input_path: str | None,
     resume_id: str | None,
@@ -65,22 +65,23 @@ def command(
     max_concurrency: int,
     trace_path: Path | None,
 ) -> None:
-    """Run a workflow of the spec at SPEC against its model routes.
+    """Run a workflow of the spec at SPEC (default: the project config's spec) against its
+    model routes.
 
     Prints the result as JSON on stdout and a summary on stderr. Step outputs are
     checkpointed in the artifact store; a failed or interrupted run is continued with
     --resume RUN_ID (the command is printed when a run fails). With --engine temporal the
     run runs on aiwf workers (aiwf worker) through Temporal.
     """
-    from aiwf.engine.clients import RouterClient, check_api_keys, routes
-    from aiwf.engine.engine import Engine, RunResult, new_run_id
+    from aiwf.engine.engine import RunResult
     from aiwf.engine.errors import RunFailed
+    from aiwf.engine.launch import open_run, stored_engine
     from aiwf.engine.program import pick_workflow
     from aiwf.engine.progress import Progress
-    from aiwf.engine.replay import Recorder
     from aiwf.engine.session import dump_json, read_input, resume_command, run_async
 
     app = app_context()
+    spec = spec_path(app, spec)
     program = program_or_exit(app, spec)
     if resume_id is None and input_path is None:
         raise AiwfError(
@@ -91,21 +92,14 @@ def command(
     value: Any = read_input(input_path) if input_path is not None else None
     wf = pick_workflow(program, workflow) if resume_id is None else None
     store = open_run_store(app, artifacts)
-    kind = engine_kind(app, engine or (_engine_of(store, resume_id) if resume_id else None))
+    kind = engine_kind(app, engine or (stored_engine(store, resume_id) if resume_id else None))
     temporal = kind == "temporal"
     if detach and not temporal:
+        store.close()
         raise UsageError("--detach needs --engine temporal (a local run lives in this process)")
-    if record is not None and temporal:
-        raise UsageError("--record works with the local engine only")
-    if wf is not None and not temporal:  # on Temporal the workers hold the keys
-        check_api_keys(program, wf.name)
 
     loud = app.verbosity >= 0
     progress = Progress(sys.stderr) if sys.stderr.isatty() and loud else None
-    run_id = resume_id or new_run_id()
-    context = {"spec": str(spec), "env": app.env, "artifacts": artifacts}
-    if app.config_path is not None:
-        context["config"] = str(app.config_path)
 
     def notify(line: str) -> None:
         if progress is not None:
@@ -113,72 +107,55 @@ def command(
         if loud:
             click.echo(line, err=True)
 
-    def again(name: str) -> str:
+    try:
+        opened = open_run(
+            program,
+            store,
+            engine=kind,
+            run_id=resume_id,
+            workflow=wf.name if wf is not None else None,
+            record=record,
+            record_input=value,
+            max_concurrency=max_concurrency,
+            observer=progress,
+            notify=notify,
+            temporal=temporal_settings(app) if temporal else None,
+        )
+    except BaseException:
+        store.close()
+        raise
+    run_id = opened.run_id
+    context = {"spec": str(spec), "env": app.env, "artifacts": artifacts}
+    if app.config_path is not None:
+        context["config"] = str(app.config_path)
+
+    def again() -> str:
+        name = wf.name if wf is not None else opened.checkpoints.peek_manifest().get("workflow")
         return resume_command(
             str(spec),
-            name,
+            str(name or "WORKFLOW"),
             run_id,
             artifacts=artifacts,
             config=app.config_path,
             env=app.env,
             engine="temporal" if temporal else None,
-            temporal=recorded,
+            temporal=opened.temporal,
         )
 
-    recorder = None
-    runner: Any
-    recorded: dict[str, Any] | None = None
-    if temporal:
-        from aiwf.engine.temporal import TemporalEngine
-
-        settings = temporal_settings(app)
-        recorded = settings.public()
-        runner = TemporalEngine(
-            program,
-            settings,
-            store,
-            max_concurrency=max_concurrency,
-            observer=progress,
-            notify=notify,
-        )
-    else:
-        from aiwf.runtime.client import Runtime
-        from aiwf.runtime.router import Router
-
-        client: Any = RouterClient(Router(routes(program), Runtime()))
-        if record is not None:
-            header: dict[str, Any] = {"spec": program.name, "digest": program.digest()}
-            if resume_id is None and wf is not None:  # a replay without --input reuses it
-                header.update(workflow=wf.name, input=value)
-            recorder = Recorder(client, record, header=header)
-            client = recorder
-        runner = Engine(
-            program,
-            client,
-            max_concurrency=max_concurrency,
-            store=store,
-            observer=progress,
-            notify=notify,
-        )
-
-    def started() -> None:
+    async def main() -> Any:
         # On a terminal (or with -v) the run id shows before anything can go wrong.
         if loud and (sys.stderr.isatty() or app.verbosity > 0):
             what = "resuming" if resume_id else "started"
             where = " on Temporal" if temporal else ""
             click.echo(f"run {run_id}: {what}{where} (aiwf runs show {run_id})", err=True)
-
-    async def main() -> Any:
-        started()
-        if detach:
-            if resume_id is not None:
-                return await runner.resume_start(resume_id, input=value, context=context)
-            assert wf is not None
-            return await runner.start(wf.name, value, run_id=run_id, context=context)
         if resume_id is not None:
-            return await runner.resume(resume_id, input=value, context=context)
+            if detach:
+                return await opened.resume_start(input=value, context=context)
+            return await opened.resume(input=value, context=context)
         assert wf is not None
-        return await runner.run(wf.name, value, run_id=run_id, context=context)
+        if detach:
+            return await opened.start(wf.name, value, context=context)
+        return await opened.run(wf.name, value, context=context)
 
     try:
         result = run_async(main)
@@ -186,10 +163,13 @@ def command(
         if progress is not None:
             progress.close()
         if trace_path is not None:
-            _copy_trace(store, run_id, trace_path)
-        name = wf.name if wf is not None else _workflow_of(store, run_id)
+            trace = (
+                exc.trace.to_dict() if exc.trace is not None else opened.checkpoints.read_trace()
+            )
+            if trace is not None:
+                _write_json(trace_path, trace)
         raise AiwfError(
-            f"{exc.message} (run {run_id}); resume with: {again(name)}", code=exc.code
+            f"{exc.message} (run {run_id}); resume with: {again()}", code=exc.code
         ) from None
     except KeyboardInterrupt:
         if progress is not None:
@@ -200,14 +180,11 @@ def command(
                 f"aiwf runs show {run_id} (aiwf runs cancel {run_id} stops it)",
                 exit_code=130,
             ) from None
-        name = wf.name if wf is not None else _workflow_of(store, run_id)
         raise AiwfError(
-            f"interrupted: run {run_id} stopped; resume with: {again(name)}", exit_code=130
+            f"interrupted: run {run_id} stopped; resume with: {again()}", exit_code=130
         ) from None
     finally:
-        if recorder is not None:
-            recorder.close()
-        store.close()
+        opened.close()
     if progress is not None:
         progress.close()
     if detach:
@@ -220,39 +197,15 @@ def command(
         return
     assert isinstance(result, RunResult)
     if trace_path is not None:
-        trace_path.parent.mkdir(parents=True, exist_ok=True)
-        trace_path.write_text(dump_json(result.trace.to_dict()) + "\n", encoding="utf-8")
+        _write_json(trace_path, result.trace.to_dict())
     if loud:
         click.echo(result.trace.render(), err=True)
     click.echo(dump_json(result.output))
 
 
-def _copy_trace(store: Any, run_id: str, path: Path) -> None:
-    """Write the trace a failed run left in the store to ``--trace FILE``."""
+def _write_json(path: Path, data: Any) -> None:
+    """``--trace FILE``."""
     from aiwf.engine.session import dump_json
 
-    try:
-        trace = store.get_json(f"runs/{run_id}/trace.json")
-    except AiwfError:
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_json(trace) + "\n", encoding="utf-8")
-
-
-def _manifest(store: Any, run_id: str) -> dict[str, Any]:
-    try:
-        manifest = store.get_json(f"runs/{run_id}/manifest.json")
-    except Exception:
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def _workflow_of(store: Any, run_id: str) -> str:
-    """The workflow a stored run belongs to (for the resume command line)."""
-    return str(_manifest(store, run_id).get("workflow") or "WORKFLOW")
-
-
-def _engine_of(store: Any, run_id: str) -> str | None:
-    """The engine a stored run ran on (a resume continues there unless told otherwise)."""
-    engine = _manifest(store, run_id).get("engine")
-    return engine if isinstance(engine, str) else None
+    path.write_text(dump_json(data) + "\n", encoding="utf-8")

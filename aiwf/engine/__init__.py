@@ -13,15 +13,16 @@ Names load on first use, so importing the package costs nothing until it is used
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aiwf._lazy import exports
 
 if TYPE_CHECKING:
     from aiwf.engine.checkpoints import Checkpoints
     from aiwf.engine.clients import RouterClient
     from aiwf.engine.dryrun import DryRunClient, make_value, sample_contract, sample_input
     from aiwf.engine.engine import Engine, RunObserver, RunResult, new_run_id
-    from aiwf.engine.errors import RunFailed
+    from aiwf.engine.errors import RunFailed, StepFailed
     from aiwf.engine.graph import render_graph, render_plan
     from aiwf.engine.replay import Recorder, ReplayClient, ReplayMiss, fingerprint
     from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
@@ -38,6 +39,7 @@ _LAZY = {
     "RunResult": "aiwf.engine.engine",
     "new_run_id": "aiwf.engine.engine",
     "RunFailed": "aiwf.engine.errors",
+    "StepFailed": "aiwf.engine.errors",
     "render_graph": "aiwf.engine.graph",
     "render_plan": "aiwf.engine.graph",
     "Recorder": "aiwf.engine.replay",
@@ -50,13 +52,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aiwf.engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY)
 
 
 __all__ = [
@@ -72,6 +68,7 @@ __all__ = [
     "RunObserver",
     "RunResult",
     "RunTrace",
+    "StepFailed",
     "StepSpan",
     "fingerprint",
     "make_value",

@@ -77,6 +77,13 @@ class Checkpoints:
             )
         return data
 
+    def peek_manifest(self) -> dict[str, Any]:
+        """The run's manifest, or ``{}`` when the store has none (or cannot be read)."""
+        try:
+            return self.read_manifest()
+        except AiwfError:
+            return {}
+
     # -- steps and items -----------------------------------------------------------------
 
     def save_step(self, step: str, output: Any) -> None:
@@ -142,3 +149,11 @@ class Checkpoints:
 
     def save_trace(self, trace: dict[str, Any]) -> None:
         self._put("trace.json", trace)
+
+    def read_trace(self) -> dict[str, Any] | None:
+        """The trace the run left (written at the end of every run, and as it goes), if any."""
+        try:
+            data = self.store.get_json(self.prefix + "trace.json")
+        except AiwfError:
+            return None
+        return data if isinstance(data, dict) else None

@@ -64,3 +64,10 @@ class RunFailed(AiwfError):
         self.cause = cause
         #: The run's trace up to the failure (set by the engine).
         self.trace: RunTrace | None = None
+
+
+class StepFailed(RunFailed):
+    """A run that failed in a step (``E500``): ``step`` names it, ``index`` the scatter item
+    (``None`` for an unscattered step), ``cause`` the error of its call or of its check. A
+    :class:`RunFailed` that is not a ``StepFailed`` failed outside the steps (the result
+    did not fit its contract, ``E501``)."""

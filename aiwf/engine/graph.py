@@ -8,6 +8,7 @@ too, so every step's sources show.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from aiwf.engine.bindings import step_refs
 from aiwf.ir.model import RefBinding, Step, Workflow
@@ -63,13 +64,36 @@ def render_plan(workflow: Workflow) -> str:
     return "\n".join(lines)
 
 
-def render_graph(workflow: Workflow, fmt: str) -> str:
-    """The workflow's DAG in ``fmt`` (``mermaid`` or ``dot``)."""
+def render_graph(
+    workflows: Workflow | Sequence[Workflow], fmt: str, *, name: str = "workflows"
+) -> str:
+    """The DAG of one workflow in ``fmt`` (``mermaid`` or ``dot``); several workflows are
+    drawn side by side, each in a box of its own (a Mermaid subgraph, a DOT cluster; ``name``
+    names the DOT graph)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown graph format {fmt!r} (use one of {', '.join(FORMATS)})")
+    many = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    if len(many) == 1:
+        body = _mermaid(many[0]) if fmt == "mermaid" else _dot(many[0])
+        header = ["flowchart TD"] if fmt == "mermaid" else _dot_header(many[0].name)
+        return "\n".join([*header, *body, *([] if fmt == "mermaid" else ["}"])]) + "\n"
     if fmt == "mermaid":
-        return _mermaid(workflow)
-    if fmt == "dot":
-        return _dot(workflow)
-    raise ValueError(f"unknown graph format {fmt!r} (use one of {', '.join(FORMATS)})")
+        lines = ["flowchart TD"]
+        for wf in many:
+            prefix = _mermaid_id(wf.name) + "__"
+            lines.append(f'  subgraph {prefix}wf["workflow {wf.name}"]')
+            lines += ["  " + line for line in _mermaid(wf, prefix)]
+            lines.append("  end")
+        return "\n".join(lines) + "\n"
+    lines = _dot_header(name)
+    for wf in many:
+        prefix = wf.name + "/"
+        lines.append(f"  subgraph {_q('cluster_' + wf.name)} {{")
+        lines.append(f"    label={_q('workflow ' + wf.name)};")
+        lines += ["  " + line for line in _dot(wf, prefix)]
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _edges(workflow: Workflow) -> list[tuple[str, str]]:
@@ -87,42 +111,51 @@ def _mermaid_id(name: str) -> str:
     return "s_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
-def _mermaid(workflow: Workflow) -> str:
-    lines = ["flowchart TD"]
-    lines.append(f'  __input(["input: {workflow.input}"])')
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _mermaid(workflow: Workflow, prefix: str = "") -> list[str]:
+    """The nodes and edges of one workflow (node ids after ``prefix``)."""
+
+    def node(name: str) -> str:
+        return prefix + (name if name.startswith("__") else _mermaid_id(name))
+
+    lines = [f'  {node("__input")}(["input: {workflow.input}"])']
     for step in workflow.steps:
         label = _label(step).replace('"', "'").replace("\n", "<br/>")
         if step.scatter is not None:
-            lines.append(f'  {_mermaid_id(step.id)}[["{label}"]]')
+            lines.append(f'  {node(step.id)}[["{label}"]]')
         else:
-            lines.append(f'  {_mermaid_id(step.id)}["{label}"]')
-    lines.append(f'  __output(["result: {workflow.output_contract}"])')
+            lines.append(f'  {node(step.id)}["{label}"]')
+    lines.append(f'  {node("__output")}(["result: {workflow.output_contract}"])')
     for src, dst in _edges(workflow):
-        a = src if src.startswith("__") else _mermaid_id(src)
-        b = dst if dst.startswith("__") else _mermaid_id(dst)
-        lines.append(f"  {a} --> {b}")
-    scattered = [_mermaid_id(s.id) for s in workflow.steps if s.scatter is not None]
+        lines.append(f"  {node(src)} --> {node(dst)}")
+    scattered = [node(s.id) for s in workflow.steps if s.scatter is not None]
     if scattered:
         lines.append("  classDef scatter stroke-dasharray: 4 2,stroke-width:2px")
         lines.append(f"  class {','.join(scattered)} scatter")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def _dot(workflow: Workflow) -> str:
-    def q(text: str) -> str:
-        return json.dumps(text, ensure_ascii=False)
+def _dot_header(name: str) -> list[str]:
+    return [f"digraph {_q(name)} {{", "  rankdir=TB;", "  node [shape=box];"]
 
-    lines = [f"digraph {q(workflow.name)} {{", "  rankdir=TB;", "  node [shape=box];"]
-    lines.append(f"  __input [shape=oval, label={q('input: ' + workflow.input)}];")
+
+def _dot(workflow: Workflow, prefix: str = "") -> list[str]:
+    """The nodes and edges of one workflow (node ids after ``prefix``)."""
+
+    def node(name: str) -> str:
+        return prefix + name if name.startswith("__") and not prefix else _q(prefix + name)
+
+    lines = [f"  {node('__input')} [shape=oval, label={_q('input: ' + workflow.input)}];"]
     for step in workflow.steps:
-        attrs = f"label={q(_label(step))}"
+        attrs = f"label={_q(_label(step))}"
         if step.scatter is not None:
             attrs += ", peripheries=2, style=dashed"
-        lines.append(f"  {q(step.id)} [{attrs}];")
-    lines.append(f"  __output [shape=oval, label={q('result: ' + workflow.output_contract)}];")
+        lines.append(f"  {node(step.id)} [{attrs}];")
+    output = _q("result: " + workflow.output_contract)
+    lines.append(f"  {node('__output')} [shape=oval, label={output}];")
     for src, dst in _edges(workflow):
-        a = src if src.startswith("__") else q(src)
-        b = dst if dst.startswith("__") else q(dst)
-        lines.append(f"  {a} -> {b};")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"  {node(src)} -> {node(dst)};")
+    return lines

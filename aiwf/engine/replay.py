@@ -138,7 +138,9 @@ class Recorder:
         self._write({"aiwf_replay": REPLAY_VERSION, **(header or {})})
 
     def _write(self, data: dict[str, Any]) -> None:
-        line = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        # Members in the order they came (outputs as the model wrote them), so that a replay
+        # prints a result byte for byte as the recorded run did.
+        line = json.dumps(data, ensure_ascii=False, default=str)
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from aiwf.engine.bindings import Scope, evaluate
-from aiwf.engine.errors import RESULT_INVALID, RunFailed, StepError, describe_cause
+from aiwf.engine.errors import RESULT_INVALID, RunFailed, StepError, StepFailed, describe_cause
 from aiwf.engine.steps import StepPlan, kind
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 from aiwf.ir.model import Workflow
@@ -181,7 +181,7 @@ class Walk:
         assert error is not None
         if not isinstance(error, StepError):
             raise error
-        raise RunFailed(
+        raise StepFailed(
             str(error),
             run_id=self.trace.run_id,
             step=error.step,

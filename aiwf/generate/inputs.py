@@ -62,8 +62,13 @@ def inputs_digest(job: SdkJob, tree: TemplateTree, target: Target) -> str:
     generated = tree.generated_dir(job.lang)
     _feed(h, "generated", generated, _files(generated))
     if target.runtime is not None:
+        # Only the files the SDK carries a copy of: a runtime tree's build output and
+        # installed packages (dist/, node_modules/) are not inputs, and a fresh clone has none.
         runtime = tree.runtime_dir(target.runtime.source)
-        _feed(h, "runtime", runtime, _files(runtime))
+        copied = [runtime / rel for rel in target.runtime.files(runtime).values()]
+        _feed(
+            h, "runtime", runtime, sorted(copied, key=lambda p: p.relative_to(runtime).as_posix())
+        )
     return "sha256:" + h.hexdigest()
 
 

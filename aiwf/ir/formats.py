@@ -21,36 +21,27 @@ _DURATION = re.compile(
 )
 
 
-def _date(v: str) -> bool:
-    if not _DATE.match(v):
-        return False
+def _parses(parse: Callable[[str], object], v: str, errors: type[Exception] = ValueError) -> bool:
+    """Whether ``parse`` accepts ``v``."""
     try:
-        date.fromisoformat(v)
-    except ValueError:
+        parse(v)
+    except errors:
         return False
     return True
+
+
+def _date(v: str) -> bool:
+    return bool(_DATE.match(v)) and _parses(date.fromisoformat, v)
 
 
 def _time(v: str) -> bool:
-    if not _TIME.match(v):
-        return False
-    try:
-        time.fromisoformat(v[:8])
-    except ValueError:
-        return False
-    return True
+    return bool(_TIME.match(v)) and _parses(time.fromisoformat, v[:8])
 
 
 def _datetime(v: str) -> bool:
     if len(v) < 11 or v[10] not in "Tt ":
         return False
-    if not (_date(v[:10]) and _time(v[11:])):
-        return False
-    try:
-        datetime.fromisoformat(v[:19])
-    except ValueError:
-        return False
-    return True
+    return _date(v[:10]) and _time(v[11:]) and _parses(datetime.fromisoformat, v[:19])
 
 
 def _ip(version: int) -> Callable[[str], bool]:
@@ -64,21 +55,11 @@ def _ip(version: int) -> Callable[[str], bool]:
 
 
 def _uuid(v: str) -> bool:
-    if len(v) != 36:
-        return False
-    try:
-        uuid.UUID(v)
-    except ValueError:
-        return False
-    return True
+    return len(v) == 36 and _parses(uuid.UUID, v)
 
 
 def _regex(v: str) -> bool:
-    try:
-        re.compile(v)
-    except re.error:
-        return False
-    return True
+    return _parses(re.compile, v, re.error)
 
 
 CHECKS: dict[str, Callable[[str], bool]] = {

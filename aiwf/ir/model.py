@@ -264,22 +264,23 @@ def load_ir(text: str) -> Program:
     """Read an IR written by ``aiwf compile``; refuses another ``ir_version``."""
     from pydantic import ValidationError
 
+    from aiwf import codes
     from aiwf.errors import AiwfError
 
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise AiwfError(f"the IR is not JSON: {exc}", code="E090") from None
+        raise AiwfError(f"the IR is not JSON: {exc}", code=codes.E090) from None
     version = data.get("ir_version") if isinstance(data, dict) else None
     if version != IR_VERSION:
         raise AiwfError(
             f"IR version {version!r} is not supported (this aiwf reads version {IR_VERSION})",
-            code="E090",
-            hint="recompile the spec with this aiwf: aiwf compile SPEC --out ir.json",
+            code=codes.E090,
+            hint=codes.E090.hint,
         )
     try:
         return program_adapter().validate_python(data)
     except ValidationError as exc:
         raise AiwfError(
-            f"invalid IR: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}", code="E090"
+            f"invalid IR: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}", code=codes.E090
         ) from None

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 from aiwf.ir import types as t
 from aiwf.ir.names import pascal_case
 from aiwf.spec.loader import Pos, YMap, YSeq, position_of
 from aiwf.spec.names import NAME_PATTERN
-from aiwf.suggest import did_you_mean
+from aiwf.structure import TYPE_NAMES, is_number, plain
+from aiwf.suggest import closest, did_you_mean
 
 #: Keywords that shape or constrain values.
 STRUCTURAL_KEYWORDS = frozenset(
@@ -43,13 +45,8 @@ KNOWN_FORMATS = frozenset(
     {"date-time", "date", "time", "duration", "email", "hostname", "ipv4", "ipv6", "uri",
      "uri-reference", "uuid", "regex"}
 )  # fmt: skip
-TYPE_NAMES = ("null", "boolean", "object", "array", "number", "integer", "string")
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _HINT_REFS = "use '#/schemas/NAME', '#/$defs/NAME' or '#'"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass
@@ -73,6 +70,8 @@ class SchemaCompiler:
         self.known = known
         self.report = report
         self.drafts: dict[str, ContractDraft] = {}
+        #: The schemas that unknown ``$ref`` names most likely meant (they count as used).
+        self.intended: set[str] = set()
 
     # -- entry points ---------------------------------------------------------------
 
@@ -94,12 +93,12 @@ class SchemaCompiler:
     def _hoist_defs(self, ctx: _Context, schema: YMap) -> None:
         defs = schema["$defs"]
         if not isinstance(defs, YMap):
-            ctx.error("E051", "$defs must be a map of schemas", schema, "$defs")
+            ctx.report(codes.E051, "$defs must be a map of schemas", schema, "$defs")
             return
         for def_name in defs:
             if not re.match(NAME_PATTERN, def_name):
-                ctx.error(
-                    "E020",
+                ctx.report(
+                    codes.E020,
                     f"invalid $defs name {def_name!r}",
                     defs,
                     def_name,
@@ -119,8 +118,8 @@ class SchemaCompiler:
             )
             self.drafts[hoisted] = draft
             if isinstance(def_schema, YMap) and "$defs" in def_schema:
-                ctx.error(
-                    "E050",
+                ctx.report(
+                    codes.E050,
                     "nested $defs are not supported",
                     def_schema,
                     "$defs",
@@ -144,9 +143,9 @@ class _Context:
         self.refs = refs
         self.local_defs: dict[str, str] = {}
 
-    def error(
+    def report(
         self,
-        code: str,
+        code: codes.Code,
         message: str,
         parent: Any,
         key: str | int | None,
@@ -157,19 +156,14 @@ class _Context:
         pos = position_of(parent, key, of_key=of_key) if key is not None else None
         if pos is None and isinstance(parent, (YMap, YSeq)):
             pos = parent.pos
-        self.compiler.report(
-            Diagnostic(
-                "error", code, message, self.file, pos.line if pos else None,
-                pos.column if pos else None, hint,
-            )
-        )  # fmt: skip
+        self.compiler.report(Diagnostic.of(code, message, self.file, pos, hint))
 
     # -- references ------------------------------------------------------------------
 
     def resolve_ref(self, ref: Any, schema: YMap) -> str | None:
         """The contract a ``$ref`` names, or None (after reporting) when it names none."""
         if not isinstance(ref, str):
-            self.error("E051", "$ref must be a string", schema, "$ref", hint=_HINT_REFS)
+            self.report(codes.E051, "$ref must be a string", schema, "$ref", hint=_HINT_REFS)
             return None
         if ref == "#":
             return self.root_name
@@ -184,16 +178,19 @@ class _Context:
                     if target in table:
                         return table[target]
                     candidates = set(table)
-                self.error(
-                    "E032",
+                match = closest(target, candidates)
+                if match is not None and table is None:
+                    self.compiler.intended.add(match)
+                self.report(
+                    codes.E032,
                     f"unknown schema {target!r} in $ref {ref!r}",
                     schema,
                     "$ref",
                     hint=did_you_mean(target, candidates) or "define it under schemas:",
                 )
                 return None
-        self.error(
-            "E032",
+        self.report(
+            codes.E032,
             f"unsupported $ref {ref!r}: only references inside the spec are allowed",
             schema,
             "$ref",
@@ -216,7 +213,7 @@ class _Context:
                 elif key in ("items", "additionalProperties") or key in ("anyOf", "oneOf", "allOf"):
                     out[key] = self.rewrite(value)
                 else:
-                    out[key] = _plain(value)
+                    out[key] = plain(value)
             return out
         if isinstance(schema, list):
             return [self.rewrite(v) for v in schema]
@@ -240,8 +237,8 @@ class _Context:
         if schema is False:
             return t.NeverType()
         if not isinstance(schema, YMap):
-            self.error(
-                "E051",
+            self.report(
+                codes.E051,
                 "a schema must be a map or a boolean",
                 parent,
                 key,
@@ -253,8 +250,8 @@ class _Context:
                 hint = did_you_mean(keyword, SUPPORTED_KEYWORDS)
                 if keyword == "nullable":
                     hint = "write type: [X, 'null'] (JSON Schema) instead of nullable: true"
-                self.error(
-                    "E050",
+                self.report(
+                    codes.E050,
                     f"unsupported JSON Schema keyword {keyword!r}",
                     schema,
                     keyword,
@@ -274,15 +271,15 @@ class _Context:
         if "enum" in schema:
             values = schema["enum"]
             if not isinstance(values, list) or not values:
-                self.error("E051", "enum must be a non-empty list", schema, "enum")
+                self.report(codes.E051, "enum must be a non-empty list", schema, "enum")
             else:
-                plain = [_plain(v) for v in values]
-                if None in plain:
+                listed = [plain(v) for v in values]
+                if None in listed:
                     nullable = True
-                    plain = [v for v in plain if v is not None]
-                parts.append(t.EnumType(values=tuple(plain)) if plain else t.NullType())
+                    listed = [v for v in listed if v is not None]
+                parts.append(t.EnumType(values=tuple(listed)) if listed else t.NullType())
         if "const" in schema:
-            parts.append(t.ConstType(value=_plain(schema["const"])))
+            parts.append(t.ConstType(value=plain(schema["const"])))
 
         if "type" in schema:
             typed, type_nullable = self._typed(schema)
@@ -303,8 +300,11 @@ class _Context:
                 continue
             variants_raw = schema[combinator]
             if not isinstance(variants_raw, list) or not variants_raw:
-                self.error(
-                    "E051", f"{combinator} must be a non-empty list of schemas", schema, combinator
+                self.report(
+                    codes.E051,
+                    f"{combinator} must be a non-empty list of schemas",
+                    schema,
+                    combinator,
                 )
                 continue
             variants = [self.build(v, variants_raw, i) for i, v in enumerate(variants_raw)]
@@ -348,26 +348,26 @@ class _Context:
         meta: dict[str, Any] = {}
         for keyword in ("title", "description", "$comment", "$schema"):
             if keyword in schema and not isinstance(schema[keyword], str):
-                self.error("E051", f"{keyword} must be a string", schema, keyword)
+                self.report(codes.E051, f"{keyword} must be a string", schema, keyword)
         if "$schema" in schema and schema["$schema"] not in (DRAFT_2020_12, DRAFT_2020_12 + "#"):
-            self.error(
-                "E051",
+            self.report(
+                codes.E051,
                 f"unsupported $schema {schema['$schema']!r}",
                 schema,
                 "$schema",
                 hint=f"contracts are JSON Schema draft 2020-12 ({DRAFT_2020_12}); drop $schema",
             )
         if "examples" in schema and not isinstance(schema["examples"], list):
-            self.error("E051", "examples must be a list", schema, "examples")
+            self.report(codes.E051, "examples must be a list", schema, "examples")
         for keyword in ("deprecated", "readOnly", "writeOnly"):
             if keyword in schema and not isinstance(schema[keyword], bool):
-                self.error("E051", f"{keyword} must be true or false", schema, keyword)
+                self.report(codes.E051, f"{keyword} must be true or false", schema, keyword)
         if isinstance(schema.get("title"), str):
             meta["title"] = schema["title"]
         if isinstance(schema.get("description"), str):
             meta["description"] = schema["description"]
         if "default" in schema:
-            meta["default"] = _plain(schema["default"])
+            meta["default"] = plain(schema["default"])
         return meta
 
     def _typed(self, schema: YMap) -> tuple[t.Type | None, bool]:
@@ -377,16 +377,16 @@ class _Context:
         for i, name in enumerate(names):
             if isinstance(name, str) and name in TYPE_NAMES:
                 if name in valid:
-                    self.error(
-                        "E051",
+                    self.report(
+                        codes.E051,
                         f"type {name!r} is listed twice",
                         raw if isinstance(raw, list) else schema,
                         i if isinstance(raw, list) else "type",
                     )
                 valid.append(name)
             else:
-                self.error(
-                    "E051",
+                self.report(
+                    codes.E051,
                     f"unknown type {name!r}",
                     raw if isinstance(raw, list) else schema,
                     i if isinstance(raw, list) else "type",
@@ -414,12 +414,13 @@ class _Context:
             kinds = [kind for kind, _ in present]
             named = [k for k in schema if any(k in keys for _, keys in present)]
             first = named[0]
-            self.warn(
-                "W004",
+            self.report(
+                codes.W004,
                 f"{', '.join(repr(k) for k in named)} without 'type': "
                 f"they apply only to {' or '.join(kinds)} values, any other value passes",
                 schema,
                 first,
+                of_key=True,
                 hint=f"add type: {kinds[0]}"
                 if len(kinds) == 1
                 else f"add type: [{', '.join(kinds)}]",
@@ -429,19 +430,6 @@ class _Context:
             facet = self._of_kind(kind, schema)
             facets[kind] = facet
         return t.ByKindType(**facets)
-
-    def warn(
-        self, code: str, message: str, parent: Any, key: str, *, hint: str | None = None
-    ) -> None:
-        pos = position_of(parent, key, of_key=True)
-        if pos is None and isinstance(parent, (YMap, YSeq)):
-            pos = parent.pos
-        self.compiler.report(
-            Diagnostic(
-                "warning", code, message, self.file, pos.line if pos else None,
-                pos.column if pos else None, hint,
-            )
-        )  # fmt: skip
 
     def _of_kind(self, kind: str, schema: YMap) -> t.Type:
         if kind == "boolean":
@@ -459,9 +447,9 @@ class _Context:
             ):
                 if keyword in schema:
                     value = schema[keyword]
-                    if not _is_number(value) or (keyword == "multipleOf" and value <= 0):
-                        self.error(
-                            "E051",
+                    if not is_number(value) or (keyword == "multipleOf" and value <= 0):
+                        self.report(
+                            codes.E051,
                             f"{keyword} must be a {'positive ' if keyword == 'multipleOf' else ''}number",
                             schema,
                             keyword,
@@ -480,8 +468,8 @@ class _Context:
                     re.compile(pattern)
                     fields["pattern"] = pattern
                 except (re.error, TypeError) as exc:
-                    self.error(
-                        "E051",
+                    self.report(
+                        codes.E051,
                         f"invalid pattern: {exc}",
                         schema,
                         "pattern",
@@ -492,8 +480,8 @@ class _Context:
                 if isinstance(fmt, str) and fmt in KNOWN_FORMATS:
                     fields["format"] = fmt
                 else:
-                    self.error(
-                        "E051",
+                    self.report(
+                        codes.E051,
                         f"unknown format {fmt!r}",
                         schema,
                         "format",
@@ -513,14 +501,16 @@ class _Context:
                 if isinstance(schema["uniqueItems"], bool):
                     extra["unique_items"] = schema["uniqueItems"]
                 else:
-                    self.error("E051", "uniqueItems must be true or false", schema, "uniqueItems")
+                    self.report(
+                        codes.E051, "uniqueItems must be true or false", schema, "uniqueItems"
+                    )
             return t.ArrayType(items=items, **{k: v for k, v in extra.items() if v is not None})
         return self._object(schema)
 
     def _count(self, schema: YMap, keyword: str) -> int | None:
         value = schema[keyword]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.error("E051", f"{keyword} must be a non-negative integer", schema, keyword)
+            self.report(codes.E051, f"{keyword} must be a non-negative integer", schema, keyword)
             return None
         return value
 
@@ -528,16 +518,18 @@ class _Context:
         props_raw = schema.get("properties", YMap(schema.pos))
         required_raw = schema.get("required", [])
         if not isinstance(props_raw, YMap):
-            self.error("E051", "properties must be a map of schemas", schema, "properties")
+            self.report(codes.E051, "properties must be a map of schemas", schema, "properties")
             props_raw = YMap(schema.pos)
         required: list[str] = []
         if not isinstance(required_raw, list) or not all(isinstance(r, str) for r in required_raw):
-            self.error("E051", "required must be a list of property names", schema, "required")
+            self.report(codes.E051, "required must be a list of property names", schema, "required")
         else:
             seen: set[str] = set()
             for i, name in enumerate(required_raw):
                 if name in seen:
-                    self.error("E051", f"{name!r} is listed twice in required", required_raw, i)
+                    self.report(
+                        codes.E051, f"{name!r} is listed twice in required", required_raw, i
+                    )
                 seen.add(name)
                 required.append(name)
         additional: bool | t.Type = True
@@ -549,8 +541,8 @@ class _Context:
         if additional is False:
             for i, name in enumerate(required):
                 if name not in props_raw:
-                    self.error(
-                        "E051",
+                    self.report(
+                        codes.E051,
                         f"required property {name!r} is not declared, and additionalProperties is false",
                         required_raw,
                         i,
@@ -578,12 +570,3 @@ _KIND_KEYWORDS = (
     ("string", ("minLength", "maxLength", "pattern", "format")),
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
 )
-
-
-def _plain(value: Any) -> Any:
-    """A plain-JSON copy of a loaded value (YMap/YSeq become dict/list)."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

@@ -9,60 +9,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from aiwf.ir import types as t
+from aiwf.structure import json_equal, json_key, kind_of, regex
+
+__all__ = ["Problem", "Validator", "json_equal", "pointer", "shown", "shown_all", "summary"]
 
 Resolver = Callable[[str], t.Type]
-
-
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
-def _canonical(value: Any) -> str:
-    """JSON equality: 1 == 1.0, but true != 1; key order is irrelevant."""
-
-    def norm(v: Any) -> Any:
-        if isinstance(v, bool) or v is None or isinstance(v, str):
-            return v
-        if isinstance(v, (int, float)):
-            return float(v) if not (isinstance(v, float) and math.isnan(v)) else "NaN"
-        if isinstance(v, list):
-            return [norm(x) for x in v]
-        if isinstance(v, dict):
-            return {k: norm(x) for k, x in v.items()}
-        return repr(v)
-
-    return json.dumps(norm(value), sort_keys=True, separators=(",", ":"))
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """Equality of two JSON values as JSON Schema defines it."""
-    return _canonical(a) == _canonical(b)
 
 
 def _fmt_path(path: tuple[str | int, ...]) -> str:
@@ -191,7 +147,7 @@ class Validator:
         if cls is t.AnyType:
             return
         where = _Where(path)
-        kind = _kind_of(value)
+        kind = kind_of(value)
         if cls is t.ObjectType:
             self._object(value, typ, path, where, kind, out)  # type: ignore[arg-type]
         elif cls is t.StringType:
@@ -352,7 +308,7 @@ class Validator:
                     f"{where}: longer than {typ.max_length} characters",
                 )
             )
-        if typ.pattern is not None and not _regex(typ.pattern).search(value):
+        if typ.pattern is not None and not regex(typ.pattern).search(value):
             out.append(
                 Problem(
                     path,
@@ -411,7 +367,7 @@ class Validator:
         if typ.unique_items:
             seen: set[str] = set()
             for index, item in enumerate(value):
-                key = _canonical(item)
+                key = json_key(item)
                 if key in seen:
                     out.append(
                         Problem(

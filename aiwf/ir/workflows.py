@@ -11,24 +11,26 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
+from aiwf import codes
 from aiwf.ir import model as ir
 from aiwf.ir import types as t
-from aiwf.ir.expressions import Expr, ExpressionError, Interpolation, split_template
+from aiwf.ir.expressions import Expr, ExpressionError, Interpolation, format_path, split_template
+from aiwf.ir.index import Contracts, Entry, Reporter, Signature, SpecIndex, Use, lookup_in
 from aiwf.ir.names import pascal_case
+from aiwf.ir.schemas import ContractDraft
 from aiwf.ir.to_schema import type_to_schema
 from aiwf.ir.typecheck import PathError, Typed, check_assignable, follow, resolve
-from aiwf.ir.validate import Validator
+from aiwf.ir.validate import Problem, Validator, shown
 from aiwf.spec.loader import Pos, YMap, YSeq, position_of
 from aiwf.spec.names import NAME_PATTERN
+from aiwf.structure import plain
 from aiwf.suggest import did_you_mean
 
 _NAME = re.compile(NAME_PATTERN)
-
-if TYPE_CHECKING:
-    from aiwf.ir.compiler import Compiler, Entry
 
 #: Scatter calls in flight when a step does not say.
 DEFAULT_CONCURRENCY = 8
@@ -75,38 +77,60 @@ class Scope:
     deps: set[str] = field(default_factory=set)
 
 
+class CompiledWorkflow(NamedTuple):
+    """What compiling one workflow gives: the workflow (None after an error), the contracts
+    it derives (its inline input contract, with its ``$defs``, and its output contract) and
+    the entries of the spec it uses."""
+
+    workflow: ir.Workflow | None
+    contracts: dict[str, ContractDraft]
+    uses: set[Use]
+
+
 class WorkflowCompiler:
-    def __init__(self, compiler: Compiler, entry: Entry) -> None:
-        self.c = compiler
+    """Compiles one workflow over a read-only index of the spec; problems go to the
+    reporter, and :meth:`compile` returns all the rest."""
+
+    def __init__(self, index: SpecIndex, entry: Entry, reporter: Reporter) -> None:
+        self.index = index
         self.entry = entry
+        self.reporter = reporter
         self.file = entry.file
         self.name = entry.name
         self.steps: list[StepInfo] = []
         self.by_id: dict[str, StepInfo] = {}
         self.ok = True
-        self.validator = Validator(compiler.lookup)
+        self.contracts = Contracts(index.entries["schemas"], reporter)
+        self.uses: set[Use] = set()
+        self.lookup = lookup_in(self.contracts.drafts, index.contracts)
+        self.validator = Validator(self.lookup)
 
-    def error(self, code: str, message: str, pos: Pos | At | None, hint: str | None = None) -> None:
+    def error(
+        self, code: codes.Code, message: str, pos: Pos | At | None, hint: str | None = None
+    ) -> None:
         self.ok = False
-        self.c.report(code, message, self.file, pos.resolve() if isinstance(pos, At) else pos, hint)
+        self.reporter.report(
+            code, message, self.file, pos.resolve() if isinstance(pos, At) else pos, hint
+        )
 
     # -- the workflow ---------------------------------------------------------------------------
 
-    def compile(self) -> ir.Workflow | None:
-        value = self.entry.value
+    def compile(self) -> CompiledWorkflow:
+        workflow = self._compile()
+        return CompiledWorkflow(workflow, self.contracts.drafts, self.uses | self.contracts.uses)
+
+    def _compile(self) -> ir.Workflow | None:
         what = f"workflow {self.name!r}"
-        if not isinstance(value, YMap):
-            self.error(
-                "E013",
-                f"{what} must be a map (input, steps, output)",
-                self.entry.table.val_pos[self.name],
-            )
+        value = self.reporter.expect_map(self.entry, "input, steps, output")
+        if value is None:
             return None
-        if not self.c.check_structure(value, "WorkflowSpec", self.file, what, shallow=("steps",)):
+        if not self.reporter.check_structure(
+            value, "WorkflowSpec", self.file, what, shallow=("steps",)
+        ):
             self.ok = False
         input_contract = None
         if "input" in value:
-            input_contract = self.c.contract_for(
+            input_contract = self.contracts.contract_for(
                 value["input"],
                 value,
                 "input",
@@ -127,16 +151,13 @@ class WorkflowCompiler:
         if "output" in value:
             scope = Scope("output")
             output_binding, output_typed = self.bind(value["output"], value, "output", None, scope)
-            for dep in scope.deps:
-                self.c.uses.add(("steps", dep))
         if not self.ok or output_binding is None or order is None or input_contract is None:
             return None
         output_name = pascal_case(self.name) + "Output"
         out_type = output_typed.type
-        self.c.schemas.drafts[output_name] = _draft(
+        self.contracts.drafts[output_name] = _draft(
             output_name, out_type, self.file.path, value.key_pos["output"]
         )
-        self.c.derived[output_name] = (self.file, value.key_pos["output"], "workflow_output")
         position = {s.id: i for i, s in enumerate(order)}
         steps = []
         for info in order:
@@ -168,7 +189,7 @@ class WorkflowCompiler:
             pos = raw_steps.item_pos[index]
             if not isinstance(raw, YMap):
                 self.error(
-                    "E013",
+                    codes.E013,
                     f"step {index + 1} of workflow {self.name!r} must be a map (id, assistant, input)",
                     pos,
                 )
@@ -181,15 +202,16 @@ class WorkflowCompiler:
                 else f"step {index + 1} of workflow {self.name!r}"
             )
             spec = None
-            if self.c.check_structure(raw, "StepSpec", self.file, what):
-                spec = self.c.structure.with_defaults(raw, "StepSpec")
+            # The scatter expression is checked by compile_scatter, with a better message.
+            if self.reporter.check_structure(raw, "StepSpec", self.file, what, own=("scatter",)):
+                spec = self.reporter.structure.with_defaults(raw, "StepSpec")
             else:
                 self.ok = False
             info = StepInfo(index=len(self.steps), raw=raw, id=step_id, spec=spec, pos=pos)
             if step_id is not None:
                 if step_id in self.by_id:
                     first = self.by_id[step_id]
-                    self.error("E024", f"step id {step_id!r} is used twice in workflow {self.name!r}",
+                    self.error(codes.E024, f"step id {step_id!r} is used twice in workflow {self.name!r}",
                                raw.val_pos["id"], f"first used at line {first.raw.val_pos['id'].line}; step ids are unique in a workflow")  # fmt: skip
                 else:
                     self.by_id[step_id] = info
@@ -201,10 +223,10 @@ class WorkflowCompiler:
         assistant_name = info.raw.get("assistant")
         if not isinstance(assistant_name, str):
             return
-        assistant = self.c.assistants.get(assistant_name)
-        if assistant_name in self.c.entries["assistants"]:
-            self.c.uses.add(("assistants", assistant_name))
-        if assistant is None:
+        assistant = self.index.assistants.get(assistant_name)
+        if assistant_name in self.index.entries["assistants"]:
+            self.uses.add(("assistants", assistant_name))
+        if assistant is None or assistant.output is None:
             return
         out: t.Type = t.RefType(name=assistant.output)
         if "scatter" in info.raw:
@@ -217,13 +239,15 @@ class WorkflowCompiler:
     def compile_step(self, info: StepInfo) -> ir.Step | None:
         raw = info.raw
         what = f"step {info.id!r}" if info.id else f"step {info.index + 1}"
-        assistant = None
+        assistant: Signature | None = None
         name = raw.get("assistant")
         if isinstance(name, str):
-            assistant = self.c.assistants.get(name)
-            if assistant is None and name not in self.c.entries["assistants"]:
-                self.error("E031", f"unknown assistant {name!r} in {what}", raw.val_pos["assistant"],
-                           did_you_mean(name, self.c.entries["assistants"]) or "define it under assistants:")  # fmt: skip
+            assistant = self.index.assistants.get(name)
+            known = self.index.entries["assistants"]
+            if name not in known:
+                self.ok = False
+                self.reporter.unknown(codes.E031, f"unknown assistant {name!r} in {what}", self.file,
+                                      raw.val_pos["assistant"], name, known, "assistants", self.uses)  # fmt: skip
         scatter_binding = None
         item_type: t.Type | None = None
         if isinstance(raw.get("scatter"), str):
@@ -236,11 +260,14 @@ class WorkflowCompiler:
                 if not isinstance(dep, str):
                     continue
                 if dep not in self.by_id:
-                    self.error("E033", f"unknown step {dep!r} in the needs of {what}", needs.item_pos[i],
+                    self.error(codes.E033, f"unknown step {dep!r} in the needs of {what}", needs.item_pos[i],
                                did_you_mean(dep, self.by_id) or f"steps of {self.name!r}: {', '.join(self.by_id)}")  # fmt: skip
                 elif dep == info.id:
                     self.error(
-                        "E044", f"{what} needs itself", needs.item_pos[i], "remove it from needs"
+                        codes.E044,
+                        f"{what} needs itself",
+                        needs.item_pos[i],
+                        "remove it from needs",
                     )
                 else:
                     info.deps.add(dep)
@@ -248,7 +275,7 @@ class WorkflowCompiler:
         binding = None
         if "input" in raw:
             scope = Scope("step", info, item_type)
-            dst = t.RefType(name=assistant.input) if assistant is not None else None
+            dst = t.RefType(name=assistant.input) if assistant and assistant.input else None
             binding, _ = self.bind(
                 raw["input"], raw, "input", dst, scope, what=f"the input of {what}"
             )
@@ -264,9 +291,11 @@ class WorkflowCompiler:
                 concurrency=concurrency or DEFAULT_CONCURRENCY,
                 on_error=on_error,
             )
+        elif "scatter" in raw:  # a broken scatter, reported where it is written
+            return None
         elif concurrency is not None or on_error != "fail":
             key = "concurrency" if concurrency is not None else "on_error"
-            self.error("E042", f"{key} applies only to a scattered step ({what} has no scatter)",
+            self.error(codes.E042, f"{key} applies only to a scattered step ({what} has no scatter)",
                        raw.key_pos[key], "add scatter: ${...}, or remove it")  # fmt: skip
             return None
         return ir.Step(
@@ -286,25 +315,26 @@ class WorkflowCompiler:
         try:
             parsed = split_template(raw["scatter"])
         except ExpressionError as exc:
-            self.error("E040", f"invalid expression: {exc}", pos, exc.hint)
+            self.error(codes.E040, f"invalid expression: {exc}", pos, exc.hint)
             return None, UNKNOWN
         if not isinstance(parsed, Expr):
-            self.error("E040", "scatter takes exactly one ${...} expression", pos)
+            self.error(codes.E040, f"scatter takes exactly one ${{...}} expression, not {raw['scatter']!r}",
+                       pos, "e.g. scatter: ${input.tickets} (an array); the step runs once per item")  # fmt: skip
             return None, UNKNOWN
         ref, typed = self.reference(parsed, pos, scope)
         if ref is None:
             return None, UNKNOWN
-        resolved = resolve(typed.type, self.c.lookup)
+        resolved = resolve(typed.type, self.lookup)
         if isinstance(resolved, t.AnyType):
             return ref, t.AnyType()
         if isinstance(resolved, t.ByKindType):  # an array at run time, or scatter fails then
             return ref, resolved.array.items if resolved.array else t.AnyType()
         if not isinstance(resolved, t.ArrayType):
-            self.error("E043", f"scatter over {parsed.describe()}, which is {t.describe(typed.type)}, not an array",
-                       pos, "scatter needs an expression of array type")  # fmt: skip
+            self.error(codes.E043, f"scatter over {parsed.describe()}, which is {_a_type(typed.type, self.lookup)}, not an array",
+                       pos)  # fmt: skip
             return None, UNKNOWN
         if resolved.nullable or typed.optional:
-            self.error("E043", f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",
+            self.error(codes.E043, f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",
                        pos, "make it required and non-nullable in its schema")  # fmt: skip
             return None, UNKNOWN
         return ref, resolved.items
@@ -328,13 +358,13 @@ class WorkflowCompiler:
             else:
                 target = self.by_id.get(expr.step or "")
                 if target is None:
-                    code = "E047" if scope.kind == "output" else "E033"
+                    code = codes.E047 if scope.kind == "output" else codes.E033
                     where = "the output of workflow" if scope.kind == "output" else "workflow"
                     self.error(code, f"unknown step {expr.step!r} in {expr.describe()} ({where} {self.name!r})", pos,
                                did_you_mean(expr.step or "", self.by_id) or f"steps: {', '.join(self.by_id) or 'none'}")  # fmt: skip
                     return None, unknown
             if scope.step is not None and target is scope.step:
-                self.error("E044", f"step {target.id!r} reads its own output in {expr.describe()}", pos,
+                self.error(codes.E044, f"step {target.id!r} reads its own output in {expr.describe()}", pos,
                            "a step can read only the outputs of other steps")  # fmt: skip
                 return None, unknown
             if target.id is None:
@@ -348,7 +378,7 @@ class WorkflowCompiler:
                     "scatter": "the scatter expression itself",
                     "output": "a workflow output",
                 }.get(scope.kind, "a step without scatter")
-                self.error("E042", f"{expr.describe()} is used in {where}", pos,
+                self.error(codes.E042, f"{expr.describe()} is used in {where}", pos,
                            "${item} and ${index} exist only in the input of a step with scatter:")  # fmt: skip
                 return None, unknown
             base = scope.item if expr.root == "item" else t.IntegerType(minimum=0)
@@ -361,11 +391,11 @@ class WorkflowCompiler:
             typed = follow(
                 base,
                 expr.path,
-                self.c.lookup,
+                self.lookup,
                 expr.root if expr.root != "steps" else f"steps.{expr.step}.output",
             )
         except PathError as exc:
-            self.error("E046", f"{expr.describe()}: {exc}", pos, exc.hint)
+            self.error(codes.E046, f"{expr.describe()}: {exc}", pos, exc.hint)
             return None, unknown
         return binding, typed
 
@@ -376,7 +406,7 @@ class WorkflowCompiler:
             return self.steps[-1]
         assert scope.step is not None
         if scope.step.index == 0:
-            self.error("E041", "${prev.output} in the first step of the workflow", pos,
+            self.error(codes.E041, "${prev.output} in the first step of the workflow", pos,
                        "prev is the step listed just before; use ${input...} here")  # fmt: skip
             return None
         return self.steps[scope.step.index - 1]
@@ -390,21 +420,23 @@ class WorkflowCompiler:
         scope: Scope,
         what: str = "",
         absent_ok: bool = False,
+        path: tuple[str | int, ...] = (),
     ) -> tuple[ir.Binding | None, Typed]:
         """Compile a template (with positions) to a binding and its type; check it against
         ``dst`` when given. ``absent_ok``: a value that may be missing is fine here (an
-        optional property of an object template, whose key is then left out)."""
+        optional property of an object template, whose key is then left out). ``what`` is
+        the template and ``path`` the place of ``value`` in it, for messages."""
         pos = At(parent, key)
         if isinstance(value, str):
             try:
                 parsed = split_template(value)
             except ExpressionError as exc:
-                self.error("E040", f"invalid expression in {value!r}: {exc}", pos, exc.hint)
+                self.error(codes.E040, f"invalid expression in {value!r}: {exc}", pos, exc.hint)
                 return None, Typed(t.AnyType())
             if isinstance(parsed, Expr):
                 ref, typed = self.reference(parsed, pos, scope)
                 if ref is not None and dst is not None:
-                    self.fit(typed, dst, pos, what, parsed.describe(), absent_ok)
+                    self.fit(typed, dst, pos, what, parsed.describe(), absent_ok, path)
                 return ref, typed
             if isinstance(parsed, Interpolation):
                 parts: list[str | ir.RefBinding] = []
@@ -418,28 +450,23 @@ class WorkflowCompiler:
                     parts.append(ref)
                 typed = Typed(t.StringType())
                 if dst is not None:
-                    self.fit(typed, dst, pos, what, repr(value))
+                    self.fit(typed, dst, pos, what, repr(value), path=path)
                 return ir.TemplateBinding(parts=tuple(parts)), typed
             value = parsed  # a plain string, with $${ unescaped
         if isinstance(value, YMap):
-            return self.bind_object(value, dst, scope, what)
+            return self.bind_object(value, dst, scope, what, path)
         if isinstance(value, YSeq):
-            return self.bind_array(value, dst, scope, what)
-        plain = _plain(value)
+            return self.bind_array(value, dst, scope, what, path)
+        literal = plain(value)
         if dst is not None:
-            for problem in self.validator.errors(plain, dst):
-                self.error(
-                    "E053",
-                    f"{what}: literal {problem}",
-                    pos,
-                    "change the literal to fit the assistant's input contract",
-                )
-        return ir.LiteralBinding(value=plain), Typed(_literal_type(plain))
+            for problem in self.validator.problems(literal, dst):
+                self.error(codes.E053, f"{what}: {_literal_problem(literal, path, problem)}", pos)
+        return ir.LiteralBinding(value=literal), Typed(_literal_type(literal))
 
     def bind_object(
-        self, value: YMap, dst: t.Type | None, scope: Scope, what: str
+        self, value: YMap, dst: t.Type | None, scope: Scope, what: str, path: tuple[str | int, ...]
     ) -> tuple[ir.Binding | None, Typed]:
-        target = resolve(dst, self.c.lookup) if dst is not None else None
+        target = resolve(dst, self.lookup) if dst is not None else None
         direct = target if isinstance(target, t.ObjectType) else None
         fields: list[tuple[str, ir.Binding]] = []
         props: list[t.Property] = []
@@ -453,12 +480,14 @@ class WorkflowCompiler:
                     child_dst = prop.type
                     absent_ok = not prop.required
                 elif direct.additional is False:
-                    self.error("E045", f"{what}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
+                    self.error(codes.E045, f"{_where(what, path)}: unexpected property {name!r} for {t.describe(dst) if dst else 'the input'}",
                                value.key_pos[name], did_you_mean(name, [p.name for p in direct.properties]) or "its properties: " + ", ".join(p.name for p in direct.properties))  # fmt: skip
                 elif not isinstance(direct.additional, bool):
                     child_dst = direct.additional
                     absent_ok = True
-            binding, typed = self.bind(item, value, name, child_dst, scope, what, absent_ok)
+            binding, typed = self.bind(
+                item, value, name, child_dst, scope, what, absent_ok, (*path, name)
+            )
             if binding is None:
                 failed = True
                 continue
@@ -469,24 +498,24 @@ class WorkflowCompiler:
             if direct is not None:
                 for prop in direct.properties:
                     if prop.required and prop.name not in value:
-                        self.error("E045", f"{what}: missing required property {prop.name!r} of {t.describe(dst)}",
+                        self.error(codes.E045, f"{_where(what, path)}: missing required property {prop.name!r} of {t.describe(dst)}",
                                    value.pos, f"add {prop.name}: ${{...}} to the input")  # fmt: skip
             elif not failed:
-                self.fit(inferred, dst, value.pos, what, "this object")
+                self.fit(inferred, dst, value.pos, what, "this object", path=path)
         if failed:
             return None, inferred
         return ir.ObjectBinding(fields=tuple(fields)), inferred
 
     def bind_array(
-        self, value: YSeq, dst: t.Type | None, scope: Scope, what: str
+        self, value: YSeq, dst: t.Type | None, scope: Scope, what: str, path: tuple[str | int, ...]
     ) -> tuple[ir.Binding | None, Typed]:
-        target = resolve(dst, self.c.lookup) if dst is not None else None
+        target = resolve(dst, self.lookup) if dst is not None else None
         item_dst = target.items if isinstance(target, t.ArrayType) else None
         items: list[ir.Binding] = []
         types: list[t.Type] = []
         failed = False
         for i, item in enumerate(value):
-            binding, typed = self.bind(item, value, i, item_dst, scope, what)
+            binding, typed = self.bind(item, value, i, item_dst, scope, what, False, (*path, i))
             if binding is None:
                 failed = True
                 continue
@@ -504,18 +533,18 @@ class WorkflowCompiler:
             if isinstance(target, t.ArrayType):
                 if target.min_items is not None and len(value) < target.min_items:
                     self.error(
-                        "E045",
-                        f"{what}: {len(value)} items, fewer than the {target.min_items} required",
+                        codes.E045,
+                        f"{_where(what, path)}: {len(value)} items, fewer than the {target.min_items} required",
                         value.pos,
                     )
                 if target.max_items is not None and len(value) > target.max_items:
                     self.error(
-                        "E045",
-                        f"{what}: {len(value)} items, more than the {target.max_items} allowed",
+                        codes.E045,
+                        f"{_where(what, path)}: {len(value)} items, more than the {target.max_items} allowed",
                         value.pos,
                     )
             elif not failed:
-                self.fit(inferred, dst, value.pos, what, "this list")
+                self.fit(inferred, dst, value.pos, what, "this list", path=path)
         if failed:
             return None, inferred
         return ir.ArrayBinding(items=tuple(items)), inferred
@@ -528,19 +557,31 @@ class WorkflowCompiler:
         what: str,
         shown: str,
         absent_ok: bool = False,
+        path: tuple[str | int, ...] = (),
     ) -> None:
+        """Report where ``typed`` (written ``shown`` at ``path`` of the template ``what``)
+        may not fit ``dst``."""
         if absent_ok:  # a missing value leaves the key out, which the contract allows
             typed = Typed(typed.type)
-        problems = check_assignable(typed, dst, self.c.lookup)
+        problems = check_assignable(typed, dst, self.lookup)
         if not problems:
             return
-        head = f"{what}: {shown} does not fit {t.describe(dst)}"
+        head = f"{_where(what, path)}: {shown} does not fit {t.describe(dst)}"
         details = [p for p in problems if not p.endswith(f"does not fit {t.describe(dst)}")]
         if details:  # one diagnostic per place, with the first few reasons
             head += ": " + "; ".join(details[:3])
             if len(details) > 3:
                 head += f" (and {len(details) - 3} more)"
-        self.error("E045", head, pos, "change the expression, or the assistant's input contract")
+        else:  # the value is of another kind altogether: say which, and what was expected
+            head += ": " + self.mismatch(typed.type, dst)
+        self.error(codes.E045, head, pos)
+
+    def mismatch(self, src: t.Type, dst: t.Type) -> str:
+        """``it is a number``; ``it is a string, and Product is an object``."""
+        reason = f"it is {_a_type(src, self.lookup)}"
+        if isinstance(dst, t.RefType):
+            reason += f", and {dst.name} is {_a_type(resolve(dst, self.lookup), self.lookup)}"
+        return reason
 
     # -- order ------------------------------------------------------------------------------------
 
@@ -573,7 +614,7 @@ class WorkflowCompiler:
             cycle = self.find_cycle(remaining)
             first = self.by_id[cycle[0]]
             self.error(
-                "E044",
+                codes.E044,
                 f"steps form a dependency cycle: {' -> '.join([*cycle, cycle[0]])} (each reads or needs the next)",
                 first.raw.val_pos.get("id", first.pos),
                 "a step can only read outputs of steps that do not (indirectly) read its own",
@@ -597,9 +638,7 @@ class WorkflowCompiler:
         return cycle[pivot:] + cycle[:pivot]
 
 
-def _draft(name: str, typ: t.Type, file: str, pos: Pos) -> Any:
-    from aiwf.ir.schemas import ContractDraft
-
+def _draft(name: str, typ: t.Type, file: str, pos: Pos) -> ContractDraft:
     refs: set[str] = set()
 
     def collect(node: Any) -> None:
@@ -617,12 +656,44 @@ def _draft(name: str, typ: t.Type, file: str, pos: Pos) -> Any:
     return ContractDraft(name, typ, type_to_schema(typ), refs, "workflow_output", file, pos)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _where(what: str, path: tuple[str | int, ...]) -> str:
+    """``the input of step 'w'``, or ``the input of step 'w': product.sku`` inside it."""
+    return f"{what}: {format_path(path).removeprefix('.')}" if path else what
+
+
+def _literal_problem(literal: Any, path: tuple[str | int, ...], problem: Problem) -> str:
+    """A literal's validation problem: where in the template, what was expected, what was
+    found (``literal tone: expected one of ["formal","casual"], got "loud"``)."""
+    full = (*path, *problem.path)
+    label = f"literal {format_path(full).removeprefix('.')}" if full else "the literal"
+    found = problem.actual
+    if problem.keyword == "type":
+        value = literal
+        for part in problem.path:
+            value = value[part]
+        found = f"{shown(value)} ({problem.actual})"
+    return f"{label}: expected {problem.expected}, got {found}"
+
+
+_ARTICLE = {
+    "object": "an object",
+    "array": "an array",
+    "integer": "an integer",
+    "enum": "an enum",
+    "any": "any value",
+}
+
+
+def _a_type(typ: t.Type, lookup: Callable[[str], t.Type]) -> str:
+    """A type with its article, for a sentence: ``a number``, ``an array of Ticket``,
+    ``Ticket (an object)``."""
+    if isinstance(typ, t.RefType):
+        return f"{typ.name} ({_a_type(resolve(typ, lookup), lookup)})"
+    text = t.describe(typ)
+    first = text.split(" ", 1)[0]
+    if first in _ARTICLE:
+        return _ARTICLE[first] + text[len(first) :]
+    return ("an " if text[:1] in "aeiou" else "a ") + text
 
 
 def _literal_type(value: Any) -> t.Type:

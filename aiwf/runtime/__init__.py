@@ -23,9 +23,9 @@ name ``aiwf.runtime`` and is off until ``loguru.logger.enable("aiwf.runtime")``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aiwf._lazy import exports
 from aiwf.runtime.clock import Clock, SystemClock
 from aiwf.runtime.errors import (
     AuthError,
@@ -77,13 +77,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aiwf.runtime' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY)
 
 
 __all__ = [

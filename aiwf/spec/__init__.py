@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 from aiwf.errors import UsageError
+from aiwf.paths import shown_path
 from aiwf.spec.loader import LoadError, SourceFile, load_file
 
 #: The spec format version this aiwf reads (``aiwf: 1``); docs/versioning.md says how it
@@ -42,8 +44,11 @@ def spec_files(directory: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
 
 
-def load_spec(path: Path) -> LoadedSpec:
+def load_spec(path: Path, *, shown_from: Path | None = None) -> LoadedSpec:
     """Load a spec: one file, or every ``*.aiwf.yaml`` / ``*.aiwf.yml`` under a directory.
+
+    Files are named in diagnostics relative to ``shown_from`` (the repository root, see
+    :mod:`aiwf.paths`) when they are below it, else as ``path`` gives them.
 
     Raises :class:`~aiwf.errors.UsageError` when the path does not exist or a directory holds
     no spec file; problems inside files are returned as diagnostics.
@@ -66,7 +71,7 @@ def load_spec(path: Path) -> LoadedSpec:
         root = path.parent
     loaded = LoadedSpec(root=root)
     for file in files:
-        display = str(file)
+        display = str(shown_path(file, shown_from) if shown_from is not None else file)
         relpath = file.relative_to(root).as_posix()
         try:
             data = load_file(file, display)
@@ -77,13 +82,11 @@ def load_spec(path: Path) -> LoadedSpec:
             continue
         if data is None:  # an empty or comment-only document
             loaded.diagnostics.append(
-                Diagnostic(
-                    "error",
-                    "E012",
+                Diagnostic.of(
+                    codes.E012,
                     "empty spec file: missing 'aiwf: 1'",
                     display,
-                    1,
-                    1,
+                    (1, 1),
                     "start the file with 'aiwf: 1' (and 'name: ...' in one file of the spec)",
                 )
             )

@@ -22,7 +22,8 @@ def read_schema_text() -> str:
 
 
 def _contract_schema() -> dict[str, Any]:
-    from aiwf.ir.schemas import KNOWN_FORMATS, SUPPORTED_KEYWORDS, TYPE_NAMES
+    from aiwf.ir.schemas import KNOWN_FORMATS, SUPPORTED_KEYWORDS
+    from aiwf.structure import TYPE_NAMES
 
     sub = {"$ref": "#/$defs/Contract"}
     number = {"type": "number"}

@@ -24,6 +24,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
+from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 
 #: Largest spec file read, in bytes (override with $AIWF_MAX_SPEC_BYTES).
@@ -224,10 +225,10 @@ class _Builder:
         self.on_stack: set[int] = set()
 
     def fail(
-        self, code: str, message: str, node: Node | None, hint: str | None = None
+        self, code: codes.Code, message: str, node: Node | None, hint: str | None = None
     ) -> LoadError:
         pos = _pos(node) if node is not None else Pos(1, 1)
-        return LoadError(Diagnostic("error", code, message, self.path, pos.line, pos.column, hint))
+        return LoadError(Diagnostic.of(code, message, self.path, pos, hint))
 
     def build(self, node: Node, depth: int = 0) -> tuple[Any, int]:
         """The value of ``node`` and the number of nodes it expands to. Aliased nodes are
@@ -243,12 +244,13 @@ class _Builder:
             return done
         if key in self.on_stack:
             raise self.fail(
-                "E005", "recursive alias: a node contains itself", node, "remove the alias cycle"
+                codes.E005,
+                "recursive alias: a node contains itself",
+                node,
+                "remove the alias cycle",
             )
         if depth > self.max_depth:
-            raise self.fail(
-                "E005", f"nesting deeper than {self.max_depth} levels", node, "flatten the document"
-            )
+            raise self.fail(codes.E005, f"nesting deeper than {self.max_depth} levels", node)
         self.on_stack.add(key)
         value: YMap | YSeq
         if node.__class__ is MappingNode:
@@ -266,11 +268,11 @@ class _Builder:
                 size += n
             value = seq
         else:  # pragma: no cover - the composer makes only these three kinds
-            raise self.fail("E006", "unsupported YAML node", node)
+            raise self.fail(codes.E006, "unsupported YAML node", node)
         self.on_stack.discard(key)
         if size > self.max_nodes:
             raise self.fail(
-                "E005",
+                codes.E005,
                 f"the document expands to more than {self.max_nodes:,} nodes through aliases",
                 node,
                 "aliases are allowed, but not to multiply content (a 'billion laughs' document)",
@@ -279,12 +281,7 @@ class _Builder:
         return value, size
 
     def unsupported_tag(self, node: Node) -> LoadError:
-        return self.fail(
-            "E006",
-            f"unsupported YAML tag {node.tag!r}",
-            node,
-            "specs hold plain JSON values: strings, numbers, booleans, null, maps and lists",
-        )
+        return self.fail(codes.E006, f"unsupported YAML tag {node.tag!r}", node)
 
     def scalar(self, node: ScalarNode) -> Any:
         tag, text = node.tag, node.value
@@ -302,12 +299,12 @@ class _Builder:
                     return int(text[2:], 16)
                 return int(text)
             except ValueError:
-                raise self.fail("E006", f"invalid integer {text!r}", node) from None
+                raise self.fail(codes.E006, f"invalid integer {text!r}", node) from None
         if tag == _FLOAT:
             lowered = text.lower()
             if lowered.endswith(".inf") or lowered.endswith(".nan"):
                 raise self.fail(
-                    "E006",
+                    codes.E006,
                     f"{text} is not a JSON number",
                     node,
                     "infinities and NaN cannot be represented in JSON",
@@ -315,10 +312,10 @@ class _Builder:
             try:
                 number = float(text)
             except ValueError:
-                raise self.fail("E006", f"invalid number {text!r}", node) from None
+                raise self.fail(codes.E006, f"invalid number {text!r}", node) from None
             if math.isinf(number):
                 raise self.fail(
-                    "E006",
+                    codes.E006,
                     f"{text} is too large for a JSON number (a 64-bit float)",
                     node,
                     "numbers in a spec must be finite doubles",
@@ -335,7 +332,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.__class__ is not ScalarNode:
                 raise self.fail(
-                    "E006", "mapping keys must be plain strings, not maps or lists", key_node
+                    codes.E006, "mapping keys must be plain strings, not maps or lists", key_node
                 )
             tag = key_node.tag
             if tag == _MERGE:
@@ -350,10 +347,9 @@ class _Builder:
             if name in result:
                 first = next(k for k, _ in node.value if k.value == name)
                 raise self.fail(
-                    "E004",
+                    codes.E004,
                     f"duplicate key {name!r} (first defined at line {_pos(first).line})",
                     key_node,
-                    "remove one of the two entries",
                 )
             value, n = build(value_node, depth + 1)
             result[name] = value
@@ -368,7 +364,7 @@ class _Builder:
         value, size = self.build(node, depth + 1)
         sources = value if isinstance(value, YSeq) else [value]
         if not all(isinstance(s, YMap) for s in sources):
-            raise self.fail("E006", "a merge key '<<' takes a map or a list of maps", node)
+            raise self.fail(codes.E006, "a merge key '<<' takes a map or a list of maps", node)
         return list(sources), size
 
 
@@ -383,15 +379,10 @@ def decode(raw: bytes, path: str) -> str:
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
         raise LoadError(
-            Diagnostic(
-                "error",
-                "E002",
-                "binary data (a NUL byte) in a spec file",
-                path,
-                line,
-                offset - (raw.rfind(b"\n", 0, offset) + 1) + 1,
-                "spec files are UTF-8 YAML text",
+            Diagnostic.of(
+                codes.E002, "binary data (a NUL byte) in a spec file", path, (line, column)
             )
         )
     try:
@@ -400,13 +391,11 @@ def decode(raw: bytes, path: str) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise LoadError(
-            Diagnostic(
-                "error",
-                "E002",
+            Diagnostic.of(
+                codes.E002,
                 f"not UTF-8: invalid byte 0x{raw[exc.start]:02x}",
                 path,
-                line,
-                column,
+                (line, column),
                 "save the file as UTF-8",
             )
         ) from None
@@ -422,6 +411,49 @@ def _clamp(text: str, line: int, column: int) -> tuple[int, int]:
     return line, column
 
 
+_SPLIT = (
+    "split the spec into several *.aiwf.yaml files in one directory (or raise $AIWF_MAX_SPEC_BYTES)"
+)
+#: Hints for libyaml's syntax errors, by the start of its message.
+_SYNTAX_HINTS = (
+    ("mapping values are not allowed",
+     "quote a value that contains ': ', and start the keys of one map at the same column"),
+    ("did not find expected ',' or ']'", "close the list with ] (items are separated by commas)"),
+    ("did not find expected ',' or '}'", "close the map with } (entries are separated by commas)"),
+    ("found unexpected end of stream", "a quoted string or a bracket is not closed"),
+    ("did not find expected key", "the keys of one map start at the same column"),
+    ("did not find expected '-' indicator", "the items of one list start with '- ' at the same column"),
+    ("found undefined alias", "define the anchor (&name) before an alias (*name) uses it"),
+    ("more than one YAML document", "a spec file holds one document: remove the '---' line, or split the file"),
+)  # fmt: skip
+
+
+def _syntax_error(problem: str, text: str, pos: tuple[int, int] | None) -> tuple[str, str]:
+    """The message and hint of a YAML syntax error: a tab, a reserved character and the
+    common mistakes get a hint of their own."""
+    line_text, char = "", ""
+    if pos is not None:
+        lines = re.split("\r\n|[\n\r]", text)
+        line_text = lines[pos[0] - 1] if pos[0] <= len(lines) else ""
+        char = line_text[pos[1] - 1 : pos[1]]
+    indent = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
+    if char == "\t" or "\t" in indent:
+        return (
+            "YAML syntax error: a tab character; YAML indents with spaces only",
+            "replace the tab with spaces (most editors can convert indentation to spaces)",
+        )
+    if "cannot start any token" in problem and char:
+        return (
+            f"YAML syntax error: {char!r} cannot start a plain value",
+            f"quote the value: '{line_text[pos[1] - 1 :].strip()}'" if pos else "quote the value",
+        )
+    hint = next((h for start, h in _SYNTAX_HINTS if problem.startswith(start)), None)
+    return (
+        f"YAML syntax error: {problem}",
+        hint or "check the indentation and quoting near this position",
+    )
+
+
 def parse(text: str, path: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Any:
     """Parse one YAML document into JSON values with positions."""
     loader = None
@@ -433,25 +465,14 @@ def parse(text: str, path: str, *, max_nodes: int = MAX_NODES, max_depth: int = 
         problem = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc.context or ""):
             problem = "more than one YAML document in a spec file"
-        return_pos = (
-            _clamp(text, mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        )
-        raise LoadError(
-            Diagnostic(
-                "error",
-                "E001",
-                f"YAML syntax error: {problem}",
-                path,
-                return_pos[0],
-                return_pos[1],
-                "check the indentation and quoting near this position",
-            )
-        ) from None
+        pos = _clamp(text, mark.line + 1, mark.column + 1) if mark is not None else None
+        message, hint = _syntax_error(problem, text, pos)
+        raise LoadError(Diagnostic.of(codes.E001, message, path, pos, hint)) from None
     except yaml.YAMLError as exc:
-        raise LoadError(Diagnostic("error", "E001", f"YAML error: {exc}", path, 1, 1)) from None
+        raise LoadError(Diagnostic.of(codes.E001, f"YAML error: {exc}", path, (1, 1))) from None
     except RecursionError:
         raise LoadError(
-            Diagnostic("error", "E005", f"nesting deeper than {max_depth} levels", path, 1, 1)
+            Diagnostic.of(codes.E005, f"nesting deeper than {max_depth} levels", path, (1, 1))
         ) from None
     finally:
         if loader is not None:
@@ -469,23 +490,23 @@ def load_file(path: Path, display: str | None = None) -> Any:
         size = path.stat().st_size
         if size > limit:
             raise LoadError(
-                Diagnostic(
-                    "error",
-                    "E003",
+                Diagnostic.of(
+                    codes.E003,
                     f"spec file is {size:,} bytes, over the {limit:,}-byte limit",
                     shown,
-                    hint="split the spec into several *.aiwf.yaml files in one directory "
-                    "(or raise $AIWF_MAX_SPEC_BYTES)",
+                    hint=_SPLIT,
                 )
             )
         with path.open("rb") as handle:
             raw = handle.read(limit + 1)
     except OSError as exc:
         raise LoadError(
-            Diagnostic("error", "E003", f"cannot read spec file: {exc.strerror}", shown)
+            Diagnostic.of(codes.E003, f"cannot read spec file: {exc.strerror}", shown)
         ) from None
     if len(raw) > limit:  # grew after stat, or a special file
         raise LoadError(
-            Diagnostic("error", "E003", f"spec file is over the {limit:,}-byte limit", shown)
+            Diagnostic.of(
+                codes.E003, f"spec file is over the {limit:,}-byte limit", shown, None, _SPLIT
+            )
         )
     return parse(decode(raw, shown), shown)

@@ -1,33 +1,36 @@
 """Checking the structure of spec entries against the format's JSON Schema, with positions.
 
 The format's JSON Schema is generated from the pydantic models in :mod:`aiwf.spec.models`
-and shipped in the package; checking against it here, with a small interpreter of the
-keywords that schema uses, keeps pydantic off the ``aiwf validate`` path (it runs on every
-commit) while the models stay the one definition of the format.
+and shipped in the package; checking against it with :mod:`aiwf.structure` keeps pydantic
+off the ``aiwf validate`` path (it runs on every commit) while the models stay the one
+definition of the format. This module turns the checker's problems into the spec's
+diagnostics: a code, a message that says where, what was found and what was expected, and
+a hint in YAML's terms.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
+from aiwf import codes
 from aiwf.spec.format_schema import read_schema_text
-from aiwf.spec.loader import YMap, YSeq
+from aiwf.spec.names import NAME_PATTERN
+from aiwf.structure import Checker, Problem, kind_of, render_path
 from aiwf.suggest import did_you_mean
 
-_TYPE_NAMES = {
-    "object": "a map",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
+_CODES = {
+    "unknown": codes.E011,
+    "missing": codes.E012,
+    "name": codes.E020,
+    "kind": codes.E013,
+    "value": codes.E014,
 }
+_NAME_RULE = "names start with an ASCII letter, then letters, digits or underscores (at most 64)"
+#: Strings that YAML 1.1 read as booleans; YAML 1.2 (and aiwf) reads them as strings.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
 
 
 @cache
@@ -37,46 +40,12 @@ def format_schema() -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=64)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+class SpecProblem(NamedTuple):
+    """A structural problem of a spec entry: its code, message and hint, and where it is
+    (the container holding the offending value, the key or index in it, and whether the key
+    itself is meant)."""
 
-
-def kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _type_ok(value: Any, expected: str) -> bool:
-    kind = kind_of(value)
-    return kind == expected or (expected == "number" and kind == "integer")
-
-
-_BOUNDS: tuple[tuple[str, Callable[[float, float], bool], str], ...] = (
-    ("minimum", lambda v, b: v >= b, "at least"),
-    ("maximum", lambda v, b: v <= b, "at most"),
-    ("exclusiveMinimum", lambda v, b: v > b, "more than"),
-    ("exclusiveMaximum", lambda v, b: v < b, "less than"),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A structural problem: its code, message and hint, and where it is (the container
-    holding the offending value, the key or index in it, and whether the key is meant)."""
-
-    code: str
+    code: codes.Code
     message: str
     container: Any
     key: str | int | None
@@ -84,240 +53,178 @@ class Problem:
     hint: str | None = None
 
 
-Problems = list[Problem]
-
-
 class StructureChecker:
-    """Checks a value against a definition of the format schema (``#/$defs/NAME``)."""
+    """Checks spec values against a definition of the format schema (``#/$defs/NAME``, or
+    ``SpecFile`` for a whole file)."""
 
     def __init__(self) -> None:
-        self.schema = format_schema()
-
-    def resolve(self, schema: Any) -> Any:
-        while isinstance(schema, dict) and "$ref" in schema:
-            schema = self.schema["$defs"][schema["$ref"].rsplit("/", 1)[1]]
-        return schema
+        self.checker = _checker()
+        self.schema = self.checker.document
 
     def definition(self, name: str) -> dict[str, Any]:
-        if name == "SpecFile":
-            return self.schema
-        result: dict[str, Any] = self.schema["$defs"][name]
-        return result
+        return self.checker.definition(None if name == "SpecFile" else name)
 
-    def check(self, value: Any, name: str, what: str, *, shallow: tuple[str, ...] = ()) -> Problems:
+    def check(
+        self,
+        value: Any,
+        name: str,
+        what: str,
+        *,
+        shallow: tuple[str, ...] = (),
+        own: tuple[str, ...] = (),
+    ) -> list[SpecProblem]:
         """The problems of ``value`` against the definition ``name``. The contents of the
         top-level properties named in ``shallow`` are not checked (only their kind), so the
-        caller can check their entries one by one."""
+        caller can check their entries one by one; the values of those named in ``own`` are
+        checked only for their kind, the caller checks the rest (with a better message)."""
+        schema = self._schema(name, shallow, own) if shallow or own else self.definition(name)
+        problems = self.checker.check(value, schema)
+        return [self._diagnose(p, what) for p in problems] if problems else []
+
+    @lru_cache(maxsize=32)  # noqa: B019 - one checker per process, and few variants
+    def _schema(self, name: str, shallow: tuple[str, ...], own: tuple[str, ...]) -> dict[str, Any]:
         schema = self.definition(name)
-        if shallow:
-            props = dict(schema.get("properties", {}))
-            for prop in shallow:
-                if prop in props:
-                    props[prop] = _shallow(self.resolve(props[prop]))
-            schema = {**schema, "properties": props}
-        problems: Problems = []
-        self._check(value, schema, (), None, None, what, problems)
-        return problems
+        props = dict(schema.get("properties", {}))
+        for prop in (*shallow, *own):
+            if prop in props:
+                props[prop] = _shallow(self.checker.resolve(props[prop]), own=prop in own)
+        return {**schema, "properties": props}
+
+    def _diagnose(self, problem: Problem, what: str) -> SpecProblem:
+        code = _CODES[problem.kind]
+        label = render_path(problem.parent if problem.key is None else problem.path)
+        if problem.kind in ("unknown", "missing", "name"):
+            owner = render_path(problem.parent)
+            where = f"{owner} of {what}" if owner else what
+            message = f"{problem.text} in {where}"
+            of_key = problem.kind != "missing"
+            container, key = problem.container, (problem.key if of_key else None)
+        else:
+            message = (
+                f"{label} {problem.text} (in {what})" if label else f"{problem.text} (in {what})"
+            )
+            of_key = False
+            container, key = problem.container, problem.key
+        hint = None
+        if problem.kind == "unknown":
+            allowed = problem.allowed
+            hint = did_you_mean(str(problem.key), allowed) or (
+                f"allowed keys: {', '.join(allowed)}" if allowed else None
+            )
+        elif problem.kind == "missing":
+            hint = f"add {problem.key}: ... (docs/spec.md describes the keys)"
+        elif problem.kind == "name":
+            hint = _NAME_RULE
+        elif problem.kind == "kind":
+            hint = yaml_hint(problem)
+        elif problem.keyword == "enum":
+            hint = did_you_mean(str(problem.value), problem.allowed)
+        elif problem.keyword == "pattern" and problem.allowed == (NAME_PATTERN,):
+            code, hint = codes.E020, _NAME_RULE
+            message = (
+                f"{label} must be a name, not {problem.value!r} (in {what})"
+                if label
+                else f"must be a name, not {problem.value!r} (in {what})"
+            )
+        return SpecProblem(code, message, container, key, of_key, hint)
 
     def with_defaults(self, value: dict[str, Any], name: str) -> dict[str, Any]:
         """A copy of a checked map with every absent property's default filled in (one
-        level down too, for maps such as ``retry`` whose properties have defaults)."""
-        schema = self.definition(name)
+        level down too, for maps such as ``retry`` whose properties have defaults), and
+        integral floats made integers where the schema wants an integer (``8.0`` is an
+        integer in JSON Schema, and stays ``8`` in the IR)."""
+        return self._fill(value, self.definition(name), depth=1)
+
+    def _fill(self, value: dict[str, Any], schema: dict[str, Any], depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for prop, sub in schema.get("properties", _EMPTY).items():
             if prop in value:
                 item = value[prop]
-                if isinstance(item, dict):
-                    target = self._object_branch(self.resolve(sub), item)
-                    if target is not None and "properties" in target:
-                        item = self._fill(item, target)
+                if (depth and isinstance(item, dict)) or item.__class__ is float:
+                    target = self._branch(self.checker.resolve(sub), item)
+                    if target is not None and (
+                        not isinstance(item, dict) or "properties" in target
+                    ):
+                        item = (
+                            self._fill(item, target, depth - 1)
+                            if isinstance(item, dict)
+                            else _integer(item, target)
+                        )
                 out[prop] = item
             elif "default" in sub:
                 out[prop] = sub["default"]
         return out
 
-    def _fill(self, value: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for prop, sub in schema.get("properties", _EMPTY).items():
-            if prop in value:
-                out[prop] = value[prop]
-            elif "default" in sub:
-                out[prop] = sub["default"]
-        return out
-
-    def _object_branch(self, schema: Any, value: Any) -> dict[str, Any] | None:
+    def _branch(self, schema: Any, value: Any) -> dict[str, Any] | None:
+        """The branch of ``schema`` (itself, or one of its ``anyOf``) of ``value``'s kind."""
         if not isinstance(schema, dict):
             return None
-        if "anyOf" in schema:
-            for branch in schema["anyOf"]:
-                branch = self.resolve(branch)
-                if (
-                    isinstance(branch, dict)
-                    and branch.get("type") == "object"
-                    and isinstance(value, dict)
-                ):
-                    return branch
-            return None
-        return schema if schema.get("type") == "object" else None
-
-    def _check(
-        self,
-        value: Any,
-        schema: Any,
-        path: Path,
-        container: Any,
-        key: str | int | None,
-        what: str,
-        out: Problems,
-    ) -> None:
-        schema = self.resolve(schema)
-        if schema is True or not isinstance(schema, dict) or not schema:
-            return
-
-        def problem(code: str, text: str, hint: str | None = None) -> None:
-            label = _render(path)
-            message = f"{label} {text}" if label else text
-            out.append(Problem(code, f"{message} (in {what})", container, key, hint=hint))
-
-        if "anyOf" in schema:
-            branches = [self.resolve(b) for b in schema["anyOf"]]
-            fitting = [
-                b
-                for b in branches
-                if not isinstance(b, dict) or "type" not in b or _type_ok(value, b["type"])
-            ]
-            if not fitting:
-                names = " or ".join(
-                    _TYPE_NAMES.get(b.get("type", ""), "a value")
-                    for b in branches
-                    if isinstance(b, dict)
-                )
-                problem("E013", f"must be {names}, not {_TYPE_NAMES[kind_of(value)]}")
-                return
-            trials = []
-            for branch in fitting:
-                trial: Problems = []
-                self._check(value, branch, path, container, key, what, trial)
-                if not trial:
-                    return
-                trials.append(trial)
-            out.extend(trials[0])
-            return
-        expected = schema.get("type")
-        if expected is not None and not _type_ok(value, expected):
-            problem("E013", f"must be {_TYPE_NAMES[expected]}, not {_TYPE_NAMES[kind_of(value)]}")
-            return
-        if "const" in schema and value != schema["const"]:
-            problem("E014", f"must be {json.dumps(schema['const'])}")
-        if "enum" in schema and value not in schema["enum"]:
-            allowed = ", ".join(str(v) for v in schema["enum"])
-            problem("E014", f"must be one of: {allowed}, not {value!r}",
-                    did_you_mean(str(value), [str(v) for v in schema["enum"]]))  # fmt: skip
-        if value.__class__ is str:
-            if "pattern" in schema and not _regex(schema["pattern"]).search(value):
-                problem("E014", f"{value!r} does not match {schema['pattern']}")
-            if "minLength" in schema and len(value) < schema["minLength"]:
-                problem("E014", "must not be empty")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            for keyword, test, words in _BOUNDS:
-                if keyword in schema and not test(value, schema[keyword]):
-                    problem("E014", f"must be {words} {schema[keyword]}, not {value}")
-        elif isinstance(value, list):
-            if "minItems" in schema and len(value) < schema["minItems"]:
-                problem("E014", f"needs at least {schema['minItems']} item(s)")
-            items = schema.get("items")
-            if items is not None:
-                for i, item in enumerate(value):
-                    self._check(item, items, (path, i), value, i, what, out)
-        elif isinstance(value, dict):
-            self._object(value, schema, path, what, out)
-
-    def _object(
-        self,
-        value: dict[str, Any],
-        schema: dict[str, Any],
-        path: Path,
-        what: str,
-        out: Problems,
-    ) -> None:
-        props: dict[str, Any] = schema.get("properties", _EMPTY)
-
-        def where() -> str:
-            label = _render(path)
-            return f"{label} of {what}" if label else what
-
-        missing = [r for r in schema.get("required", ()) if r not in value]
-        if missing and schema.get("additionalProperties", True) is False:
-            # A misspelt key is reported once, as unknown with a "did you mean" hint.
-            from aiwf.suggest import closest
-
-            misspelt = {closest(k, props) for k in value if k not in props}
-            missing = [r for r in missing if r not in misspelt]
-        for required in missing:
-            out.append(
-                Problem(
-                    "E012",
-                    f"missing required key {required!r} in {where()}",
-                    value,
-                    None,
-                    hint=f"add {required}: ... (docs/spec.md describes the keys)",
-                )
-            )
-        additional = schema.get("additionalProperties", True)
-        names = schema.get("propertyNames")
-        for name, item in value.items():
-            sub = props.get(name)
-            if sub is not None:
-                self._check(item, sub, (path, name), value, name, what, out)
-                continue
-            if additional is False:
-                hint = did_you_mean(name, props) or (
-                    f"allowed keys: {', '.join(props)}" if props else None
-                )
-                out.append(
-                    Problem("E011", f"unknown key {name!r} in {where()}", value, name, True, hint)
-                )
-                continue
-            if names and "pattern" in names and not _regex(names["pattern"]).search(name):
-                out.append(Problem("E020", f"invalid name {name!r} in {where()}", value, name, True,
-                                   "names start with an ASCII letter, then letters, digits or underscores"))  # fmt: skip
-            if isinstance(additional, dict):
-                self._check(item, additional, (path, name), value, name, what, out)
+        kind = kind_of(value)
+        for branch in schema.get("anyOf", [schema]):
+            branch = self.checker.resolve(branch)
+            if isinstance(branch, dict) and branch.get("type") == kind:
+                return branch
+        return None
 
 
-#: A path into a checked value, as a chain of (parent, key) pairs; rendered only for messages.
-Path = Any
-_EMPTY: dict[str, Any] = {}
+@cache
+def _checker() -> Checker:
+    return Checker(format_schema())
 
 
-def _render(path: Path) -> str:
-    parts: list[str | int] = []
-    while path:
-        path, part = path
-        parts.append(part)
-    out = ""
-    for part in reversed(parts):
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
+def _integer(value: float, schema: dict[str, Any]) -> Any:
+    return int(value) if schema.get("type") == "integer" and value.is_integer() else value
 
 
-def _shallow(schema: Any) -> Any:
-    """``schema`` without what checks inside a map or list (items, properties ...)."""
+def yaml_hint(problem: Problem) -> str:
+    """How to write a value of the expected kind in YAML, given what was found."""
+    expected = {k for k in problem.expected if k != "null"} or set(problem.expected)
+    value = problem.value
+    found = kind_of(value)
+    name = problem.key if isinstance(problem.key, str) else "the key"
+    if found == "null":
+        return f"the value is empty: write it after '{name}:' on the same line, or indented below"
+    if expected & {"integer", "number"} and found in ("string", "boolean"):
+        if found == "string" and _looks_numeric(value):
+            return f"write the number without quotes: {name}: {value.strip()}"
+        number = "a whole number" if "number" not in expected else "a number"
+        if problem.allowed:
+            number += f" from {problem.allowed[0]} to {problem.allowed[1]}"
+        return f"{name} takes {number}, written without quotes"
+    if "boolean" in expected and found == "string":
+        if value.lower() in _YAML11_BOOLEANS:
+            return f"YAML 1.2 reads {value} as a string: write true or false"
+        return "write true or false"
+    if expected == {"string"}:
+        if found in ("integer", "number", "boolean"):
+            return f'quote it to make it a string: {name}: "{json.dumps(value)}"'
+        return "quote text that starts with [ or { or contains ': ', or write it on the next lines after |"
+    if "object" in expected:
+        return f"a map is `key: value` lines indented below '{name}:', or {{key: value}}"
+    if "array" in expected:
+        return f"a list is `- item` lines below '{name}:', or [a, b]"
+    return codes.E013.hint or ""
+
+
+def _looks_numeric(text: str) -> bool:
+    return _NUMBER.fullmatch(text.strip()) is not None
+
+
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _shallow(schema: Any, *, own: bool = False) -> Any:
+    """``schema`` without what checks inside a map or list (items, properties ...); with
+    ``own``, without what checks a string's value either."""
     if not isinstance(schema, dict):
         return schema
-    out = {
-        k: v
-        for k, v in schema.items()
-        if k not in ("items", "properties", "additionalProperties", "propertyNames", "required")
-    }
+    dropped = _INSIDE | _STRING if own else _INSIDE
+    out = {k: v for k, v in schema.items() if k not in dropped}
     if "anyOf" in out:
-        out["anyOf"] = [_shallow(b) for b in out["anyOf"]]
+        out["anyOf"] = [_shallow(b, own=own) for b in out["anyOf"]]
     return out
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (YMap, dict)):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (YSeq, list)):
-        return [_plain(v) for v in value]
-    return value
+_INSIDE = frozenset({"items", "properties", "additionalProperties", "propertyNames", "required"})
+_STRING = frozenset({"pattern", "minLength", "maxLength", "format"})
+_EMPTY: dict[str, Any] = {}

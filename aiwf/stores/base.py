@@ -16,7 +16,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple
 
 from aiwf.errors import EXIT_USAGE, AiwfError
 
@@ -187,18 +187,26 @@ class Page(NamedTuple):
     next_token: str | None
 
 
-@runtime_checkable
-class ArtifactStore(Protocol):
+class ArtifactStore(abc.ABC):
     """A place for step outputs, checkpoints and large inputs, addressed by key.
 
     Every store guarantees: a written artifact is visible whole or not at all (a crashed or
     failed write leaves the previous artifact, or none); concurrent writers to one key
     resolve to the last writer; an expired artifact behaves as missing everywhere and
     :meth:`sweep` removes it; every read verifies the payload's SHA-256.
+
+    A store implements the primitives (:meth:`_write` behind :meth:`put`, :meth:`get`, :meth:`head`,
+    :meth:`delete`, :meth:`list_page`, :meth:`sweep`, and :meth:`close` when it holds
+    connections); JSON, existence and full listings are built on them here.
     """
 
     #: The URL the store was opened with, normalised (``file:///abs/path``, ``s3://b/p``).
     url: str
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or time.time
+
+    # The primitives.
 
     def put(
         self,
@@ -210,7 +218,40 @@ class ArtifactStore(Protocol):
         metadata: Mapping[str, str] | None = None,
     ) -> ArtifactInfo:
         """Write ``data`` under ``key``, replacing what was there; ``ttl`` is in seconds."""
-        ...
+        info = self._new_info(key, data, content_type=content_type, ttl=ttl, metadata=metadata)
+        self._write(info, bytes(data))
+        return info
+
+    @abc.abstractmethod
+    def _write(self, info: ArtifactInfo, data: bytes) -> None:
+        """Write ``data`` as ``info`` describes it (its key, type, expiry and metadata
+        already checked), whole or not at all."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> Artifact:
+        """Read an artifact; :class:`ArtifactNotFound` if missing or expired,
+        :class:`ArtifactCorrupt` if its bytes fail the checksum."""
+
+    @abc.abstractmethod
+    def head(self, key: str) -> ArtifactInfo:
+        """An artifact's description without its bytes; :class:`ArtifactNotFound` if
+        missing or expired."""
+
+    @abc.abstractmethod
+    def delete(self, key: str, *, missing_ok: bool = False) -> None:
+        """Remove an artifact; :class:`ArtifactNotFound` if it is missing, unless
+        ``missing_ok``."""
+
+    @abc.abstractmethod
+    def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
+        """One page of the live artifacts under ``prefix``, in key order; pass the page's
+        ``next_token`` for the next one."""
+
+    @abc.abstractmethod
+    def sweep(self) -> int:
+        """Remove expired artifacts (and leftovers of interrupted writes); how many went."""
+
+    # Built on the primitives.
 
     def put_json(
         self,
@@ -222,101 +263,16 @@ class ArtifactStore(Protocol):
         metadata: Mapping[str, str] | None = None,
     ) -> ArtifactInfo:
         """Write ``value`` encoded as UTF-8 JSON under ``key``."""
-        ...
-
-    def get(self, key: str) -> Artifact:
-        """Read an artifact; :class:`ArtifactNotFound` if missing or expired,
-        :class:`ArtifactCorrupt` if its bytes fail the checksum."""
-        ...
-
-    def get_json(self, key: str) -> Any:
-        """Read an artifact and decode it as JSON."""
-        ...
-
-    def head(self, key: str) -> ArtifactInfo:
-        """An artifact's :class:`ArtifactInfo` without its bytes (no checksum check)."""
-        ...
-
-    def exists(self, key: str) -> bool:
-        """Whether a live (unexpired) artifact is stored under ``key``."""
-        ...
-
-    def delete(self, key: str, *, missing_ok: bool = False) -> None:
-        """Remove an artifact (expired or not); :class:`ArtifactNotFound` if there is none,
-        unless ``missing_ok``."""
-        ...
-
-    def list(self, prefix: str = "") -> Iterator[ArtifactInfo]:
-        """Live artifacts whose key starts with ``prefix``, in key order, paging internally."""
-        ...
-
-    def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
-        """One page of :meth:`list`: at most ``limit`` items after ``token``."""
-        ...
-
-    def sweep(self) -> int:
-        """Remove expired artifacts (and leftovers of crashed writes); return how many
-        artifacts were removed."""
-        ...
-
-    def close(self) -> None:
-        """Release connections and handles; the store is not used afterwards."""
-        ...
-
-
-class StoreBase(abc.ABC):
-    """The conveniences every store shares, built on the primitives a store implements."""
-
-    url: str
-
-    def __init__(self, *, clock: Clock | None = None) -> None:
-        self.clock: Clock = clock or time.time
-
-    @abc.abstractmethod
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        content_type: str = OCTET_STREAM,
-        ttl: float | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ArtifactInfo: ...
-
-    @abc.abstractmethod
-    def get(self, key: str) -> Artifact: ...
-
-    @abc.abstractmethod
-    def head(self, key: str) -> ArtifactInfo: ...
-
-    @abc.abstractmethod
-    def delete(self, key: str, *, missing_ok: bool = False) -> None: ...
-
-    @abc.abstractmethod
-    def list_page(
-        self, prefix: str = "", *, limit: int = 1000, token: str | None = None
-    ) -> Page: ...
-
-    @abc.abstractmethod
-    def sweep(self) -> int: ...
-
-    def put_json(
-        self,
-        key: str,
-        value: Any,
-        *,
-        content_type: str = JSON_CONTENT_TYPE,
-        ttl: float | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ArtifactInfo:
         return self.put(
             key, encode_json(value), content_type=content_type, ttl=ttl, metadata=metadata
         )
 
     def get_json(self, key: str) -> Any:
+        """Read an artifact and decode it as JSON (:class:`ArtifactCorrupt` if it is not)."""
         return self.get(key).json()
 
     def exists(self, key: str) -> bool:
+        """Whether a live artifact is under ``key``."""
         try:
             self.head(key)
         except ArtifactNotFound:
@@ -324,6 +280,7 @@ class StoreBase(abc.ABC):
         return True
 
     def list(self, prefix: str = "") -> Iterator[ArtifactInfo]:
+        """Every live artifact under ``prefix``, in key order (page by page)."""
         token: str | None = None
         while True:
             page = self.list_page(prefix, token=token)
@@ -333,9 +290,9 @@ class StoreBase(abc.ABC):
             token = page.next_token
 
     def close(self) -> None:  # noqa: B027 - an optional hook; a file store holds nothing
-        """Nothing to release by default."""
+        """Release connections and handles; the store is not used afterwards."""
 
-    def __enter__(self) -> StoreBase:
+    def __enter__(self) -> ArtifactStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -18,22 +18,21 @@ import os
 import secrets
 import time
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from aiwf.stores.base import (
-    OCTET_STREAM,
     RESERVED_PREFIX,
     RESERVED_SUFFIX,
     Artifact,
     ArtifactCorrupt,
     ArtifactInfo,
     ArtifactNotFound,
+    ArtifactStore,
     Clock,
     Page,
-    StoreBase,
     StoreError,
     UnknownStore,
     validate_key,
@@ -51,7 +50,7 @@ TEMP_PREFIX = RESERVED_PREFIX + "tmp-"
 SWEEP_PREFIX = RESERVED_PREFIX + "sweep-"
 
 
-class FileStore(StoreBase):
+class FileStore(ArtifactStore):
     """Artifacts as files under ``root``.
 
     Args:
@@ -103,20 +102,9 @@ class FileStore(StoreBase):
 
     # Writing.
 
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        content_type: str = OCTET_STREAM,
-        ttl: float | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ArtifactInfo:
-        info = self._new_info(key, data, content_type=content_type, ttl=ttl, metadata=metadata)
-        path = self._path(info.key)
+    def _write(self, info: ArtifactInfo, data: bytes) -> None:
         with self._os_errors(f"cannot write artifact {info.key!r}"):
-            self._atomic_write(path, _encode_header(info), bytes(data))
-        return info
+            self._atomic_write(self._path(info.key), _encode_header(info), data)
 
     def _atomic_write(self, path: Path, header: bytes, data: bytes) -> None:
         parent = path.parent

@@ -34,10 +34,10 @@ from aiwf.stores.base import (
     ArtifactCorrupt,
     ArtifactInfo,
     ArtifactNotFound,
+    ArtifactStore,
     Clock,
     InvalidKey,
     Page,
-    StoreBase,
     StoreError,
     UnknownStore,
     decode_metadata,
@@ -81,7 +81,7 @@ _CREDENTIALS = {
 }
 
 
-class S3Store(StoreBase):
+class S3Store(ArtifactStore):
     """Artifacts as objects in an S3 bucket, under an optional key prefix.
 
     Args:
@@ -178,16 +178,7 @@ class S3Store(StoreBase):
 
     # Writing.
 
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        content_type: str = OCTET_STREAM,
-        ttl: float | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> ArtifactInfo:
-        info = self._new_info(key, data, content_type=content_type, ttl=ttl, metadata=metadata)
+    def _write(self, info: ArtifactInfo, data: bytes) -> None:
         meta = {
             META_SHA256: info.sha256,
             META_CREATED: repr(info.created),
@@ -196,9 +187,11 @@ class S3Store(StoreBase):
         if info.expires is not None:
             meta[META_EXPIRES] = repr(info.expires)
         extra: dict[str, Any] = {"ContentType": info.content_type, "Metadata": meta}
-        if ttl is not None:
-            extra["Tagging"] = f"{TTL_TAG}={max(1, math.ceil(ttl / 86400))}"
-        body = bytes(data)
+        if info.expires is not None:
+            ttl = round(info.expires - info.created, 3)  # the put's ttl, without float noise
+            days = math.ceil(ttl / 86400)
+            extra["Tagging"] = f"{TTL_TAG}={max(1, days)}"
+        body = data
         with self._errors(f"cannot write artifact {info.key!r}"):
             if len(body) >= self.multipart_threshold:
                 self._put_multipart(self._object_key(info.key), body, extra)
@@ -211,7 +204,6 @@ class S3Store(StoreBase):
                     ChecksumSHA256=_b64(hashlib.sha256(body).digest()),
                     **extra,
                 )
-        return info
 
     def _put_multipart(self, object_key: str, body: bytes, extra: dict[str, Any]) -> None:
         upload = self.client.create_multipart_upload(

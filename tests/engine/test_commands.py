@@ -305,3 +305,101 @@ def test_a_missing_api_key_is_refused_before_the_run_starts(
     assert result.exception.code == "R008"
     assert "no API key: set $OPENAI_API_KEY" in result.exception.message
     assert not (tmp_path / ".aiwf").exists()  # no run was started
+
+
+def test_graph_draws_every_workflow_without_w(
+    project: tuple[Path, Path, ModelServer, set[int]],
+) -> None:
+    spec, _, _, _ = project
+    runner = CliRunner()
+    mermaid = runner.invoke(cli, ["graph", str(spec)])
+    assert mermaid.exit_code == 0, mermaid.output
+    lines = mermaid.stdout.splitlines()
+    assert lines[0] == "flowchart TD"
+    assert '  subgraph s_wide__wf["workflow wide"]' in lines
+    assert '  subgraph s_other__wf["workflow other"]' in lines
+    assert "    s_wide__s_each --> s_wide__s_reduce" in lines
+    assert "    s_other____input --> s_other__s_one" in lines
+    assert lines.count("  end") == 2
+    dot = runner.invoke(cli, ["graph", str(spec), "--format", "dot"])
+    assert dot.exit_code == 0, dot.output
+    assert dot.stdout.startswith('digraph "t" {')
+    assert '  subgraph "cluster_wide" {' in dot.stdout
+    assert '    "wide/each" -> "wide/reduce";' in dot.stdout
+    assert '    "other/one" -> "other/__output";' in dot.stdout
+
+
+def test_run_dry_run_and_graph_take_the_configured_spec(
+    project: tuple[Path, Path, ModelServer, set[int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec, _, _, _ = project
+    (tmp_path / "aiwf.toml").write_text(f'spec = "{spec.name}"\n', encoding="utf-8")
+    (tmp_path / "one.json").write_text('{"n": 1}', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    graph = runner.invoke(cli, ["graph", "-w", "other"])
+    assert graph.exit_code == 0, graph.output
+    assert '  s_one["one<br/>inc"]' in graph.stdout
+    dry = runner.invoke(cli, ["dry-run", "-w", "other"])
+    assert dry.exit_code == 0, dry.output
+    ran = runner.invoke(cli, ["run", "-w", "other", "-i", "one.json"])
+    assert ran.exit_code == 0, (ran.output, ran.exception)
+    assert json.loads(ran.stdout) == {"n": 2}
+    # With two specs configured, a command that needs one says so.
+    (tmp_path / "aiwf.toml").write_text(f'spec = ["{spec.name}", "x.aiwf.yaml"]\n', "utf-8")
+    result = runner.invoke(cli, ["graph"])
+    assert isinstance(result.exception, AiwfError)
+    assert result.exception.render() == (
+        f"error: the project config names 2 specs ({spec.name}, x.aiwf.yaml)\n"
+        "  hint: pass the one to use as SPEC"
+    )
+
+
+ORDERED = """
+aiwf: 1
+name: ordered
+models:
+  m:
+    provider: openai-compatible
+    base_url: "{base_url}"
+    model: test
+    retry: {{max_attempts: 1, repair_attempts: 0}}
+schemas:
+  In: {{type: object, required: [q], properties: {{q: {{type: string}}}}}}
+  Out:
+    type: object
+    required: [zeta, alpha, mid]
+    properties: {{zeta: {{type: integer}}, alpha: {{type: string}}, mid: {{type: boolean}}}}
+assistants:
+  answer: {{model: m, instructions: answer, input: In, output: Out}}
+workflows:
+  ask:
+    input: In
+    steps:
+      - {{id: one, assistant: answer, input: "${{input}}"}}
+    output: "${{steps.one.output}}"
+"""
+
+
+def test_a_replay_prints_the_result_byte_for_byte_as_the_run(
+    tmp_path: Path, model_server: Start
+) -> None:
+    server = model_server(lambda system, value: {"zeta": 1, "alpha": "a", "mid": True})
+    spec = tmp_path / "ordered.aiwf.yaml"
+    spec.write_text(ORDERED.format(base_url=server.base_url), encoding="utf-8")
+    data = tmp_path / "in.json"
+    data.write_text('{"q": "?"}', encoding="utf-8")
+    record = tmp_path / "run.jsonl"
+    runner = CliRunner()
+    ran = runner.invoke(
+        cli,
+        ["run", str(spec), "-i", str(data), "--artifacts", f"file://{tmp_path / 's'}",
+         "--record", str(record)],
+    )  # fmt: skip
+    assert ran.exit_code == 0, (ran.output, ran.exception)
+    assert ran.stdout == '{\n  "zeta": 1,\n  "alpha": "a",\n  "mid": true\n}\n'
+    replayed = runner.invoke(cli, ["dry-run", str(spec), "--replay", str(record)])
+    assert replayed.exit_code == 0, (replayed.output, replayed.exception)
+    assert replayed.stdout == ran.stdout

@@ -148,3 +148,33 @@ def test_environment_overrides_apply_to_routes(tmp_path: Path) -> None:
     route = json.loads(out.read_text())["models"]["fast"]
     assert (route["model"], route["temperature"], route["provider"]) == ("gpt-5.4", 0.1, "openai")
     shutil.rmtree(tmp_path / "specs")
+
+
+def test_integral_floats_are_integers_in_the_ir(tmp_path: Path) -> None:
+    """JSON Schema counts 8.0 as an integer, and so does the structure check; the IR holds
+    the integer."""
+    text = (
+        BASE.replace(
+            "scatter: ${input.tickets}", "scatter: ${input.tickets}\n        concurrency: 8.0"
+        )
+        .replace("model: gpt-5.4-mini}", "model: gpt-5.4-mini, max_tokens: 1024.0}")
+        .replace("    input: Ticket\n", "    input: Ticket\n    retry: {max_attempts: 2.0}\n")
+    )
+    program = compile_text(tmp_path, text)
+    scatter = program.workflows["triage"].steps[0].scatter
+    assert scatter is not None
+    assert (scatter.concurrency, type(scatter.concurrency)) == (8, int)
+    assert program.models["fast"]["max_tokens"].__class__ is int
+    assert program.assistants["classify"].retry["max_attempts"].__class__ is int
+
+
+def test_route_maps_keep_their_entries(tmp_path: Path) -> None:
+    """Filling in defaults keeps what a map of free keys (headers) holds."""
+    text = BASE.replace(
+        "model: gpt-5.4-mini}",
+        "model: gpt-5.4-mini, headers: {X-Team: support}, retry: {max_attempts: 4}}",
+    )
+    route = compile_text(tmp_path, text).models["fast"]
+    assert route["headers"] == {"X-Team": "support"}
+    assert route["retry"]["max_attempts"] == 4
+    assert route["retry"]["repair_attempts"] == 1  # a default, filled in

@@ -66,7 +66,7 @@ CASES = {
     "E051-bad-pattern": Case("E051", [("id: {type: string}", "id: {type: string, pattern: '(['}")], "'(['", message="invalid pattern"),
     "E052-route": Case("E052", [("fast: {provider: openai, model: gpt-5.4-mini}", "fast: {provider: openai-compatible, model: llama3.1}")], "fast:", message="needs a base_url"),
     "E052-mode": Case("E052", [("model: gpt-5.4-mini}", "model: gpt-5.4-mini, structured_output: tool}")], "tool}", message="not available for provider openai"),
-    "E053-literal": Case("E053", [("input: ${item}", "input: {id: x, body: 3}")], "3}", message="expected a string"),
+    "E053-literal": Case("E053", [("input: ${item}", "input: {id: x, body: 3}")], "3}", message="the input of step 'classify': literal body: expected string, got 3 (integer)"),
     "E054-fallback-cycle": Case("E054", [("fast: {provider: openai, model: gpt-5.4-mini}", "fast: {provider: openai, model: gpt-5.4-mini, fallback: [slow]}\n  slow: {provider: openai, model: gpt-5.4, fallback: [fast]}")], "fast:", message="fast -> slow -> fast"),
     "W001-unused-schema": Case("W001", [("assistants:\n", "  Orphan: {type: string}\nassistants:\n")], "Orphan", message="not used"),
     "W002-unused-assistant": Case("W002", [("workflows:\n", "  spare: {model: fast, instructions: x, input: Ticket, output: Triage}\nworkflows:\n")], "spare", message="not used by any workflow"),
@@ -117,24 +117,29 @@ def test_text_format_is_one_line_per_problem_with_hint(tmp_path: Path) -> None:
     line, column = position(BASE.replace("assistant: summarize", "assistant: sumarize"), "sumarize")
     assert run.code == 1
     lines = run.out.splitlines()
-    first = lines.index(
-        f"{path}:{line}:{column}: error[E031]: unknown assistant 'sumarize' in step 'digest'"
+    # one mistake, one diagnostic: the assistant the typo meant is not also "not used"
+    assert lines == [
+        f"{path}:{line}:{column}: error[E031]: unknown assistant 'sumarize' in step 'digest'",
+        "  hint: did you mean 'summarize'?",
+    ]
+
+
+def test_github_format_lists_errors_before_warnings(tmp_path: Path) -> None:
+    text = BASE.replace("assistant: summarize", "assistant: sumarize").replace(
+        "assistants:\n", "  Orphan: {type: string}\nassistants:\n"
     )
-    assert lines[first + 1] == "  hint: did you mean 'summarize'?"
-    # the now unused assistant is a warning, in reading order before the error
-    assert lines[0].endswith("warning[W002]: assistant 'summarize' is not used by any workflow")
-
-
-def test_github_format(tmp_path: Path) -> None:
-    path = write(tmp_path, BASE.replace("assistant: summarize", "assistant: sumarize"))
+    path = write(tmp_path, text)
     run = run_cli("validate", "--format", "github", str(path))
     assert run.code == 1
-    assert f"::error file={path},line=" in run.out
-    assert f"::warning file={path},line=" in run.out
-    assert (
+    error, warning = run.out.splitlines()
+    assert error.startswith(f"::error file={path},line=")
+    assert error.endswith(
         "title=aiwf E031::unknown assistant 'sumarize' in step 'digest'%0Ahint: did you mean 'summarize'?"
-        in run.out
     )
+    # the warning is earlier in the file, and listed after the error
+    line, _ = position(text, "Orphan")
+    assert warning.startswith(f"::warning file={path},line={line},")
+    assert "W001" in warning
 
 
 def test_strict_turns_warnings_into_failure(tmp_path: Path) -> None:

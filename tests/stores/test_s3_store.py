@@ -134,6 +134,12 @@ def test_object_layout_and_metadata(s3_backend: Backend) -> None:
     assert head.get("ChecksumSHA256")  # S3 verified the upload's SHA-256 too
     tags = store.client.get_object_tagging(Bucket=store.bucket, Key="some/prefix/runs/1/out.json")
     assert tags["TagSet"] == [{"Key": "aiwf-ttl-days", "Value": "3"}]
+    # The tag rounds the ttl up to whole days (a lifecycle rule expires by day).
+    for ttl, days in ((86400, "1"), (86401, "2"), (60, "1")):
+        store.put(f"runs/1/{ttl}.json", b"{}", ttl=ttl)
+        key = f"some/prefix/runs/1/{ttl}.json"
+        tags = store.client.get_object_tagging(Bucket=store.bucket, Key=key)
+        assert tags["TagSet"] == [{"Key": "aiwf-ttl-days", "Value": days}], ttl
 
 
 def test_foreign_objects_are_ignored_by_listing(s3_backend: Backend) -> None:

@@ -20,7 +20,9 @@ Names load on first use; importing this package does not import temporalio.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aiwf._lazy import exports
 
 if TYPE_CHECKING:
     from aiwf.engine.temporal.client import TemporalEngine, connect
@@ -49,13 +51,7 @@ def require() -> None:
         ) from None
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aiwf.engine.temporal' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _LAZY)
 
 
 __all__ = ["TemporalEngine", "TemporalSettings", "connect", "require", "run_worker"]

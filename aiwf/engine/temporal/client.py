@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
 from aiwf.engine.engine import DEFAULT_MAX_CONCURRENCY, RunResult, new_run_id
-from aiwf.engine.errors import RESUME_REFUSED, RunFailed
+from aiwf.engine.errors import RESUME_REFUSED, RunFailed, StepFailed
 from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.runs import RunInfo, run_status
@@ -448,7 +448,8 @@ def run_failure(err: Any, run_id: str) -> AiwfError:
     if isinstance(cause, ApplicationError) and cause.type == "RunFailed":
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         step, index = details.get("step"), details.get("index")
-        return RunFailed(
+        failed = StepFailed if isinstance(step, str) else RunFailed
+        return failed(
             cause.message,
             run_id=run_id,
             step=step if isinstance(step, str) else None,

@@ -14,11 +14,15 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiwf.engine.checkpoints import DEFAULT_TTL
 from aiwf.engine.temporal.settings import TemporalSettings
 from aiwf.runtime.types import ModelClient
 from aiwf.stores import ArtifactStore
+
+if TYPE_CHECKING:
+    from temporalio.worker import WorkflowRunner
 
 #: Seconds a stopping worker gives its calls in flight to finish before it cancels them.
 GRACEFUL_SHUTDOWN = 30.0
@@ -29,6 +33,23 @@ ACTIVITY_POLLERS = 20
 #: Modules the workflow sandbox takes from the worker as they are instead of re-importing
 #: them for every run (aiwf's own code is deterministic given its inputs).
 PASSTHROUGH = ("aiwf", "pydantic", "pydantic_core", "annotated_types", "typing_inspection")
+
+
+def workflow_runner(*, sandbox: bool) -> WorkflowRunner:
+    """How a worker (or a ``temporalio.worker.Replayer`` checking histories) runs aiwf's
+    workflows: in Temporal's sandbox with aiwf and pydantic passed through, or without it.
+    The IR's pydantic adapter is built here, outside any sandbox (it is built lazily, and a
+    sandbox cannot build it)."""
+    from temporalio.worker import UnsandboxedWorkflowRunner
+    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+    from aiwf.ir.model import program_adapter
+
+    program_adapter()
+    if not sandbox:
+        return UnsandboxedWorkflowRunner()
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
 async def run_worker(
@@ -52,26 +73,20 @@ async def run_worker(
         ready: called once the worker polls.
         graceful: seconds calls in flight may take to finish when the worker stops.
     """
-    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
-    from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+    from temporalio.worker import Worker
 
     from aiwf import __version__
     from aiwf.engine.temporal.activities import Activities
     from aiwf.engine.temporal.client import connect
     from aiwf.engine.temporal.workflows import RunWorkflow, ScatterWorkflow
-    from aiwf.ir.model import program_adapter
 
-    program_adapter()  # built once, outside the workflow sandbox (it imports lazily)
     if model is None:
         from aiwf.runtime.client import Runtime
 
         model = Runtime()
     client = await connect(settings, store, ttl=DEFAULT_TTL)
     activities = Activities(store, model)
-    runner: SandboxedWorkflowRunner | UnsandboxedWorkflowRunner = UnsandboxedWorkflowRunner()
-    if settings.sandbox:
-        restrictions = SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        runner = SandboxedWorkflowRunner(restrictions=restrictions)
+    runner = workflow_runner(sandbox=settings.sandbox)
     worker = Worker(
         client,
         task_queue=settings.task_queue,

@@ -6,8 +6,7 @@ one line here and one directory ``copier-templates/<lang>/``.
 
 from __future__ import annotations
 
-import importlib
-
+from aiwf._lazy import load
 from aiwf.errors import UsageError
 from aiwf.generate.targets.base import Target
 from aiwf.suggest import did_you_mean
@@ -28,8 +27,7 @@ def get_target(name: str) -> Target:
             f"unknown SDK language {name!r}",
             hint=did_you_mean(name, TARGETS) or f"known: {', '.join(sorted(TARGETS))}",
         )
-    module, attr = spec.split(":")
-    target: Target = getattr(importlib.import_module(module), attr)
+    target: Target = load(spec)
     return target
 
 

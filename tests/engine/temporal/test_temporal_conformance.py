@@ -27,6 +27,7 @@ async def test_recorded_histories_replay() -> None:
     from temporalio.client import WorkflowHistory
     from temporalio.worker import Replayer
 
+    from aiwf.engine.temporal.worker import workflow_runner
     from aiwf.engine.temporal.workflows import RunWorkflow, ScatterWorkflow
     from aiwf.ir.model import program_adapter
 
@@ -35,9 +36,9 @@ async def test_recorded_histories_replay() -> None:
     assert files
     for path in files:
         history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-        replayed = await Replayer(workflows=[RunWorkflow, ScatterWorkflow]).replay_workflow(
-            history, raise_on_replay_failure=False
-        )
+        replayed = await Replayer(
+            workflows=[RunWorkflow, ScatterWorkflow], workflow_runner=workflow_runner(sandbox=True)
+        ).replay_workflow(history, raise_on_replay_failure=False)
         assert replayed.replay_failure is None, (path.name, replayed.replay_failure)
 
 
