@@ -20,6 +20,10 @@ from typing import Any, ClassVar, Literal
 
 from aiwf.ir._dc import to_data
 
+#: A JSON number field: an integer stays an integer (``deadline: 1`` is ``1`` in the IR, read
+#: back as it was written, so a program's digest survives a round trip through its JSON).
+Number = int | float
+
 Provider = Literal["openai", "anthropic", "openai-compatible"]
 StructuredOutput = Literal["auto", "json_schema", "tool", "native", "json_object", "prompt"]
 
@@ -34,11 +38,11 @@ class Retry:
     #: Attempts in all, the first included.
     max_attempts: int = 3
     #: Seconds before the first retry; doubles after each.
-    initial_delay: float = 0.5
+    initial_delay: Number = 0.5
     #: Upper bound of one backoff sleep, in seconds.
-    max_delay: float = 8.0
+    max_delay: Number = 8.0
     #: Seconds for the whole call, retries included (None: no deadline).
-    deadline: float | None = None
+    deadline: Number | None = None
     #: Times an invalid structured output is re-asked with the validation error.
     repair_attempts: int = 1
 
@@ -58,11 +62,11 @@ class Route:
     base_url: str | None = None
     api_key_env: str | None = None
     max_tokens: int | None = None
-    temperature: float | None = None
+    temperature: Number | None = None
     #: Seconds per attempt.
-    timeout: float | None = None
+    timeout: Number | None = None
     #: Seconds to wait for the first streamed token.
-    first_token_timeout: float | None = None
+    first_token_timeout: Number | None = None
     structured_output: StructuredOutput = "auto"
     retry: Retry | None = None
     #: Model aliases tried in order when this route is exhausted.

@@ -185,9 +185,10 @@ def test_route_maps_keep_their_entries(tmp_path: Path) -> None:
 def test_routes_and_retries_are_typed_and_keep_the_ir_json(tmp_path: Path) -> None:
     """The IR's routes are frozen Route values (nothing re-parses them at run time), and its
     JSON keeps every route field, null ones included, and reads back to the same program."""
-    text = BASE.replace("model: gpt-5.4-mini}", "model: gpt-5.4-mini, fallback: [fast2]}").replace(
-        "models:\n", "models:\n  fast2: {provider: openai, model: gpt-5.4}\n"
-    )
+    text = BASE.replace(
+        "model: gpt-5.4-mini}",
+        "model: gpt-5.4-mini, fallback: [fast2], timeout: 30, retry: {deadline: 1, max_delay: 2}}",
+    ).replace("models:\n", "models:\n  fast2: {provider: openai, model: gpt-5.4}\n")
     program = compile_text(tmp_path, text)
     route = program.models["fast"]
     assert isinstance(route, Route)
@@ -197,7 +198,11 @@ def test_routes_and_retries_are_typed_and_keep_the_ir_json(tmp_path: Path) -> No
     data = json.loads(program.to_json())
     assert data["models"]["fast"]["base_url"] is None
     assert data["models"]["fast"]["fallback"] == ["fast2"]
-    assert data["assistants"]["classify"]["retry"]["deadline"] is None
+    assert data["assistants"]["classify"]["retry"] == data["models"]["fast"]["retry"]  # inherited
+    assert data["models"]["fast2"]["base_url"] is None
+    assert data["models"]["fast"]["timeout"] == 30
+    assert data["models"]["fast"]["retry"]["deadline"] == 1
     again = load_ir(program.to_json())
     assert again.models == program.models
+    assert again.digest() == program.digest()
     assert again.to_json() == program.to_json()
