@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine import ZeroLatency, compile_text, scatter_spec  # noqa: E402
+from engine import ZeroLatency, compile_text, scatter_spec
 
 
 def files_under(root: str) -> int:
@@ -155,7 +155,9 @@ def main() -> None:
     old_cpu, new_cpu = store["one file per item"][0], store["journal"][0]
     print(f"  journal / one file per item, CPU: {new_cpu / old_cpu:.3f}")
 
-    print(f"(b) engine: scatter of {n} items, {args.concurrency} in flight, zero-latency model, best of {args.repeat}")
+    print(
+        f"(b) engine: scatter of {n} items, {args.concurrency} in flight, zero-latency model, best of {args.repeat}"
+    )
     engine = engine_level(n, args.concurrency, args.repeat)
     base = engine["no checkpoints"][0]
     run_only = engine["store, no items"][0]

@@ -407,11 +407,10 @@ class Journal(abc.ABC):
         if b"\n" in record:
             raise InvalidArtifact(f"journal {self.key!r}: a record may not contain a newline")
         self._append(record)
-        self.pending += 1
 
     @abc.abstractmethod
     def _append(self, record: bytes) -> None:
-        """Add one checked record."""
+        """Add one checked record (and count it in :attr:`pending`)."""
 
     @abc.abstractmethod
     def commit(self) -> None:
@@ -455,33 +454,35 @@ class BatchJournal(Journal):
         self.metadata = dict(metadata or {})
         self._records: list[bytes] = []
         self._lock = threading.Lock()
+        self._committing = threading.Lock()
         self._batch = 0
 
     def _append(self, record: bytes) -> None:
         with self._lock:
             self._records.append(record)
+            self.pending += 1
 
     def commit(self) -> None:
-        with self._lock:
-            records, self._records = self._records, []
-            self.pending = 0
+        with self._committing:  # one commit at a time; appends only wait for the swap
+            with self._lock:
+                records, self._records = self._records, []
+                self.pending = 0
             if not records:
                 return
-            number = self._batch
-            self._batch += 1
             try:
                 self.store.put(
-                    f"{self.key}/{number:06d}",
+                    f"{self.key}/{self._batch:06d}",
                     b"\n".join(records) + b"\n",
                     content_type=JSONL_CONTENT_TYPE,
                     ttl=self.ttl,
                     metadata=self.metadata,
                 )
             except BaseException:
-                self._records[:0] = records  # try them again at the next commit
-                self.pending += len(records)
-                self._batch = number
+                with self._lock:  # keep them for the next commit
+                    self._records[:0] = records
+                    self.pending += len(records)
                 raise
+            self._batch += 1
 
 
 def encode_record(record: bytes) -> bytes:

@@ -405,6 +405,7 @@ class FileJournal(Journal):
                 written += os.write(self._fd, line[written:])
         except OSError as exc:
             raise _store_error(f"cannot append to journal {self.key!r}", exc) from None
+        self.pending += 1
 
     def commit(self) -> None:
         self.pending = 0

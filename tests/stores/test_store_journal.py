@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,32 @@ def test_file_journal_records_survive_sigkill_before_any_commit(tmp_path: Path) 
     records = open_store(str(root)).read_records("j/a")
     assert len(records) >= appended  # everything reported appended, maybe a few more
     assert records == [b'{"i": %d}' % i for i in range(len(records))]
+
+
+def test_artifacts_command_on_a_journal(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aiwf.cli import cli
+    from aiwf.stores import FileStore
+
+    store = FileStore(tmp_path / "s")
+    with store.open_journal("runs/9/steps/each/journal/b", ttl=3600) as journal:
+        journal.append(b"{}")
+    with store.open_journal("runs/9/steps/each/journal/a") as journal:
+        journal.append(b'{"i": 0}')
+        journal.append(b'{"i": 1}')
+    url = store.url
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["artifacts", "ls", "-l", "runs/9/", "--store", url])
+    assert listed.exit_code == 0, listed.output
+    row = listed.stdout.splitlines()[0].split("\t")
+    assert row[:3] == ["runs/9/steps/each/journal/a", "18", "application/jsonl"]
+    got = runner.invoke(cli, ["artifacts", "get", "runs/9/steps/each/journal/a", "--store", url])
+    assert got.exit_code == 0, got.output
+    assert got.stdout == '{"i": 0}\n{"i": 1}\n'
+    later = FileStore(tmp_path / "s", clock=lambda: time.time() + 3601)
+    assert later.sweep() == 1  # the journal with a TTL
+    removed = runner.invoke(cli, ["artifacts", "rm", "runs/9/steps/each/journal/a", "--store", url])
+    assert removed.exit_code == 0, removed.output
+    listed = runner.invoke(cli, ["artifacts", "ls", "runs/", "--store", url])
+    assert listed.stdout == ""
