@@ -437,6 +437,7 @@ class _GroupCommit:
         self.timer: asyncio.TimerHandle | None = None
         self.running: asyncio.Future[None] | None = None
         self.error: BaseException | None = None
+        self.closing = False
 
     def add(self, index: int, output: Any, skipped: bool) -> None:
         if self.error is not None:
@@ -452,7 +453,7 @@ class _GroupCommit:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        if self.running is not None or not self.pending:
+        if self.running is not None or not self.pending or self.closing:
             return  # one commit at a time; the one running re-arms when it ends
         self.pending = 0
         self.running = asyncio.ensure_future(asyncio.to_thread(self.items.commit))
@@ -463,6 +464,8 @@ class _GroupCommit:
         if not future.cancelled() and future.exception() is not None:
             self.error = future.exception()
             return
+        if self.closing:
+            return  # close() commits the rest
         if self.pending >= self.every:
             self._start()
         elif self.pending and self.timer is None:
@@ -470,6 +473,7 @@ class _GroupCommit:
 
     async def close(self) -> None:
         """Wait for the commit running, then commit what is left and close the journal."""
+        self.closing = True
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None

@@ -4,6 +4,7 @@ resume, and the number of files or objects grows with items / batch size, not it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -214,9 +215,9 @@ async def test_file_count_does_not_grow_with_items(tmp_path: Path) -> None:
     assert counts[0] == counts[1]
 
 
-async def test_s3_objects_grow_with_items_over_batch_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def s3_store(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An S3 store on moto in-process (fake credentials, no endpoint)."""
     import boto3
     from moto import mock_aws
 
@@ -224,23 +225,60 @@ async def test_s3_objects_grow_with_items_over_batch_size(
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="aiwf-journal")
+        store = open_store("s3://aiwf-journal/p")
+        yield store
+        store.close()
+
+
+def plus_one(request: Any) -> Any:
+    return {"n": request.input["n"] + 1} if isinstance(request.input, dict) else {"n": 0}
+
+
+async def test_s3_objects_grow_with_items_over_batch_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_store: ArtifactStore
+) -> None:
     monkeypatch.setattr(BatchJournal, "commit_records", 25)
     monkeypatch.setattr(BatchJournal, "commit_seconds", 60.0)
     program = compile_text(tmp_path, SPEC.format(base_url="http://127.0.0.1:9/v1", concurrency=16))
     n = 400
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="aiwf-journal")
-        store = open_store("s3://aiwf-journal/p")
-        model = ScriptedModel(
-            lambda r: {"n": r.input["n"] + 1} if isinstance(r.input, dict) else {"n": 0}
-        )
-        result = await Engine(program, model, store=store).run(
-            "wide", {"items": [{"n": i} for i in range(n)]}, run_id="s"
-        )
-        assert len(result.output["each"]) == n
-        assert len(Checkpoints(store, "s").load_items("each")) == n
-        objects = len(list(store.list("runs/s/steps/each/journal/")))
-        store.close()
+    result = await Engine(program, ScriptedModel(plus_one), store=s3_store).run(
+        "wide", {"items": [{"n": i} for i in range(n)]}, run_id="s"
+    )
+    assert len(result.output["each"]) == n
+    assert len(Checkpoints(s3_store, "s").load_items("each")) == n
+    objects = len(list(s3_store.list("runs/s/steps/each/journal/")))
     # One object per commit of up to ~25 items (a commit that waited for the one before it
     # takes more): never one per item.
     assert 1 <= objects <= math.ceil(n / 25)
+
+
+async def test_items_are_committed_after_the_interval_while_the_step_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_store: ArtifactStore
+) -> None:
+    monkeypatch.setattr(BatchJournal, "commit_records", 1000)
+    monkeypatch.setattr(BatchJournal, "commit_seconds", 0.05)
+    program = compile_text(tmp_path, SPEC.format(base_url="http://127.0.0.1:9/v1", concurrency=4))
+    model = ScriptedModel(plus_one)
+    model.gate = asyncio.Event()
+    model.held = lambda call: call.index is not None and call.index >= 3
+    task = asyncio.ensure_future(
+        Engine(program, model, store=s3_store).run(
+            "wide", {"items": [{"n": i} for i in range(8)]}, run_id="t"
+        )
+    )
+    checkpoints = Checkpoints(s3_store, "t")
+    committed: dict[int, Any] = {}
+    for _ in range(400):  # up to 20 s on a busy machine; usually a few tenths
+        await asyncio.sleep(0.05)
+        committed = await asyncio.to_thread(checkpoints.load_items, "each")
+        if len(committed) == 3:
+            break
+    # Items 0-2 reached the store while items 3-6 were still held: the interval did it.
+    assert sorted(committed) == [0, 1, 2]
+    assert not task.done()
+    model.gate.set()
+    result = await task
+    assert len(result.output["each"]) == 8
+    assert sorted(checkpoints.load_items("each")) == list(range(8))
