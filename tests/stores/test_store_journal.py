@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from store_support import Backend
 
 from aiwf.stores import ArtifactNotFound, InvalidArtifact, open_store
@@ -171,3 +173,18 @@ def test_artifacts_command_on_a_journal(tmp_path: Path) -> None:
     assert removed.exit_code == 0, removed.output
     listed = runner.invoke(cli, ["artifacts", "ls", "runs/", "--store", url])
     assert listed.stdout == ""
+
+
+RECORDS = st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=20)
+
+
+@given(RECORDS, st.data())
+def test_decode_records_gives_back_a_prefix_of_any_cut(
+    records: list[bytes], data: st.DataObject
+) -> None:
+    stream = b"".join(encode_record(r) for r in records)
+    assert decode_records(stream) == records
+    cut = data.draw(st.integers(min_value=0, max_value=len(stream)))
+    got = decode_records(stream[:cut])
+    assert got == records[: len(got)]
+    assert len(got) == stream[:cut].count(b"\n")  # every whole line, nothing else
