@@ -122,12 +122,14 @@ class FileStore(ArtifactStore):
         with self._os_errors(f"cannot write artifact {info.key!r}"):
             self._atomic_write(self._path(info.key), _encode_header(info), data)
 
-    def _atomic_write(self, path: Path, header: bytes, data: bytes) -> None:
+    def _atomic_write(
+        self, path: Path, header: bytes, data: bytes, *, magic: bytes = MAGIC
+    ) -> None:
         parent = path.parent
         fd, tmp = self._create_temp(parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC)
+                fh.write(magic)
                 fh.write(header)
                 write_payload(fh, data)
                 fh.flush()
@@ -177,21 +179,7 @@ class FileStore(ArtifactStore):
         )
         path = self._path(key)
         with self._os_errors(f"cannot start journal {key!r}"):
-            fd, tmp = self._create_temp(path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(JOURNAL_MAGIC)
-                    fh.write(_encode_header(info))
-                    fh.flush()
-                    if self.fsync:
-                        os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-            if self.fsync:
-                _fsync_dir(path.parent)
+            self._atomic_write(path, _encode_header(info), b"", magic=JOURNAL_MAGIC)
             append_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         return FileJournal(key, append_fd, fsync=self.fsync)
 
