@@ -137,6 +137,62 @@ async def test_a_sigkilled_run_loses_no_finished_item(tmp_path: Path, model_serv
     assert list(store.list("runs/k1/steps/each/items/")) == []
 
 
+def test_a_sigkilled_aiwf_run_resumes_with_resume(tmp_path: Path, model_server: Start) -> None:
+    """The same as a user runs it: `aiwf run` killed with SIGKILL mid-scatter, then
+    `aiwf run --resume`: what the journal held before the kill is not called again."""
+    from click.testing import CliRunner
+
+    from aiwf.cli import cli
+
+    delay = [0.002]
+    server = model_server(answer_with(delay=delay))
+    spec = tmp_path / "spec.aiwf.yaml"
+    spec.write_text(SPEC.format(base_url=server.base_url, concurrency=8), encoding="utf-8")
+    data = tmp_path / "input.json"
+    items = [{"n": i} for i in range(1000)]
+    data.write_text(json.dumps({"items": items}), encoding="utf-8")
+    store_url = (tmp_path / "store").as_uri()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiwf", "run", str(spec), "-w", "wide", "--input", str(data),
+         "--artifacts", store_url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )  # fmt: skip
+    store = open_store(store_url)
+    seen: set[int] = set()
+    run_id = ""
+    try:
+        for _ in range(3000):  # a minute at most on a busy machine
+            time.sleep(0.02)
+            runs = [info.key for info in store.list("index/runs/")]
+            if runs:
+                run_id = runs[0].rsplit("/", 1)[1].removesuffix(".json")
+                seen = finished_items(store, run_id)
+                if len(seen) >= 100:
+                    break
+            assert proc.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert len(seen) >= 100
+    survived = finished_items(store, run_id)
+    assert seen <= survived < set(range(len(items)))
+    before = -1
+    while before != len(server.calls):  # answer what the killed run had sent
+        before = len(server.calls)
+        time.sleep(0.3)
+    delay[0] = 0.0
+    resumed = CliRunner().invoke(
+        cli, ["run", str(spec), "-w", "wide", "--artifacts", store_url, "--resume", run_id]
+    )
+    assert resumed.exit_code == 0, (resumed.output, resumed.exception)
+    output = json.loads(resumed.stdout)
+    assert output["each"] == [{"n": i + 1} for i in range(len(items))]
+    again = inc_calls(server, before)
+    assert sorted(again) == sorted(set(range(len(items))) - survived)
+
+
 async def failed_run(
     tmp_path: Path, model_server: Start, store: ArtifactStore, n: int = 12
 ) -> tuple[Any, ModelServer, set[int], list[dict[str, int]]]:
