@@ -125,15 +125,15 @@ async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
 
 
 async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
+    from aiwf.ir.routes import Route
     from aiwf.runtime import ModelRequest
     from aiwf.runtime.client import Runtime
     from aiwf.runtime.http import aclose_shared_client
-    from aiwf.spec.models import ModelRoute
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     runtime = Runtime()  # the shared client, as the engine and the SDKs use it
     request = ModelRequest(
-        route=ModelRoute(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
+        route=Route(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
         instructions="Classify.",
         input={"id": "T-1"},
         output_schema=SCHEMA,

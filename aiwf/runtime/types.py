@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from aiwf.spec.models import ModelRoute, RetrySpec
+from aiwf.ir.routes import Retry, Route
 
 if TYPE_CHECKING:
     from aiwf.ir.validate import Problem
@@ -37,7 +37,7 @@ class ModelRequest:
     provider's defaults. ``input`` is sent as the user message, JSON-encoded.
     """
 
-    route: ModelRoute
+    route: Route
     instructions: str = ""
     input: Any = None
     #: JSON Schema the output must match; ``None`` means free text (``output`` is the text).
@@ -57,7 +57,7 @@ class ModelRequest:
     #: Seconds to the first streamed token (else ``route.first_token_timeout``).
     first_token_timeout: float | None = None
     #: Retry settings of the assistant; wins over ``route.retry``.
-    retry: RetrySpec | None = None
+    retry: Retry | None = None
     metadata: CallMetadata = field(default_factory=CallMetadata)
 
 

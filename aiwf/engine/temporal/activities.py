@@ -138,7 +138,7 @@ class Activities:
             request,
             route=route,
             metadata=replace(request.metadata, alias=params.alias),
-            retry=spec.model_copy(update={"max_attempts": 1, "deadline": None}),
+            retry=replace(spec, max_attempts=1, deadline=None),
         )
         try:
             response = await _heartbeating(self.client.complete(request), params.heartbeat, before)

@@ -30,10 +30,10 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     import aiwf.ir.expressions
-    import aiwf.ir.typecheck
-    import aiwf.spec.models  # noqa: F401
+    import aiwf.ir.routes
+    import aiwf.ir.typecheck  # noqa: F401
     from aiwf.engine.bindings import reads_input, step_refs
-    from aiwf.engine.clients import RouterClient, routes
+    from aiwf.engine.clients import RouterClient
     from aiwf.engine.errors import StepError
     from aiwf.engine.steps import Planner, StepPlan, response_from_record
     from aiwf.engine.temporal.failures import CheckFailed, from_activity_error
@@ -160,7 +160,7 @@ class TemporalWalk(Walk):
         )
         self.params = params
         self.program = program
-        self.client = RouterClient(Router(routes(program), ActivityClient(self)))
+        self.client = RouterClient(Router(program.models, ActivityClient(self)))
         #: Scatter children in flight, step id -> workflow id (for progress queries).
         self.children: dict[str, str] = {}
         self._children_allowed = children
