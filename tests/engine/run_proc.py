@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from aiwf.engine import Engine, RouterClient
-from aiwf.engine.clients import routes
 from aiwf.ir.compiler import compile_files
 from aiwf.runtime import Router, Runtime
 from aiwf.spec import load_spec
@@ -39,7 +38,7 @@ def main(argv: list[str]) -> None:
     result = compile_files(load_spec(Path(spec)).files)
     assert result.program is not None
     program = result.program
-    client = RouterClient(Router(routes(program), Runtime()))
+    client = RouterClient(Router(program.models, Runtime()))
     engine = Engine(program, client, store=open_store(store), observer=Report())
     asyncio.run(engine.run(workflow, json.loads(data), run_id=run_id))
     print("finished", flush=True)

@@ -20,7 +20,6 @@ import pytest
 from engine_support import ModelServer, ScriptedModel, compile_text
 
 from aiwf.engine import Checkpoints, Engine, RouterClient, RunFailed
-from aiwf.engine.clients import routes
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import ArtifactStore, open_store
 from aiwf.stores.base import BatchJournal, encode_record
@@ -74,7 +73,7 @@ def answer_with(
 
 
 def engine_for(program: Any, store: ArtifactStore) -> Engine:
-    return Engine(program, RouterClient(Router(routes(program), Runtime())), store=store)
+    return Engine(program, RouterClient(Router(program.models, Runtime())), store=store)
 
 
 def inc_calls(server: ModelServer, start: int = 0) -> list[int]:

@@ -10,7 +10,6 @@ import pytest
 from engine_support import ModelServer, compile_text
 
 from aiwf.engine import Checkpoints, Engine, RouterClient, RunFailed
-from aiwf.engine.clients import routes
 from aiwf.errors import AiwfError
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import open_store
@@ -60,7 +59,7 @@ def make_answer(broken: set[int]) -> Callable[[str, Any], Any]:
 
 
 def engine_for(program: Any, store: Any) -> Engine:
-    return Engine(program, RouterClient(Router(routes(program), Runtime())), store=store)
+    return Engine(program, RouterClient(Router(program.models, Runtime())), store=store)
 
 
 async def test_resume_makes_no_repeated_call(tmp_path: Path, model_server: Start) -> None:
