@@ -35,7 +35,7 @@ from aiwf.runtime.errors import (
     RouteError,
     Timeout,
 )
-from aiwf.runtime.http import new_client, shared_client
+from aiwf.runtime.http import CONNECT_TIMEOUT, new_client, shared_client
 from aiwf.runtime.log import log
 from aiwf.runtime.providers import PROVIDERS, Provider
 from aiwf.runtime.providers.base import Completion, Exchange, HttpCall, user_text
@@ -417,10 +417,10 @@ class Runtime:
         http = self._http or shared_client()
         response = await http.request(
             call.method,
-            call.url,
+            _url(call.url),
             headers=call.headers,
             content=dumps(call.json).encode(),
-            timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
+            timeout=_timeout(budget),
         )
         if response.status_code >= 400:
             raise state.provider.error(
@@ -465,10 +465,10 @@ class Runtime:
             http = self._http or shared_client()
             async with http.stream(
                 call.method,
-                call.url,
+                _url(call.url),
                 headers=call.headers,
                 content=dumps(call.json).encode(),
-                timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
+                timeout=_timeout(budget),
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
@@ -660,6 +660,33 @@ _NOT_WRAPPED = OutputProblem(
     "schema",
     (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
 )
+
+
+def _timeout(budget: float) -> httpx.Timeout:
+    """The transport timeouts of an attempt with ``budget`` seconds (made once per budget:
+    a route's attempts mostly share one)."""
+    found = _TIMEOUTS.get(budget)
+    if found is None:
+        found = httpx.Timeout(budget, connect=min(budget, CONNECT_TIMEOUT))
+        if len(_TIMEOUTS) >= 64:
+            _TIMEOUTS.pop(next(iter(_TIMEOUTS)))
+        _TIMEOUTS[budget] = found
+    return found
+
+
+def _url(url: str) -> httpx.URL:
+    """``url`` parsed once (a route's calls all go to one URL)."""
+    found = _URLS.get(url)
+    if found is None:
+        found = httpx.URL(url)
+        if len(_URLS) >= 256:
+            _URLS.pop(next(iter(_URLS)))
+        _URLS[url] = found
+    return found
+
+
+_TIMEOUTS: dict[float, httpx.Timeout] = {}
+_URLS: dict[str, httpx.URL] = {}
 
 
 async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:
