@@ -5,11 +5,12 @@
     decode the JSON: a bare aiohttp loop, and a bare httpx loop over the transport aiwf's
     shared client uses (httpx-aiohttp); aiwf.runtime does what it does for every call
     (request building, retries machinery, schema validation, spans and metrics).
-(b) CPU per call (``--cpu``): the same call against an in-process httpx transport that
-    answers at once, so the figure is the CPU of one call and nothing else: the runtime's
-    total, a bare ``httpx.AsyncClient.post`` + ``json.loads`` over the same transport, and
-    the runtime's own work (the difference), split by component from a cProfile run
-    (self time per module, scaled to the unprofiled total).
+(b) CPU per call (``--cpu``), answered in-process so that the figure is the CPU of one call
+    and nothing else: a bare ``httpx.AsyncClient.post`` + ``json.loads`` over an in-process
+    transport; aiwf.runtime over an httpx client on that transport (the path of a client a
+    caller passes); and aiwf.runtime on the shared client's path with its aiohttp send
+    answered in-process, which is the runtime's own work per call, split by component from
+    a cProfile run (self time per module, scaled to the unprofiled total).
 
     .venv/bin/python benchmarks/runtime.py [--calls 2000] [--concurrency 50] [--latency 0.02]
     .venv/bin/python benchmarks/runtime.py --cpu [--calls 5000]
@@ -110,7 +111,7 @@ def payload() -> bytes:
 HEADERS = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
 
 
-async def bare_aiohttp(url: str, calls: int, concurrency: int) -> float:
+async def bare_aiohttp(url: str, calls: int, concurrency: int) -> tuple[float, float]:
     import aiohttp
 
     body = payload()
@@ -122,12 +123,12 @@ async def bare_aiohttp(url: str, calls: int, concurrency: int) -> float:
                 r.raise_for_status()
                 return json.loads(await r.read())
 
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(calls)))
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu0
 
 
-async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
+async def bare_httpx(url: str, calls: int, concurrency: int) -> tuple[float, float]:
     """httpx over httpx-aiohttp's transport, one client (the layout of aiwf's shared one)."""
     import httpx
     from httpx_aiohttp import AiohttpTransport
@@ -143,12 +144,12 @@ async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
                 r.raise_for_status()
                 return json.loads(r.content)
 
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(calls)))
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu0
 
 
-async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
+async def aiwf_runtime(url: str, calls: int, concurrency: int) -> tuple[float, float]:
     from aiwf.runtime.client import Runtime
     from aiwf.runtime.http import aclose_shared_client
 
@@ -163,9 +164,9 @@ async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
 
     try:
         await one()  # warm-up: jsonschema import and validator build
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one() for _ in range(calls)))
-        elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - start, time.process_time() - cpu0
         assert runtime.metrics.snapshot()["calls"] == calls + 1
         return elapsed
     finally:
@@ -214,14 +215,22 @@ def cpu(calls: int) -> None:
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
             return httpx.Response(200, headers=head, content=body)
 
-    async def run() -> tuple[float, float, pstats.Stats]:
-        runtime = Runtime(transport=Answer())
+    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, head, body
+
+    async def run() -> tuple[float, float, float, pstats.Stats]:
+        from aiwf.runtime import http as aiwf_http
+
+        over_httpx = Runtime(transport=Answer())
+        shared = Runtime()  # the shared client's path, its aiohttp send answered in-process
+        aiwf_http.shared().send = answer  # type: ignore[method-assign]
         req = request("http://127.0.0.1:9")
         client = httpx.AsyncClient(transport=Answer())
         sent = payload()
         for _ in range(200):  # warm-up: validator build, caches
-            await runtime.complete(req)
-        bare = ours = float("inf")
+            await over_httpx.complete(req)
+            await shared.complete(req)
+        bare = via_httpx = own = float("inf")
         for _ in range(3):  # interleaved, best of 3
             start = time.process_time()
             for _ in range(calls):
@@ -232,17 +241,22 @@ def cpu(calls: int) -> None:
             bare = min(bare, (time.process_time() - start) / calls)
             start = time.process_time()
             for _ in range(calls):
-                await runtime.complete(req)
-            ours = min(ours, (time.process_time() - start) / calls)
+                await over_httpx.complete(req)
+            via_httpx = min(via_httpx, (time.process_time() - start) / calls)
+            start = time.process_time()
+            for _ in range(calls):
+                await shared.complete(req)
+            own = min(own, (time.process_time() - start) / calls)
         profile = cProfile.Profile()
         profile.enable()
         for _ in range(calls // 5):
-            await runtime.complete(req)
+            await shared.complete(req)
         profile.disable()
         await client.aclose()
-        return bare, ours, pstats.Stats(profile)
+        await aiwf_http.aclose_shared_client()
+        return bare, via_httpx, own, pstats.Stats(profile)
 
-    bare, ours, stats = asyncio.run(run())
+    bare, via_httpx, ours, stats = asyncio.run(run())
     spent: dict[str, float] = {name: 0.0 for name, _ in COMPONENTS}
     table = stats.stats  # type: ignore[attr-defined]
 
@@ -284,11 +298,12 @@ def cpu(calls: int) -> None:
         for name, fraction in owner(func).items():
             spent[name] += tottime * fraction
             total += tottime * fraction
-    print(f"CPU per call, in-process transport, {calls} calls, best of 3 (process time)")
-    print(f"  aiwf.runtime.complete        {ours * 1e6:8.1f} us")
-    print(f"  bare httpx post + json.loads {bare * 1e6:8.1f} us")
-    print(f"  aiwf's own work              {(ours - bare) * 1e6:8.1f} us  (target < 40)")
-    print("  by component (cProfile self time, scaled to the unprofiled total):")
+    print(f"CPU per call, in-process answers, {calls} calls, best of 3 (process time)")
+    print(f"  bare httpx post + json.loads (in-process transport)  {bare * 1e6:8.1f} us")
+    print(f"  aiwf.runtime over an httpx client (same transport)   {via_httpx * 1e6:8.1f} us")
+    print(f"  aiwf.runtime, shared client path, HTTP answered      {ours * 1e6:8.1f} us")
+    print("    in-process: aiwf's own work per call (target < 40 us)")
+    print("  the shared path by component (cProfile self time, scaled to its total):")
     for name, seconds in spent.items():
         print(f"    {name:<44}{seconds / total * ours * 1e6:8.1f} us")
 
@@ -313,7 +328,11 @@ def main() -> None:
         stdout=subprocess.PIPE,
         text=True,
     )
-    runs: dict[str, list[float]] = {"bare aiohttp": [], "httpx-aiohttp": [], "aiwf.runtime": []}
+    runs: dict[str, list[tuple[float, float]]] = {
+        "bare aiohttp": [],
+        "httpx-aiohttp": [],
+        "aiwf.runtime": [],
+    }
     try:
         assert proc.stdout is not None
         url = f"http://127.0.0.1:{int(proc.stdout.readline())}"
@@ -335,11 +354,14 @@ def main() -> None:
         f"{args.calls} calls, concurrency {args.concurrency}, server latency "
         f"{args.latency * 1000:.0f} ms (ideal wall {ideal:.2f} s), best of {args.rounds}"
     )
-    print(f"{'client':<16}{'wall s':>9}{'calls/s':>10}{'x ideal':>9}{'x aiohttp':>11}")
-    for name, wall in best.items():
+    print(
+        f"{'client':<16}{'wall s':>9}{'calls/s':>10}{'x ideal':>9}{'x aiohttp':>11}"
+        f"{'CPU us/call':>13}"
+    )
+    for name, (wall, cpu_s) in best.items():
         print(
             f"{name:<16}{wall:>9.3f}{args.calls / wall:>10.0f}"
-            f"{wall / ideal:>9.2f}{wall / base:>10.2f}x"
+            f"{wall / ideal:>9.2f}{wall / base[0]:>10.2f}x{cpu_s / args.calls * 1e6:>13.0f}"
         )
     print("target: aiwf.runtime within 1.1x of the bare aiohttp loop")
 

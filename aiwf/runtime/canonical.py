@@ -85,10 +85,25 @@ def dumps(value: Any) -> str:
     return "".join(parts)
 
 
+#: Quoted short strings: member names and the values that repeat call after call (model,
+#: instructions, modes). Filled up to its size, never evicted.
+_QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 4096
+
+
+def _quoted(text: str) -> str:
+    found = _QUOTED.get(text)
+    if found is None:
+        found = quote(text)
+        if len(text) <= 64 and len(_QUOTED) < _QUOTED_MAX:
+            _QUOTED[text] = found
+    return found
+
+
 def _write(value: Any, out: list[str]) -> None:
     cls = value.__class__
     if cls is str:
-        out.append(quote(value))
+        out.append(_quoted(value))
     elif cls is Raw:
         out.append(value)
     elif cls is dict or isinstance(value, Mapping):
@@ -101,7 +116,7 @@ def _write(value: Any, out: list[str]) -> None:
                 first = False
             else:
                 out.append(",")
-            out.append(quote(key))
+            out.append(_quoted(key))
             out.append(":")
             _write(item, out)
         out.append("}")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -66,17 +66,16 @@ def new_client(
     connections: int = MAX_CONNECTIONS,
 ) -> httpx.AsyncClient:
     """A client configured like the shared one: over ``transport`` when given (an
-    ``httpx.MockTransport`` in tests), else over aiohttp with ``connections`` connections
-    (or ``limits``). Must be called from a running event loop when no transport is given
-    (the aiohttp session is made on the first request, on that loop)."""
-    limits = limits or _limits(connections)
+    ``httpx.MockTransport`` in tests), else over httpx's own transport with ``connections``
+    connections (or ``limits``). HTTP/1.1, the shared TLS context, no proxies from the
+    environment, no cookie jar."""
     return _Client(
         http1=True,
         http2=False,
         verify=_ssl_context(),
-        limits=limits,
+        limits=limits or _limits(connections),
         timeout=TIMEOUT,
-        transport=transport if transport is not None else aiohttp_transport(limits),
+        transport=transport,
         trust_env=False,
     )
 
@@ -108,92 +107,39 @@ class _Client(httpx.AsyncClient):
 _NO_COOKIES = _NoCookies()
 
 
-def aiohttp_transport(limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport:
-    """An httpx transport over one aiohttp session (made on the first request): no cookie
-    jar, no proxies from the environment, no redirects, the shared TLS context, and
-    failures mapped to the httpx exceptions the runtime handles (see :class:`_Transport`)."""
-    return _transport_class()(limits or _limits(MAX_CONNECTIONS))
-
-
-@functools.cache
-def _transport_class() -> Callable[[httpx.Limits], httpx.AsyncBaseTransport]:
-    """The transport class, defined on first use so that aiohttp loads only then."""
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
-
-    timeouts = (asyncio.TimeoutError, aiohttp.ServerTimeoutError)
-
-    def mapped(exc: BaseException) -> BaseException:
-        """httpx-aiohttp reports every ``ClientConnectionError`` (a reset, a server that
-        hung up) as ``httpx.ConnectTimeout`` and lets other aiohttp errors (an answer that is
-        not HTTP) through: the runtime needs a timeout to be a timeout and everything else
-        to be an ``httpx.TransportError``."""
-        cause = exc.__cause__ if isinstance(exc, httpx.TimeoutException) else exc
-        if isinstance(exc, httpx.TimeoutException) and isinstance(cause, timeouts):
-            return exc
-        if isinstance(cause, aiohttp.ClientConnectorError):
-            return httpx.ConnectError(str(cause) or type(cause).__name__)
-        if isinstance(cause, (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError)):
-            return httpx.ReadError(str(cause) or type(cause).__name__)
-        if isinstance(cause, aiohttp.ClientError):
-            return httpx.RemoteProtocolError(str(cause) or type(cause).__name__)
-        return exc
-
-    class Stream(httpx.AsyncByteStream):
-        def __init__(self, inner: httpx.AsyncByteStream) -> None:
-            self._inner = inner
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            try:
-                async for chunk in self._inner:
-                    yield chunk
-            except (httpx.TimeoutException, aiohttp.ClientError) as exc:
-                raise mapped(exc) from exc
-
-        async def aclose(self) -> None:
-            await self._inner.aclose()
-
-    class Transport(AiohttpTransport):
-        def __init__(self, limits: httpx.Limits) -> None:
-            super().__init__(verify=_ssl_context(), trust_env=False, limits=limits)
-            self.client = self._session
-
-        def _session(self) -> aiohttp.ClientSession:
-            return aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self.limits.max_connections or 0,
-                    keepalive_timeout=self.limits.keepalive_expiry,
-                    ssl=self.ssl_context,
-                ),
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,
-                auto_decompress=False,
-                max_line_size=MAX_HEADER,
-                max_field_size=MAX_HEADER,
-            )
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            try:
-                response: httpx.Response = await super().handle_async_request(request)
-            except (httpx.TimeoutException, aiohttp.ClientError) as exc:
-                raise mapped(exc) from exc
-            assert isinstance(response.stream, httpx.AsyncByteStream)
-            response.stream = Stream(response.stream)
-            return response
-
-    return Transport
-
-
 class SharedClient:
-    """The shared client of one loop, and the clients it replaced when more connections were
-    announced (they finish their calls and are closed with it)."""
+    """The shared HTTP of one loop: an aiohttp session, the ``httpx.AsyncClient`` over it
+    (:attr:`client`), and the ones it replaced when more connections were asked for (they
+    finish their calls and are closed with it)."""
 
     def __init__(self, connections: int) -> None:
+        from aiwf.runtime import _aiohttp
+
         self.connections = connections
-        self.client = new_client(connections=connections)
-        self.retired: list[httpx.AsyncClient] = []
+        self._aiohttp = _aiohttp
+        self.session: aiohttp.ClientSession = _aiohttp.session(
+            connections, KEEPALIVE, _ssl_context(), MAX_HEADER
+        )
+        limits = _limits(connections)
+        self.client = new_client(_aiohttp.Transport(self.session, limits, _ssl_context()), limits)
+        self.retired: list[SharedClient] = []
         self._closer: AsyncGenerator[None, None] | None = None
         self._watcher: asyncio.Task[None] | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.session.closed or self.client.is_closed
+
+    async def send(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes, budget: float
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One plain request straight on aiohttp (no httpx request and response models: they
+        cost more CPU than aiohttp's whole request): ``(status, headers, body)``, the headers
+        case-insensitive; failures raise ``httpx.TimeoutException`` or
+        ``httpx.TransportError`` as the httpx client would."""
+        return await self._aiohttp.send(
+            self.session, method, url, headers, content, min(budget, CONNECT_TIMEOUT)
+        )
 
     async def watch_loop(self) -> None:
         """Close the clients when the running loop shuts down (``asyncio.run`` finalises
@@ -209,46 +155,49 @@ class SharedClient:
         self._closer = closer()
         await self._closer.__anext__()
 
-    def grow(self, connections: int) -> None:
-        self.retired.append(self.client)
-        self.connections = connections
-        self.client = new_client(connections=connections)
-
     async def aclose(self) -> None:
-        clients, self.retired = [*self.retired, self.client], []
-        for client in clients:
-            await client.aclose()
+        retired, self.retired = self.retired, []
+        for old in retired:
+            await old.aclose()
+        await self.client.aclose()
+        await self.session.close()
 
 
 _shared: dict[asyncio.AbstractEventLoop, SharedClient] = {}
 
 
-def shared_client() -> httpx.AsyncClient:
-    """The client of the running event loop, created on first use, with at least as many
-    connections as the caller expects calls in flight
+def shared() -> SharedClient:
+    """The shared HTTP of the running event loop, created on first use, with at least as
+    many connections as the caller expects calls in flight
     (:data:`aiwf.runtime.types.expected_concurrency`, which the engine sets for a run); a
     larger one replaces it when a later run expects more."""
     loop = asyncio.get_running_loop()
-    shared = _shared.get(loop)
+    found = _shared.get(loop)
     wanted = expected_concurrency.get()
-    if shared is None or shared.client.is_closed:
-        for other in [lp for lp in _shared if lp.is_closed()]:
-            del _shared[other]
-        shared = _shared[loop] = SharedClient(max(wanted, MAX_CONNECTIONS))
-        shared._watcher = loop.create_task(shared.watch_loop())
-    elif wanted > shared.connections:
-        shared.grow(wanted)
-    return shared.client
+    if found is not None and not found.closed and wanted <= found.connections:
+        return found
+    for other in [lp for lp in _shared if lp.is_closed()]:
+        del _shared[other]
+    made = SharedClient(max(wanted, MAX_CONNECTIONS))
+    if found is not None and not found.closed:
+        made.retired.append(found)  # its calls finish; it is closed with the new one
+    _shared[loop] = made
+    made._watcher = loop.create_task(made.watch_loop())
+    return made
+
+
+def shared_client() -> httpx.AsyncClient:
+    """The ``httpx.AsyncClient`` of the running loop's shared HTTP (its I/O on aiohttp)."""
+    return shared().client
 
 
 async def aclose_shared_client() -> None:
     """Close the running loop's shared client (call before the loop ends; ``asyncio.run``
     also closes it as the loop shuts down)."""
-    loop = asyncio.get_running_loop()
-    shared = _shared.pop(loop, None)
-    if shared is not None:
-        if shared._closer is not None:
-            closer, shared._closer = shared._closer, None
+    found = _shared.pop(asyncio.get_running_loop(), None)
+    if found is not None:
+        if found._closer is not None:
+            closer, found._closer = found._closer, None
             await closer.aclose()
         else:
-            await shared.aclose()
+            await found.aclose()
