@@ -189,7 +189,7 @@ def request(url: str) -> Any:
 #: Components of a call's CPU, by where the self time is spent (first match wins).
 COMPONENTS = (
     ("retries (tenacity, aiwf.runtime.retry)", ("tenacity/", "aiwf/runtime/retry.py")),
-    ("output check (jsonschema, structured.py)", ("jsonschema", "aiwf/runtime/structured.py")),
+    ("output check (jsonschema, structured.py)", ("jsonschema", "structured.py", "quickcheck.py")),
     ("JSON encode (canonical.py)", ("aiwf/runtime/canonical.py",)),
     ("spans and metrics (tracing.py)", ("aiwf/runtime/tracing.py",)),
     ("wire format (providers/)", ("aiwf/runtime/providers/",)),
