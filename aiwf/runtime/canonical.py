@@ -107,26 +107,32 @@ def _write(value: Any, out: list[str]) -> None:
     elif cls is Raw:
         out.append(value)
     elif cls is dict or isinstance(value, Mapping):
-        out.append("{")
-        first = True
+        # Strings and Raw members are written here rather than by a call each: they are
+        # most of the members of a request body.
+        sep = "{"
         for key, item in value.items():
             if key.__class__ is not str and not isinstance(key, str):
                 raise TypeError(f"object keys must be strings, not {type(key).__name__}")
-            if first:
-                first = False
+            kind = item.__class__
+            if kind is str:
+                out.append(sep + _quoted(key) + ":" + _quoted(item))
+            elif kind is Raw:
+                out.append(sep + _quoted(key) + ":" + item)
             else:
-                out.append(",")
-            out.append(_quoted(key))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
+                out.append(sep + _quoted(key) + ":")
+                _write(item, out)
+            sep = ","
+        out.append("}" if sep == "," else "{}")
     elif cls is list or cls is tuple:
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
+        sep = "["
+        for item in value:
+            if item.__class__ is str:
+                out.append(sep + _quoted(item))
+            else:
+                out.append(sep)
+                _write(item, out)
+            sep = ","
+        out.append("]" if sep == "," else "[]")
     elif value is None:
         out.append("null")
     elif value is True:
