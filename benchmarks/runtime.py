@@ -222,8 +222,11 @@ def cpu(calls: int) -> None:
         from aiwf.runtime import http as aiwf_http
 
         over_httpx = Runtime(transport=Answer())
-        shared = Runtime()  # the shared client's path, its aiohttp send answered in-process
-        aiwf_http.shared().send = answer  # type: ignore[method-assign]
+        if hasattr(aiwf_http, "shared"):
+            shared = Runtime()  # the shared client's path, its send answered in-process
+            aiwf_http.shared().send = answer  # type: ignore[method-assign]
+        else:  # an aiwf before the shared client's direct path (for before/after figures)
+            shared = over_httpx
         req = request("http://127.0.0.1:9")
         client = httpx.AsyncClient(transport=Answer())
         sent = payload()
