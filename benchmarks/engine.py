@@ -465,6 +465,7 @@ def main() -> None:
     n, c = args.items, args.concurrency
     proc, base_url = start_server(args.latency)
     walls: dict[str, float] = {}
+    cpus: dict[str, float] = {}  # this process' CPU (the server's is its own)
     try:
         aiohttp_scatter(base_url, min(n, 500), c)  # warm up the server
         runs: list[tuple[str, Any]] = [
@@ -476,9 +477,15 @@ def main() -> None:
         ]
         for _ in range(args.repeat):  # interleaved, best of N, so drift hits all alike
             for name, run in runs:
-                walls[name] = min(walls.get(name, float("inf")), run())
+                cpu = time.process_time()
+                wall = run()
+                cpu = time.process_time() - cpu
+                if wall < walls.get(name, float("inf")):
+                    walls[name], cpus[name] = wall, cpu
         if not args.no_bare_httpx:  # once: it takes ~20 s
+            cpu = time.process_time()
             walls["bare httpx"] = httpx_scatter(base_url, n, c, over_aiohttp=False)
+            cpus["bare httpx"] = time.process_time() - cpu
     finally:
         proc.terminate()
         proc.wait(10)
@@ -489,7 +496,7 @@ def main() -> None:
         f"\n(b) scatter of {n} items, {c} in flight, {args.latency * 1000:.0f} ms per call "
         f"(ideal {ideal:.2f} s), best of {args.repeat}"
     )
-    print(f"  {'':<16}{'wall s':>8}{'x ideal':>9}{'x aiohttp':>11}")
+    print(f"  {'':<16}{'wall s':>8}{'x ideal':>9}{'x aiohttp':>11}{'CPU us/item':>13}")
     print(f"  {'ideal':<16}{ideal:>8.2f}{1:>9.2f}{ideal / base:>10.2f}x")
     notes = {
         "bare httpx": "one AsyncClient, httpx's own pool (run once)",
@@ -503,7 +510,8 @@ def main() -> None:
         if name in walls:
             wall = walls[name]
             note = f"  ({notes[name]})" if name in notes else ""
-            print(f"  {name:<16}{wall:>8.2f}{wall / ideal:>9.2f}{wall / base:>10.2f}x{note}")
+            cpu = f"{cpus[name] / n * 1e6:>13.0f}" if name in cpus else " " * 13
+            print(f"  {name:<16}{wall:>8.2f}{wall / ideal:>9.2f}{wall / base:>10.2f}x{cpu}{note}")
 
 
 if __name__ == "__main__":
