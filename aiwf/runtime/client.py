@@ -433,7 +433,7 @@ class Runtime:
         if status >= 400:
             raise state.provider.error(exchange, status, headers, raw)
         try:
-            body = json.loads(raw)
+            body = _loads(raw)
         except ValueError:
             malformed = ProviderError(
                 "malformed response: not JSON",
@@ -666,6 +666,15 @@ _NOT_WRAPPED = OutputProblem(
     "schema",
     (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
 )
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``: a body that starts with ``{`` followed by a non-zero byte is
+    UTF-8 by the same rule ``json.loads`` applies to bytes (RFC 8259 §8.1; no BOM, no zero
+    bytes of UTF-16 or UTF-32), and is decoded without that detection."""
+    if raw[:1] == b"{" and raw[1:2] not in (b"", b"\x00"):
+        return json.loads(raw.decode("utf-8", "surrogatepass"))
+    return json.loads(raw)
 
 
 def _timeout(budget: float) -> httpx.Timeout:
