@@ -1,18 +1,20 @@
-"""The shared HTTP client of each event loop: one ``httpx.AsyncClient`` whose I/O runs on
-aiohttp (the ``AiohttpTransport`` of ``httpx-aiohttp``), HTTP/1.1 keep-alive, a connection
-limit that follows the concurrency the engine expects
-(:data:`aiwf.runtime.types.expected_concurrency`).
+"""The runtime's HTTP: the shared client of each event loop, and the httpx clients callers
+may bring instead.
 
-The runtime's API stays httpx: tests and embedders may pass their own ``httpx.AsyncClient``
-or transport (``httpx.MockTransport``) instead, and everything the runtime reads is an
-``httpx.Response``.
+A runtime given an ``httpx.AsyncClient`` or a transport (``httpx.MockTransport`` in tests)
+sends every request through it. A runtime without one uses :func:`shared`, one
+:class:`SharedClient` per event loop: an aiohttp session (HTTP/1.1 keep-alive, as many
+connections as the engine runs calls at once: :data:`aiwf.runtime.types.expected_concurrency`,
+at least :data:`MAX_CONNECTIONS`), whose plain calls go straight to aiohttp
+(:meth:`SharedClient.send`), and an ``httpx.AsyncClient`` over the same session
+(httpx-aiohttp's transport) for streams and for :func:`shared_client`.
 
-Why aiohttp underneath (docs/architecture.md has the figures): httpcore's connection pool
-checks every pooled connection on each request, so one httpx pool of 100 connections spends
-milliseconds of CPU per request under a wide scatter (5,000 calls at 100 in flight, 20 ms
-server: 18.9 s over one pool against an ideal of 1.0 s). The runtime used to spread requests
-over 32 pools of 4 connections to dodge that; aiohttp's connector hands out an idle
-connection in constant time, so one client with one pool does better than the 32 did.
+Why (docs/architecture.md has the figures): httpcore's pool polls every pooled connection on
+each request, so one httpx pool of 100 connections spends milliseconds of CPU per request
+under a wide scatter; the runtime used to spread requests over 32 pools of 4 connections to
+dodge that. aiohttp's connector hands out an idle connection in constant time, and skipping
+httpx's request and response models saves more CPU per call than aiohttp's whole request
+costs.
 
 aiohttp is imported when the first shared client is made (never on ``aiwf validate``'s path).
 """
@@ -41,8 +43,9 @@ KEEPALIVE = 30.0
 CONNECT_TIMEOUT = 10.0
 #: Transport-level timeouts of a client; per-attempt budgets are applied on top.
 TIMEOUT = httpx.Timeout(600.0, connect=CONNECT_TIMEOUT)
-#: The longest response header line (and header field) accepted, in bytes.
-MAX_HEADER = 16_384
+#: The longest response header line (and header field) accepted, in bytes (aiohttp allows
+#: 8 KiB by default; httpx, which the runtime used before, about 100 KiB for a whole head).
+MAX_HEADER = 65_536
 
 
 @functools.cache
