@@ -117,7 +117,7 @@ class Client:
                 code="C005",
                 hint="environments come from the project config the SDK was generated with",
             )
-        fields = {alias: dict(route) for alias, route in self.program.models.items()}
+        fields = {alias: route.to_dict() for alias, route in self.program.models.items()}
         for alias, route in (self.environments.get(env, {}) if env else {}).items():
             fields[alias] = dict(route)
         for alias, override in self.routes.items():
@@ -132,14 +132,20 @@ class Client:
 
     @cached_property
     def router(self) -> Router:
+        from aiwf.ir.routes import route_from
         from aiwf.runtime.client import Runtime
         from aiwf.runtime.router import Router
-        from aiwf.spec.models import ModelRoute
 
-        try:
-            table = {a: ModelRoute.model_validate(f) for a, f in self.route_fields.items()}
-        except ValueError as exc:
-            raise AiwfError(f"invalid route override: {exc}", code="R008") from None
+        spec = self.program.models
+        table = {}
+        for alias, fields in self.route_fields.items():
+            if alias in spec and fields == spec[alias].to_dict():
+                table[alias] = spec[alias]  # the IR's own route: typed already
+                continue
+            try:
+                table[alias] = route_from(fields)
+            except ValueError as exc:
+                raise AiwfError(f"invalid route override: {exc}", code="R008") from None
         return Router(table, self.model_client or Runtime())
 
     @cached_property

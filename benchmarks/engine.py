@@ -307,11 +307,11 @@ def httpx_scatter(base_url: str, items: int, concurrency: int, *, over_aiohttp: 
 def runtime_scatter(base_url: str, items: int, concurrency: int) -> float:
     """aiwf.runtime alone: ``Runtime.complete`` for every item behind a semaphore (the shared
     client, the contract's output check), without the engine."""
+    from aiwf.ir.routes import Route
     from aiwf.runtime import ModelRequest, Runtime
     from aiwf.runtime.http import aclose_shared_client
-    from aiwf.spec.models import ModelRoute
 
-    route = ModelRoute(provider="openai-compatible", model="bench", base_url=base_url)
+    route = Route(provider="openai-compatible", model="bench", base_url=base_url)
     schema = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}
 
     async def main() -> float:

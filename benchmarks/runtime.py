@@ -174,11 +174,11 @@ async def aiwf_runtime(url: str, calls: int, concurrency: int) -> tuple[float, f
 
 
 def request(url: str) -> Any:
+    from aiwf.ir.routes import Route
     from aiwf.runtime import ModelRequest
-    from aiwf.spec.models import ModelRoute
 
     return ModelRequest(
-        route=ModelRoute(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
+        route=Route(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
         instructions="Classify.",
         input={"id": "T-1"},
         output_schema=SCHEMA,

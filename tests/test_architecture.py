@@ -95,3 +95,24 @@ def test_no_import_circle() -> None:
     assert _cycles(GRAPH) == []
     # and the check finds one where there is one
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
+
+
+def test_only_the_spec_and_the_compiler_read_the_format_models() -> None:
+    """The spec's pydantic models define the input format; everything after the compiler
+    takes the IR's typed routes and retries (aiwf.ir.routes), annotations included."""
+    readers = set()
+    for name, path in MODULES.items():
+        if name.startswith(("aiwf.spec", "aiwf.ir")):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            else:
+                continue
+            if "aiwf.spec.models" in modules:
+                readers.add(name)
+    assert readers == set()
+    assert "aiwf.ir.routes" in GRAPH["aiwf.runtime.types"]

@@ -27,6 +27,7 @@ from typing import Any
 from aiwf.breaking.changes import Anchor, Change, Side, Step, Symbol, path_text, value_text
 from aiwf.ir.model import Assistant, ObjectBinding, Program, Workflow
 from aiwf.ir.names import words
+from aiwf.ir.routes import Route
 from aiwf.ir.types import (
     AnyType,
     ArrayType,
@@ -361,8 +362,8 @@ class Comparison:
     def _assistant_shape(self, program: Program, a: Assistant, mapping: dict[str, str]) -> str:
         return json.dumps(
             [
-                a.model, program.models.get(a.model), a.instructions, a.temperature,
-                a.max_tokens, a.retry, self._slot(program, a.input, mapping),
+                a.model, _route_data(program.models.get(a.model)), a.instructions, a.temperature,
+                a.max_tokens, a.retry.to_dict(), self._slot(program, a.input, mapping),
                 self._slot(program, a.output, mapping),
             ],
             sort_keys=True, default=str,
@@ -460,7 +461,8 @@ class Comparison:
     # -- assistants and workflows ----------------------------------------------------------------
 
     def compare_assistant(self, a: Assistant, b: Assistant) -> None:
-        old_route, new_route = self.old.models.get(a.model), self.new.models.get(b.model)
+        old_route = _route_data(self.old.models.get(a.model))
+        new_route = _route_data(self.new.models.get(b.model))
         if a.model != b.model or old_route != new_route:
             self.entity(
                 "assistant-model-changed", "assistant", b.name,
@@ -867,6 +869,10 @@ class Comparison:
 
 
 # -- small helpers ------------------------------------------------------------------------------
+
+
+def _route_data(route: Route | None) -> dict[str, Any] | None:
+    return None if route is None else route.to_dict()
 
 
 def _route_text(alias: str, route: dict[str, Any] | None) -> str:

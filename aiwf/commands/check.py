@@ -10,7 +10,7 @@ import click
 
 from aiwf.cli import app_context, shared_options
 from aiwf.errors import AiwfError
-from aiwf.generate.jobs import SdkJob, from_config, from_manifest
+from aiwf.generate.jobs import from_dirs_or_config
 from aiwf.paths import as_typed
 
 if TYPE_CHECKING:
@@ -34,11 +34,7 @@ def command(sdk_dirs: tuple[Path, ...], no_diff: bool) -> None:
     from aiwf.generate.templates import locate
 
     app = app_context()
-    jobs: list[SdkJob] = (
-        [from_manifest(d, app.config.source) for d in sdk_dirs]
-        if sdk_dirs
-        else from_config(app.config)
-    )
+    jobs = from_dirs_or_config(sdk_dirs, app.config)
     tree = locate()
     cache: dict[Path, tuple[Program, Environments]] = {}
     count = 0

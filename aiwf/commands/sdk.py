@@ -33,7 +33,9 @@ def compile_program(
     for name, environment in sorted(app.config.environments.items()):
         if environment.models:
             routes = _compiled(app, path, name).models
-            environments[name] = {alias: routes[alias] for alias in sorted(environment.models)}
+            environments[name] = {
+                alias: routes[alias].to_dict() for alias in sorted(environment.models)
+            }
     cache[key] = (program, environments)
     return cache[key]
 

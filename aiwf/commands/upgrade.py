@@ -10,7 +10,7 @@ from aiwf.cli import app_context, shared_options
 from aiwf.commands._spec import as_typed
 from aiwf.commands.sdk import compile_program
 from aiwf.errors import AiwfError
-from aiwf.generate.jobs import SdkJob, from_config, from_manifest
+from aiwf.generate.jobs import SdkJob, from_dirs_or_config
 from aiwf.generate.targets.base import Environments
 from aiwf.ir.model import Program
 
@@ -31,11 +31,7 @@ def command(sdk_dirs: tuple[Path, ...]) -> None:
     from aiwf.generate.upgrade import SdkUpgrade, upgrade_all
 
     app = app_context()
-    jobs: list[SdkJob] = (
-        [from_manifest(d, app.config.source) for d in sdk_dirs]
-        if sdk_dirs
-        else from_config(app.config)
-    )
+    jobs = from_dirs_or_config(sdk_dirs, app.config)
     tree = locate()
     cache: dict[Path, tuple[Program, Environments]] = {}
     # Every spec compiles before any SDK is touched.

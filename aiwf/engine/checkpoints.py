@@ -1,28 +1,37 @@
 """Checkpoints of a run in the artifact store, so a failed or interrupted run can resume.
 
-Layout under the run id (all JSON)::
+Layout under the run id (JSON; a journal is JSON Lines)::
 
     runs/<run_id>/manifest.json                  spec, workflow, IR digest, input, status
     runs/<run_id>/steps/<step>/output.json       a finished step's output
-    runs/<run_id>/steps/<step>/items/<i>.json    a finished scatter item (or a skipped one)
+    runs/<run_id>/steps/<step>/journal/<seg>     finished scatter items (or skipped ones)
+    runs/<run_id>/steps/<step>/items/<i>.json    one finished scatter item (older runs, and
+                                                 the Temporal engine's activities)
     runs/<run_id>/result.json                    the workflow result (a succeeded run)
     runs/<run_id>/trace.json                     the run trace (at the end of every run)
     index/runs/<run_id>.json                     the manifest without the input (aiwf runs ls)
 
-A step's output is written before any step that depends on it starts, and an item as soon
-as it is done. Resume reads them back; :mod:`aiwf.engine.identity` decides whether a run
+A step's output is written before any step that depends on it starts. The local engine
+appends a finished item to the step's journal (:meth:`Checkpoints.open_items`, one segment
+per process and step, a JSON object a record) as soon as it is done and commits the journal
+in groups (:class:`aiwf.stores.Journal`): no per-item file, fsync or object. Resume reads
+both layouts back (:meth:`Checkpoints.load_items`), so a run made before journals existed
+still resumes. :mod:`aiwf.engine.identity` decides whether a run
 may be resumed. The index copy lets ``aiwf runs ls`` list runs without walking every
 checkpoint of every run.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
 import time
 from typing import Any
 
 from aiwf.engine.errors import RESUME_REFUSED
 from aiwf.errors import AiwfError
-from aiwf.stores import ArtifactNotFound, ArtifactStore
+from aiwf.stores import ArtifactNotFound, ArtifactStore, Journal
+from aiwf.stores.base import encode_json
 
 #: Checkpoints live this long (seconds) unless the caller says otherwise: 30 days.
 DEFAULT_TTL = 30 * 86400.0
@@ -108,6 +117,16 @@ class Checkpoints:
             data["error"] = error
         self._put(f"steps/{step}/items/{index}.json", data)
 
+    def open_items(self, step: str) -> ItemJournal:
+        """Start a journal segment for the items of ``step`` this process finishes."""
+        segment = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
+        journal = self.store.open_journal(
+            f"{self.prefix}steps/{step}/journal/{segment}",
+            ttl=self.ttl,
+            metadata={"run_id": self.run_id},
+        )
+        return ItemJournal(journal)
+
     def save_call(self, step: str, output: Any, call: dict[str, Any]) -> None:
         """Checkpoint an unscattered step with what the trace counts of its call."""
         self._put(f"steps/{step}/output.json", {"output": output, "call": call})
@@ -133,7 +152,9 @@ class Checkpoints:
         return out
 
     def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
-        """Finished items of a scattered step: index -> (output, skipped)."""
+        """Finished items of a scattered step: index -> (output, skipped). Reads the one
+        file per item of older runs (and of Temporal activities) and the journal segments;
+        a record that is torn or damaged is left out (its item runs again)."""
         out: dict[int, tuple[Any, bool]] = {}
         prefix = f"{self.prefix}steps/{step}/items/"
         for info in self.store.list(prefix):
@@ -142,6 +163,15 @@ class Checkpoints:
                 continue
             data = self.store.get_json(info.key)
             out[int(name[:-5])] = (data.get("output"), bool(data.get("skipped")))
+        for info in self.store.list(f"{self.prefix}steps/{step}/journal/"):
+            for record in self.store.read_records(info.key):
+                try:
+                    data = json.loads(record)
+                except ValueError:
+                    continue
+                index = data.get("i") if isinstance(data, dict) else None
+                if isinstance(index, int) and index >= 0:
+                    out[index] = (data.get("output"), bool(data.get("skipped")))
         return out
 
     def save_result(self, result: Any) -> None:
@@ -157,3 +187,39 @@ class Checkpoints:
         except AiwfError:
             return None
         return data if isinstance(data, dict) else None
+
+
+class ItemJournal:
+    """The journal segment of one scattered step's finished items in one process: one
+    record per item, ``{"i": index, "output": ..., "skipped": ...}`` (and ``call`` and
+    ``error`` when given). :meth:`add` costs a JSON encoding and an append; when to
+    :meth:`commit` is the caller's group-commit policy (the journal's ``commit_records`` and
+    ``commit_seconds`` are the store's advice)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def add(
+        self,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Append a finished (or skipped) item; not durable before the next commit."""
+        data: dict[str, Any] = {"i": index, "output": output, "skipped": skipped}
+        if call is not None:
+            data["call"] = call
+        if error is not None:
+            data["error"] = error
+        self.journal.append(encode_json(data))
+
+    def commit(self) -> None:
+        """Make every item added so far durable (blocking: an fsync or a PUT)."""
+        self.journal.commit()
+
+    def close(self) -> None:
+        """Commit and release the segment (blocking)."""
+        self.journal.close()

@@ -10,7 +10,6 @@ from aiwf.runtime.types import ModelClient, ModelRequest, ModelResponse, StreamE
 if TYPE_CHECKING:
     from aiwf.ir.model import Program
     from aiwf.runtime.router import Router
-    from aiwf.spec.models import ModelRoute
 
 
 class RouterClient:
@@ -34,19 +33,12 @@ class RouterClient:
             yield event
 
 
-def routes(program: Program) -> dict[str, ModelRoute]:
-    """The program's model routes validated as :class:`~aiwf.spec.models.ModelRoute`."""
-    from aiwf.spec.models import ModelRoute as Route
-
-    return {alias: Route.model_validate(fields) for alias, fields in program.models.items()}
-
-
 def check_api_keys(program: Program, workflow: str) -> None:
     """Fail before a run starts when a model route of ``workflow`` has no API key (rather
     than after the first steps, with a run to resume that cannot succeed either)."""
     from aiwf.runtime.providers import PROVIDERS
 
-    table = routes(program)
+    table = program.models
     seen: set[str] = set()
     for step in program.workflows[workflow].steps:
         alias = program.assistants[step.assistant].model

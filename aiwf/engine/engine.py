@@ -19,11 +19,11 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
+from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints, ItemJournal
 from aiwf.engine.errors import INPUT_INVALID, RESUME_REFUSED, RunFailed, StepError
 from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
 from aiwf.engine.program import pick_workflow
@@ -370,6 +370,7 @@ class _LocalWalk(Walk):
         self.client = engine.client
         self.validator = engine.validator
         self.checkpoints = checkpoints
+        self.journals: dict[str, _GroupCommit] = {}
 
     async def call(
         self, plan: StepPlan, value: Any, index: int | None, span: StepSpan, item: ItemSpan | None
@@ -395,14 +396,101 @@ class _LocalWalk(Walk):
         if self.checkpoints is not None:
             await asyncio.to_thread(self.checkpoints.save_step, step, output)
 
+    async def run_items(
+        self,
+        plan: StepPlan,
+        span: StepSpan,
+        items: list[Any],
+        todo: Sequence[int],
+        results: list[Any],
+    ) -> None:
+        """Run the items with the step's journal open; it is committed and closed when the
+        step ends, however it ends."""
+        if self.checkpoints is None:
+            await super().run_items(plan, span, items, todo, results)
+            return
+        step = plan.step.id
+        journal = await asyncio.to_thread(self.checkpoints.open_items, step)
+        group = self.journals[step] = _GroupCommit(journal)
+        try:
+            await super().run_items(plan, span, items, todo, results)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(group.close())
+            raise
+        await group.close()
+
     async def save_item(self, step: str, index: int, output: Any, skipped: bool) -> None:
-        if self.checkpoints is not None:
-            await asyncio.to_thread(self.checkpoints.save_item, step, index, output, skipped)
+        group = self.journals.get(step)
+        if group is not None:
+            group.add(index, output, skipped)
 
     async def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
         if self.checkpoints is None:
             return {}
         return await asyncio.to_thread(self.checkpoints.load_items, step)
+
+
+class _GroupCommit:
+    """Group commit of one step's item journal: an item is appended at once (in the event
+    loop: a JSON encoding and a ``write``), and the journal is committed in a worker thread
+    after ``commit_records`` items or ``commit_seconds`` after the first uncommitted one,
+    whichever comes first, one commit at a time, and at the end of the step."""
+
+    def __init__(self, items: ItemJournal) -> None:
+        self.items = items
+        self.every = max(1, items.journal.commit_records)
+        self.seconds = items.journal.commit_seconds
+        self.pending = 0
+        self.timer: asyncio.TimerHandle | None = None
+        self.running: asyncio.Future[None] | None = None
+        self.error: BaseException | None = None
+        self.closing = False
+
+    def add(self, index: int, output: Any, skipped: bool) -> None:
+        if self.error is not None:
+            raise self.error  # the last commit failed: the run fails as a failed write did
+        self.items.add(index, output, skipped)
+        self.pending += 1
+        if self.pending >= self.every:
+            self._start()
+        elif self.timer is None and self.running is None:
+            self.timer = asyncio.get_running_loop().call_later(self.seconds, self._start)
+
+    def _start(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.running is not None or not self.pending or self.closing:
+            return  # one commit at a time; the one running re-arms when it ends
+        self.pending = 0
+        self.running = asyncio.ensure_future(asyncio.to_thread(self.items.commit))
+        self.running.add_done_callback(self._ended)
+
+    def _ended(self, future: asyncio.Future[None]) -> None:
+        self.running = None
+        if not future.cancelled() and future.exception() is not None:
+            self.error = future.exception()
+            return
+        if self.closing:
+            return  # close() commits the rest
+        if self.pending >= self.every:
+            self._start()
+        elif self.pending and self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(self.seconds, self._start)
+
+    async def close(self) -> None:
+        """Wait for the commit running, then commit what is left and close the journal."""
+        self.closing = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.running is not None:
+            await asyncio.gather(self.running, return_exceptions=True)
+        self.pending = 0
+        await asyncio.to_thread(self.items.close)
+        if self.error is not None:
+            raise self.error
 
 
 def _check_output(call: CallPlan, response: ModelResponse) -> None:

@@ -23,7 +23,7 @@ def route_settings(program: Program) -> dict[str, dict[str, Any]]:
     replaced by a short digest (a header may carry a token; the record names it changed)."""
     out: dict[str, dict[str, Any]] = {}
     for alias, fields in sorted(program.models.items()):
-        route = dict(fields)
+        route = fields.to_dict()
         headers = route.get("headers")
         if isinstance(headers, dict) and headers:
             route["headers"] = {

@@ -146,14 +146,14 @@ def open_run(
         )
         return OpenedRun("temporal", run_id, store, runner, temporal=temporal.public())
 
-    from aiwf.engine.clients import RouterClient, check_api_keys, routes
+    from aiwf.engine.clients import RouterClient, check_api_keys
     from aiwf.engine.engine import Engine
     from aiwf.runtime.client import Runtime
     from aiwf.runtime.router import Router
 
     if workflow is not None:
         check_api_keys(program, workflow)
-    client: Any = RouterClient(Router(routes(program), Runtime()))
+    client: Any = RouterClient(Router(program.models, Runtime()))
     recorder = None
     if record is not None:
         from aiwf.engine.replay import Recorder

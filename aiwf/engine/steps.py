@@ -16,6 +16,7 @@ from typing import Any
 from aiwf.engine.errors import INPUT_INVALID, StepError
 from aiwf.errors import AiwfError
 from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
+from aiwf.ir.routes import Retry, Route
 from aiwf.ir.types import RefType
 from aiwf.ir.validate import Problem, Validator, summary
 from aiwf.runtime.types import (
@@ -26,7 +27,6 @@ from aiwf.runtime.types import (
     OutputCheck,
     Usage,
 )
-from aiwf.spec.models import ModelRoute, RetrySpec
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class CallPlan:
     """What a call of an assistant needs at run time, prepared once per assistant."""
 
     assistant: Assistant
-    route: ModelRoute
-    retry: RetrySpec | None
+    route: Route
+    retry: Retry | None
     output_schema: Mapping[str, Any]
     input_schema: Mapping[str, Any]
     input_type: RefType
@@ -124,7 +124,6 @@ class Planner:
     def __init__(self, program: Program, validator: Validator | None = None) -> None:
         self.program = program
         self.validator = validator or Validator(program.contract_type)
-        self._routes: dict[str, ModelRoute] = {}
         self._schemas: dict[str, Mapping[str, Any]] = {}
         self._plans: dict[str, dict[str, StepPlan]] = {}
         self._calls: dict[str, CallPlan] = {}
@@ -156,7 +155,7 @@ class Planner:
             found = self._calls[name] = CallPlan(
                 assistant=assistant,
                 route=self.route(assistant.model),
-                retry=RetrySpec.model_validate(assistant.retry) if assistant.retry else None,
+                retry=assistant.retry,
                 output_schema=self.schema(assistant.output),
                 input_schema=self.schema(assistant.input),
                 input_type=RefType(name=assistant.input),
@@ -173,14 +172,11 @@ class Planner:
 
         return check
 
-    def route(self, alias: str) -> ModelRoute:
+    def route(self, alias: str) -> Route:
         """The route of the model alias ``alias``."""
-        route = self._routes.get(alias)
+        route = self.program.models.get(alias)
         if route is None:
-            fields = self.program.models.get(alias)
-            if fields is None:
-                raise AiwfError(f"the IR has no model route {alias!r}", code="E090")
-            route = self._routes[alias] = ModelRoute.model_validate(fields)
+            raise AiwfError(f"the IR has no model route {alias!r}", code="E090")
         return route
 
     def schema(self, contract: str) -> Mapping[str, Any]:

@@ -4,6 +4,7 @@ of an existing SDK."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,3 +95,11 @@ def from_manifest(sdk_dir: Path, config: Path | None = None) -> SdkJob:
             hint="is this an SDK written by aiwf sdk? (or configure it under [[sdk]])",
         )
     return SdkJob(manifest.lang, sdk_dir, manifest.package, sdk_dir / manifest.spec, config)
+
+
+def from_dirs_or_config(sdk_dirs: Sequence[Path], config: ProjectConfig) -> list[SdkJob]:
+    """The SDKs a command that takes ``[SDK_DIR]...`` works on: those directories (each
+    read from its manifest), or every ``[[sdk]]`` entry of the config when none is given."""
+    if sdk_dirs:
+        return [from_manifest(d, config.source) for d in sdk_dirs]
+    return from_config(config)

@@ -29,13 +29,14 @@ class Discriminated:
 
 
 def to_data(value: Any) -> Any:
-    """Plain JSON data of a dataclass tree: fields in declaration order, ``None`` dropped,
-    tuples as lists."""
+    """Plain JSON data of a dataclass tree: fields in declaration order, ``None`` dropped
+    (kept for a class that says ``keep_none``), tuples as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
+        keep = getattr(value, "keep_none", False)
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
-            if item is None:
+            if item is None and not keep:
                 continue
             out[f.name] = to_data(item)
         return out

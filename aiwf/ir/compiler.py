@@ -21,6 +21,7 @@ from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.ir import model as ir
 from aiwf.ir.index import KINDS, SECTIONS, Contracts, Entry, Reporter, Signature, SpecIndex, Use
 from aiwf.ir.names import CONVENTIONS, pascal_case
+from aiwf.ir.routes import Retry, Route, typed_route
 from aiwf.ir.schemas import ContractDraft
 from aiwf.ir.workflows import CompiledWorkflow, WorkflowCompiler
 from aiwf.spec import FORMAT_VERSION
@@ -91,7 +92,7 @@ class Compiler:
         self.reporter = Reporter()
         self.report = self.reporter.report
         self.entries: dict[str, dict[str, Entry]] = {s: {} for s in SECTIONS}
-        self.routes: dict[str, dict[str, Any]] = {}
+        self.routes: dict[str, Route] = {}
         self.assistants: dict[str, ir.Assistant] = {}
         self.signatures: dict[str, Signature] = {}
         self.workflows: dict[str, ir.Workflow] = {}
@@ -246,7 +247,7 @@ class Compiler:
                 continue
             route = self.reporter.structure.with_defaults(data, "ModelRoute")
             self.check_route(entry, route, value)
-            self.routes[entry.name] = route
+            self.routes[entry.name] = typed_route(route)
         self.check_fallbacks()
 
     def check_route(self, entry: Entry, route: dict[str, Any], value: YMap) -> None:
@@ -290,7 +291,7 @@ class Compiler:
             route = self.routes.get(alias)
             if route is None:
                 return
-            for nxt in route["fallback"]:
+            for nxt in route.fallback:
                 if nxt in path:
                     cycle = path[path.index(nxt) :]
                     if frozenset(cycle) in reported:
@@ -338,7 +339,7 @@ class Compiler:
         if spec is None or contract["input"] is None or contract["output"] is None:
             return
         route = self.routes.get(spec["model"])
-        retry = spec.get("retry") or (route.get("retry") if route else None)
+        retry = spec.get("retry")
         self.assistants[entry.name] = ir.Assistant(
             name=entry.name,
             model=spec["model"],
@@ -348,7 +349,7 @@ class Compiler:
             output=contract["output"],
             temperature=spec.get("temperature"),
             max_tokens=spec.get("max_tokens"),
-            retry=retry or self.reporter.structure.with_defaults({}, "RetrySpec"),
+            retry=Retry(**retry) if retry else (route.retry if route else None) or Retry(),
             source=ir.Source(file=entry.file.relpath, line=entry.key_pos.line),
         )
 

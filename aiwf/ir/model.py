@@ -19,6 +19,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aiwf.ir._dc import Discriminated, to_data
+from aiwf.ir.routes import Retry, Route
 from aiwf.ir.types import Type
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Contract:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Assistant:
     """An assistant: route alias, instructions, input and output contracts (by name).
-    ``retry`` has every field of the spec's ``retry:`` with defaults filled in."""
+    ``retry`` is the assistant's ``retry:``, else its route's, with defaults filled in."""
 
     name: str
     model: str
@@ -67,7 +68,7 @@ class Assistant:
     output: str
     temperature: float | None = None
     max_tokens: int | None = None
-    retry: dict[str, Any] = field(default_factory=dict)
+    retry: Retry = field(default_factory=Retry)
     source: Source
 
 
@@ -158,14 +159,14 @@ class Workflow:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Program:
-    """The whole compiled spec. ``models`` holds each route with every field of the spec's
-    route format, defaults filled in."""
+    """The whole compiled spec. ``models`` holds each model alias' :class:`Route`, defaults
+    filled in."""
 
     ir_version: int = IR_VERSION
     name: str
     description: str | None = None
     sources: tuple[str, ...]
-    models: dict[str, dict[str, Any]]
+    models: dict[str, Route]
     contracts: dict[str, Contract]
     assistants: dict[str, Assistant]
     workflows: dict[str, Workflow]

@@ -9,7 +9,7 @@ Typical use::
     from aiwf.runtime import ModelRequest, Router, Runtime
 
     runtime = Runtime()
-    router = Router(spec_models, runtime)          # alias -> ModelRoute
+    router = Router(spec_models, runtime)          # alias -> Route
     response = await router.client("fast").complete(
         router.request("fast", instructions="Classify.", input=ticket, output_schema=triage)
     )

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import httpx
 
 from aiwf.errors import AiwfError
+from aiwf.ir.routes import Retry
 from aiwf.ir.validate import Problem
 from aiwf.runtime.canonical import dumps, number
 from aiwf.runtime.clock import Clock, SystemClock
@@ -65,7 +66,6 @@ from aiwf.runtime.types import (
     TextDelta,
     Usage,
 )
-from aiwf.spec.models import RetrySpec
 
 #: Seconds per attempt when neither the request nor the route sets ``timeout``.
 DEFAULT_TIMEOUT = 600.0
@@ -190,7 +190,7 @@ class Runtime:
         self, request: ModelRequest, emit: Callable[[StreamEvent], None] | None
     ) -> ModelResponse:
         route = request.route
-        spec: RetrySpec = request.retry or route.retry or DEFAULT_RETRY
+        spec: Retry = request.retry or route.retry or DEFAULT_RETRY
         started = self.clock.now()
         wall = time.time()
         call_id = os.urandom(8).hex()  # 16 hex digits, as uuid4().hex[:16] gave (cheaper)

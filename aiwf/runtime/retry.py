@@ -22,9 +22,9 @@ from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
+from aiwf.ir.routes import Retry
 from aiwf.runtime.clock import Clock
 from aiwf.runtime.errors import ProviderError
-from aiwf.spec.models import RetrySpec
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ MAX_RETRY_AFTER = 60.0
 #: Fraction of the backoff removed at random, at most (the SDKs' 25 %).
 JITTER = 0.25
 #: Retry settings when neither the assistant nor the route sets any.
-DEFAULT_RETRY = RetrySpec()
+DEFAULT_RETRY = Retry()
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
@@ -73,10 +73,10 @@ def parse_should_retry(headers: Mapping[str, str]) -> bool | None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """A :class:`~aiwf.spec.models.RetrySpec` made executable with a clock and a random
+    """A :class:`~aiwf.ir.routes.Retry` made executable with a clock and a random
     source (both injectable for tests)."""
 
-    spec: RetrySpec
+    spec: Retry
     clock: Clock
     random: Callable[[], float] = random.random
     max_retry_after: float = MAX_RETRY_AFTER

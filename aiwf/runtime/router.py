@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from aiwf.ir.routes import Route
 from aiwf.runtime.canonical import quote
 from aiwf.runtime.errors import AuthError, BadRequest, ProviderError, RouteError
 from aiwf.runtime.types import (
@@ -33,7 +34,6 @@ from aiwf.runtime.types import (
     StreamEvent,
     StreamReset,
 )
-from aiwf.spec.models import ModelRoute
 
 _NO_FALLBACK = (BadRequest, AuthError, RouteError)
 
@@ -47,15 +47,15 @@ class Router:
     """Resolves model aliases to routes and gives a fallback-aware client per alias.
 
     Args:
-        models: the spec's ``models:`` section, alias -> :class:`ModelRoute`.
+        models: the spec's ``models:`` section, alias -> :class:`Route`.
         client: the client that makes the calls (usually a :class:`~aiwf.runtime.Runtime`).
     """
 
-    def __init__(self, models: Mapping[str, ModelRoute], client: ModelClient) -> None:
+    def __init__(self, models: Mapping[str, Route], client: ModelClient) -> None:
         self.models = dict(models)
         self.backend = client
 
-    def route(self, alias: str) -> ModelRoute:
+    def route(self, alias: str) -> Route:
         """The route of ``alias``; :class:`RouteError` when there is none."""
         try:
             return self.models[alias]
@@ -65,9 +65,9 @@ class Router:
                 hint=f"define it under models: (known: {', '.join(sorted(self.models)) or 'none'})",
             ) from None
 
-    def chain(self, alias: str) -> list[tuple[str, ModelRoute]]:
+    def chain(self, alias: str) -> list[tuple[str, Route]]:
         """``alias`` and its fallbacks, in the order they are tried, each alias once."""
-        order: list[tuple[str, ModelRoute]] = []
+        order: list[tuple[str, Route]] = []
         seen: set[str] = set()
 
         def visit(name: str) -> None:

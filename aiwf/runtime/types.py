@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from aiwf.spec.models import ModelRoute, RetrySpec
+from aiwf.ir.routes import Retry, Route
 
 if TYPE_CHECKING:
     from aiwf.ir.validate import Problem
@@ -38,7 +38,7 @@ class ModelRequest:
     provider's defaults. ``input`` is sent as the user message, JSON-encoded.
     """
 
-    route: ModelRoute
+    route: Route
     instructions: str = ""
     input: Any = None
     #: JSON Schema the output must match; ``None`` means free text (``output`` is the text).
@@ -58,7 +58,7 @@ class ModelRequest:
     #: Seconds to the first streamed token (else ``route.first_token_timeout``).
     first_token_timeout: float | None = None
     #: Retry settings of the assistant; wins over ``route.retry``.
-    retry: RetrySpec | None = None
+    retry: Retry | None = None
     metadata: CallMetadata = field(default_factory=CallMetadata)
 
 

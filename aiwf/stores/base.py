@@ -9,11 +9,14 @@ pages internally) into a handful of primitives each store provides.
 from __future__ import annotations
 
 import abc
+import builtins
 import hashlib
 import json
 import math
+import threading
 import time
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -36,6 +39,8 @@ MAX_METADATA_BYTES = 1536
 OCTET_STREAM = "application/octet-stream"
 #: Content type of :meth:`ArtifactStore.put_json`.
 JSON_CONTENT_TYPE = "application/json"
+#: Content type of a journal read back whole (its records, one a line).
+JSONL_CONTENT_TYPE = "application/jsonl"
 
 #: Suffix of artifact files in the file store. No key segment may end with it, so a key
 #: ``a`` (file ``a.aiwf``) and a key ``a.aiwf/b`` (directory ``a.aiwf``) can never collide.
@@ -289,6 +294,26 @@ class ArtifactStore(abc.ABC):
                 return
             token = page.next_token
 
+    def open_journal(
+        self,
+        key: str,
+        *,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Journal:
+        """Start a :class:`Journal` under ``key``. A store that can append (the file store)
+        keeps it as one artifact at ``key``; any other keeps one artifact per commit under
+        ``key/`` (:class:`BatchJournal`). Either way :meth:`read_records` of each artifact
+        :meth:`list` finds under the journal's key gives its records back."""
+        if ttl is not None:
+            validate_ttl(ttl)
+        return BatchJournal(self, key, ttl=ttl, metadata=validate_metadata(metadata))
+
+    def read_records(self, key: str) -> builtins.list[bytes]:
+        """The records of the artifact at ``key``, one per line (a journal, or a batch of
+        one): lines that are empty, torn or damaged are left out."""
+        return [line for line in self.get(key).data.split(b"\n") if line.strip()]
+
     def close(self) -> None:  # noqa: B027 - an optional hook; a file store holds nothing
         """Release connections and handles; the store is not used afterwards."""
 
@@ -348,6 +373,138 @@ class ArtifactStore(abc.ABC):
                 info.key, f"sha256 is {digest}, expected {info.sha256}", store=self.url
             )
         return Artifact(data, info)
+
+
+class Journal(abc.ABC):
+    """An append-only sequence of records under one key, made durable in groups.
+
+    :meth:`append` is cheap (no fsync, no request); :meth:`commit` makes every record
+    appended so far durable; :meth:`close` commits and releases the journal. What a process
+    kill costs between two commits depends on the store (:attr:`kill_safe`). A record is
+    bytes without a newline (one JSON document, say). Reading back is
+    :meth:`ArtifactStore.read_records`. Appends come from one thread; :meth:`commit` may
+    run in another.
+    """
+
+    #: Whether an appended record survives a kill of the process before the next commit
+    #: (the file store: the kernel has the bytes; a machine crash still needs the commit).
+    kill_safe: bool = False
+    #: The group commit a writer should aim for: commit after this many records ...
+    commit_records: int = 1000
+    #: ... or this many seconds after the first uncommitted record, whichever comes first.
+    commit_seconds: float = 1.0
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        #: Records appended and not yet committed.
+        self.pending = 0
+        self.closed = False
+
+    def append(self, record: bytes) -> None:
+        """Add one record (``bytes`` without ``\\n``)."""
+        if self.closed:
+            raise StoreError(f"journal {self.key!r} is closed")
+        if b"\n" in record:
+            raise InvalidArtifact(f"journal {self.key!r}: a record may not contain a newline")
+        self._append(record)
+
+    @abc.abstractmethod
+    def _append(self, record: bytes) -> None:
+        """Add one checked record (and count it in :attr:`pending`)."""
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make every record appended so far durable."""
+
+    def close(self) -> None:
+        """Commit, and release the journal (idempotent)."""
+        if not self.closed:
+            self.commit()
+            self._release()
+            self.closed = True
+
+    def _release(self) -> None:  # noqa: B027 - an optional hook
+        """Release what the journal holds (a file descriptor)."""
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class BatchJournal(Journal):
+    """The journal of a store without appends: records are kept in memory and each commit
+    writes them as one artifact ``KEY/<n>`` (``n`` counting from ``000000``), JSON Lines.
+    A kill loses the records since the last commit."""
+
+    kill_safe = False
+
+    def __init__(
+        self,
+        store: ArtifactStore,
+        key: str,
+        *,
+        ttl: float | None,
+        metadata: Mapping[str, str] | None,
+    ) -> None:
+        super().__init__(validate_key(key))
+        self.store = store
+        self.ttl = ttl
+        self.metadata = dict(metadata or {})
+        self._records: list[bytes] = []
+        self._lock = threading.Lock()
+        self._committing = threading.Lock()
+        self._batch = 0
+
+    def _append(self, record: bytes) -> None:
+        with self._lock:
+            self._records.append(record)
+            self.pending += 1
+
+    def commit(self) -> None:
+        with self._committing:  # one commit at a time; appends only wait for the swap
+            with self._lock:
+                records, self._records = self._records, []
+                self.pending = 0
+            if not records:
+                return
+            try:
+                self.store.put(
+                    f"{self.key}/{self._batch:06d}",
+                    b"\n".join(records) + b"\n",
+                    content_type=JSONL_CONTENT_TYPE,
+                    ttl=self.ttl,
+                    metadata=self.metadata,
+                )
+            except BaseException:
+                with self._lock:  # keep them for the next commit
+                    self._records[:0] = records
+                    self.pending += len(records)
+                raise
+            self._batch += 1
+
+
+def encode_record(record: bytes) -> bytes:
+    """A journal line: the CRC-32 of the record (8 hex digits), a space, the record, ``\\n``."""
+    return b"%08x %s\n" % (zlib.crc32(record), record)
+
+
+def decode_records(data: bytes) -> list[bytes]:
+    """The records of journal lines (:func:`encode_record`); a line that is torn (no
+    ``\\n``, the last one of a killed writer) or fails its CRC is left out."""
+    out: list[bytes] = []
+    for line in data.split(b"\n")[:-1]:  # the part after the last newline is torn
+        if len(line) < 9 or line[8:9] != b" ":
+            continue
+        record = line[9:]
+        try:
+            crc = int(line[:8], 16)
+        except ValueError:
+            continue
+        if zlib.crc32(record) == crc:
+            out.append(record)
+    return out
 
 
 def validate_key(key: str) -> str:

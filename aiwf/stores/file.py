@@ -7,23 +7,31 @@ the old artifact or the new one, never the new header with the old bytes, whatev
 processes write the same key. Writes go to a temporary file in the same directory, are
 fsynced, renamed over the target and the directory is fsynced; a crashed writer leaves only a
 ``.aiwf-tmp-*`` file, which readers ignore and :meth:`FileStore.sweep` removes.
+
+A journal (:meth:`FileStore.open_journal`) is one file too, with its own magic line and a
+header without size or checksum; its records are appended one ``write`` each, with a CRC-32
+per line, and fsynced at each commit. Read back (``get``), it is the JSON Lines of its whole
+records: a torn last line (a killed writer) is left out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import secrets
 import time
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from aiwf.stores.base import (
+    JSONL_CONTENT_TYPE,
     RESERVED_PREFIX,
     RESERVED_SUFFIX,
     Artifact,
@@ -32,15 +40,23 @@ from aiwf.stores.base import (
     ArtifactNotFound,
     ArtifactStore,
     Clock,
+    Journal,
     Page,
     StoreError,
     UnknownStore,
+    decode_records,
+    encode_record,
     validate_key,
+    validate_metadata,
     validate_prefix,
+    validate_ttl,
 )
 
 #: First line of every artifact file; the number is the format version.
 MAGIC = b"aiwf-artifact 1\n"
+#: First line of a journal file (:meth:`FileStore.open_journal`): the header has no size
+#: or checksum (the file grows), each record line carries its own CRC-32.
+JOURNAL_MAGIC = b"aiwf-journal 1\n"
 #: The longest header line read, in bytes (metadata is bounded well below this).
 MAX_HEADER_BYTES = 64 * 1024
 #: Payloads are written in chunks of this size.
@@ -106,12 +122,14 @@ class FileStore(ArtifactStore):
         with self._os_errors(f"cannot write artifact {info.key!r}"):
             self._atomic_write(self._path(info.key), _encode_header(info), data)
 
-    def _atomic_write(self, path: Path, header: bytes, data: bytes) -> None:
+    def _atomic_write(
+        self, path: Path, header: bytes, data: bytes, *, magic: bytes = MAGIC
+    ) -> None:
         parent = path.parent
         fd, tmp = self._create_temp(parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(MAGIC)
+                fh.write(magic)
                 fh.write(header)
                 write_payload(fh, data)
                 fh.flush()
@@ -137,12 +155,55 @@ class FileStore(ArtifactStore):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    # Journals.
+
+    def open_journal(
+        self,
+        key: str,
+        *,
+        ttl: float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Journal:
+        """Start a journal file at ``key`` (replacing what is there): created whole (header
+        written, fsynced, renamed into place), then appended to."""
+        key = validate_key(key)
+        now = self.clock()
+        info = ArtifactInfo(
+            key=key,
+            size=0,
+            content_type=JSONL_CONTENT_TYPE,
+            created=now,
+            expires=None if ttl is None else now + validate_ttl(ttl),
+            sha256="",
+            metadata=validate_metadata(metadata),
+        )
+        path = self._path(key)
+        with self._os_errors(f"cannot start journal {key!r}"):
+            self._atomic_write(path, _encode_header(info), b"", magic=JOURNAL_MAGIC)
+            append_fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        return FileJournal(key, append_fd, fsync=self.fsync)
+
+    def read_records(self, key: str) -> list[bytes]:
+        key = validate_key(key)
+        with self._open(key) as fh:
+            info, journal = self._read_any(key, fh)
+            self._ensure_live(info)
+            if journal is None:
+                with self._os_errors(f"cannot read artifact {key!r}"):
+                    data = self._verify(info, fh.read()).data
+            else:
+                data = journal
+        return [line for line in data.split(b"\n") if line.strip()]
+
     # Reading.
 
     def get(self, key: str) -> Artifact:
         key = validate_key(key)
         with self._open(key) as fh:
-            info = self._ensure_live(self._read_header(key, fh))
+            info, journal = self._read_any(key, fh)
+            self._ensure_live(info)
+            if journal is not None:
+                return Artifact(journal, info)  # each record was checked by its CRC
             with self._os_errors(f"cannot read artifact {key!r}"):
                 data = fh.read()
         return self._verify(info, data)
@@ -167,19 +228,32 @@ class FileStore(ArtifactStore):
             yield fh
 
     def _read_header(self, key: str, fh: BinaryIO) -> ArtifactInfo:
+        return self._read_any(key, fh)[0]
+
+    def _read_any(self, key: str, fh: BinaryIO) -> tuple[ArtifactInfo, bytes | None]:
+        """The artifact's description, and for a journal its whole records (JSON Lines;
+        a journal's size and checksum are those of these bytes)."""
         try:
             magic = fh.readline(len(MAGIC))
             line = fh.readline(MAX_HEADER_BYTES)
         except OSError as exc:
             raise _store_error(f"cannot read artifact {key!r}", exc) from None
-        if magic != MAGIC:
+        journal = magic == JOURNAL_MAGIC
+        if magic != MAGIC and not journal:
             raise ArtifactCorrupt(key, "not an aiwf artifact file (bad magic)", store=self.url)
         if not line.endswith(b"\n"):
             raise ArtifactCorrupt(key, "header is truncated", store=self.url)
         try:
-            return _decode_header(key, line)
+            info = _decode_header(key, line)
         except (ValueError, KeyError, TypeError) as exc:
             raise ArtifactCorrupt(key, f"header is unreadable ({exc})", store=self.url) from None
+        if not journal:
+            return info, None
+        try:
+            data = b"".join(record + b"\n" for record in decode_records(fh.read()))
+        except OSError as exc:
+            raise _store_error(f"cannot read journal {key!r}", exc) from None
+        return replace(info, size=len(data), sha256=hashlib.sha256(data).hexdigest()), data
 
     # Removing.
 
@@ -295,6 +369,43 @@ class FileStore(ArtifactStore):
             yield
         except OSError as exc:
             raise _store_error(what, exc) from None
+
+
+class FileJournal(Journal):
+    """A journal file: each record is one ``write`` to a descriptor opened ``O_APPEND``
+    (the kernel keeps it if the process is killed), each commit one ``fsync`` (what a
+    machine crash needs)."""
+
+    kill_safe = True
+    commit_records = 1000
+    commit_seconds = 0.5
+
+    def __init__(self, key: str, fd: int, *, fsync: bool) -> None:
+        super().__init__(key)
+        self._fd = fd
+        self._fsync = fsync
+
+    def _append(self, record: bytes) -> None:
+        line = encode_record(record)
+        try:
+            written = os.write(self._fd, line)
+            while written < len(line):  # a short write (a signal, a full disk)
+                written += os.write(self._fd, line[written:])
+        except OSError as exc:
+            raise _store_error(f"cannot append to journal {self.key!r}", exc) from None
+        self.pending += 1
+
+    def commit(self) -> None:
+        self.pending = 0
+        if self._fsync and not self.closed:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise _store_error(f"cannot commit journal {self.key!r}", exc) from None
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
 
 
 def write_payload(fh: BinaryIO, data: bytes) -> None:

@@ -21,7 +21,7 @@ KEY_ENV = "AIWF_CONFORMANCE_KEY"
 KEY = "sk-conformance"
 #: The runners, each a module runner_NAME with run_batch(batch, out, work): the Python engine
 #: in-process, `aiwf run` as a process, and the generated Python, Go and TypeScript SDKs.
-RUNNERS = ("engine", "cli", "python", "go", "typescript")
+RUNNERS = ("engine", "cli", "python", "go", "typescript", "temporal")
 
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
@@ -65,7 +65,7 @@ def write_batch(path: Path, server: Any, vectors: list[Path]) -> None:
                 "workflow": load(v)["workflow"],
                 "input": load(v)["input"],
                 "routes": {
-                    alias: {"base_url": server.base_url(vector_id(v), alias, fields["provider"])}
+                    alias: {"base_url": server.base_url(vector_id(v), alias, fields.provider)}
                     for alias, fields in sorted(models.items())
                 },
             }

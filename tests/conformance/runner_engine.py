@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from conformance import program
 
-from aiwf.engine.clients import RouterClient, routes
+from aiwf.engine.clients import RouterClient
 from aiwf.engine.engine import Engine
 from aiwf.engine.errors import RunFailed
 from aiwf.errors import AiwfError
@@ -20,12 +21,12 @@ from aiwf.runtime.router import Router
 
 async def _run_all(vectors: list[dict[str, Any]], max_concurrency: int) -> list[dict[str, Any]]:
     compiled = program()
-    base = routes(compiled)
+    base = compiled.models
     runtime = Runtime()
     results = []
     for vector in vectors:
         table = {
-            alias: route.model_copy(update=dict(vector["routes"].get(alias, {})))
+            alias: replace(route, **vector["routes"].get(alias, {}))
             for alias, route in base.items()
         }
         engine = Engine(

@@ -121,13 +121,12 @@ def test_failed_run_prints_the_resume_command_and_resume_works(
     assert words[:5] == ["aiwf", "run", str(spec), "-w", "wide"]
     assert words[words.index("--artifacts") + 1] == store
     calls_before = len(server.calls)
+    from aiwf.engine import Checkpoints
     from aiwf.stores import open_store
 
     run_id = words[words.index("--resume") + 1]
-    finished = {
-        open_store(store).get_json(info.key)["output"]["n"] - 1
-        for info in open_store(store).list(f"runs/{run_id}/steps/each/items/")
-    }
+    items = Checkpoints(open_store(store), run_id).load_items("each")
+    finished = {output["n"] - 1 for output, _ in items.values()}
     assert finished
     assert 3 not in finished
 

@@ -14,8 +14,8 @@ from aiwf.engine import DryRunClient, Engine, Recorder, ReplayClient, ReplayMiss
 from aiwf.engine.dryrun import sample_input
 from aiwf.errors import AiwfError
 from aiwf.ir.formats import check_format
+from aiwf.ir.routes import Route
 from aiwf.runtime.types import ModelRequest
-from aiwf.spec.models import ModelRoute
 
 RICH: dict[str, Any] = {
     "type": "object",
@@ -77,7 +77,7 @@ def test_values_are_deterministic_per_seed() -> None:
 
 
 def _request(value: Any) -> ModelRequest:
-    route = ModelRoute(provider="openai-compatible", model="m", base_url="http://127.0.0.1:9")
+    route = Route(provider="openai-compatible", model="m", base_url="http://127.0.0.1:9")
     return ModelRequest(route=route, instructions="x", input=value, output_schema=RICH)
 
 

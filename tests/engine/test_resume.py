@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from engine_support import ModelServer, compile_text
 
-from aiwf.engine import Engine, RouterClient, RunFailed
-from aiwf.engine.clients import routes
+from aiwf.engine import Checkpoints, Engine, RouterClient, RunFailed
 from aiwf.errors import AiwfError
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import open_store
@@ -60,7 +59,7 @@ def make_answer(broken: set[int]) -> Callable[[str, Any], Any]:
 
 
 def engine_for(program: Any, store: Any) -> Engine:
-    return Engine(program, RouterClient(Router(routes(program), Runtime())), store=store)
+    return Engine(program, RouterClient(Router(program.models, Runtime())), store=store)
 
 
 async def test_resume_makes_no_repeated_call(tmp_path: Path, model_server: Start) -> None:
@@ -83,9 +82,10 @@ async def test_resume_makes_no_repeated_call(tmp_path: Path, model_server: Start
     broken.clear()
     # Items answered before the failure were checkpointed; one still in flight was cancelled.
     done_before = {
-        store.get_json(info.key)["output"]["n"] - 1
-        for info in store.list("runs/r1/steps/each/items/")
+        output["n"] - 1 for output, _ in Checkpoints(store, "r1").load_items("each").values()
     }
+    assert not list(store.list("runs/r1/steps/each/items/"))  # no file per item
+    assert len(list(store.list("runs/r1/steps/each/journal/"))) == 1
     assert done_before
     assert done_before <= {n for n in first_calls if n != 4}
     result = await engine_for(program, store).resume("r1")

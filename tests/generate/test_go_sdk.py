@@ -517,7 +517,7 @@ def test_routes_environments_and_streaming_at_run_time(tmp_path: Path) -> None:
 
     staging = {
         "fast": {
-            **compile_path(SPEC).models["fast"],
+            **compile_path(SPEC).models["fast"].to_dict(),
             "model": "gpt-staging",
             "api_key_env": "STAGING_KEY",
             "base_url": "http://127.0.0.1:9/unused",

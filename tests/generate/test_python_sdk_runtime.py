@@ -58,7 +58,7 @@ def sdk(tmp_path_factory: pytest.TempPathFactory) -> Any:
     loaded = load_spec(spec)
     program = compile_files(loaded.files).program
     assert program is not None
-    staging = {"fast": {**program.models["fast"], "model": "gpt-5.4"}}
+    staging = {"fast": {**program.models["fast"].to_dict(), "model": "gpt-5.4"}}
     job = SdkJob("python", root / "sdk", "streamy_sdk", spec)
     for rel, text in expected_files(job, program, locate(), {"staging": staging}).items():
         (root / "sdk" / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -252,13 +252,13 @@ WIRE_ROUTES: list[dict[str, Any]] = [
 
 
 def python_wire(route_data: dict[str, Any], stream: bool, value: Any) -> dict[str, Any]:
+    from aiwf.ir.routes import route_from
     from aiwf.runtime.canonical import dumps
     from aiwf.runtime.providers import PROVIDERS
     from aiwf.runtime.providers.base import Exchange, user_text
     from aiwf.runtime.types import ModelRequest
-    from aiwf.spec.models import ModelRoute
 
-    route = ModelRoute.model_validate(route_data)
+    route = route_from(route_data)
     provider = PROVIDERS[route.provider]()
     mode = provider.resolve_mode(route)
     request = ModelRequest(
@@ -336,9 +336,9 @@ def test_request_bodies_and_headers_match_the_python_runtime(
 def test_template_json_and_fingerprints_match_python(tmp_path: Path, shared_modules: Path) -> None:
     from aiwf.engine.bindings import interpolate
     from aiwf.engine.replay import fingerprint
+    from aiwf.ir.routes import Route
     from aiwf.runtime.canonical import dumps
     from aiwf.runtime.types import ModelRequest
-    from aiwf.spec.models import ModelRoute
 
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
     values = [{"b": [1, 2.5, 0.1, 1e-05, 123456.789], "a": 'é\u2028"\\/\t'}, "x", 7, None, [True]]
@@ -353,7 +353,7 @@ def test_template_json_and_fingerprints_match_python(tmp_path: Path, shared_modu
         "    outputForms, schemaName: 'S' })])));\n"
     )
     got = node_eval(sdk, script, {"values": values, "schema": dumps(schema)})
-    route = ModelRoute(provider="openai", model="m")
+    route = Route(provider="openai", model="m")
     want = [
         [
             interpolate(v),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from spec_support import BASE, run_cli, write
 
 from aiwf.ir.compiler import compile_files
 from aiwf.ir.model import IR_VERSION, load_ir
+from aiwf.ir.routes import Retry, Route
 from aiwf.spec import load_spec
 from aiwf.spec.format_schema import generate_schema, read_schema_text
 
@@ -164,8 +166,8 @@ def test_integral_floats_are_integers_in_the_ir(tmp_path: Path) -> None:
     scatter = program.workflows["triage"].steps[0].scatter
     assert scatter is not None
     assert (scatter.concurrency, type(scatter.concurrency)) == (8, int)
-    assert program.models["fast"]["max_tokens"].__class__ is int
-    assert program.assistants["classify"].retry["max_attempts"].__class__ is int
+    assert program.models["fast"].max_tokens.__class__ is int
+    assert program.assistants["classify"].retry.max_attempts.__class__ is int
 
 
 def test_route_maps_keep_their_entries(tmp_path: Path) -> None:
@@ -175,6 +177,32 @@ def test_route_maps_keep_their_entries(tmp_path: Path) -> None:
         "model: gpt-5.4-mini, headers: {X-Team: support}, retry: {max_attempts: 4}}",
     )
     route = compile_text(tmp_path, text).models["fast"]
-    assert route["headers"] == {"X-Team": "support"}
-    assert route["retry"]["max_attempts"] == 4
-    assert route["retry"]["repair_attempts"] == 1  # a default, filled in
+    assert route.headers == {"X-Team": "support"}
+    assert route.retry == Retry(max_attempts=4)  # the other fields: defaults, filled in
+    assert route.to_dict()["retry"]["repair_attempts"] == 1
+
+
+def test_routes_and_retries_are_typed_and_keep_the_ir_json(tmp_path: Path) -> None:
+    """The IR's routes are frozen Route values (nothing re-parses them at run time), and its
+    JSON keeps every route field, null ones included, and reads back to the same program."""
+    text = BASE.replace(
+        "model: gpt-5.4-mini}",
+        "model: gpt-5.4-mini, fallback: [fast2], timeout: 30, retry: {deadline: 1, max_delay: 2}}",
+    ).replace("models:\n", "models:\n  fast2: {provider: openai, model: gpt-5.4}\n")
+    program = compile_text(tmp_path, text)
+    route = program.models["fast"]
+    assert isinstance(route, Route)
+    assert route.fallback == ("fast2",)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        route.model = "other"  # type: ignore[misc]
+    data = json.loads(program.to_json())
+    assert data["models"]["fast"]["base_url"] is None
+    assert data["models"]["fast"]["fallback"] == ["fast2"]
+    assert data["assistants"]["classify"]["retry"] == data["models"]["fast"]["retry"]  # inherited
+    assert data["models"]["fast2"]["base_url"] is None
+    assert data["models"]["fast"]["timeout"] == 30
+    assert data["models"]["fast"]["retry"]["deadline"] == 1
+    again = load_ir(program.to_json())
+    assert again.models == program.models
+    assert again.digest() == program.digest()
+    assert again.to_json() == program.to_json()

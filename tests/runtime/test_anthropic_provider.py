@@ -9,6 +9,7 @@ import pytest
 from runtime_canned import ANTHROPIC_MODEL, anthropic_message, anthropic_tool_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
+from aiwf.ir.routes import Route
 from aiwf.runtime import (
     BadRequest,
     Completed,
@@ -19,7 +20,6 @@ from aiwf.runtime import (
 )
 from aiwf.runtime.client import Runtime
 from aiwf.runtime.providers.anthropic import API_VERSION, DEFAULT_MAX_TOKENS
-from aiwf.spec.models import ModelRoute
 
 TRIAGE: dict[str, Any] = {
     "type": "object",
@@ -43,7 +43,7 @@ def request(
     }
     fields.update(kwargs)
     return ModelRequest(
-        route=ModelRoute(
+        route=Route(
             provider="anthropic", model=ANTHROPIC_MODEL, base_url=server.url, **(route or {})
         ),
         **fields,

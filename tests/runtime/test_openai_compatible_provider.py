@@ -9,9 +9,9 @@ import pytest
 from runtime_canned import chat_completion, chat_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
+from aiwf.ir.routes import Route
 from aiwf.runtime import BadRequest, Completed, ModelRequest, RouteError, TextDelta
 from aiwf.runtime.client import Runtime
-from aiwf.spec.models import ModelRoute
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -32,7 +32,7 @@ def request(
     }
     fields.update(kwargs)
     return ModelRequest(
-        route=ModelRoute(
+        route=Route(
             provider="openai-compatible",
             model="llama3.1",
             base_url=f"{server.url}/v1",
@@ -143,7 +143,7 @@ async def test_prompt_mode_extracts_json_from_prose(
 
 
 async def test_missing_base_url_is_a_route_error(runtime: Runtime) -> None:
-    req = ModelRequest(route=ModelRoute(provider="openai-compatible", model="m"), input=1)
+    req = ModelRequest(route=Route(provider="openai-compatible", model="m"), input=1)
     with pytest.raises(RouteError) as info:
         await runtime.complete(req)
     assert info.value.code == "R008"

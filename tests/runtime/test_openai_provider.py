@@ -9,6 +9,7 @@ import pytest
 from runtime_canned import OPENAI_MODEL, openai_response, openai_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
+from aiwf.ir.routes import Retry, Route
 from aiwf.runtime import (
     AuthError,
     Completed,
@@ -22,7 +23,6 @@ from aiwf.runtime import (
     Timeout,
 )
 from aiwf.runtime.client import Runtime
-from aiwf.spec.models import ModelRoute, RetrySpec
 
 TRIAGE: dict[str, Any] = {
     "type": "object",
@@ -42,7 +42,7 @@ TICKET: dict[str, Any] = {
 
 
 def request(server: ScriptedServer, **kwargs: Any) -> ModelRequest:
-    route = ModelRoute(
+    route = Route(
         provider="openai",
         model=OPENAI_MODEL,
         base_url=f"{server.url}/v1",
@@ -222,7 +222,7 @@ async def test_hung_server_hits_the_deadline(
 ) -> None:
     server.script(Reply(delay=30, body={}))
     with pytest.raises(Timeout) as info:
-        await runtime.complete(request(server, retry=RetrySpec(deadline=0.3)))
+        await runtime.complete(request(server, retry=Retry(deadline=0.3)))
     assert "deadline" in str(info.value)
     assert info.value.code == "R005"
     assert len(server.requests) == 1
@@ -233,7 +233,7 @@ async def test_attempt_timeout_is_retried_within_the_deadline(
     server: ScriptedServer, runtime: Runtime, clock: FakeClock
 ) -> None:
     server.script(Reply(delay=30, body={}), Reply(body=openai_response(json.dumps(GOOD))))
-    response = await runtime.complete(request(server, timeout=0.2, retry=RetrySpec(deadline=20)))
+    response = await runtime.complete(request(server, timeout=0.2, retry=Retry(deadline=20)))
     assert response.attempts == 2
     assert clock.sleeps == [0.5]
 

@@ -22,11 +22,11 @@ from runtime_canned import (
 )
 from runtime_support import TEST_KEYS, Recorded, Reply, ScriptedServer
 
+from aiwf.ir.routes import Route
 from aiwf.runtime import Completed, ModelRequest
 from aiwf.runtime.canonical import dumps, in_contract_order
 from aiwf.runtime.client import Runtime
 from aiwf.runtime.structured import strict_schema
-from aiwf.spec.models import ModelRoute
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -96,7 +96,7 @@ async def test_openai_responses_matches_the_sdk(
         else:
             sdk_text = (await sdk.responses.create(**kwargs)).output_text
     request = ModelRequest(
-        route=ModelRoute(provider="openai", model=OPENAI_MODEL, base_url=f"{server.url}/v1"),
+        route=Route(provider="openai", model=OPENAI_MODEL, base_url=f"{server.url}/v1"),
         instructions="Classify.",
         input=INPUT,
         output_schema=SCHEMA,
@@ -149,7 +149,7 @@ async def test_anthropic_messages_matches_the_sdk(
         )
     ours = await runtime.complete(
         ModelRequest(
-            route=ModelRoute(
+            route=Route(
                 provider="anthropic",
                 model=ANTHROPIC_MODEL,
                 base_url=server.url,
@@ -196,7 +196,7 @@ async def test_anthropic_stream_matches_the_sdk(server: ScriptedServer, runtime:
         e
         async for e in runtime.stream(
             ModelRequest(
-                route=ModelRoute(provider="anthropic", model=ANTHROPIC_MODEL, base_url=server.url),
+                route=Route(provider="anthropic", model=ANTHROPIC_MODEL, base_url=server.url),
                 instructions="Classify.",
                 input=INPUT,
                 output_schema=SCHEMA,
@@ -247,7 +247,7 @@ async def test_chat_completions_matches_the_sdk(
                 0
             ].message.content or ""
     request = ModelRequest(
-        route=ModelRoute(
+        route=Route(
             provider="openai-compatible",
             model="llama3.1",
             base_url=f"{server.url}/v1",

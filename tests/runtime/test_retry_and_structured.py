@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from runtime_canned import openai_response
 from runtime_support import FakeClock
 
+from aiwf.ir.routes import Retry, Route
 from aiwf.runtime import ModelRequest, ServerError
 from aiwf.runtime.client import Runtime
 from aiwf.runtime.retry import RetryPolicy, parse_retry_after, parse_should_retry
 from aiwf.runtime.structured import extract_json, strict_schema, strip_optional_nulls, validate
-from aiwf.spec.models import ModelRoute, RetrySpec
 
 
 def test_retry_after_forms() -> None:
@@ -32,7 +32,7 @@ def test_retry_after_forms() -> None:
 
 @given(n=st.integers(0, 30), r=st.floats(0, 1, exclude_max=True))
 def test_backoff_is_capped_with_at_most_25_percent_jitter(n: int, r: float) -> None:
-    policy = RetryPolicy(RetrySpec(initial_delay=0.5, max_delay=8.0), FakeClock(), lambda: r)
+    policy = RetryPolicy(Retry(initial_delay=0.5, max_delay=8.0), FakeClock(), lambda: r)
     base = min(0.5 * 2**n, 8.0)
     assert 0.75 * base <= policy.backoff(n) <= base
 
@@ -99,7 +99,7 @@ async def test_in_process_mock_transport(monkeypatch: pytest.MonkeyPatch) -> Non
     runtime = Runtime(transport=httpx.MockTransport(handler), clock=clock, random=lambda: 0.5)
     try:
         response = await runtime.complete(
-            ModelRequest(route=ModelRoute(provider="openai", model="gpt-5.4-mini"), input="hi")
+            ModelRequest(route=Route(provider="openai", model="gpt-5.4-mini"), input="hi")
         )
         assert response.output == "plain"
         assert str(seen[0].url) == "https://api.openai.com/v1/responses"
@@ -110,7 +110,7 @@ async def test_in_process_mock_transport(monkeypatch: pytest.MonkeyPatch) -> Non
         with pytest.raises(ServerError):
             await runtime.complete(
                 ModelRequest(
-                    route=ModelRoute(provider="openai", model="m", retry=RetrySpec(max_attempts=1)),
+                    route=Route(provider="openai", model="m", retry=Retry(max_attempts=1)),
                     input="hi",
                 )
             )

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from runtime_canned import anthropic_message, openai_stream
 from runtime_support import FakeClock, Reply, ScriptedServer
 
+from aiwf.ir.routes import Retry, Route
 from aiwf.runtime import AuthError, Completed, RouteError, Router, StreamReset
 from aiwf.runtime.client import Runtime
-from aiwf.spec.models import ModelRoute, RetrySpec
 
 SCHEMA = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
 
 
-def models(server: ScriptedServer) -> dict[str, ModelRoute]:
+def models(server: ScriptedServer) -> dict[str, Route]:
     return {
-        "fast": ModelRoute(
+        "fast": Route(
             provider="openai",
             model="gpt-5.4-mini",
             base_url=f"{server.url}/v1",
-            retry=RetrySpec(max_attempts=2),
+            retry=Retry(max_attempts=2),
             fallback=["careful"],
         ),
-        "careful": ModelRoute(
+        "careful": Route(
             provider="anthropic", model="claude-sonnet-5-5", base_url=server.url, fallback=["fast"]
         ),
     }
@@ -76,9 +77,7 @@ async def test_stream_fallback_emits_a_reset(server: ScriptedServer, runtime: Ru
     )
     # The fallback of "careful" is "fast": start from "careful" with a broken anthropic.
     server_models = models(server)
-    server_models["careful"] = server_models["careful"].model_copy(
-        update={"retry": RetrySpec(max_attempts=2)}
-    )
+    server_models["careful"] = replace(server_models["careful"], retry=Retry(max_attempts=2))
     router = Router(server_models, runtime)
     events = [
         e
@@ -108,8 +107,8 @@ def test_the_routed_copy_of_a_request_is_what_dataclasses_replace_makes() -> Non
         assert not hasattr(cls, "__post_init__"), cls
         assert all(f.init for f in dataclasses.fields(cls)), cls
         assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    route = ModelRoute(provider="openai", model="m")
-    other = ModelRoute(provider="anthropic", model="n")
+    route = Route(provider="openai", model="m")
+    other = Route(provider="anthropic", model="n")
     request = ModelRequest(
         route=route, instructions="x", input={"a": 1}, metadata=CallMetadata(step="s")
     )

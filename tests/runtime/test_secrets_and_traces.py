@@ -11,11 +11,11 @@ from loguru import logger
 from runtime_canned import openai_response
 from runtime_support import TEST_KEYS, Reply, ScriptedServer
 
+from aiwf.ir.routes import Route
 from aiwf.runtime import AuthError, CallMetadata, JsonlExporter, ModelRequest, redact
 from aiwf.runtime.client import Runtime
 from aiwf.runtime.otel import gen_ai_attributes
 from aiwf.runtime.tracing import AttemptSpan, CallSpan, Span
-from aiwf.spec.models import ModelRoute
 
 KEY = TEST_KEYS["OPENAI_API_KEY"]
 
@@ -30,9 +30,7 @@ class Collect:
 
 def request(server: ScriptedServer, **route: Any) -> ModelRequest:
     return ModelRequest(
-        route=ModelRoute(
-            provider="openai", model="gpt-5.4-mini", base_url=f"{server.url}/v1", **route
-        ),
+        route=Route(provider="openai", model="gpt-5.4-mini", base_url=f"{server.url}/v1", **route),
         input={"q": 1},
         metadata=CallMetadata(assistant="classify", workflow="triage", step="s1"),
     )

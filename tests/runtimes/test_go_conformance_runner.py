@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from aiwf.engine.clients import RouterClient, routes
+from aiwf.engine.clients import RouterClient
 from aiwf.engine.engine import Engine
 from aiwf.engine.errors import RunFailed
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
@@ -149,7 +149,7 @@ class Server:
         out = {}
         for alias, fields in program.models.items():
             base = f"http://127.0.0.1:{self.port}/{vector}/{alias}"
-            out[alias] = base + "/v1" if fields["provider"] == "openai-compatible" else base
+            out[alias] = base + "/v1" if fields.provider == "openai-compatible" else base
         return out
 
 
@@ -188,13 +188,13 @@ class TraceKeeper:
 def python_run(program: Program, server: Server, vector: str) -> dict[str, Any]:
     """The vector on the Python engine (``aiwf run``), in the runner result format."""
     models = {
-        alias: {**fields, "base_url": server.base_urls(vector, program)[alias]}
+        alias: dataclasses.replace(fields, base_url=server.base_urls(vector, program)[alias])
         for alias, fields in program.models.items()
     }
     local = dataclasses.replace(program, models=models)
     runtime = Runtime()
     seen = TraceKeeper()
-    engine = Engine(local, RouterClient(Router(routes(local), runtime)), observer=seen)
+    engine = Engine(local, RouterClient(Router(local.models, runtime)), observer=seen)
 
     async def go() -> dict[str, Any]:
         try:

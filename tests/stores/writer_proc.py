@@ -2,6 +2,7 @@
 
 python writer_proc.py slow ROOT KEY SIZE BYTE   # one put, chunk by chunk, reporting each
 python writer_proc.py loop ROOT KEY COUNT SIZE BYTE   # COUNT puts of one payload
+python writer_proc.py journal ROOT KEY COUNT   # COUNT appends, never committed, each reported
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def main(argv: list[str]) -> None:
         count, size, byte = int(argv[3]), int(argv[4]), int(argv[5])
         for _ in range(count):
             store.put(key, bytes([byte]) * size)
+    elif mode == "journal":
+        journal = store.open_journal(key)
+        for i in range(int(argv[3])):
+            journal.append(b'{"i": %d}' % i)
+            print(f"appended {i + 1}", flush=True)
+        print("done", flush=True)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,14 @@ from temporalio import activity
 from aiwf.engine.checkpoints import Checkpoints
 from aiwf.engine.errors import StepError
 from aiwf.engine.steps import Planner, call_record
-from aiwf.engine.temporal.failures import check_failure, internal_failure, provider_failure
+from aiwf.engine.temporal.failures import (
+    CallProgress,
+    check_failure,
+    deadline_exceeded,
+    internal_failure,
+    is_attempt_timeout,
+    provider_failure,
+)
 from aiwf.engine.temporal.messages import (
     CALL_ACTIVITY,
     COLLECT_ACTIVITY,
@@ -45,8 +53,10 @@ from aiwf.engine.temporal.messages import (
 from aiwf.errors import AiwfError
 from aiwf.ir.model import Program, load_ir
 from aiwf.ir.validate import Validator
+from aiwf.runtime.client import DEFAULT_TIMEOUT
+from aiwf.runtime.clock import SystemClock
 from aiwf.runtime.errors import ProviderError
-from aiwf.runtime.retry import DEFAULT_RETRY
+from aiwf.runtime.retry import DEFAULT_RETRY, RetryPolicy
 from aiwf.runtime.types import ModelClient
 from aiwf.stores import ArtifactNotFound, ArtifactStore
 
@@ -133,24 +143,46 @@ class Activities:
         )
         route = planner.route(params.alias)
         spec = request.retry or route.retry or DEFAULT_RETRY
-        before = _attempts_before()
+        info = activity.info()
+        earlier = CallProgress.of(info.heartbeat_details)
+        # The call's deadline runs from its first attempt's schedule, as Temporal's
+        # schedule-to-close timeout does; this attempt ends at it with the local message.
+        began = info.scheduled_time.timestamp()
+        per_attempt = request.timeout or route.timeout or DEFAULT_TIMEOUT
+        remaining = None if spec.deadline is None else spec.deadline - (time.time() - began)
+        bound = remaining is not None and remaining <= per_attempt
         request = replace(
             request,
             route=route,
             metadata=replace(request.metadata, alias=params.alias),
-            retry=spec.model_copy(update={"max_attempts": 1, "deadline": None}),
+            retry=replace(spec, max_attempts=1, deadline=None),
+            timeout=max(remaining, 0.0) if bound and remaining is not None else request.timeout,
         )
         try:
-            response = await _heartbeating(self.client.complete(request), params.heartbeat, before)
+            if remaining is not None and remaining <= 0:
+                raise deadline_exceeded(route, spec)
+            response = await _heartbeating(
+                self.client.complete(request), params.heartbeat, earlier.details()
+            )
         except ProviderError as exc:
-            made = before + max(exc.attempts, 1)
-            activity.heartbeat(made)  # the next attempt reads it back
-            raise provider_failure(exc, attempts=made, final=made >= spec.max_attempts) from None
+            if bound and is_attempt_timeout(exc):
+                exc = deadline_exceeded(route, spec, exc)
+            now = earlier.then(exc.attempt_log, requests=exc.attempts, failed=True)
+            activity.heartbeat(now.details())  # the next attempt reads it back
+            exc.attempts, exc.attempt_log = now.requests, now.log
+            delay = RetryPolicy(spec, SystemClock()).delay_for(exc, now.failures - 1)
+            final = (
+                delay is None
+                or now.failures >= spec.max_attempts
+                or (spec.deadline is not None and time.time() + delay >= began + spec.deadline)
+            )
+            raise provider_failure(exc, None if final else delay) from None
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             raise internal_failure(exc) from None
-        response = replace(response, attempts=response.attempts + before)
+        now = earlier.then(response.attempt_log, requests=response.attempts, failed=False)
+        response = replace(response, attempts=now.requests, attempt_log=now.log)
         record = call_record(response)
         try:
             plan.check_output(response, params.index)
@@ -183,6 +215,7 @@ class Activities:
                 params.output,
                 params.skipped,
                 error=params.error,
+                call=None if params.attempt_log is None else {"attempt_log": params.attempt_log},
             )
 
     @activity.defn(name=COLLECT_ACTIVITY)
@@ -218,15 +251,7 @@ class Activities:
         await self._blocking(write)
 
 
-def _attempts_before() -> int:
-    """Requests made by the earlier attempts of this activity (their last heartbeat)."""
-    details = activity.info().heartbeat_details
-    if details and isinstance(details[0], int):
-        return details[0]
-    return 0
-
-
-async def _heartbeating(work: Awaitable[T], every: float, details: int) -> T:
+async def _heartbeating(work: Awaitable[T], every: float, details: Any) -> T:
     """``await work``, heartbeating every ``every`` seconds; cancelling the activity (its
     workflow was cancelled) cancels the call."""
     task = asyncio.ensure_future(work)

@@ -322,7 +322,12 @@ class TemporalEngine:
             AiwfError: (``E505``) the run was cancelled, terminated or timed out.
         """
         return await follow(
-            await self.client(), self.settings, run_id, observer=self.observer, notify=self.notify
+            await self.client(),
+            self.settings,
+            run_id,
+            observer=self.observer,
+            notify=self.notify,
+            store=self.store,
         )
 
 
@@ -333,9 +338,12 @@ async def follow(
     *,
     observer: Any = None,
     notify: Callable[[str], None] | None = None,
+    store: ArtifactStore | None = None,
 ) -> RunResult:
     """Wait for run ``run_id`` to end; ``observer.update(trace)`` is given its progress, and
-    ``notify`` is told when no worker answers for a while (see :meth:`TemporalEngine.follow`)."""
+    ``notify`` is told when no worker answers for a while (see :meth:`TemporalEngine.follow`).
+    A failed run's :class:`RunFailed` carries its trace, as a local run's does, when
+    ``store`` holds it (the workflow writes it there before it fails)."""
     from temporalio.client import WorkflowFailureError
 
     handle = client.get_workflow_handle(run_id, result_type=RunOutcome)
@@ -361,7 +369,10 @@ async def follow(
                     )
         outcome = waiting.result()
     except WorkflowFailureError as err:
-        raise run_failure(err, run_id) from None
+        failure = run_failure(err, run_id)
+        if isinstance(failure, RunFailed) and store is not None:
+            failure.trace = await asyncio.to_thread(_stored_trace, store, run_id)
+        raise failure from None
     finally:
         if not waiting.done():
             waiting.cancel()
@@ -369,6 +380,15 @@ async def follow(
                 await waiting
     trace = RunTrace.from_dict(outcome.trace)
     return RunResult(run_id, trace.workflow, outcome.output, trace)
+
+
+def _stored_trace(store: ArtifactStore, run_id: str) -> RunTrace | None:
+    """The trace the end of run ``run_id`` left in ``store``, if any."""
+    try:
+        data = store.get_json(f"{Checkpoints(store, run_id).prefix}trace.json")
+    except AiwfError:
+        return None
+    return RunTrace.from_dict(data) if isinstance(data, dict) else None
 
 
 async def _show(client: Client, handle: WorkflowHandle[Any, Any], observer: Any) -> bool:
@@ -520,7 +540,9 @@ async def follow_run(
     """Follow the Temporal run of ``manifest`` to its end (``aiwf runs show --follow``)."""
     own = settings_for(manifest, settings)
     client = await connect(own, store)
-    return await follow(client, own, str(manifest.get("run_id")), observer=observer, notify=notify)
+    return await follow(
+        client, own, str(manifest.get("run_id")), observer=observer, notify=notify, store=store
+    )
 
 
 async def cancel(

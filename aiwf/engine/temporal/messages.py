@@ -118,6 +118,9 @@ class SaveParams:
     skipped: bool = False
     error: str | None = None
     ttl: float | None = None
+    #: A skipped item's attempts (docs/wire.md §9), kept for the run's trace when a scatter
+    #: child called it.
+    attempt_log: list[dict[str, Any]] | None = None
 
 
 @dataclass

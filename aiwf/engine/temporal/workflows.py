@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,13 +30,13 @@ from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
     import aiwf.ir.expressions
-    import aiwf.ir.typecheck
-    import aiwf.spec.models  # noqa: F401
+    import aiwf.ir.routes
+    import aiwf.ir.typecheck  # noqa: F401
     from aiwf.engine.bindings import reads_input, step_refs
-    from aiwf.engine.clients import RouterClient, routes
+    from aiwf.engine.clients import RouterClient
     from aiwf.engine.errors import StepError
     from aiwf.engine.steps import Planner, StepPlan, response_from_record
-    from aiwf.engine.temporal.failures import CheckFailed, from_activity_error
+    from aiwf.engine.temporal.failures import CallLimits, CheckFailed, from_activity_error
     from aiwf.engine.temporal.messages import (
         CALL_ACTIVITY,
         COLLECT_ACTIVITY,
@@ -61,9 +61,10 @@ with workflow.unsafe.imports_passed_through():
     from aiwf.ir.model import Program, Workflow, load_ir
     from aiwf.ir.validate import Validator
     from aiwf.runtime.client import DEFAULT_TIMEOUT
+    from aiwf.runtime.errors import ProviderError
     from aiwf.runtime.retry import DEFAULT_RETRY
     from aiwf.runtime.router import Router
-    from aiwf.runtime.types import ModelRequest, ModelResponse
+    from aiwf.runtime.types import AttemptRecord, ModelRequest, ModelResponse
 
 #: Temporal hangs a workflow with more than 2,000 activities pending; aiwf keeps each
 #: execution (the run, each scatter child) to this many calls in flight.
@@ -77,6 +78,14 @@ EVENTS_PER_ITEM = 6
 #: Events of the run's own history that inline scatters may take together (Temporal fails
 #: a history past 51,200 events; the run cannot continue as new in the middle of its DAG).
 INLINE_EVENTS = 20_000
+#: ``workflow.patched`` id of calls with a ``retry.deadline``: Temporal's schedule-to-close
+#: timeout is the deadline plus the heartbeat timeout plus :data:`DEADLINE_SLACK`, so the
+#: activity, which ends the call at its deadline, reports it (before: the deadline itself).
+DEADLINE_PATCH = "aiwf-call-deadline-in-activity"
+DEADLINE_SLACK = 5.0
+#: ``workflow.patched`` id of scatter children that hand the attempt logs of their failed
+#: items (skipped, or the one that failed the step) to the run (before: none).
+SCATTER_ATTEMPTS_PATCH = "aiwf-scatter-child-attempt-logs"
 #: Seconds the bookkeeping activities (save, collect, finish) may take.
 BOOKKEEPING_TIMEOUT = timedelta(minutes=10)
 #: How the bookkeeping activities are retried (store hiccups).
@@ -109,6 +118,11 @@ class ActivityClient:
             heartbeat=max(beat / 3, 0.05),
             ttl=run.options.ttl,
         )
+        deadline = spec.deadline
+        if deadline is not None and workflow.patched(DEADLINE_PATCH):
+            # The activity ends the call at its deadline itself, with the runtime's error
+            # and the attempts made; Temporal's timeout is left for a worker that was lost.
+            deadline += beat + DEADLINE_SLACK
         try:
             result = await workflow.execute_activity(
                 CALL_ACTIVITY,
@@ -116,7 +130,7 @@ class ActivityClient:
                 result_type=CallResult,
                 start_to_close_timeout=timedelta(seconds=per_attempt + 60),
                 schedule_to_close_timeout=(
-                    timedelta(seconds=spec.deadline) if spec.deadline is not None else None
+                    timedelta(seconds=deadline) if deadline is not None else None
                 ),
                 heartbeat_timeout=timedelta(seconds=beat),
                 retry_policy=RetryPolicy(
@@ -129,7 +143,8 @@ class ActivityClient:
                 cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
         except ActivityError as err:
-            raise from_activity_error(err, step, index, beat) from None
+            limits = CallLimits(request.route, spec.deadline, per_attempt + 60, beat)
+            raise from_activity_error(err, step, index, limits) from None
         return response_from_record(result.call, result.output)
 
     def stream(self, request: ModelRequest) -> Any:
@@ -160,7 +175,7 @@ class TemporalWalk(Walk):
         )
         self.params = params
         self.program = program
-        self.client = RouterClient(Router(routes(program), ActivityClient(self)))
+        self.client = RouterClient(Router(program.models, ActivityClient(self)))
         #: Scatter children in flight, step id -> workflow id (for progress queries).
         self.children: dict[str, str] = {}
         self._children_allowed = children
@@ -198,6 +213,8 @@ class TemporalWalk(Walk):
         except StepError:
             raise
         except Exception as exc:
+            if isinstance(exc, ProviderError):  # its attempts reached a server: counted
+                span.add_failure(exc, item)
             raise StepError(plan.step.id, index, exc) from exc
         span.add_response(response, item)
         return response.output
@@ -210,7 +227,10 @@ class TemporalWalk(Walk):
 
     async def save_item(self, step: str, index: int, output: Any, skipped: bool) -> None:
         if skipped:  # an answered item's call saved it
-            error = self.trace.steps[step].items[index].error
+            item = self.trace.steps[step].items[index]
+            attempts = None
+            if not self._children_allowed and workflow.patched(SCATTER_ATTEMPTS_PATCH):
+                attempts = [asdict(a) for a in item.attempt_log]  # for the run's trace
             await self._save(
                 SaveParams(
                     self.params.run_id,
@@ -218,8 +238,9 @@ class TemporalWalk(Walk):
                     None,
                     index=index,
                     skipped=True,
-                    error=error,
+                    error=item.error,
                     ttl=self.params.options.ttl,
+                    attempt_log=attempts,
                 )
             )
 
@@ -298,7 +319,11 @@ class TemporalWalk(Walk):
                 continue
             item = span.items[index]
             if record.get("skipped"):
-                span.item_skipped(item, str(record.get("error") or "skipped"), 0.0)
+                error = str(record.get("error") or "skipped")
+                failed = record.get("call") if isinstance(record.get("call"), dict) else {}
+                assert isinstance(failed, dict)
+                _count_failed(span, item, error, failed.get("attempt_log"))
+                span.item_skipped(item, error, 0.0)
             else:
                 call = record.get("call") if isinstance(record.get("call"), dict) else {}
                 assert isinstance(call, dict)
@@ -308,8 +333,18 @@ class TemporalWalk(Walk):
             span.items_done += 1
         if failure is not None:
             if failure.index is not None:
-                span.item_failed(span.items[failure.index], failure.text, 0.0)
+                item = span.items[failure.index]
+                _count_failed(span, item, failure.text, getattr(failure, "attempt_log", None))
+                span.item_failed(item, failure.text, 0.0)
             raise failure
+
+
+class _ChildFailure(StepError):
+    """An item that failed a scatter child, with the attempt log of its call."""
+
+    def __init__(self, step: str, index: int | None, text: str, attempt_log: Any) -> None:
+        super().__init__(step, index, text)
+        self.attempt_log = attempt_log
 
 
 def _child_failure(err: ChildWorkflowError, step: str) -> StepError:
@@ -317,8 +352,23 @@ def _child_failure(err: ChildWorkflowError, step: str) -> StepError:
     if isinstance(cause, ApplicationError):
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         index = details.get("index")
-        return StepError(step, index if isinstance(index, int) else None, cause.message)
+        return _ChildFailure(
+            step,
+            index if isinstance(index, int) else None,
+            cause.message,
+            details.get("attempt_log"),
+        )
     return StepError(step, None, str(cause or err))
+
+
+def _count_failed(span: StepSpan, item: ItemSpan, error: str, attempt_log: Any) -> None:
+    """Count the failed call of an item that a scatter child made (its attempts, as the
+    child recorded them: none when its input was refused before any call, or when the
+    child ran an earlier aiwf, which did not record them)."""
+    if isinstance(attempt_log, list) and attempt_log:
+        failed = ProviderError(error)
+        failed.attempt_log = tuple(AttemptRecord(**a) for a in attempt_log)
+        span.add_failure(failed, item)
 
 
 def _prepare(params: RunParams) -> tuple[Program, Workflow, dict[str, StepPlan]]:
@@ -461,8 +511,11 @@ class ScatterWorkflow:
         try:
             await walk.run_items(plan, span, params.items, batch, [None] * len(params.items))
         except StepError as exc:
+            details: dict[str, Any] = {"index": exc.index}
+            if exc.index is not None and workflow.patched(SCATTER_ATTEMPTS_PATCH):
+                details["attempt_log"] = [asdict(a) for a in span.items[exc.index].attempt_log]
             raise ApplicationError(
-                exc.text, {"index": exc.index}, type="StepError", non_retryable=True
+                exc.text, details, type="StepError", non_retryable=True
             ) from None
         counts = self._current()
         cursor = params.cursor + taken[0]

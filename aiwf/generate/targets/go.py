@@ -245,7 +245,7 @@ class GoTarget:
                     input_type=ctype[a.input],
                     output_type=ctype[a.output],
                     doc=doc,
-                    retry=_retry(a.retry),
+                    retry=_retry(a.retry.to_dict()),
                     temperature=None if a.temperature is None else _float(a.temperature),
                     max_tokens=a.max_tokens,
                     sample_input=sample(a.input, 1),
@@ -302,7 +302,9 @@ class GoTarget:
             "assistants": assistants,
             "outputs": [outputs[c] for c in sorted(outputs)],
             "workflows": workflows,
-            "routes": [(go_str(alias), _route(f)) for alias, f in sorted(program.models.items())],
+            "routes": [
+                (go_str(alias), _route(f.to_dict())) for alias, f in sorted(program.models.items())
+            ],
             "environments": envs,
             "schemas": [
                 (go_str(name), go_str(_canonical(program.json_schema(name))))

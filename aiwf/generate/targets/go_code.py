@@ -11,9 +11,8 @@ import json
 import re
 from typing import Any
 
+from aiwf.generate.targets.literals import quoted
 from aiwf.ir.names import camel_case, pascal_case
-
-_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 #: Go keywords and predeclared identifiers (fixed, so the output never depends on a
 #: toolchain), plus the package names generated files import.
@@ -34,20 +33,13 @@ GO_RESERVED = frozenset(
 
 def go_str(text: str) -> str:
     """A double-quoted Go string literal whose value is exactly ``text`` (UTF-8)."""
-    out = ['"']
-    for ch in text:
-        simple = _SIMPLE.get(ch)
-        if simple is not None:
-            out.append(simple)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            if 0xD800 <= code <= 0xDFFF:  # a lone surrogate has no UTF-8 form
-                code = 0xFFFD
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
+    return quoted(text, _go_escape)
+
+
+def _go_escape(code: int) -> str:
+    if 0xD800 <= code <= 0xDFFF:  # a lone surrogate has no UTF-8 form
+        code = 0xFFFD
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def go_comment(text: str, indent: str = "") -> list[str]:

@@ -13,9 +13,8 @@ import keyword
 import math
 from typing import Any
 
+from aiwf.generate.targets.literals import quoted
 from aiwf.ir.names import pascal_case, snake_case
-
-_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def py_str(text: str) -> str:
@@ -24,23 +23,13 @@ def py_str(text: str) -> str:
     Printable characters (emoji included) are kept as they are; quotes, backslashes and every
     non-printable character (controls, U+2028/U+2029, lone surrogates) are escaped.
     """
-    out = ['"']
-    for ch in text:
-        simple = _SIMPLE_ESCAPES.get(ch)
-        if simple is not None:
-            out.append(simple)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            if code <= 0xFF:
-                out.append(f"\\x{code:02x}")
-            elif code <= 0xFFFF:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
+    return quoted(text, _py_escape)
+
+
+def _py_escape(code: int) -> str:
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def py_doc(text: str, indent: str = "") -> str:

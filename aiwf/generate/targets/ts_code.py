@@ -14,9 +14,9 @@ import math
 import re
 from typing import Any
 
+from aiwf.generate.targets.literals import quoted
 from aiwf.ir.names import camel_case, pascal_case, words
 
-_SIMPLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -27,23 +27,13 @@ def ts_str(text: str) -> str:
     non-printable character (controls, U+2028/U+2029, lone surrogates) are escaped, so the
     literal is one line and safe in any position (``${`` and backticks mean nothing here).
     """
-    out = ['"']
-    for ch in text:
-        simple = _SIMPLE_ESCAPES.get(ch)
-        if simple is not None:
-            out.append(simple)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            code = ord(ch)
-            if code <= 0xFF:
-                out.append(f"\\x{code:02x}")
-            elif code <= 0xFFFF:
-                out.append(f"\\u{code:04x}")
-            else:
-                out.append(f"\\u{{{code:x}}}")
-    out.append('"')
-    return "".join(out)
+    return quoted(text, _ts_escape)
+
+
+def _ts_escape(code: int) -> str:
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\u{{{code:x}}}"
 
 
 def ts_number(value: int | float) -> str:
@@ -61,12 +51,9 @@ def ts_key(name: str) -> str:
     return name if _IDENTIFIER.match(name) else ts_str(name)
 
 
-def ts_literal(
-    value: Any, indent: int | None = None, level: int = 0, *, sort_keys: bool = True
-) -> str:
-    """TypeScript source for a JSON value; keys sorted (any key order gives one text) unless
-    ``sort_keys`` is false (data whose order is its own, such as the IR's). With ``indent``,
-    objects and arrays are laid out one member per line."""
+def ts_scalar(value: object) -> str | None:
+    """The TypeScript literal of a JSON scalar (``null``, a boolean, number or string), or
+    None for an array, an object or anything else."""
     if value is None:
         return "null"
     if value is True:
@@ -77,6 +64,18 @@ def ts_literal(
         return ts_number(value)
     if isinstance(value, str):
         return ts_str(value)
+    return None
+
+
+def ts_literal(
+    value: Any, indent: int | None = None, level: int = 0, *, sort_keys: bool = True
+) -> str:
+    """TypeScript source for a JSON value; keys sorted (any key order gives one text) unless
+    ``sort_keys`` is false (data whose order is its own, such as the IR's). With ``indent``,
+    objects and arrays are laid out one member per line."""
+    scalar = ts_scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"

@@ -15,8 +15,7 @@ from aiwf.generate.targets.ts_code import (
     pascal_identifier,
     ts_doc,
     ts_key,
-    ts_number,
-    ts_str,
+    ts_scalar,
 )
 from aiwf.ir.model import Program
 from aiwf.ir.types import (
@@ -60,20 +59,6 @@ class TsDecl:
     doc: list[str] = field(default_factory=list)
     fields: list[TsField] = field(default_factory=list)
     type: str = ""
-
-
-def _literal(value: object) -> str | None:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float)):
-        return ts_number(value)
-    if isinstance(value, str):
-        return ts_str(value)
-    return None
 
 
 def _wrap(text: str) -> str:
@@ -143,7 +128,7 @@ class TypeBuilder:
             return "string"
         if isinstance(t, (EnumType, ConstType)):
             values = t.values if isinstance(t, EnumType) else (t.value,)
-            literals = [_literal(v) for v in values]
+            literals = [ts_scalar(v) for v in values]
             if not literals or any(lit is None for lit in literals):
                 return "unknown"
             return " | ".join(dict.fromkeys(lit for lit in literals if lit is not None))

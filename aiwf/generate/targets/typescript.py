@@ -221,7 +221,7 @@ class TypeScriptTarget:
             self._workflow(program.workflows[n], values, taken, by_name)
             for n in sorted(program.workflows)
         ]
-        routes = {alias: _route(route) for alias, route in sorted(program.models.items())}
+        routes = {alias: _route(route.to_dict()) for alias, route in sorted(program.models.items())}
         envs = {
             env: {alias: _route(route) for alias, route in sorted(overrides.items())}
             for env, overrides in sorted((environments or {}).items())
@@ -286,7 +286,7 @@ class TypeScriptTarget:
             "output": a.output,
             "temperature": a.temperature,
             "maxTokens": a.max_tokens,
-            "retry": _retry(a.retry),
+            "retry": _retry(a.retry.to_dict()),
         }
         return TsAssistant(
             name=a.name,

@@ -17,6 +17,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
+from aiwf.ir.routes import Route
 from aiwf.runtime.errors import ProviderError
 from aiwf.runtime.providers.base import (
     Completion,
@@ -35,7 +36,6 @@ from aiwf.runtime.providers.base import (
 from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
-from aiwf.spec.models import ModelRoute
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 #: The ``anthropic-version`` the official Python SDK (anthropic 2.14) sends.
@@ -51,7 +51,7 @@ class AnthropicProvider(HttpProvider):
     key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id", "x-request-id")
 
-    def resolve_mode(self, route: ModelRoute) -> str:
+    def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
         if mode in ("auto", "tool"):
             return "tool"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
+from aiwf.ir.routes import Route
 from aiwf.runtime.canonical import Raw, dumps, in_contract_order, quote
 from aiwf.runtime.errors import (
     ProviderError,
@@ -26,7 +27,6 @@ from aiwf.runtime.retry import parse_retry_after, parse_should_retry
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.structured import wire_forms
 from aiwf.runtime.types import ModelRequest, Usage
-from aiwf.spec.models import ModelRoute
 
 USER_AGENT = f"aiwf/{__version__} (python)"
 
@@ -58,7 +58,7 @@ class Exchange:
     """Everything one attempt needs to build its request, resolved from request and route."""
 
     request: ModelRequest
-    route: ModelRoute
+    route: Route
     #: Conversation turns ``(role, text)``: the JSON input, then any repair turns.
     turns: tuple[tuple[str, str], ...]
     instructions: str
@@ -105,7 +105,7 @@ class Provider(Protocol):
     #: The provider name as written in ``models:`` routes.
     name: ClassVar[str]
 
-    def resolve_mode(self, route: ModelRoute) -> str:
+    def resolve_mode(self, route: Route) -> str:
         """The structured-output mode actually used for ``route`` (``auto`` resolved)."""
         ...
 
@@ -113,7 +113,7 @@ class Provider(Protocol):
         """The output schema as this provider sends it in ``mode``."""
         ...
 
-    def api_key(self, route: ModelRoute) -> str | None:
+    def api_key(self, route: Route) -> str | None:
         """The API key for ``route`` (registered for redaction); raises RouteError when a
         required key is missing."""
         ...
@@ -214,13 +214,13 @@ class HttpProvider:
     #: Response headers that carry the request id, in order of preference.
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
-    def resolve_mode(self, route: ModelRoute) -> str:
+    def resolve_mode(self, route: Route) -> str:
         return route.structured_output
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "plain")
 
-    def api_key(self, route: ModelRoute) -> str | None:
+    def api_key(self, route: Route) -> str | None:
         env = route.api_key_env or self.key_env
         key = os.environ.get(env) if env else None
         if not key and self.key_required:

@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
+from aiwf.ir.routes import Route
 from aiwf.runtime.errors import ProviderError
 from aiwf.runtime.providers.base import (
     Completion,
@@ -33,7 +34,6 @@ from aiwf.runtime.providers.base import (
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.structured import describe_schema_prompt
 from aiwf.runtime.types import Usage
-from aiwf.spec.models import ModelRoute
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -64,7 +64,7 @@ class OpenAIProvider(HttpProvider):
     key_env: ClassVar[str | None] = "OPENAI_API_KEY"
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
-    def resolve_mode(self, route: ModelRoute) -> str:
+    def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
         return "json_schema" if mode in ("auto", "native", "tool") else mode
 

@@ -21,6 +21,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
+from aiwf.ir.routes import Route
 from aiwf.runtime.errors import BadRequest, ProviderError, RouteError
 from aiwf.runtime.providers.base import (
     Completion,
@@ -35,7 +36,6 @@ from aiwf.runtime.providers.base import (
 from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
-from aiwf.spec.models import ModelRoute
 
 #: The order ``auto`` walks when the server rejects a mode.
 AUTO_MODES = ("json_schema", "json_object", "prompt")
@@ -54,10 +54,10 @@ class OpenAICompatibleProvider(HttpProvider):
         self._lock = threading.Lock()
         self._downgraded: dict[tuple[str, str], str] = {}
 
-    def _key(self, route: ModelRoute) -> tuple[str, str]:
+    def _key(self, route: Route) -> tuple[str, str]:
         return (route.base_url or "", route.model)
 
-    def resolve_mode(self, route: ModelRoute) -> str:
+    def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
         if mode == "auto":
             with self._lock:

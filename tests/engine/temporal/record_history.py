@@ -6,8 +6,9 @@ replace the old ones (they stand for the runs in flight)::
 
     .venv/bin/python tests/engine/temporal/record_history.py NAME
 
-It runs the ticket-triage preset and the conformance skip vector's spec on a dev server with
-the dry-run model, with payloads kept inline, and writes histories/NAME-*.json.
+It runs the ticket-triage preset, the conformance spec's skip workflow and a workflow whose
+calls have a ``retry.deadline`` on a dev server with the dry-run model, with payloads kept
+inline, and writes histories/NAME-*.json.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from aiwf.stores import open_store  # noqa: E402
 
 SPECS = {
     "triage": (ROOT / "presets/workflows/ticket-triage.aiwf.yaml", "triage"),
-    "skip": (ROOT / "tests/conformance/specs/skip-and-template.aiwf.yaml", "shout_all"),
+    "skip": (ROOT / "tests/conformance/spec", "triage_skip"),
+    "deadline": (HERE / "histories" / "deadline.aiwf.yaml", "each"),
 }
 
 

@@ -13,7 +13,6 @@ from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
 from aiwf.engine import Engine, RouterClient, RunFailed
-from aiwf.engine.clients import routes
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import ArtifactStore
@@ -29,7 +28,9 @@ async def test_recorded_histories_replay() -> None:
 
     from aiwf.engine.temporal.worker import workflow_runner
     from aiwf.engine.temporal.workflows import RunWorkflow, ScatterWorkflow
+    from aiwf.ir.model import program_adapter
 
+    program_adapter()  # built outside the sandbox, as a worker does (it imports lazily)
     files = sorted(HISTORIES.glob("*.json"))
     assert files
     for path in files:
@@ -108,7 +109,7 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
             result = await engine.run("each", {"items": [{"n": 1}, {"n": 2}, {"n": 0}]})
             with pytest.raises(RunFailed) as failed:
                 await engine.run("each", {"items": [{"n": 3}]})
-        local = Engine(program, RouterClient(Router(routes(program), Runtime())))
+        local = Engine(program, RouterClient(Router(program.models, Runtime())))
         answers.retried = False
         expected = await local.run("each", {"items": [{"n": 1}, {"n": 2}, {"n": 0}]})
         with pytest.raises(RunFailed) as failed_locally:
@@ -121,7 +122,12 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
     for key in ("calls", "attempts", "retries", "fallbacks"):
         assert getattr(span, key) == getattr(local_span, key), key
     assert (span.retries, span.fallbacks) == (2, 1)
-    assert [i.attempts for i in span.items] == [i.attempts for i in local_span.items] == [2, 1, 1]
+    # Every request counts (docs/wire.md §9): n=2 made one on main and one on backup.
+    assert [i.attempts for i in span.items] == [i.attempts for i in local_span.items] == [2, 2, 1]
+    assert result.trace.outline() == expected.trace.outline()
+    assert failed.value.trace is not None
+    assert failed_locally.value.trace is not None
+    assert failed.value.trace.outline() == failed_locally.value.trace.outline()
     # A 400 is not retried: one call, and the same message as a local run.
     assert failed.value.message == failed_locally.value.message
     assert failed.value.code == "E500"
@@ -150,3 +156,149 @@ async def test_retry_rules_and_fallbacks_as_on_the_local_engine(
     assert stored
     assert all(secret.encode() not in data for data in stored)
     assert secret not in json.dumps(result.trace.to_dict()) + failed.value.message
+
+
+CHILDREN = """
+aiwf: 1
+name: children
+models:
+  m:
+    provider: openai-compatible
+    base_url: "{base_url}"
+    model: main
+    api_key_env: FAKE_KEY
+    retry: {{max_attempts: 2, initial_delay: 0.01, max_delay: 0.02, repair_attempts: 0}}
+schemas:
+  Num: {{type: object, required: [n], properties: {{n: {{type: integer}}}}}}
+  Nums: {{type: object, required: [items], properties: {{items: {{type: array, items: {{$ref: "#/schemas/Num"}}}}}}}}
+assistants:
+  inc: {{model: m, instructions: inc, input: Num, output: Num}}
+workflows:
+  skip:
+    input: Nums
+    steps:
+      - {{id: inc, assistant: inc, scatter: "${{input.items}}", input: "${{item}}", on_error: skip, concurrency: 2}}
+    output: "${{steps.inc.output}}"
+  fail:
+    input: Nums
+    steps:
+      - {{id: inc, assistant: inc, scatter: "${{input.items}}", input: "${{item}}", concurrency: 1}}
+    output: "${{steps.inc.output}}"
+"""
+
+
+def _failing(call: dict[str, Any]) -> Any:
+    """n=2: 503 every time (retried, then skipped or failing the step); n=4: a 400."""
+    n = call["input"]["n"]
+    if n == 2:
+        return (503, "busy", {})
+    if n == 4:
+        return (400, "cannot do 4", {})
+    return {"n": n + 1}
+
+
+async def test_scatter_children_count_failed_items_as_the_local_engine(
+    dev_server: DevServer,
+    queue: str,
+    store: ArtifactStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scatter too large for the run's history runs in child workflows; the attempts of
+    the items they skipped or failed reach the run's trace, as every attempt does locally."""
+    monkeypatch.setenv("FAKE_KEY", "sk-children")
+    provider = FakeProvider(_failing)
+    items = {"items": [{"n": n} for n in range(6)]}
+    try:
+        program = compile_text(tmp_path, CHILDREN.format(base_url=provider.base_url))
+        config = settings(dev_server, queue, scatter_inline_items=2)
+        engine = TemporalEngine(program, config, store)
+        async with worker(config, store):
+            skipped = await engine.run("skip", items)
+            with pytest.raises(RunFailed) as failed:
+                await engine.run("fail", items)
+        local = Engine(program, RouterClient(Router(program.models, Runtime())))
+        skipped_locally = await local.run("skip", items)
+        with pytest.raises(RunFailed) as failed_locally:
+            await local.run("fail", items)
+    finally:
+        provider.close()
+    assert (
+        skipped.output
+        == skipped_locally.output
+        == [{"n": 1}, {"n": 2}, None, {"n": 4}, None, {"n": 6}]
+    )
+    assert skipped.trace.outline() == skipped_locally.trace.outline()
+    assert skipped.trace.outline()[2]["attempts"] == ["m http 503", "m http 503"]
+    assert skipped.trace.totals() == skipped_locally.trace.totals()
+    assert failed.value.message == failed_locally.value.message
+    assert failed.value.trace is not None
+    assert failed_locally.value.trace is not None
+    assert failed.value.trace.outline() == failed_locally.value.trace.outline()
+    assert failed.value.trace.totals() == failed_locally.value.trace.totals()
+
+
+DEADLINES = """
+aiwf: 1
+name: deadlines
+models:
+  fast:
+    provider: openai-compatible
+    base_url: "{fast}"
+    model: fast-model
+    api_key_env: FAKE_KEY
+  slow:
+    provider: openai-compatible
+    base_url: "{slow}"
+    model: slow-model
+    api_key_env: FAKE_KEY
+schemas:
+  Num: {{type: object, required: [n], properties: {{n: {{type: integer}}}}}}
+  Nums: {{type: object, required: [items], properties: {{items: {{type: array, items: {{$ref: "#/schemas/Num"}}}}}}}}
+assistants:
+  quick:
+    {{model: fast, instructions: inc, input: Num, output: Num, retry: {{max_attempts: 3, deadline: 1}}}}
+  late:
+    {{model: slow, instructions: inc, input: Num, output: Num, retry: {{max_attempts: 3, deadline: 1}}}}
+workflows:
+  both:
+    input: Nums
+    steps:
+      - {{id: quick, assistant: quick, scatter: "${{input.items}}", input: "${{item}}", on_error: skip}}
+      - {{id: late, assistant: late, scatter: "${{input.items}}", input: "${{item}}", on_error: skip}}
+    output: {{quick: "${{steps.quick.output}}", late: "${{steps.late.output}}"}}
+"""
+
+
+async def test_a_call_deadline_ends_the_call_as_on_the_local_engine(
+    dev_server: DevServer,
+    queue: str,
+    store: ArtifactStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A retry-after that would end past the deadline ends the retries with the provider's
+    error; an answer that does not come before the deadline ends the call with the runtime's
+    timeout: the same messages and attempts on both engines."""
+    monkeypatch.setenv("FAKE_KEY", "sk-deadlines")
+    fast = FakeProvider(lambda call: (429, "later", {"retry-after-ms": "1500"}))
+    slow = FakeProvider(lambda call: {"n": 0}, latency=3.0)
+    value = {"items": [{"n": 1}]}
+    try:
+        program = compile_text(tmp_path, DEADLINES.format(fast=fast.base_url, slow=slow.base_url))
+        config = settings(dev_server, queue)
+        async with worker(config, store):
+            result = await TemporalEngine(program, config, store).run("both", value)
+        local = Engine(program, RouterClient(Router(program.models, Runtime())))
+        expected = await local.run("both", value)
+    finally:
+        fast.close()
+        slow.close()
+    assert result.output == expected.output == {"quick": [None], "late": [None]}
+    assert result.trace.outline() == expected.trace.outline()
+    assert [o["attempts"] for o in result.trace.outline()] == [["fast http 429"], ["slow timeout"]]
+    errors = [[i.error for i in s.items] for s in result.trace.steps.values()]
+    assert errors == [[i.error for i in s.items] for s in expected.trace.steps.values()]
+    assert errors[1] == [
+        "[R005] openai-compatible slow-model: no complete answer within the call deadline of 1s"
+    ]

@@ -1,0 +1,84 @@
+"""aiwf's Python API for a spec in a repository: compile it as ``aiwf compile`` does.
+
+::
+
+    import aiwf
+
+    program = aiwf.compile("specs/", env="staging")   # an aiwf.Program
+    program.models["fast"]                              # an aiwf.Route
+    program.workflows["triage"].steps
+
+A spec with errors raises :class:`CompileFailed` (an :class:`~aiwf.errors.AiwfError`) naming
+the first error by file, line and column, with every diagnostic in ``.diagnostics``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aiwf.errors import AiwfError
+
+if TYPE_CHECKING:
+    from aiwf.diagnostics import Diagnostic
+    from aiwf.ir.model import Program
+
+
+class CompileFailed(AiwfError):
+    """A spec that does not compile: the first error, and every diagnostic (``diagnostics``,
+    errors first, warnings after)."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        first = next(d for d in diagnostics if d.is_error)
+        errors = sum(1 for d in diagnostics if d.is_error)
+        more = f" (and {errors - 1} more error(s))" if errors > 1 else ""
+        super().__init__(
+            first.message + more,
+            code=first.code,
+            hint=first.hint,
+            file=first.file,
+            line=first.line,
+            column=first.column,
+        )
+        self.diagnostics = tuple(diagnostics)
+
+
+def compile(
+    path: str | Path,
+    *,
+    env: str | None = None,
+    config: str | Path | None = None,
+) -> Program:
+    """Compile the spec at ``path`` (a file or a directory of ``*.aiwf.yaml``) to its IR.
+
+    Args:
+        path: the spec, as ``aiwf validate`` takes it.
+        env: an environment of the project config whose model overrides apply (default:
+            the config's ``default_env``, if any; ``$AIWF_ENV`` is not read here).
+        config: the project config file (default: the nearest ``aiwf.toml`` or
+            ``pyproject.toml`` with ``[tool.aiwf]`` at or above ``path``).
+
+    Raises:
+        CompileFailed: the spec has errors (warnings alone do not raise).
+        AiwfError: the config cannot be read, or ``env`` is not one of its environments.
+    """
+    from aiwf.config import load_config
+    from aiwf.ir.compiler import compile_files
+    from aiwf.spec import load_spec
+
+    spec = Path(path)
+    start = spec if spec.is_dir() else spec.parent
+    settings = load_config(Path(config) if config is not None else None, env=env, cwd=start)
+    loaded = load_spec(spec)
+    if any(d.is_error for d in loaded.diagnostics):
+        raise CompileFailed(loaded.diagnostics)
+    result = compile_files(
+        loaded.files,
+        model_overrides=settings.model_overrides,
+        overrides_source=str(settings.source) if settings.source else None,
+        env=settings.env,
+    )
+    if result.program is None:
+        raise CompileFailed(result.diagnostics)
+    return result.program
