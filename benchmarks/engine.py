@@ -195,14 +195,13 @@ def aiwf_chain(steps: int, repeat: int) -> float:
 
 def aiwf_scatter(base_url: str, items: int, concurrency: int) -> float:
     from aiwf.engine import Engine, RouterClient
-    from aiwf.engine.clients import routes
     from aiwf.runtime import Router, Runtime
     from aiwf.runtime.http import aclose_shared_client
 
     program = compile_text(scatter_spec(base_url, concurrency))
     engine = Engine(
         program,
-        RouterClient(Router(routes(program), Runtime())),
+        RouterClient(Router(program.models, Runtime())),
         max_concurrency=max(concurrency, 128),
     )
 
