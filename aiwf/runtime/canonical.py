@@ -195,6 +195,33 @@ def _declared(
                 _declared(variant, root, found, depth + 1)
 
 
+def _plan(
+    schema: Mapping[str, Any], root: Mapping[str, Any] | None
+) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
+    """The members ``schema`` declares and the schema of the others, made once per schema
+    object (every call of an assistant orders its input against the same contract)."""
+    key = (id(schema), id(root))
+    found = _PLANS.get(key)
+    if found is not None and found[0] is schema and found[1] is root:
+        return found[2], found[3]
+    declared: dict[str, Any] = {}
+    _declared(schema, root, declared)
+    additional = schema.get("additionalProperties")
+    extra = additional if isinstance(additional, Mapping) else None
+    if len(_PLANS) >= 1024:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (schema, root, declared, extra)
+    return declared, extra
+
+
+#: (id(schema), id(root)) -> (schema, root, declared members, schema of the others); the
+#: schemas are kept so that their ids are not reused. Read only: callers never mutate it.
+_PLANS: dict[
+    tuple[int, int],
+    tuple[Mapping[str, Any], Any, Mapping[str, Any], Mapping[str, Any] | None],
+] = {}
+
+
 def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:
     cls = value.__class__
     if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
@@ -204,12 +231,10 @@ def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:
     if isinstance(value, list):
         items = schema.get("items") if typed else None
         return [_order(item, items, root) for item in value]
-    declared: dict[str, Any] = {}
+    declared: Mapping[str, Any] = {}
     extra = None
     if typed:
-        _declared(schema, root, declared)
-        additional = schema.get("additionalProperties")
-        extra = additional if isinstance(additional, Mapping) else None
+        declared, extra = _plan(schema, root)
     out: dict[str, Any] = {}
     for name, sub in declared.items():
         if name in value:
