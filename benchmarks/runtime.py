@@ -1,11 +1,19 @@
-"""Runtime overhead: aiwf.runtime against a bare httpx loop, same server, same run.
+"""Runtime overhead: aiwf.runtime against bare loops, same server, same run.
 
-2,000 calls, 50 in flight, to an OpenAI-shaped server on 127.0.0.1 (in a separate process)
-that answers every request after 20 ms. The baseline posts the same body with one shared
-httpx.AsyncClient and decodes the JSON; aiwf.runtime does what it does for every call
-(request building, retries machinery, schema validation, spans and metrics).
+(a) wall: 2,000 calls, 50 in flight, to an OpenAI-shaped server on 127.0.0.1 (in a separate
+    process) that answers every request after 20 ms. The baselines post the same body and
+    decode the JSON: a bare aiohttp loop, and a bare httpx loop over the transport aiwf's
+    shared client uses (httpx-aiohttp); aiwf.runtime does what it does for every call
+    (request building, retries machinery, schema validation, spans and metrics).
+(b) CPU per call (``--cpu``), answered in-process so that the figure is the CPU of one call
+    and nothing else: a bare ``httpx.AsyncClient.post`` + ``json.loads`` over an in-process
+    transport; aiwf.runtime over an httpx client on that transport (the path of a client a
+    caller passes); and aiwf.runtime on the shared client's path with its aiohttp send
+    answered in-process, which is the runtime's own work per call, split by component from
+    a cProfile run (self time per module, scaled to the unprofiled total).
 
     .venv/bin/python benchmarks/runtime.py [--calls 2000] [--concurrency 50] [--latency 0.02]
+    .venv/bin/python benchmarks/runtime.py --cpu [--calls 5000]
 """
 
 from __future__ import annotations
@@ -89,10 +97,8 @@ async def serve(latency: float) -> None:
     await server.serve_forever()
 
 
-async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
-    import httpx
-
-    payload = json.dumps(
+def payload() -> bytes:
+    return json.dumps(
         {
             "model": "gpt-5.4-mini",
             "instructions": "Classify.",
@@ -100,60 +106,209 @@ async def bare_httpx(url: str, calls: int, concurrency: int) -> float:
             "text": {"format": {"type": "json_schema", "name": "Triage", "schema": SCHEMA}},
         }
     ).encode()
-    headers = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
-    # The pool layout of aiwf's shared client (aiwf/runtime/http.py): one httpx pool of 100
-    # connections is CPU-bound at this width; 32 pools of 4 are not.
-    shards = 32
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
-    clients = [httpx.AsyncClient(limits=limits) for _ in range(shards)]
+
+
+HEADERS = {"Authorization": "Bearer sk-bench", "Content-Type": "application/json"}
+
+
+async def bare_aiohttp(url: str, calls: int, concurrency: int) -> tuple[float, float]:
+    import aiohttp
+
+    body = payload()
     sem = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
 
-    async def one(i: int) -> Any:
-        async with sem:
-            client = clients[i % shards]
-            r = await client.post(f"{url}/v1/responses", content=payload, headers=headers)
-            r.raise_for_status()
-            return json.loads(r.content)
+        async def one() -> Any:
+            async with sem, http.post(f"{url}/v1/responses", data=body, headers=HEADERS) as r:
+                r.raise_for_status()
+                return json.loads(await r.read())
 
-    try:
-        start = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(calls)))
-        return time.perf_counter() - start
-    finally:
-        for client in clients:
-            await client.aclose()
+        start, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one() for _ in range(calls)))
+        return time.perf_counter() - start, time.process_time() - cpu0
 
 
-async def aiwf_runtime(url: str, calls: int, concurrency: int) -> float:
-    from aiwf.ir.routes import Route
-    from aiwf.runtime import ModelRequest
+async def bare_httpx(url: str, calls: int, concurrency: int) -> tuple[float, float]:
+    """httpx over httpx-aiohttp's transport, one client (the layout of aiwf's shared one)."""
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    body = payload()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(transport=AiohttpTransport(limits=limits)) as client:
+
+        async def one() -> Any:
+            async with sem:
+                r = await client.post(f"{url}/v1/responses", content=body, headers=HEADERS)
+                r.raise_for_status()
+                return json.loads(r.content)
+
+        start, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one() for _ in range(calls)))
+        return time.perf_counter() - start, time.process_time() - cpu0
+
+
+async def aiwf_runtime(url: str, calls: int, concurrency: int) -> tuple[float, float]:
     from aiwf.runtime.client import Runtime
     from aiwf.runtime.http import aclose_shared_client
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     runtime = Runtime()  # the shared client, as the engine and the SDKs use it
-    request = ModelRequest(
+    req = request(url)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one() -> Any:
+        async with sem:
+            return (await runtime.complete(req)).output
+
+    try:
+        await one()  # warm-up: jsonschema import and validator build
+        start, cpu0 = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one() for _ in range(calls)))
+        elapsed = time.perf_counter() - start, time.process_time() - cpu0
+        assert runtime.metrics.snapshot()["calls"] == calls + 1
+        return elapsed
+    finally:
+        await aclose_shared_client()
+
+
+def request(url: str) -> Any:
+    from aiwf.ir.routes import Route
+    from aiwf.runtime import ModelRequest
+
+    return ModelRequest(
         route=Route(provider="openai", model="gpt-5.4-mini", base_url=f"{url}/v1"),
         instructions="Classify.",
         input={"id": "T-1"},
         output_schema=SCHEMA,
         schema_name="Triage",
     )
-    sem = asyncio.Semaphore(concurrency)
 
-    async def one() -> Any:
-        async with sem:
-            return (await runtime.complete(request)).output
 
-    try:
-        await one()  # warm-up: jsonschema import and validator build
-        start = time.perf_counter()
-        await asyncio.gather(*(one() for _ in range(calls)))
-        elapsed = time.perf_counter() - start
-        assert runtime.metrics.snapshot()["calls"] == calls + 1
-        return elapsed
-    finally:
-        await aclose_shared_client()
+#: Components of a call's CPU, by where the self time is spent (first match wins).
+COMPONENTS = (
+    ("retries (tenacity, aiwf.runtime.retry)", ("tenacity/", "aiwf/runtime/retry.py")),
+    ("output check (jsonschema, structured.py)", ("jsonschema", "structured.py", "quickcheck.py")),
+    ("JSON encode (canonical.py)", ("aiwf/runtime/canonical.py",)),
+    ("spans and metrics (tracing.py)", ("aiwf/runtime/tracing.py",)),
+    ("wire format (providers/)", ("aiwf/runtime/providers/",)),
+    ("call flow (client.py, types, redact)", ("aiwf/runtime/",)),
+    ("httpx models and client", ("httpx/", "httpcore/", "http/cookiejar", "urllib/")),
+    ("asyncio", ("asyncio/", "contextlib")),
+)
+
+
+def cpu(calls: int) -> None:
+    """CPU per call against an in-process transport (see the module docstring, (b))."""
+    import cProfile
+    import pstats
+
+    import httpx
+
+    from aiwf.runtime.client import Runtime
+
+    os.environ["OPENAI_API_KEY"] = "sk-bench"
+    body, head = response_body(), {"content-type": "application/json", "x-request-id": "req_1"}
+
+    class Answer(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, headers=head, content=body)
+
+    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, head, body
+
+    async def run() -> tuple[float, float, float, pstats.Stats]:
+        from aiwf.runtime import http as aiwf_http
+
+        over_httpx = Runtime(transport=Answer())
+        if hasattr(aiwf_http, "shared"):
+            shared = Runtime()  # the shared client's path, its send answered in-process
+            aiwf_http.shared().send = answer  # type: ignore[method-assign]
+        else:  # an aiwf before the shared client's direct path (for before/after figures)
+            shared = over_httpx
+        req = request("http://127.0.0.1:9")
+        client = httpx.AsyncClient(transport=Answer())
+        sent = payload()
+        for _ in range(200):  # warm-up: validator build, caches
+            await over_httpx.complete(req)
+            await shared.complete(req)
+        bare = via_httpx = own = float("inf")
+        for _ in range(3):  # interleaved, best of 3
+            start = time.process_time()
+            for _ in range(calls):
+                r = await client.post(
+                    "http://127.0.0.1:9/v1/responses", content=sent, headers=HEADERS
+                )
+                json.loads(r.content)
+            bare = min(bare, (time.process_time() - start) / calls)
+            start = time.process_time()
+            for _ in range(calls):
+                await over_httpx.complete(req)
+            via_httpx = min(via_httpx, (time.process_time() - start) / calls)
+            start = time.process_time()
+            for _ in range(calls):
+                await shared.complete(req)
+            own = min(own, (time.process_time() - start) / calls)
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(calls // 5):
+            await shared.complete(req)
+        profile.disable()
+        await client.aclose()
+        await aiwf_http.aclose_shared_client()
+        return bare, via_httpx, own, pstats.Stats(profile)
+
+    bare, via_httpx, ours, stats = asyncio.run(run())
+    spent: dict[str, float] = {name: 0.0 for name, _ in COMPONENTS}
+    table = stats.stats  # type: ignore[attr-defined]
+
+    def component(path: str) -> str | None:
+        path = path.replace("\\", "/")
+        for name, needles in COMPONENTS:
+            if any(n in path for n in needles):
+                return name
+        return None
+
+    owners: dict[Any, dict[str, float]] = {}
+
+    def owner(func: Any, depth: int = 0) -> dict[str, float]:
+        """The components a function's self time goes to: its own, or (builtins and the
+        standard library) its callers', in proportion to the time each caller spent in it."""
+        found = owners.get(func)
+        if found is not None:
+            return found
+        if "benchmarks/runtime.py" in func[0]:
+            return {}  # the fake transport: not the runtime's
+        name = component(func[0])
+        if name is not None:
+            return owners.setdefault(func, {name: 1.0})
+        callers = table[func][4] if func in table else {}
+        shares = {c: v[2] or v[3] for c, v in callers.items()}
+        whole = sum(shares.values())
+        if depth > 30 or not whole:
+            return owners.setdefault(func, {"other": 1.0})
+        out: dict[str, float] = {}
+        for caller, share in shares.items():
+            for part, fraction in owner(caller, depth + 1).items():
+                out[part] = out.get(part, 0.0) + fraction * share / whole
+        owners[func] = out
+        return out
+
+    spent["other"] = 0.0
+    total = 0.0
+    for func, (_, _, tottime, _, _) in table.items():
+        for name, fraction in owner(func).items():
+            spent[name] += tottime * fraction
+            total += tottime * fraction
+    print(f"CPU per call, in-process answers, {calls} calls, best of 3 (process time)")
+    print(f"  bare httpx post + json.loads (in-process transport)  {bare * 1e6:8.1f} us")
+    print(f"  aiwf.runtime over an httpx client (same transport)   {via_httpx * 1e6:8.1f} us")
+    print(f"  aiwf.runtime, shared client path, HTTP answered      {ours * 1e6:8.1f} us")
+    print("    in-process: aiwf's own work per call (target < 40 us)")
+    print("  the shared path by component (cProfile self time, scaled to its total):")
+    for name, seconds in spent.items():
+        print(f"    {name:<44}{seconds / total * ours * 1e6:8.1f} us")
 
 
 def main() -> None:
@@ -162,40 +317,56 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cpu", action="store_true", help="CPU per call, in-process transport")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.latency))
+        return
+    if args.cpu:
+        cpu(args.calls)
         return
     proc = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--latency", str(args.latency)],
         stdout=subprocess.PIPE,
         text=True,
     )
+    runs: dict[str, list[tuple[float, float]]] = {
+        "bare aiohttp": [],
+        "httpx-aiohttp": [],
+        "aiwf.runtime": [],
+    }
     try:
         assert proc.stdout is not None
         url = f"http://127.0.0.1:{int(proc.stdout.readline())}"
-        bare: list[float] = []
-        ours: list[float] = []
-        for _ in range(args.rounds):  # interleaved, best of N, so drift hits both alike
-            bare.append(asyncio.run(bare_httpx(url, args.calls, args.concurrency)))
-            ours.append(asyncio.run(aiwf_runtime(url, args.calls, args.concurrency)))
+        for _ in range(args.rounds):  # interleaved, best of N, so drift hits all alike
+            runs["bare aiohttp"].append(
+                asyncio.run(bare_aiohttp(url, args.calls, args.concurrency))
+            )
+            runs["httpx-aiohttp"].append(asyncio.run(bare_httpx(url, args.calls, args.concurrency)))
+            runs["aiwf.runtime"].append(
+                asyncio.run(aiwf_runtime(url, args.calls, args.concurrency))
+            )
     finally:
         proc.terminate()
         proc.wait(5)
-    b, o = min(bare), min(ours)
+    best = {name: min(walls) for name, walls in runs.items()}
+    base = best["bare aiohttp"]
     ideal = args.calls / args.concurrency * args.latency
     print(
         f"{args.calls} calls, concurrency {args.concurrency}, server latency "
         f"{args.latency * 1000:.0f} ms (ideal wall {ideal:.2f} s), best of {args.rounds}"
     )
-    print(f"{'client':<14}{'wall s':>9}{'calls/s':>10}{'ms/call':>10}{'ratio':>8}")
-    for name, wall in (("bare httpx", b), ("aiwf.runtime", o)):
+    print(
+        f"{'client':<16}{'wall s':>9}{'calls/s':>10}{'x ideal':>9}{'x aiohttp':>11}"
+        f"{'CPU us/call':>13}"
+    )
+    for name, (wall, cpu_s) in best.items():
         print(
-            f"{name:<14}{wall:>9.3f}{args.calls / wall:>10.0f}"
-            f"{wall / args.calls * 1000:>10.3f}{wall / b:>8.2f}x"
+            f"{name:<16}{wall:>9.3f}{args.calls / wall:>10.0f}"
+            f"{wall / ideal:>9.2f}{wall / base[0]:>10.2f}x{cpu_s / args.calls * 1e6:>13.0f}"
         )
-    print(f"aiwf.runtime overhead per call: {(o - b) / args.calls * 1e6:+.0f} us (wall-clock)")
+    print("target: aiwf.runtime within 1.1x of the bare aiohttp loop")
 
 
 if __name__ == "__main__":

@@ -38,14 +38,13 @@ AIWF = str(Path(sys.executable).with_name("aiwf"))
 
 def local_run(program: Any, store_dir: Path, items: int, concurrency: int) -> float:
     from aiwf.engine import Engine, RouterClient
-    from aiwf.engine.clients import routes
     from aiwf.runtime import Router, Runtime
     from aiwf.runtime.http import aclose_shared_client
     from aiwf.stores import open_store
 
     engine = Engine(
         program,
-        RouterClient(Router(routes(program), Runtime())),
+        RouterClient(Router(program.models, Runtime())),
         max_concurrency=max(concurrency, 128),
         store=open_store(str(store_dir)),
     )

@@ -34,7 +34,14 @@ from aiwf.errors import AiwfError
 from aiwf.ir.model import Program, Workflow
 from aiwf.ir.validate import Validator, summary
 from aiwf.runtime.errors import OutputInvalid, ProviderError
-from aiwf.runtime.types import Completed, ModelClient, ModelRequest, ModelResponse, StreamEvent
+from aiwf.runtime.types import (
+    Completed,
+    ModelClient,
+    ModelRequest,
+    ModelResponse,
+    StreamEvent,
+    expected_concurrency,
+)
 from aiwf.stores import ArtifactStore
 
 #: Model calls in flight at once across the whole run, unless the caller says otherwise.
@@ -255,6 +262,7 @@ class Engine:
         resumed: bool,
     ) -> RunResult:
         plans = self._plan(wf)
+        expected_concurrency.set(self.max_concurrency)  # the shared HTTP client's connections
         trace = start_trace(run_id, wf, self.program.name, self.digest, resumed=resumed, done=done)
         walk = _LocalWalk(self, checkpoints, wf, plans, input, trace, done)
         started = time.perf_counter()

@@ -240,7 +240,6 @@ class Validator:
         if typ.kind == "integer" and kind != "integer":
             out.append(self._type(path, typ, kind, f"{where}: expected an integer, got {value}"))
             return
-        got = shown(value)
         bounds: tuple[tuple[float | None, bool, str, str, str], ...] = (
             (typ.minimum, typ.minimum is not None and value < typ.minimum, "minimum",
              "at least", "is less than the minimum"),
@@ -260,7 +259,7 @@ class Validator:
                         path,
                         keyword,
                         f"{phrase} {_num(bound)}",
-                        got,
+                        shown(value),
                         f"{where}: {value} {legacy} {bound:g}",
                     )
                 )
@@ -270,7 +269,7 @@ class Validator:
                     path,
                     "multipleOf",
                     f"a multiple of {_num(typ.multiple_of)}",
-                    got,
+                    shown(value),
                     f"{where}: {value} is not a multiple of {typ.multiple_of:g}",
                 )
             )

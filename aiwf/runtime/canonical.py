@@ -85,33 +85,54 @@ def dumps(value: Any) -> str:
     return "".join(parts)
 
 
+#: Quoted short strings: member names and the values that repeat call after call (model,
+#: instructions, modes). Filled up to its size, never evicted.
+_QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 4096
+
+
+def _quoted(text: str) -> str:
+    found = _QUOTED.get(text)
+    if found is None:
+        found = quote(text)
+        if len(text) <= 64 and len(_QUOTED) < _QUOTED_MAX:
+            _QUOTED[text] = found
+    return found
+
+
 def _write(value: Any, out: list[str]) -> None:
     cls = value.__class__
     if cls is str:
-        out.append(quote(value))
+        out.append(_quoted(value))
     elif cls is Raw:
         out.append(value)
     elif cls is dict or isinstance(value, Mapping):
-        out.append("{")
-        first = True
+        # Strings and Raw members are written here rather than by a call each: they are
+        # most of the members of a request body.
+        sep = "{"
         for key, item in value.items():
             if key.__class__ is not str and not isinstance(key, str):
                 raise TypeError(f"object keys must be strings, not {type(key).__name__}")
-            if first:
-                first = False
+            kind = item.__class__
+            if kind is str:
+                out.append(sep + _quoted(key) + ":" + _quoted(item))
+            elif kind is Raw:
+                out.append(sep + _quoted(key) + ":" + item)
             else:
-                out.append(",")
-            out.append(quote(key))
-            out.append(":")
-            _write(item, out)
-        out.append("}")
+                out.append(sep + _quoted(key) + ":")
+                _write(item, out)
+            sep = ","
+        out.append("}" if sep == "," else "{}")
     elif cls is list or cls is tuple:
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
+        sep = "["
+        for item in value:
+            if item.__class__ is str:
+                out.append(sep + _quoted(item))
+            else:
+                out.append(sep)
+                _write(item, out)
+            sep = ","
+        out.append("]" if sep == "," else "[]")
     elif value is None:
         out.append("null")
     elif value is True:
@@ -174,6 +195,33 @@ def _declared(
                 _declared(variant, root, found, depth + 1)
 
 
+def _plan(
+    schema: Mapping[str, Any], root: Mapping[str, Any] | None
+) -> tuple[Mapping[str, Any], Mapping[str, Any] | None]:
+    """The members ``schema`` declares and the schema of the others, made once per schema
+    object (every call of an assistant orders its input against the same contract)."""
+    key = (id(schema), id(root))
+    found = _PLANS.get(key)
+    if found is not None and found[0] is schema and found[1] is root:
+        return found[2], found[3]
+    declared: dict[str, Any] = {}
+    _declared(schema, root, declared)
+    additional = schema.get("additionalProperties")
+    extra = additional if isinstance(additional, Mapping) else None
+    if len(_PLANS) >= 1024:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[key] = (schema, root, declared, extra)
+    return declared, extra
+
+
+#: (id(schema), id(root)) -> (schema, root, declared members, schema of the others); the
+#: schemas are kept so that their ids are not reused. Read only: callers never mutate it.
+_PLANS: dict[
+    tuple[int, int],
+    tuple[Mapping[str, Any], Any, Mapping[str, Any], Mapping[str, Any] | None],
+] = {}
+
+
 def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:
     cls = value.__class__
     if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
@@ -183,12 +231,10 @@ def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:
     if isinstance(value, list):
         items = schema.get("items") if typed else None
         return [_order(item, items, root) for item in value]
-    declared: dict[str, Any] = {}
+    declared: Mapping[str, Any] = {}
     extra = None
     if typed:
-        _declared(schema, root, declared)
-        additional = schema.get("additionalProperties")
-        extra = additional if isinstance(additional, Mapping) else None
+        declared, extra = _plan(schema, root)
     out: dict[str, Any] = {}
     for name, sub in declared.items():
         if name in value:

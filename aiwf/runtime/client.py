@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ from aiwf.runtime.errors import (
     RouteError,
     Timeout,
 )
-from aiwf.runtime.http import new_client, shared_client
+from aiwf.runtime.http import CONNECT_TIMEOUT, new_client, shared, shared_client
 from aiwf.runtime.log import log
 from aiwf.runtime.providers import PROVIDERS, Provider
 from aiwf.runtime.providers.base import Completion, Exchange, HttpCall, user_text
@@ -193,7 +193,7 @@ class Runtime:
         spec: Retry = request.retry or route.retry or DEFAULT_RETRY
         started = self.clock.now()
         wall = time.time()
-        call_id = uuid.uuid4().hex[:16]
+        call_id = os.urandom(8).hex()  # 16 hex digits, as uuid4().hex[:16] gave (cheaper)
         state: _CallState | None = None
         try:
             provider = self.provider(route.provider)
@@ -414,30 +414,36 @@ class Runtime:
     async def _post_once(
         self, state: _CallState, exchange: Exchange, call: HttpCall, budget: float
     ) -> tuple[Completion, int, Mapping[str, str]]:
-        http = self._http or shared_client()
-        response = await http.request(
-            call.method,
-            call.url,
-            headers=call.headers,
-            content=dumps(call.json).encode(),
-            timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
-        )
-        if response.status_code >= 400:
-            raise state.provider.error(
-                exchange, response.status_code, response.headers, response.content
+        content = dumps(call.json).encode()
+        status: int
+        headers: Mapping[str, str]
+        if self._http is None:  # the shared client: straight on aiohttp
+            status, headers, raw = await shared().send(
+                call.method, call.url, call.headers, content, budget
             )
+        else:
+            response = await self._http.request(
+                call.method,
+                _url(call.url),
+                headers=call.headers,
+                content=content,
+                timeout=_timeout(budget),
+            )
+            status, headers, raw = response.status_code, response.headers, response.content
+        if status >= 400:
+            raise state.provider.error(exchange, status, headers, raw)
         try:
-            body = json.loads(response.content)
+            body = _loads(raw)
         except ValueError:
             malformed = ProviderError(
                 "malformed response: not JSON",
                 provider=exchange.route.provider,
                 model=exchange.route.model,
-                request_id=state.provider.request_id(response.headers),
+                request_id=state.provider.request_id(headers),
             )
             malformed.outcome = "malformed"
             raise malformed from None
-        return state.provider.parse(exchange, body), response.status_code, response.headers
+        return state.provider.parse(exchange, body), status, headers
 
     async def _stream_once(
         self,
@@ -465,10 +471,10 @@ class Runtime:
             http = self._http or shared_client()
             async with http.stream(
                 call.method,
-                call.url,
+                _url(call.url),
                 headers=call.headers,
                 content=dumps(call.json).encode(),
-                timeout=httpx.Timeout(budget, connect=min(budget, 10.0)),
+                timeout=_timeout(budget),
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
@@ -660,6 +666,42 @@ _NOT_WRAPPED = OutputProblem(
     "schema",
     (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
 )
+
+
+def _loads(raw: bytes) -> Any:
+    """``json.loads(raw)``: a body that starts with ``{`` followed by a non-zero byte is
+    UTF-8 by the same rule ``json.loads`` applies to bytes (RFC 8259 §8.1; no BOM, no zero
+    bytes of UTF-16 or UTF-32), and is decoded without that detection."""
+    if raw[:1] == b"{" and raw[1:2] not in (b"", b"\x00"):
+        return json.loads(raw.decode("utf-8", "surrogatepass"))
+    return json.loads(raw)
+
+
+def _timeout(budget: float) -> httpx.Timeout:
+    """The transport timeouts of an attempt with ``budget`` seconds (made once per budget:
+    a route's attempts mostly share one)."""
+    found = _TIMEOUTS.get(budget)
+    if found is None:
+        found = httpx.Timeout(budget, connect=min(budget, CONNECT_TIMEOUT))
+        if len(_TIMEOUTS) >= 64:
+            _TIMEOUTS.pop(next(iter(_TIMEOUTS)))
+        _TIMEOUTS[budget] = found
+    return found
+
+
+def _url(url: str) -> httpx.URL:
+    """``url`` parsed once (a route's calls all go to one URL)."""
+    found = _URLS.get(url)
+    if found is None:
+        found = httpx.URL(url)
+        if len(_URLS) >= 256:
+            _URLS.pop(next(iter(_URLS)))
+        _URLS[url] = found
+    return found
+
+
+_TIMEOUTS: dict[float, httpx.Timeout] = {}
+_URLS: dict[str, httpx.URL] = {}
 
 
 async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:

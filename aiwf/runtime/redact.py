@@ -46,31 +46,62 @@ _MIN_PARTIAL_LEN = 16
 _PARTIAL_WINDOW = 10
 
 
+#: The registered secrets, longest first, each with the set of its pieces of
+#: _PARTIAL_WINDOW characters (empty for a short one); rebuilt when one is registered, so
+#: that :func:`redact`, which runs for every call's request id, does not sort or slice.
+_ordered: tuple[tuple[str, frozenset[str]], ...] = ()
+
+
 def register_secret(value: str | None) -> None:
     """Remember ``value`` so that :func:`redact` masks it everywhere from now on."""
+    global _ordered
     if value and len(value) >= _MIN_SECRET_LEN:
         with _lock:
+            if value in _secrets:
+                return
             _secrets.add(value)
+            _ordered = tuple(
+                (secret, frozenset(_pieces(secret)))
+                for secret in sorted(_secrets, key=len, reverse=True)
+            )
+
+
+def _pieces(secret: str) -> list[str]:
+    if len(secret) < _MIN_PARTIAL_LEN:
+        return []
+    return [
+        secret[start : start + _PARTIAL_WINDOW]
+        for start in range(len(secret) - _PARTIAL_WINDOW + 1)
+    ]
 
 
 def redact(text: str) -> str:
     """``text`` with every registered secret and every credential-shaped token masked."""
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret, pieces in _ordered:
         if secret in text:
             text = text.replace(secret, MASK)
-        elif len(secret) >= _MIN_PARTIAL_LEN:
+        elif pieces and any(
+            text[i : i + _PARTIAL_WINDOW] in pieces for i in range(len(text) - _PARTIAL_WINDOW + 1)
+        ):
             # A server may echo part of a key ("...ETSENTINEL99"): mask every long piece.
-            for start in range(len(secret) - _PARTIAL_WINDOW + 1):
-                piece = secret[start : start + _PARTIAL_WINDOW]
+            for piece in _pieces(secret):
                 if piece in text:
                     text = text.replace(piece, MASK)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + MASK, text)
+    lowered = text.lower()
+    # Each pattern needs a word of its own (a cheap test before the regular expression).
+    for pattern, needle in _NEEDLES:
+        if needle in (lowered if needle != "sk-" else text):
+            text = pattern.sub(_masked, text)
     return text
+
+
+def _masked(match: re.Match[str]) -> str:
+    return match.group(1) + MASK
+
+
+_NEEDLES = tuple(zip(_PATTERNS, ("bearer", "key", "sk-"), strict=True))
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
+from typing import Any, TypeVar
 
 from aiwf.ir.routes import Route
 from aiwf.runtime.canonical import quote
@@ -97,6 +98,20 @@ class Router:
         )
 
 
+_D = TypeVar("_D", ModelRequest, CallMetadata)
+
+
+def _replaced(value: _D, **changes: Any) -> _D:
+    """``dataclasses.replace(value, **changes)`` for the request types, without its
+    per-call field introspection (every call of a workflow goes through here): both are
+    frozen dataclasses whose fields are all ``__init__`` arguments and which have no
+    ``__post_init__``, so a copy of the fields with the changes is the same value
+    (tests/runtime/test_router.py checks both facts)."""
+    made = object.__new__(type(value))
+    made.__dict__.update(value.__dict__, **changes)
+    return made
+
+
 def _as_fallback(log: tuple[AttemptRecord, ...], routes_before: int) -> list[AttemptRecord]:
     """``log`` of a route tried after ``routes_before`` others: its first attempt is a
     fallback."""
@@ -115,7 +130,7 @@ class RoutedClient:
 
     def _requests(self, request: ModelRequest) -> list[ModelRequest]:
         return [
-            replace(request, route=route, metadata=replace(request.metadata, alias=name))
+            _replaced(request, route=route, metadata=_replaced(request.metadata, alias=name))
             for name, route in self.router.chain(self.alias)
         ]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -246,6 +246,12 @@ def _validator(schema_json: str) -> Any:
     return Draft202012Validator(schema)
 
 
+#: id(schema) -> (schema, validator, quick check): every call of an assistant brings the
+#: same schema object, and keying the validator by the schema's JSON costs more than some
+#: validations. The schema is kept so that its id is not reused (as in :data:`_FORMS`).
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any, Callable[[Any], bool] | None]] = {}
+
+
 def _schema_key(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, sort_keys=True, separators=(",", ":"))
 
@@ -286,7 +292,20 @@ def validate(value: Any, schema: Mapping[str, Any]) -> OutputProblem | None:
     """The problems of ``value`` against the JSON Schema ``schema`` (jsonschema's Draft
     2020-12 validator), None when it is valid. The runtime uses this only when a request
     brings no contract check of its own; workflows and SDKs check with the IR's validator."""
-    validator = _validator(_schema_key(schema))
+    key = id(schema)
+    known = _VALIDATORS.get(key)
+    if known is not None and known[0] is schema:
+        _, validator, quick = known
+    else:
+        from aiwf.runtime.quickcheck import compile_check
+
+        validator = _validator(_schema_key(schema))  # checks the schema itself, first
+        quick = compile_check(schema)
+        if len(_VALIDATORS) >= 512:
+            _VALIDATORS.pop(next(iter(_VALIDATORS)))
+        _VALIDATORS[key] = (schema, validator, quick)
+    if quick is not None and quick(value):
+        return None  # valid; only an answer that may not be is walked by jsonschema
     found = [_problem(error) for error in validator.iter_errors(value)]
     return problems_of(found)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -171,3 +172,9 @@ class ModelClient(Protocol):
     def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         """Make the call streaming: text deltas, resets, then one :class:`Completed`."""
         ...
+
+
+#: Model calls a caller expects to have in flight at once (the engine sets its
+#: ``max_concurrency`` for the run); the shared HTTP client allows at least that many
+#: connections (:mod:`aiwf.runtime.http`).
+expected_concurrency: ContextVar[int] = ContextVar("aiwf_expected_concurrency", default=0)

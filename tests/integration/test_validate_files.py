@@ -75,7 +75,7 @@ def test_validate_stays_import_light(project: Path) -> None:
         "from aiwf.cli import main\n"
         "try:\n    main(['validate', 'specs/support.aiwf.yaml'])\n"
         "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-        "heavy = [m for m in ('pydantic', 'httpx', 'copier', 'jsonschema') if m in sys.modules]\n"
+        "heavy = [m for m in ('pydantic', 'httpx', 'aiohttp', 'copier', 'jsonschema') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "print('ok')\n"
     )

@@ -9,7 +9,7 @@ import pytest
 from runtime_support import TEST_KEYS, FakeClock, ScriptedServer
 
 from aiwf.runtime.client import Runtime
-from aiwf.runtime.http import new_client
+from aiwf.runtime.http import aclose_shared_client, new_client
 
 
 @pytest.fixture
@@ -39,7 +39,15 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     await client.aclose()
 
 
-@pytest.fixture
-def runtime(http: httpx.AsyncClient, clock: FakeClock) -> Runtime:
+@pytest.fixture(params=["httpx", "shared"])
+async def runtime(
+    request: pytest.FixtureRequest, http: httpx.AsyncClient, clock: FakeClock
+) -> AsyncIterator[Runtime]:
+    """The runtime over a given httpx client, and over the shared client (whose plain calls
+    go straight to aiohttp): every runtime test runs on both."""
     # random=0 makes backoff exact: min(initial * 2**n, max_delay).
-    return Runtime(http=http, clock=clock, random=lambda: 0.0)
+    if request.param == "httpx":
+        yield Runtime(http=http, clock=clock, random=lambda: 0.0)
+        return
+    yield Runtime(clock=clock, random=lambda: 0.0)
+    await aclose_shared_client()

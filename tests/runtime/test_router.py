@@ -95,3 +95,30 @@ def test_unknown_alias_is_a_route_error(server: ScriptedServer, runtime: Runtime
     with pytest.raises(RouteError, match='unknown model alias "nope"'):
         router.chain("nope")
     assert [name for name, _ in router.chain("careful")] == ["careful", "fast"]
+
+
+def test_the_routed_copy_of_a_request_is_what_dataclasses_replace_makes() -> None:
+    import dataclasses
+
+    from aiwf.runtime.router import _replaced
+    from aiwf.runtime.types import CallMetadata, ModelRequest
+
+    for cls in (ModelRequest, CallMetadata):  # what _replaced relies on
+        assert not hasattr(cls, "__post_init__"), cls
+        assert all(f.init for f in dataclasses.fields(cls)), cls
+        assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    route = Route(provider="openai", model="m")
+    other = Route(provider="anthropic", model="n")
+    request = ModelRequest(
+        route=route, instructions="x", input={"a": 1}, metadata=CallMetadata(step="s")
+    )
+    made = _replaced(request, route=other, metadata=_replaced(request.metadata, alias="fast"))
+    expected = dataclasses.replace(
+        request, route=other, metadata=dataclasses.replace(request.metadata, alias="fast")
+    )
+    assert made == expected
+    assert type(made) is ModelRequest
+    assert request.route is route  # the original is untouched
+    assert request.metadata.alias is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.route = route  # type: ignore[misc]

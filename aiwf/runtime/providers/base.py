@@ -45,12 +45,26 @@ class WireSchema:
 def wire_schema(schema: Mapping[str, Any], form: str) -> WireSchema:
     """The ``plain``, ``wrapped`` or ``strict`` form of ``schema`` (docs/wire.md §4)."""
     made = wire_forms(schema)
+    key = (id(made), form)
+    found = _WIRE.get(key)
+    if found is not None and found[0] is made:
+        return found[1]
     forms = made.forms
     if form == "strict":
-        return WireSchema(forms.strict, made.strict, wrapped=forms.is_wrapped, strict=True)
-    if form == "wrapped":
-        return WireSchema(forms.wrapped, made.wrapped, wrapped=forms.is_wrapped)
-    return WireSchema(forms.plain, made.plain)
+        wire = WireSchema(forms.strict, made.strict, wrapped=forms.is_wrapped, strict=True)
+    elif form == "wrapped":
+        wire = WireSchema(forms.wrapped, made.wrapped, wrapped=forms.is_wrapped)
+    else:
+        wire = WireSchema(forms.plain, made.plain)
+    if len(_WIRE) >= 1024:
+        _WIRE.pop(next(iter(_WIRE)))
+    _WIRE[key] = (made, wire)
+    return wire
+
+
+#: (id(forms), form) -> (forms, its WireSchema): made once per schema and form (the forms
+#: object is kept so that its id is not reused).
+_WIRE: dict[tuple[int, str], tuple[Any, WireSchema]] = {}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ and project headers from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -37,8 +38,9 @@ from aiwf.runtime.types import Usage
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
+@functools.lru_cache(maxsize=1024)
 def schema_name(name: str) -> str:
-    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$``."""
+    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$`` (made once per name)."""
     cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
     return cleaned or "output"
 

@@ -1,0 +1,168 @@
+"""The shared HTTP client: one per loop, as many connections as the engine runs calls, closed
+with its loop; the answers it reads are those the httpx path reads."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import httpx
+import pytest
+from runtime_canned import openai_response
+from runtime_support import Reply, ScriptedServer
+
+from aiwf.engine import Engine
+from aiwf.ir.compiler import compile_files
+from aiwf.runtime import http
+from aiwf.runtime.types import ModelRequest, ModelResponse, Usage, expected_concurrency
+from aiwf.spec import load_spec
+
+
+async def test_the_shared_client_has_the_connections_a_caller_expects() -> None:
+    try:
+        first = http.shared()
+        assert first.connections == http.MAX_CONNECTIONS == first.session.connector.limit  # type: ignore[union-attr]
+        assert http.shared() is first
+        assert http.shared_client() is first.client
+        token = expected_concurrency.set(300)
+        try:
+            grown = http.shared()
+        finally:
+            expected_concurrency.reset(token)
+        assert grown is not first
+        assert grown.connections == 300 == grown.session.connector.limit  # type: ignore[union-attr]
+        assert grown.retired == [first]
+        assert not first.closed
+        assert http.shared() is grown  # fewer expected later: the larger one stays
+    finally:
+        await http.aclose_shared_client()
+    assert grown.closed
+    assert first.closed
+
+
+class Recording:
+    """A model client that notes the concurrency the engine announced to the runtime."""
+
+    seen: list[int]
+
+    def __init__(self) -> None:
+        self.seen = []
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        self.seen.append(expected_concurrency.get())
+        return ModelResponse(
+            output={"n": 1}, text="", usage=Usage(1, 1), request_id=None, model="m",
+            provider="p", attempts=1, latency=0.0,
+        )  # fmt: skip
+
+    def stream(self, request: ModelRequest) -> Any:
+        raise NotImplementedError
+
+
+SPEC = """\
+aiwf: 1
+name: limits
+models:
+  m: {provider: openai-compatible, base_url: "http://127.0.0.1:9/v1", model: m}
+schemas:
+  Num: {type: object, required: [n], properties: {n: {type: integer}}}
+assistants:
+  inc: {model: m, instructions: inc, input: Num, output: Num}
+workflows:
+  one:
+    input: Num
+    steps:
+      - {id: s, assistant: inc, input: "${input}"}
+    output: "${steps.s.output}"
+"""
+
+
+async def test_an_engine_run_announces_its_max_concurrency(tmp_path: Any) -> None:
+    path = tmp_path / "limits.aiwf.yaml"
+    path.write_text(SPEC)
+    program = compile_files(load_spec(path).files).program
+    assert program is not None
+    model = Recording()
+    await Engine(program, model, max_concurrency=300).run("one", {"n": 0})
+    assert model.seen == [300]
+
+
+async def test_plain_calls_read_the_same_answer_on_both_paths(server: ScriptedServer) -> None:
+    body = openai_response(json.dumps({"ok": True}))
+    headers = {"x-request-id": "req_42", "retry-after": "3"}
+    server.script(Reply(status=429, body=body, headers=headers))
+    server.script(Reply(status=429, body=body, headers=headers))
+    url = f"{server.url}/v1/responses"
+    sent = {"Content-Type": "application/json", "X-Probe": "1"}
+    try:
+        status, got, raw = await http.shared().send("POST", url, sent, b"{}", 5.0)
+    finally:
+        await http.aclose_shared_client()
+    async with http.new_client() as client:
+        response = await client.post(url, headers=sent, content=b"{}")
+    assert (
+        (status, raw)
+        == (response.status_code, response.content)
+        == (429, json.dumps(body).encode())
+    )
+    for name in ("X-Request-Id", "retry-after", "content-type"):
+        assert got[name] == response.headers[name]
+    assert [r.headers.get("x-probe") for r in server.requests] == ["1", "1"]
+
+
+async def test_a_reset_is_a_transport_error_not_a_timeout(server: ScriptedServer) -> None:
+    server.script(Reply(reset=True))
+    try:
+        with pytest.raises(httpx.TransportError) as info:
+            await http.shared().send("POST", f"{server.url}/v1/responses", {}, b"{}", 5.0)
+    finally:
+        await http.aclose_shared_client()
+    assert not isinstance(info.value, httpx.TimeoutException), info.value
+
+
+def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer) -> None:
+    server.script(Reply(body={"ok": True}))
+    script = textwrap.dedent(
+        f"""
+        import asyncio, gc, warnings
+        warnings.simplefilter("error")
+        from aiwf.runtime import http
+
+        async def main():
+            status, _, _ = await http.shared().send("GET", "{server.url}/", {{}}, b"", 5.0)
+            return http.shared()
+
+        shared = asyncio.run(main())
+        gc.collect()
+        print(shared.closed)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    assert "Unclosed" not in done.stderr, done.stderr
+
+
+def test_importing_the_http_module_does_not_import_aiohttp() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, aiwf.runtime.http; print('aiohttp' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_shared_is_per_loop() -> None:
+    async def one() -> http.SharedClient:
+        found = http.shared()
+        await http.aclose_shared_client()
+        return found
+
+    assert asyncio.run(one()) is not asyncio.run(one())
