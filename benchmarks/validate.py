@@ -17,6 +17,7 @@ is profiled with cProfile and the top functions by cumulative time are printed.
 from __future__ import annotations
 
 import argparse
+import compileall
 import cProfile
 import io
 import os
@@ -270,6 +271,11 @@ def main() -> None:
 
     python = sys.executable
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIWF_")}
+    # As installed: pip compiles aiwf's bytecode when it installs a wheel, and a checkout
+    # writes it on the first run, unless PYTHONDONTWRITEBYTECODE is set (as on some CI
+    # machines), when every process would compile aiwf from source. Compile it once here.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(str(REPO / "aiwf"), quiet=1)
     tmp = Path(tempfile.mkdtemp(prefix="aiwf-bench-"))
     (tmp / "aiwf.toml").write_text("", encoding="utf-8")  # no project config from upwards
     config = ["--config", str(tmp / "aiwf.toml")]
