@@ -21,6 +21,7 @@ from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.ir import model as ir
 from aiwf.ir.index import KINDS, SECTIONS, Contracts, Entry, Reporter, Signature, SpecIndex, Use
 from aiwf.ir.names import CONVENTIONS, pascal_case
+from aiwf.ir.providers import PROVIDERS
 from aiwf.ir.routes import Retry, Route, typed_route
 from aiwf.ir.schemas import ContractDraft
 from aiwf.ir.workflows import CompiledWorkflow, WorkflowCompiler
@@ -39,11 +40,6 @@ _SECTION_NOUN = {
     "workflows": "workflow",
 }
 #: Structured-output modes each provider accepts.
-_MODES = {
-    "openai": {"auto", "json_schema", "json_object", "prompt"},
-    "anthropic": {"auto", "tool", "native", "prompt"},
-    "openai-compatible": {"auto", "json_schema", "json_object", "prompt"},
-}
 #: Origins of the contracts written inline (derived from an assistant or a workflow).
 _DERIVED = ("assistant_input", "assistant_output", "workflow_input", "workflow_output")
 
@@ -264,13 +260,13 @@ class Compiler:
             self.report(codes.E052, f"model {entry.name!r}: base_url must be an http:// or https:// URL, not {base_url!r}",
                         entry.file, where("base_url", entry.key_pos),
                         "e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1")  # fmt: skip
-        if mode not in _MODES[provider]:
+        if mode not in PROVIDERS[provider].modes:
             self.report(
                 codes.E052,
                 f"model {entry.name!r}: structured_output {mode!r} is not available for provider {provider}",
                 entry.file,
                 where("structured_output", entry.key_pos),
-                f"use one of: {', '.join(sorted(_MODES[provider]))}",
+                f"use one of: {', '.join(sorted(PROVIDERS[provider].modes))}",
             )
         fallback = value.get("fallback")
         models = self.entries["models"]

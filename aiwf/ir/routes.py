@@ -16,16 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from aiwf.ir._dc import to_data
+from aiwf.ir.providers import Provider, StructuredOutput
 
 #: A JSON number field: an integer stays an integer (``deadline: 1`` is ``1`` in the IR, read
 #: back as it was written, so a program's digest survives a round trip through its JSON).
 Number = int | float
-
-Provider = Literal["openai", "anthropic", "openai-compatible"]
-StructuredOutput = Literal["auto", "json_schema", "tool", "native", "json_object", "prompt"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

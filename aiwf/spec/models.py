@@ -13,13 +13,12 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aiwf.ir.providers import Provider, StructuredOutput
 from aiwf.spec.names import NAME_PATTERN
 
 #: The format versions this aiwf reads.
 SUPPORTED_VERSIONS = (1,)
 
-Provider = Literal["openai", "anthropic", "openai-compatible"]
-StructuredOutput = Literal["auto", "json_schema", "tool", "native", "json_object", "prompt"]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 

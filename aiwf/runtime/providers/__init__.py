@@ -1,7 +1,10 @@
 """Providers: one module per wire format, registered in :data:`PROVIDERS`.
 
-Adding a provider is one new module implementing :class:`~aiwf.runtime.providers.base.Provider`
-and one line here.
+Adding a provider is a row in the provider table (:mod:`aiwf.ir.providers`: its name, its
+structured-output modes, what ``auto`` means, its key variable), one new module implementing
+:class:`~aiwf.runtime.providers.base.Provider`, and one line here; the Go and TypeScript
+runtimes get theirs in ``runtimes/`` (``tests/test_providers_table.py`` checks all of them
+against the table).
 """
 
 from __future__ import annotations

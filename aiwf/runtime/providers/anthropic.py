@@ -17,6 +17,7 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
+from aiwf.ir.providers import PROVIDERS as TABLE
 from aiwf.ir.routes import Route
 from aiwf.runtime.errors import ProviderError
 from aiwf.runtime.providers.base import (
@@ -48,12 +49,14 @@ class AnthropicProvider(HttpProvider):
     """The Anthropic Messages API."""
 
     name: ClassVar[str] = "anthropic"
-    key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
+    key_env: ClassVar[str | None] = TABLE["anthropic"].key_env
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id", "x-request-id")
 
     def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
-        if mode in ("auto", "tool"):
+        if mode == "auto":
+            return TABLE["anthropic"].auto
+        if mode == "tool":
             return "tool"
         if mode in ("native", "json_schema"):
             return "native"

@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
+from aiwf.ir.providers import PROVIDERS as TABLE
 from aiwf.ir.routes import Route
 from aiwf.runtime.errors import ProviderError
 from aiwf.runtime.providers.base import (
@@ -61,12 +62,14 @@ class OpenAIProvider(HttpProvider):
     """The OpenAI Responses API."""
 
     name: ClassVar[str] = "openai"
-    key_env: ClassVar[str | None] = "OPENAI_API_KEY"
+    key_env: ClassVar[str | None] = TABLE["openai"].key_env
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
 
     def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
-        return "json_schema" if mode in ("auto", "native", "tool") else mode
+        if mode == "auto":
+            return TABLE["openai"].auto
+        return "json_schema" if mode in ("native", "tool") else mode
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "strict" if mode == "json_schema" else "plain")

@@ -21,6 +21,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
+from aiwf.ir.providers import PROVIDERS as TABLE
 from aiwf.ir.routes import Route
 from aiwf.runtime.errors import BadRequest, ProviderError, RouteError
 from aiwf.runtime.providers.base import (
@@ -47,7 +48,7 @@ class OpenAICompatibleProvider(HttpProvider):
     """Chat Completions on a self-hosted or third-party server."""
 
     name: ClassVar[str] = "openai-compatible"
-    key_env: ClassVar[str | None] = None
+    key_env: ClassVar[str | None] = TABLE["openai-compatible"].key_env
     key_required: ClassVar[bool] = False
 
     def __init__(self) -> None:
@@ -61,7 +62,7 @@ class OpenAICompatibleProvider(HttpProvider):
         mode = route.structured_output
         if mode == "auto":
             with self._lock:
-                return self._downgraded.get(self._key(route), "json_schema")
+                return self._downgraded.get(self._key(route), TABLE["openai-compatible"].auto)
         if mode in ("tool", "native"):
             return "json_schema"
         return mode
