@@ -12,13 +12,16 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiwf.generate.jobs import SdkJob
 from aiwf.generate.leftovers import find_leftovers
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
-from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree, parse_version
-from aiwf.ir.model import Program
+
+if TYPE_CHECKING:
+    from aiwf.generate.targets.base import Environments
+    from aiwf.ir.model import Program
 
 #: Drift kinds, with what to do about each.
 FIXES = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aiwf.ir.model import Program
+if TYPE_CHECKING:
+    from aiwf.ir.model import Program
 
 #: The project config's environments as an SDK embeds them, so that one is picked at run time:
 #: environment name -> model alias -> the route's fields with that environment's overrides

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiwf.errors import AiwfError
 from aiwf.generate.targets.base import Environments, RuntimeCopy
@@ -29,9 +29,11 @@ from aiwf.generate.targets.go_code import (
     json_text,
     unexported,
 )
-from aiwf.generate.targets.go_types import GoDecl, TypeBuilder, type_descriptor
-from aiwf.generate.targets.go_workflows import GoBinding, GoStep, binding, steps
-from aiwf.ir.model import Program
+
+if TYPE_CHECKING:
+    from aiwf.generate.targets.go_types import GoDecl
+    from aiwf.generate.targets.go_workflows import GoBinding, GoStep
+    from aiwf.ir.model import Program
 from aiwf.ir.names import snake_case
 
 #: The Go version the generated go.mod names (loop variables per iteration: 1.22).
@@ -203,6 +205,9 @@ class GoTarget:
 
         def sample(contract: str, seed: int) -> str:
             return go_str(json_text(sample_contract(program, contract, seed=seed)))
+
+        from aiwf.generate.targets.go_types import TypeBuilder, type_descriptor
+        from aiwf.generate.targets.go_workflows import binding, steps
 
         builder = TypeBuilder(program)
         decls: list[GoDecl] = builder.build()

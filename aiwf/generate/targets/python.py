@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiwf.generate.formatting import ruff_format
 from aiwf.generate.targets.base import Environments
@@ -22,8 +22,9 @@ from aiwf.generate.targets.pycode import (
     py_str,
     snake_identifier,
 )
-from aiwf.generate.targets.python_types import ModelBuilder, PyModel
-from aiwf.ir.model import Program, Workflow
+
+if TYPE_CHECKING:
+    from aiwf.ir.model import Program, Workflow
 
 PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -93,6 +94,8 @@ class PythonTarget:
         self, program: Program, package: str, environments: Environments | None = None
     ) -> dict[str, Any]:
         """What the templates see."""
+        from aiwf.generate.targets.python_types import ModelBuilder
+
         builder = ModelBuilder(program)
         models = builder.build()
         cls = builder.contract_class
@@ -168,4 +171,4 @@ class PythonTarget:
 
 TARGET = PythonTarget()
 
-__all__ = ["TARGET", "PyModel", "PythonTarget"]
+__all__ = ["TARGET", "PythonTarget"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiwf import __version__
 from aiwf.generate.targets.base import Environments, RuntimeCopy
@@ -31,9 +31,10 @@ from aiwf.generate.targets.ts_code import (
     ts_str,
     upper_identifier,
 )
-from aiwf.generate.targets.ts_types import TsDecl, TypeBuilder
-from aiwf.ir import types as t
-from aiwf.ir.model import Program, Workflow
+
+if TYPE_CHECKING:
+    from aiwf.generate.targets.ts_types import TsDecl
+    from aiwf.ir.model import Program, Workflow
 
 #: npm package names: an optional ``@scope/``, lower case, URL-safe, at most 214 characters.
 PACKAGE_PATTERN = re.compile(r"^(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*$")
@@ -123,6 +124,7 @@ def _retry(retry: dict[str, Any] | None) -> dict[str, Any] | None:
 def type_data(typ: Any) -> Any:
     """A contract type as the runtime's validator reads it: the IR's own fields (annotations
     and defaults left out), enums and consts with ``expected``, their canonical JSON."""
+    from aiwf.ir import types as t
     from aiwf.runtime.canonical import dumps
 
     if not dataclasses.is_dataclass(typ) or isinstance(typ, type):
@@ -195,6 +197,8 @@ class TypeScriptTarget:
         self, program: Program, package: str, environments: Environments | None = None
     ) -> dict[str, Any]:
         """What the templates see."""
+        from aiwf.generate.targets.ts_types import TypeBuilder
+
         types = TypeBuilder(program)
         decls: list[TsDecl] = types.build()
         values = Namespace(TS_RESERVED)
