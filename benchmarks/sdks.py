@@ -24,7 +24,9 @@ scatter grows. One run, one server, one Markdown table.
       (median of ``--repeat``) so that the process start can be set aside.
 
     The server's CPU (user + system, from /proc) over each run is reported as a share of one
-    core, to show it is not the bottleneck.
+    core, to show it is not the bottleneck, and the Go server counts the most requests it
+    answered at once and the connections it accepted, to show that each runner keeps its 100
+    calls in flight and reuses its connections.
 (b) linearity: the Python engine (as in (a)) at ``--sizes`` items (default 10,000 and
     100,000), each run in a fresh subprocess: wall time per item, the process' peak RSS
     (getrusage) per item, and the run's own peak (the kernel's peak RSS counter reset just
@@ -70,10 +72,12 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
 func main() {
+	var inFlight, most, opened atomic.Int64 // requests being answered, the most at once, connections
 	latency, _ := strconv.ParseFloat(os.Args[1], 64)
 	wait := time.Duration(latency * float64(time.Second))
 	body := []byte(os.Args[2])
@@ -83,13 +87,26 @@ func main() {
 	}
 	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stats" { // since the last /stats: the most requests at once, connections
+			fmt.Fprintf(w, "{\"most\": %d, \"opened\": %d}", most.Swap(0), opened.Swap(0))
+			return
+		}
+		now := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for seen := most.Load(); now > seen && !most.CompareAndSwap(seen, now); seen = most.Load() {
+		}
 		io.Copy(io.Discard, r.Body)
 		time.Sleep(wait)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 	})
-	panic(http.Serve(ln, handler))
+	server := &http.Server{Handler: handler, ConnState: func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			opened.Add(1)
+		}
+	}}
+	panic(server.Serve(ln))
 }
 """
 
@@ -365,6 +382,20 @@ def start_server(kind: str, latency: float, bin_dir: Path) -> tuple[subprocess.P
     return proc, f"http://127.0.0.1:{int(proc.stdout.readline())}/v1"
 
 
+def server_stats(url: str) -> tuple[int, int] | None:
+    """The most requests the Go server answered at once and the connections it accepted, since
+    the last ask (None: the Python server, which does not count)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.removesuffix("/v1") + "/stats", timeout=5) as answer:
+            stats = json.loads(answer.read())
+            return int(stats["most"]), int(stats["opened"]) - 1  # less this ask's own
+    except (urllib.error.URLError, ValueError, KeyError):
+        return None
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -502,15 +533,22 @@ def main() -> None:
         walls: dict[str, list[float]] = {name: [] for name, _ in runners}
         run_cpu: list[float] = []
         server_share: dict[str, float] = {}
+        in_flight: dict[str, int] = {}
+        opened: dict[str, int] = {}
         starts: list[float] = []
         linear: dict[int, list[dict[str, float]]] = {}
         try:
             engine.aiohttp_scatter(url, min(n, 500), c)  # warm up the server
             for _ in range(args.repeat):  # interleaved, so drift hits every runner alike
                 for name, runner in runners:
+                    server_stats(url)  # resets the counts
                     cpu0, t0 = cpu_seconds(proc.pid), time.perf_counter()
                     wall, child_cpu = runner()
                     share = (cpu_seconds(proc.pid) - cpu0) / (time.perf_counter() - t0)
+                    stats = server_stats(url)
+                    if stats is not None:
+                        in_flight[name] = max(in_flight.get(name, 0), stats[0])
+                        opened[name] = max(opened.get(name, 0), stats[1])
                     server_share[name] = max(server_share.get(name, 0.0), share)
                     walls[name].append(wall)
                     if child_cpu is not None:
@@ -538,12 +576,11 @@ def main() -> None:
         f"### (a) scatter: {n} items, {c} in flight, {args.latency * 1000:.0f} ms per call, "
         f"best of {args.repeat}\n"
     )
-    print(
-        "| runner | wall s | x ideal | x bare aiohttp | x bare loop, same language | server CPU |"
-    )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| runner | wall s | x ideal | x bare aiohttp | x bare loop, same language | "
+          "server CPU | most in flight | connections |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| ideal (items / concurrency x latency) | {ideal:.2f} | 1.00 | "
-          f"{ideal / aiohttp:.2f} | | |")  # fmt: skip
+          f"{ideal / aiohttp:.2f} | | | {c} | {c} |")  # fmt: skip
     same = {
         "aiwf engine (Python)": "bare aiohttp loop (Python)",
         "Go SDK, as generated (New())": "bare goroutine loop (Go)",
@@ -554,15 +591,17 @@ def main() -> None:
     for name, wall in best.items():
         vs = f"{wall / best[same[name]]:.2f}" if name in same else ""
         print(f"| {name} | {wall:.2f} | {wall / ideal:.2f} | {wall / aiohttp:.2f} | {vs} | "
-              f"{server_share[name]:.0%} |")  # fmt: skip
+              f"{server_share[name]:.0%} | {in_flight.get(name, '')} | "
+              f"{opened.get(name, '')} |")  # fmt: skip
     aside = e2e - start
     print(f"| `aiwf run`, process start aside | {aside:.2f} | {aside / ideal:.2f} | "
-          f"{aside / aiohttp:.2f} | {aside / aiohttp:.2f} | |")  # fmt: skip
+          f"{aside / aiohttp:.2f} | {aside / aiohttp:.2f} | | | |")  # fmt: skip
     print(
         f"\nProcess start (`aiwf --version`, median of {args.repeat}): {start:.3f} s. "
         f"`aiwf run` CPU (user + system, best run): {min(run_cpu):.2f} s, "
         f"{min(run_cpu) / n * 1e6:.0f} µs per item. Server CPU: the server's share of one core "
-        "during the run (highest of the runs)."
+        "during the run; most in flight: the most requests the server answered at once; "
+        "connections: the TCP connections it accepted (each the highest of the runs)."
     )
     print(
         "\nTargets: Go and TypeScript SDKs within 1.2x of the ideal; the engine within 1.3x of "
