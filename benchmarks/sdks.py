@@ -34,7 +34,7 @@ scatter grows. One run, one server, one Markdown table.
     ratios largest / smallest.
 
 Needs go, node and npm (the TypeScript SDK installs its dev dependencies with ``npm ci
---prefer-offline``). Run (about three minutes on 2 cores)::
+--prefer-offline``). Run (about 7 minutes on 2 cores, 3 with ``--no-linear``)::
 
     .venv/bin/python benchmarks/sdks.py [--items 5000] [--concurrency 100] [--latency 0.02]
         [--repeat 3] [--server go|python] [--sizes 10000,100000] [--no-linear]
