@@ -578,3 +578,15 @@ func TestRoutingPicksEnvironmentThenOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestTheDefaultClientKeepsConnectionsForAWideScatter(t *testing.T) {
+	r := NewRuntime()
+	r.init()
+	transport, ok := r.HTTP.Transport.(*http.Transport)
+	if !ok || transport.MaxIdleConnsPerHost < 100 {
+		t.Fatalf("default transport keeps too few idle connections per host: %#v", r.HTTP.Transport)
+	}
+	if NewRuntime().init(); sharedHTTP() != r.HTTP {
+		t.Fatal("runtimes given no client share one")
+	}
+}

@@ -51,6 +51,28 @@ type Runtime struct {
 	providers map[string]provider
 }
 
+// IdleConnsPerHost is how many idle keep-alive connections the default HTTP client keeps
+// per host: net/http's default of 2 would close and reopen connections (a TLS handshake
+// each) under a scatter of more calls in flight than that.
+const IdleConnsPerHost = 256
+
+var (
+	sharedOnce   sync.Once
+	sharedClient *http.Client
+)
+
+// sharedHTTP is the default client of every Runtime that is given none: net/http's default
+// transport (proxies from the environment, HTTP/2, its timeouts) with IdleConnsPerHost.
+func sharedHTTP() *http.Client {
+	sharedOnce.Do(func() {
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConns = 0 // no limit over all hosts
+		transport.MaxIdleConnsPerHost = IdleConnsPerHost
+		sharedClient = &http.Client{Transport: transport}
+	})
+	return sharedClient
+}
+
 // NewRuntime returns a Runtime with the defaults.
 func NewRuntime() *Runtime { return &Runtime{} }
 
@@ -58,7 +80,7 @@ func (r *Runtime) init() {
 	r.once.Do(func() {
 		r.providers = newProviders()
 		if r.HTTP == nil {
-			r.HTTP = http.DefaultClient
+			r.HTTP = sharedHTTP()
 		}
 		if r.Logger == nil {
 			r.Logger = slog.New(discard{})
