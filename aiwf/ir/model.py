@@ -11,7 +11,6 @@ cost; reading an IR back (:func:`load_ir`) validates it with a pydantic ``TypeAd
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -246,6 +245,8 @@ def _cached_digest(program: Program, kind: str, data: Callable[[], Any]) -> str:
     if cached is not None and cached[0] is program:
         return cached[1]
     canonical = json.dumps(data(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    import hashlib  # not on aiwf validate's path, which never digests a program
+
     digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
     if len(_DIGESTS) >= 32:
         _DIGESTS.pop(next(iter(_DIGESTS)))
