@@ -76,7 +76,8 @@ def make_versions(base: Path) -> Versions:
     old = make_project_repo(base / "x")
     recorded = python(old, "-m", "aiwf.generate.history", "--root", str(old), "record", __version__)
     assert recorded.code == 0, str(recorded)
-    commit_all(old, f"templates of {__version__} in the history")
+    if git(old, "status", "--porcelain"):  # not when this tree is the release itself
+        commit_all(old, f"templates of {__version__} in the history")
     new_version = next_version(__version__)
     new = base / "x1"
     shutil.copytree(old, new, symlinks=True)
