@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 from aiwf.errors import AiwfError
 
 if TYPE_CHECKING:
+    from aiwf.config import ProjectConfig
     from aiwf.diagnostics import Diagnostic
+    from aiwf.ir.compiler import CompileResult
     from aiwf.ir.model import Program
 
 
@@ -30,7 +32,7 @@ class CompileFailed(AiwfError):
     errors first, warnings after)."""
 
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        first = next(d for d in diagnostics if d.is_error)
+        first = next((d for d in diagnostics if d.is_error), diagnostics[0])
         errors = sum(1 for d in diagnostics if d.is_error)
         more = f" (and {errors - 1} more error(s))" if errors > 1 else ""
         super().__init__(
@@ -42,6 +44,32 @@ class CompileFailed(AiwfError):
             column=first.column,
         )
         self.diagnostics = tuple(diagnostics)
+
+
+def compile_with(
+    path: Path, config: ProjectConfig, env: str | None, *, shown_from: Path | None = None
+) -> tuple[CompileResult, list[Diagnostic]]:
+    """Load and compile the spec at ``path`` with the model overrides of the config's
+    environment ``env`` (none when None), naming files relative to ``shown_from``: the result
+    (no program when a file could not be loaded) and every diagnostic, sorted. What
+    :func:`compile` and the CLI's spec-reading commands share."""
+    from aiwf.diagnostics import sort_diagnostics
+    from aiwf.ir.compiler import CompileResult, compile_files
+    from aiwf.paths import shown_path
+    from aiwf.spec import load_spec
+
+    overrides = config.environments[env].models if env is not None else {}
+    loaded = load_spec(path, shown_from=shown_from)
+    result = compile_files(
+        loaded.files,
+        model_overrides=overrides,
+        overrides_source=str(shown_path(config.source, shown_from)) if config.source else None,
+        env=env,
+    )
+    diagnostics = sort_diagnostics([*loaded.diagnostics, *result.diagnostics])
+    if loaded.diagnostics:
+        result = CompileResult(None, diagnostics)
+    return result, diagnostics
 
 
 def compile(
@@ -64,21 +92,13 @@ def compile(
         AiwfError: the config cannot be read, or ``env`` is not one of its environments.
     """
     from aiwf.config import load_config
-    from aiwf.ir.compiler import compile_files
-    from aiwf.spec import load_spec
+    from aiwf.paths import repository_root
 
     spec = Path(path)
     start = spec if spec.is_dir() else spec.parent
     settings = load_config(Path(config) if config is not None else None, env=env, cwd=start)
-    loaded = load_spec(spec)
-    if any(d.is_error for d in loaded.diagnostics):
-        raise CompileFailed(loaded.diagnostics)
-    result = compile_files(
-        loaded.files,
-        model_overrides=settings.model_overrides,
-        overrides_source=str(settings.source) if settings.source else None,
-        env=settings.env,
-    )
+    root = repository_root(settings.source.parent if settings.source else None, cwd=start)
+    result, diagnostics = compile_with(spec, settings, settings.env, shown_from=root)
     if result.program is None:
-        raise CompileFailed(result.diagnostics)
+        raise CompileFailed(diagnostics)
     return result.program

@@ -9,15 +9,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiwf.api import compile_with
 from aiwf.cli import AppContext
-from aiwf.diagnostics import Diagnostic, sort_diagnostics
+from aiwf.diagnostics import Diagnostic
 from aiwf.errors import EXIT_FAILURE, UsageError
-from aiwf.ir.compiler import CompileResult, compile_files
+from aiwf.ir.compiler import CompileResult
 from aiwf.ir.model import Program
-from aiwf.paths import as_typed, repository_root, shown_path
+from aiwf.paths import as_typed, repository_root
 
 __all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_path", "spec_paths"]
-from aiwf.spec import load_spec
 
 
 @dataclass
@@ -114,19 +114,9 @@ def compile_spec(app: AppContext, path: Path, *, env: str | None = _SELECTED) ->
     (:func:`aiwf.paths.repository_root`)."""
     config = app.config
     name = config.env if env == _SELECTED else env
-    overrides = config.environments[name].models if name is not None else {}
     root = repository_root(config.source.parent if config.source else None)
     with _without_gc():
-        loaded = load_spec(path, shown_from=root)
-        result = compile_files(
-            loaded.files,
-            model_overrides=overrides,
-            overrides_source=str(shown_path(config.source, root)) if config.source else None,
-            env=name,
-        )
-    diagnostics = sort_diagnostics([*loaded.diagnostics, *result.diagnostics])
-    if loaded.diagnostics:
-        result = CompileResult(None, diagnostics)
+        result, diagnostics = compile_with(path, config, name, shown_from=root)
     return Compiled(path, result, diagnostics)
 
 
