@@ -39,6 +39,7 @@ workflows:
       - {id: other_items, assistant: other, scatter: "${input.nums}", input: "${item}"}
       - {id: fan_as_input, assistant: any, input: "${steps.fan.output}"}
       - {id: prev, assistant: inc, input: "${prev.output}"}
+      - {id: as_other, assistant: other, input: "${steps.boxed.output}"}
       - {id: field, assistant: whole, input: {nums: "${input.nums}"}}
     output: "${steps.prev.output}"
 """
@@ -64,6 +65,7 @@ def test_the_compiler_marks_exactly_the_inputs_checked_already(tmp_path: Path) -
         "other_items": False,   # the same shape under another name is not the contract
         "fan_as_input": False,  # an assistant without an input contract of its own
         "prev": True,           # ${prev.output} of an unscattered step with that contract
+        "as_other": False,      # a Num where an Other is expected: checked again
         "field": False,
     }  # fmt: skip
     # It is part of the IR: written, read back and digested.
