@@ -206,7 +206,7 @@ def load_program(source: str | Mapping[str, Any]) -> Program:
         except ValueError:
             data = None
     version = data.get("ir_version") if isinstance(data, Mapping) else None
-    if version not in READ_IR_VERSIONS or isinstance(version, bool):
+    if type(version) is not int or version not in READ_IR_VERSIONS:
         raise AiwfError(
             f"this SDK holds IR version {version!r}; the installed aiwf reads {read_versions()}",
             code="G070",

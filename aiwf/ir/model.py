@@ -203,8 +203,8 @@ class Program:
     def written_as(self, version: int) -> Program:
         """This program as an IR of ``version`` (one of :data:`READ_IR_VERSIONS`) holds it:
         the same workflows, with what that version cannot say left unsaid (IR 1: no step
-        input is known to be checked). Its digests are the digests an aiwf that wrote
-        ``version`` recorded for the same spec (resume compares them)."""
+        input is known to be checked). For an earlier version, its digests are the ones an
+        aiwf that wrote ``version`` recorded for the same spec (resume compares them)."""
         if version not in READ_IR_VERSIONS:
             raise ValueError(f"IR version {version} is not one this aiwf reads")
         if version == self.ir_version:
@@ -315,7 +315,7 @@ def load_ir(text: str) -> Program:
     except json.JSONDecodeError as exc:
         raise AiwfError(f"the IR is not JSON: {exc}", code=codes.E090) from None
     version = data.get("ir_version") if isinstance(data, dict) else None
-    if version not in READ_IR_VERSIONS or isinstance(version, bool):
+    if type(version) is not int or version not in READ_IR_VERSIONS:
         raise AiwfError(
             f"IR version {version!r} is not supported (this aiwf reads {read_versions()})",
             code=codes.E090,

@@ -91,7 +91,7 @@ def test_the_ir_of_the_same_spec_differs_only_by_the_bump(tmp_path: Path) -> Non
 
 def test_other_ir_versions_are_refused_with_the_versions_this_aiwf_reads() -> None:
     data = ir1_data()
-    for version in (0, 3, True, "1"):
+    for version in (0, 3, True, 1.0, "1", None):
         with pytest.raises(AiwfError, match=r"reads versions 1 and 2") as info:
             load_ir(json.dumps({**data, "ir_version": version}))
         assert info.value.code == "E090"
