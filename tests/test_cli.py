@@ -19,7 +19,7 @@ def test_version() -> None:
     assert run.out.splitlines() == [
         f"aiwf {aiwf.__version__}",
         "spec format: aiwf: 1",
-        "IR version: 1",
+        "IR version: 2",
         f"SDK templates: v{aiwf.__version__}",
     ]
 

@@ -20,7 +20,7 @@ from aiwf.commands._spec import program_or_exit
 )
 @shared_options
 def command(path: Path, out: Path | None) -> None:
-    """Compile the spec at PATH and write its IR (JSON, ir_version 1).
+    """Compile the spec at PATH and write its IR (JSON; aiwf --version shows its IR version).
 
     The IR is what the engine runs and the SDK templates render; the same spec gives
     byte-identical output on any machine.

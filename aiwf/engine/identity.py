@@ -5,6 +5,13 @@ A run records two digests of the IR it was made from (``Program.digest`` and
 is refused when the *structure* changed (steps, bindings, assistants, instructions,
 contracts): the finished outputs would then mix two workflows. It is allowed when only route
 settings changed (a fixed ``base_url``, another ``--env``), and the check says which.
+
+A run started by an aiwf that wrote an earlier IR version (:data:`READ_IR_VERSIONS`) recorded
+the digests of its program in that version. The program is compared as that version would
+hold it (:meth:`Program.written_as`): what a newer IR adds is derived from the spec (IR 2's
+``input_checked``), so the same spec still resumes after an upgrade. Manifests record the IR
+version (``ir_version``; absent: version 1), so a run made by an aiwf whose IR this one does
+not read is refused with that reason rather than as a changed spec.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 
 from aiwf.engine.errors import RESUME_REFUSED
 from aiwf.errors import AiwfError
-from aiwf.ir.model import Program
+from aiwf.ir.model import READ_IR_VERSIONS, Program, read_versions
 
 
 def route_settings(program: Program) -> dict[str, dict[str, Any]]:
@@ -37,6 +44,7 @@ def route_settings(program: Program) -> dict[str, dict[str, Any]]:
 def run_identity(program: Program) -> dict[str, Any]:
     """What a run's manifest records of its program."""
     return {
+        "ir_version": program.ir_version,
         "digest": program.digest(),
         "structure": program.structure_digest(),
         "routes": route_settings(program),
@@ -72,12 +80,33 @@ def check_resume(manifest: Mapping[str, Any], program: Program, run_id: str) -> 
     Raises:
         AiwfError: (``E503``) the workflow's structure changed, or the run already succeeded.
     """
-    digest = program.digest()
     recorded = manifest.get("digest")
     structure = manifest.get("structure")
-    # A run recorded before the structure digest existed: the whole IR must match.
-    same = recorded == digest if structure is None else structure == program.structure_digest()
-    if not same:
+    # The program as each IR version this aiwf reads holds it, the version it writes first.
+    versions = (program.ir_version, *(v for v in READ_IR_VERSIONS if v != program.ir_version))
+    same: Program | None = None
+    for version in versions:
+        candidate = program.written_as(version)
+        # A run recorded before the structure digest existed: the whole IR must match.
+        if (
+            (recorded == candidate.digest())
+            if structure is None
+            else (structure == candidate.structure_digest())
+        ):
+            same = candidate
+            break
+    digest = program.digest()
+    if same is None:
+        made_with = manifest.get("ir_version")
+        if made_with not in (None, *READ_IR_VERSIONS):
+            raise AiwfError(
+                f"run {run_id!r} was made by an aiwf that writes IR version {made_with!r}; "
+                f"this aiwf reads {read_versions()}, so it cannot tell whether the run's "
+                "program is this spec's",
+                code=RESUME_REFUSED,
+                hint="resume it with the aiwf release that started it (aiwf --version shows "
+                "its IR version), or start a new run without --resume",
+            )
         raise AiwfError(
             f"run {run_id!r} was made from another version of the spec "
             f"(IR {str(recorded)[:19]}..., now {digest[:19]}...); "
@@ -91,7 +120,7 @@ def check_resume(manifest: Mapping[str, Any], program: Program, run_id: str) -> 
             code=RESUME_REFUSED,
             hint=f"its result is in the store: runs/{run_id}/result.json",
         )
-    if recorded == digest:
+    if recorded == same.digest():
         return []
     routes = manifest.get("routes")
     if not isinstance(routes, dict):

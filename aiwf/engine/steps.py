@@ -15,7 +15,7 @@ from typing import Any
 
 from aiwf.engine.errors import INPUT_INVALID, StepError
 from aiwf.errors import AiwfError
-from aiwf.ir.model import Assistant, Program, RefBinding, Step, Workflow
+from aiwf.ir.model import Assistant, Program, Step, Workflow
 from aiwf.ir.routes import Retry, Route
 from aiwf.ir.types import RefType
 from aiwf.ir.validate import Problem, Validator, summary
@@ -79,18 +79,19 @@ class StepPlan:
 
     step: Step
     call: CallPlan
-    #: The input is a value already checked against the same contract (``${prev.output}``
-    #: of a step with that output contract, or ``${input}`` of that input contract): the
-    #: engine does not check it again.
-    input_checked: bool = False
 
     @property
     def assistant(self) -> Assistant:
         return self.call.assistant
 
     def check_input(self, validator: Validator, value: Any, index: int | None) -> None:
-        """Raise :class:`StepError` when ``value`` is not valid for the assistant's input."""
-        problems = [] if self.input_checked else validator.problems(value, self.call.input_type)
+        """Raise :class:`StepError` when ``value`` is not valid for the assistant's input.
+
+        An input the compiler found already checked (:attr:`Step.input_checked`) is not
+        checked again."""
+        problems = (
+            [] if self.step.input_checked else validator.problems(value, self.call.input_type)
+        )
         if problems:
             raise StepError(
                 self.step.id,
@@ -133,16 +134,7 @@ class Planner:
         found = self._plans.get(wf.name)
         if found is not None:
             return found
-        plans = {
-            step.id: StepPlan(
-                step=step,
-                call=self.call(step.assistant),
-                input_checked=_checked_already(
-                    wf, step, self.program.assistants[step.assistant].input, self.program
-                ),
-            )
-            for step in wf.steps
-        }
+        plans = {step.id: StepPlan(step=step, call=self.call(step.assistant)) for step in wf.steps}
         self._plans[wf.name] = plans
         return plans
 
@@ -233,53 +225,6 @@ def response_from_record(record: Mapping[str, Any], output: Any) -> ModelRespons
         attempt_log=tuple(AttemptRecord(**a) for a in record.get("attempt_log") or ()),
         checked=True,
     )
-
-
-def _checked_already(wf: Workflow, step: Step, contract: str, program: Program) -> bool:
-    """Whether ``step``'s input is, as a whole, a value the engine has already checked
-    against ``contract``: the workflow input, or the output of an unscattered step."""
-    binding = step.input
-    if not isinstance(binding, RefBinding) or binding.path:
-        return False
-    if step.scatter is not None:
-        return binding.root == "item" and _items_are(wf, step, contract, program)
-    if binding.root == "input":
-        return wf.input == contract
-    if binding.root != "step" or binding.step is None:
-        return False
-    source = next((s for s in wf.steps if s.id == binding.step), None)
-    return (
-        source is not None
-        and source.scatter is None
-        and program.assistants[source.assistant].output == contract
-    )
-
-
-def _items_are(wf: Workflow, step: Step, contract: str, program: Program) -> bool:
-    """Whether the items a step scatters over are, each, a value already checked against
-    ``contract`` (elements of the checked workflow input, or of a checked step output)."""
-    from aiwf.ir import types as t
-    from aiwf.ir.typecheck import PathError, follow, resolve
-
-    assert step.scatter is not None
-    over = step.scatter.over
-    base: t.Type
-    if over.root == "input":
-        base = RefType(name=wf.input)
-    elif over.root == "step" and over.step is not None:
-        source = next((s for s in wf.steps if s.id == over.step), None)
-        if source is None:
-            return False
-        base = source.output_type
-    else:
-        return False
-    try:
-        typed = follow(base, tuple(over.path), program.contract_type, over.root)
-    except PathError:
-        return False
-    array = resolve(typed.type, program.contract_type)
-    items = array.items if isinstance(array, t.ArrayType) else None
-    return isinstance(items, RefType) and items.name == contract and not items.nullable
 
 
 def kind(value: Any) -> str:

@@ -65,6 +65,9 @@ class StepInfo:
     output: t.Type = UNKNOWN
     deps: set[str] = field(default_factory=set)
     needs: list[str] = field(default_factory=list)
+    #: The type of the items of a scatter over an array typed as such (an element of a
+    #: value that was checked as a whole is checked against it); None otherwise.
+    checked_items: t.Type | None = None
 
 
 @dataclass
@@ -273,10 +276,11 @@ class WorkflowCompiler:
                     info.deps.add(dep)
                     info.needs.append(dep)
         binding = None
+        input_typed = Typed(UNKNOWN)
         if "input" in raw:
             scope = Scope("step", info, item_type)
             dst = t.RefType(name=assistant.input) if assistant and assistant.input else None
-            binding, _ = self.bind(
+            binding, input_typed = self.bind(
                 raw["input"], raw, "input", dst, scope, what=f"the input of {what}"
             )
             info.deps |= scope.deps
@@ -302,6 +306,7 @@ class WorkflowCompiler:
             id=info.id,
             assistant=assistant.name,
             input=binding,
+            input_checked=_input_checked(info, binding, input_typed, assistant.input),
             scatter=scatter,
             needs=tuple(info.needs),
             output_type=info.output,
@@ -337,6 +342,8 @@ class WorkflowCompiler:
             self.error(codes.E043, f"scatter over {parsed.describe()}, which may be {'null' if resolved.nullable else 'missing'}",
                        pos, "make it required and non-nullable in its schema")  # fmt: skip
             return None, UNKNOWN
+        if scope.step is not None:
+            scope.step.checked_items = resolved.items
         return ref, resolved.items
 
     # -- references and bindings --------------------------------------------------------------
@@ -636,6 +643,27 @@ class WorkflowCompiler:
         cycle = path[path.index(current.id) :]
         pivot = min(range(len(cycle)), key=lambda i: self.by_id[cycle[i]].index)
         return cycle[pivot:] + cycle[:pivot]
+
+
+def _input_checked(info: StepInfo, binding: ir.Binding, typed: Typed, contract: str | None) -> bool:
+    """Whether the step's input (each item of a scattered step) is, as a whole, a value an
+    engine has already validated against ``contract``, the assistant's input contract: what
+    :attr:`aiwf.ir.model.Step.input_checked` promises.
+
+    Every value read by a whole reference has been checked against its type when that type
+    is a contract: the workflow input (checked when the run starts or resumes), the output of
+    an unscattered step (every model output is checked against its contract) and the items
+    of a scatter over an array of a contract (elements of one of those). A path into a value,
+    a nullable type or an ``${item}`` of anything else promises nothing."""
+    if contract is None or not isinstance(binding, ir.RefBinding) or binding.path:
+        return False
+    if "scatter" in info.raw:
+        seen = info.checked_items if binding.root == "item" else None
+    elif binding.root in ("input", "step") and not typed.optional:
+        seen = typed.type
+    else:
+        seen = None
+    return isinstance(seen, t.RefType) and seen.name == contract and not seen.nullable
 
 
 def _draft(name: str, typ: t.Type, file: str, pos: Pos) -> ContractDraft:

@@ -361,42 +361,6 @@ async def test_cancelled_run_stops_cleanly_and_resumes(tmp_path: Path) -> None:
     assert result.trace.steps["each"].items_resumed == 3
 
 
-def test_inputs_already_checked_against_the_same_contract_are_not_checked_again(
-    tmp_path: Path,
-) -> None:
-    program = compile_text(
-        tmp_path,
-        """
-aiwf: 1
-name: t
-models: {m: {provider: openai, model: x}}
-schemas:
-  Num: {type: object, required: [n], properties: {n: {type: integer}}}
-  Other: {type: object, required: [n], properties: {n: {type: integer}}}
-assistants:
-  inc: {model: m, instructions: i, input: Num, output: Num}
-  other: {model: m, instructions: i, input: Other, output: Num}
-workflows:
-  w:
-    input: {type: object, required: [n, more], properties: {n: {type: integer}, more: {type: array, items: {$ref: "#/schemas/Num"}}}}
-    steps:
-      - {id: a, assistant: inc, input: {n: "${input.n}"}}
-      - {id: b, assistant: inc, input: "${prev.output}"}
-      - {id: c, assistant: other, input: "${steps.b.output}"}
-      - {id: d, assistant: inc, input: {n: "${steps.c.output.n}"}}
-      - {id: e, assistant: inc, scatter: "${input.more}", input: "${item}"}
-      - {id: f, assistant: other, scatter: "${input.more}", input: "${item}"}
-    output: "${steps.d.output}"
-""",
-    )
-    engine = Engine(program, ScriptedModel({}))
-    plans = engine._plan(program.workflows["w"])
-    # same contract, whole value: checked once, where it was made; else checked again
-    assert {step: plan.input_checked for step, plan in plans.items()} == {
-        "a": False, "b": True, "c": False, "d": False, "e": True, "f": False,
-    }  # fmt: skip
-
-
 def test_a_fallback_shows_in_the_step_trace() -> None:
     from aiwf.engine.trace import StepSpan
     from aiwf.runtime import ModelResponse, Usage

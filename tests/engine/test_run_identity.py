@@ -162,3 +162,87 @@ async def test_a_live_run_renews_its_lease_and_cannot_be_resumed(tmp_path: Path)
     assert run_status(final) == "succeeded"
     assert store.get_json("index/runs/live.json")["status"] == "succeeded"
     assert "input" not in store.get_json("index/runs/live.json")
+
+
+MADE_BY_0_1_0 = Path(__file__).parents[1] / "ir" / "made_by_0_1_0"
+
+
+def _ir1_program() -> Any:
+    """The ticket-triage program as aiwf 0.1.0 compiled it (IR 1, from its generated SDK)."""
+    import runpy
+
+    from aiwf.ir.model import load_ir
+
+    path = MADE_BY_0_1_0 / "src" / "ticket_triage" / "_program.py.golden"
+    return load_ir(json.dumps(runpy.run_path(str(path))["PROGRAM"]))
+
+
+def _triage(broken: set[str]) -> ScriptedModel:
+    def answer(request: Any) -> Any:
+        if request.metadata.step == "digest":
+            return {"headline": f"{len(request.input)} tickets", "urgent_count": 0}
+        if request.input["id"] in broken:
+            raise RuntimeError(f"cannot triage {request.input['id']}")
+        return {"ticket_id": request.input["id"], "category": "bug", "urgency": 2}
+
+    return ScriptedModel(answer)
+
+
+async def test_a_run_started_under_ir_1_resumes_with_the_ir_2_program(tmp_path: Path) -> None:
+    from aiwf.engine import RunFailed
+
+    old = _ir1_program()
+    assert old.ir_version == 1
+    spec = tmp_path / "ticket-triage.aiwf.yaml"
+    spec.write_bytes((MADE_BY_0_1_0 / "ticket-triage.aiwf.yaml.golden").read_bytes())
+    new = compile_text(tmp_path, spec.read_text(), spec.name)
+    assert new.ir_version == 2
+    assert new.digest() != old.digest()
+    store = open_store(str(tmp_path / "store"))
+    tickets = [{"id": f"t{i}", "subject": "s", "body": "b"} for i in range(5)]
+    with pytest.raises(RunFailed):
+        await Engine(old, _triage({"t3"}), store=store, max_concurrency=1).run(
+            "triage", {"tickets": tickets}, run_id="r"
+        )
+    manifest = store.get_json("runs/r/manifest.json")
+    assert manifest["digest"] == old.digest()
+    del manifest["ir_version"]  # aiwf 0.1.0 did not record it
+    store.put_json("runs/r/manifest.json", manifest)
+
+    assert check_resume(manifest, new, "r") == []  # the same spec: nothing changed
+    model = _triage(set())
+    result = await Engine(new, model, store=store).resume("r")
+    assert [t["ticket_id"] for t in result.output["triaged"]] == [t["id"] for t in tickets]
+    again = [c.input["id"] for c in model.calls if c.step == "classify"]
+    assert "t0" not in again  # what was done is not called again
+    assert "t3" in again
+    renewed = store.get_json("runs/r/manifest.json")
+    assert (renewed["ir_version"], renewed["digest"]) == (2, new.digest())
+    assert renewed["status"] == "succeeded"
+
+
+def test_resuming_a_run_of_an_ir_this_aiwf_does_not_read_is_refused_saying_why(
+    tmp_path: Path,
+) -> None:
+    program = compile_text(tmp_path, SPEC)
+    newer = {"ir_version": 3, "digest": "sha256:0", "structure": "sha256:1", "status": "failed"}
+    with pytest.raises(AiwfError) as info:
+        check_resume(newer, program, "r")
+    assert info.value.code == "E503"
+    assert info.value.message == (
+        "run 'r' was made by an aiwf that writes IR version 3; this aiwf reads versions 1 "
+        "and 2, so it cannot tell whether the run's program is this spec's"
+    )
+    assert info.value.hint == (
+        "resume it with the aiwf release that started it (aiwf --version shows its IR "
+        "version), or start a new run without --resume"
+    )
+    # A run of IR 1 whose spec changed since is refused as a changed spec, as before.
+    old = program.written_as(1)
+    manifest = {"digest": old.digest(), "structure": old.structure_digest(), "status": "failed"}
+    assert check_resume(manifest, program, "r") == []
+    changed = compile_text(
+        tmp_path, SPEC.replace("instructions: inc", "instructions: dec"), "d.aiwf.yaml"
+    )
+    with pytest.raises(AiwfError, match="another version of the spec"):
+        check_resume(manifest, changed, "r")

@@ -74,7 +74,7 @@ def test_wheels_carry_the_template_history(
     assert shown.out.splitlines() == [
         f"aiwf {versions.new_version}",
         "spec format: aiwf: 1",
-        "IR version: 1",
+        "IR version: 2",
         f"SDK templates: v{versions.new_version}",
     ]
     venv = Path(aiwf_new[0]).parent.parent

@@ -12,7 +12,7 @@ package documentextraction
 const SpecName = "invoices"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
-const IRDigest = "sha256:d5dde30c0d2d3384fb32fccf43af4d43680c2e2bc12d0c4a1345668054520413"
+const IRDigest = "sha256:4c7393f3881cd0409b45a9446cb3e126d0dffc6fc3c0e026133f24e728813f78"
 
 // AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
 const AiwfVersion = "0.1.0"

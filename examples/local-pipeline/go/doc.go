@@ -12,7 +12,7 @@ package localpipeline
 const SpecName = "logs"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
-const IRDigest = "sha256:d42e352268def16428f7bdc473305642bf753fc4fb5417eb8098f7aaa981c031"
+const IRDigest = "sha256:111f2ffbb3cb9c46ff7d32e49eb13940be4df313247c4d5a5fca79d8f083b7ea"
 
 // AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
 const AiwfVersion = "0.1.0"

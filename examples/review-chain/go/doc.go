@@ -12,7 +12,7 @@ package reviewchain
 const SpecName = "writing"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
-const IRDigest = "sha256:58557936861878e57753724b225ecda459312777d3af9ce36a7b72c705cb1903"
+const IRDigest = "sha256:b702da40792d951d0e9b2a33465bd15da59290e333671f7834321d000602f613"
 
 // AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
 const AiwfVersion = "0.1.0"

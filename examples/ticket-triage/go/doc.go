@@ -12,7 +12,7 @@ package tickettriage
 const SpecName = "support"
 
 // IRDigest identifies the compiled spec (the same digest as the aiwf engine's).
-const IRDigest = "sha256:7b45f0fbd9910be33686790173799cba137db499a0a8b7a68a42c2416eae525c"
+const IRDigest = "sha256:de16a73c39d2f9468752af4e75922fe66f7adef4f28975f0846fad91fb4c67c0"
 
 // AiwfVersion is the version of aiwf that generated this SDK (sent in the User-Agent).
 const AiwfVersion = "0.1.0"

@@ -34,4 +34,4 @@ export {
 /** The spec's name. */
 export const SPEC_NAME = "invoices";
 /** The digest of the compiled spec (IR) this SDK was generated from. */
-export const IR_DIGEST = "sha256:d5dde30c0d2d3384fb32fccf43af4d43680c2e2bc12d0c4a1345668054520413";
+export const IR_DIGEST = "sha256:4c7393f3881cd0409b45a9446cb3e126d0dffc6fc3c0e026133f24e728813f78";

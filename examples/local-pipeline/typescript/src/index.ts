@@ -34,4 +34,4 @@ export {
 /** The spec's name. */
 export const SPEC_NAME = "logs";
 /** The digest of the compiled spec (IR) this SDK was generated from. */
-export const IR_DIGEST = "sha256:d42e352268def16428f7bdc473305642bf753fc4fb5417eb8098f7aaa981c031";
+export const IR_DIGEST = "sha256:111f2ffbb3cb9c46ff7d32e49eb13940be4df313247c4d5a5fca79d8f083b7ea";

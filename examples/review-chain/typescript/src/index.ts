@@ -34,4 +34,4 @@ export {
 /** The spec's name. */
 export const SPEC_NAME = "writing";
 /** The digest of the compiled spec (IR) this SDK was generated from. */
-export const IR_DIGEST = "sha256:58557936861878e57753724b225ecda459312777d3af9ce36a7b72c705cb1903";
+export const IR_DIGEST = "sha256:b702da40792d951d0e9b2a33465bd15da59290e333671f7834321d000602f613";

@@ -34,4 +34,4 @@ export {
 /** The spec's name. */
 export const SPEC_NAME = "support";
 /** The digest of the compiled spec (IR) this SDK was generated from. */
-export const IR_DIGEST = "sha256:7b45f0fbd9910be33686790173799cba137db499a0a8b7a68a42c2416eae525c";
+export const IR_DIGEST = "sha256:de16a73c39d2f9468752af4e75922fe66f7adef4f28975f0846fad91fb4c67c0";

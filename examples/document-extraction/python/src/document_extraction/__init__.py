@@ -22,7 +22,7 @@ from .workflows import extract_invoice
 
 #: The spec this package was generated from, and the digest of its IR.
 SPEC_NAME = "invoices"
-IR_DIGEST = "sha256:d5dde30c0d2d3384fb32fccf43af4d43680c2e2bc12d0c4a1345668054520413"
+IR_DIGEST = "sha256:4c7393f3881cd0409b45a9446cb3e126d0dffc6fc3c0e026133f24e728813f78"
 
 __all__: list[str] = [
     "IR_DIGEST",

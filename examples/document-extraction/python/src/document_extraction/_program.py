@@ -8,7 +8,7 @@ import typing
 
 #: The IR of the spec, in its own order (schemas go on the wire as the spec writes them).
 PROGRAM: dict[str, typing.Any] = {
-    "ir_version": 1,
+    "ir_version": 2,
     "name": "invoices",
     "description": "Extract invoices from documents into a nested, validated structure.",
     "sources": ["document-extraction.aiwf.yaml"],
@@ -504,6 +504,7 @@ PROGRAM: dict[str, typing.Any] = {
                     "id": "extract",
                     "assistant": "extract",
                     "input": {"kind": "ref", "root": "input", "path": [], "text": "input"},
+                    "input_checked": True,
                     "depends_on": [],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Invoice"},
@@ -536,6 +537,7 @@ PROGRAM: dict[str, typing.Any] = {
                             ],
                         ],
                     },
+                    "input_checked": False,
                     "depends_on": ["extract"],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Audit"},

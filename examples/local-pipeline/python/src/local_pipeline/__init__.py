@@ -13,7 +13,7 @@ from .workflows import incident
 
 #: The spec this package was generated from, and the digest of its IR.
 SPEC_NAME = "logs"
-IR_DIGEST = "sha256:d42e352268def16428f7bdc473305642bf753fc4fb5417eb8098f7aaa981c031"
+IR_DIGEST = "sha256:111f2ffbb3cb9c46ff7d32e49eb13940be4df313247c4d5a5fca79d8f083b7ea"
 
 __all__: list[str] = [
     "IR_DIGEST",

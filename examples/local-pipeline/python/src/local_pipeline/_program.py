@@ -8,7 +8,7 @@ import typing
 
 #: The IR of the spec, in its own order (schemas go on the wire as the spec writes them).
 PROGRAM: dict[str, typing.Any] = {
-    "ir_version": 1,
+    "ir_version": 2,
     "name": "logs",
     "description": "Label log chunks with a local model, then write an incident summary.",
     "sources": ["local-pipeline.aiwf.yaml"],
@@ -365,6 +365,7 @@ PROGRAM: dict[str, typing.Any] = {
                     "id": "label",
                     "assistant": "label",
                     "input": {"kind": "ref", "root": "item", "path": [], "text": "item"},
+                    "input_checked": True,
                     "scatter": {
                         "over": {
                             "kind": "ref",
@@ -412,6 +413,7 @@ PROGRAM: dict[str, typing.Any] = {
                             ],
                         ],
                     },
+                    "input_checked": False,
                     "depends_on": ["label"],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Incident"},

@@ -21,7 +21,7 @@ from .workflows import release_notes
 
 #: The spec this package was generated from, and the digest of its IR.
 SPEC_NAME = "writing"
-IR_DIGEST = "sha256:58557936861878e57753724b225ecda459312777d3af9ce36a7b72c705cb1903"
+IR_DIGEST = "sha256:b702da40792d951d0e9b2a33465bd15da59290e333671f7834321d000602f613"
 
 __all__: list[str] = [
     "IR_DIGEST",

@@ -8,7 +8,7 @@ import typing
 
 #: The IR of the spec, in its own order (schemas go on the wire as the spec writes them).
 PROGRAM: dict[str, typing.Any] = {
-    "ir_version": 1,
+    "ir_version": 2,
     "name": "writing",
     "description": "Draft release notes with one provider, critique them with another, then revise.",
     "sources": ["review-chain.aiwf.yaml"],
@@ -411,6 +411,7 @@ PROGRAM: dict[str, typing.Any] = {
                     "id": "draft",
                     "assistant": "draft",
                     "input": {"kind": "ref", "root": "input", "path": [], "text": "input"},
+                    "input_checked": True,
                     "depends_on": [],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Draft"},
@@ -438,6 +439,7 @@ PROGRAM: dict[str, typing.Any] = {
                             ],
                         ],
                     },
+                    "input_checked": False,
                     "depends_on": ["draft"],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Critique"},
@@ -487,6 +489,7 @@ PROGRAM: dict[str, typing.Any] = {
                             ],
                         ],
                     },
+                    "input_checked": False,
                     "depends_on": ["draft", "critique"],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "Draft"},

@@ -13,7 +13,7 @@ from .workflows import triage
 
 #: The spec this package was generated from, and the digest of its IR.
 SPEC_NAME = "support"
-IR_DIGEST = "sha256:7b45f0fbd9910be33686790173799cba137db499a0a8b7a68a42c2416eae525c"
+IR_DIGEST = "sha256:de16a73c39d2f9468752af4e75922fe66f7adef4f28975f0846fad91fb4c67c0"
 
 __all__: list[str] = [
     "IR_DIGEST",

@@ -8,7 +8,7 @@ import typing
 
 #: The IR of the spec, in its own order (schemas go on the wire as the spec writes them).
 PROGRAM: dict[str, typing.Any] = {
-    "ir_version": 1,
+    "ir_version": 2,
     "name": "support",
     "description": "Triage incoming support tickets and summarise the batch.",
     "sources": ["ticket-triage.aiwf.yaml"],
@@ -336,6 +336,7 @@ PROGRAM: dict[str, typing.Any] = {
                     "id": "classify",
                     "assistant": "classify",
                     "input": {"kind": "ref", "root": "item", "path": [], "text": "item"},
+                    "input_checked": True,
                     "scatter": {
                         "over": {
                             "kind": "ref",
@@ -366,6 +367,7 @@ PROGRAM: dict[str, typing.Any] = {
                         "path": [],
                         "text": "prev.output",
                     },
+                    "input_checked": False,
                     "depends_on": ["classify"],
                     "needs": [],
                     "output_type": {"nullable": False, "kind": "ref", "name": "SummarizeOutput"},
