@@ -183,17 +183,20 @@ class RunTrace:
             for index, status, log in calls:
                 if status not in ("ok", "failed", "skipped"):
                     continue
+                attempts: list[str] = []
+                tokens_in = tokens_out = 0
+                for a in log:  # one pass (this runs per item at every write of the trace)
+                    attempts.append(a.outline)
+                    tokens_in += a.input_tokens
+                    tokens_out += a.output_tokens
                 out.append(
                     {
                         "step": span.step,
                         "index": index,
                         "assistant": span.assistant,
                         "status": status,
-                        "attempts": [a.outline for a in log],
-                        "tokens": [
-                            sum(a.input_tokens for a in log),
-                            sum(a.output_tokens for a in log),
-                        ],
+                        "attempts": attempts,
+                        "tokens": [tokens_in, tokens_out],
                     }
                 )
         return out

@@ -66,3 +66,16 @@ def test_to_dict_copies_the_spans() -> None:
     assert span.items[0].attempt_log[0].outcome == "ok"
     assert isinstance(data["steps"][1]["attempt_log"][0], dict)
     assert RunTrace.from_dict(trace.to_dict()).to_dict() == trace.to_dict()
+
+
+def test_the_outline_lists_every_call_that_ran() -> None:
+    def entry(step: str, index: int | None, status: str, attempts: list[str], tokens: list[int]):
+        return {"step": step, "index": index, "assistant": "inc", "status": status,
+                "attempts": attempts, "tokens": tokens}  # fmt: skip
+
+    assert _trace().outline() == [
+        entry("each", 0, "ok", ["m ok"], [5, 3]),
+        entry("each", 1, "skipped", ["anthropic http 529", "anthropic http 529"], [0, 0]),
+        entry("each", 3, "failed", ["anthropic http 529", "m ok"], [5, 3]),
+        entry("one", None, "ok", ["anthropic http 529", "m ok"], [5, 3]),
+    ]
