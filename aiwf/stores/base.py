@@ -640,10 +640,16 @@ def decode_metadata(text: str) -> dict[str, str]:
     return value
 
 
+#: ``json.dumps(value, ensure_ascii=False, allow_nan=False)``, without building an encoder
+#: per call (a journal encodes one record per scatter item). Thread-safe: each ``encode``
+#: makes its own state.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(value: Any) -> bytes:
     """``value`` as UTF-8 JSON; :class:`InvalidArtifact` if it is not JSON-serialisable."""
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = _JSON.encode(value)
     except (TypeError, ValueError) as exc:
         raise InvalidArtifact(f"value is not JSON-serialisable: {exc}") from None
     return text.encode("utf-8")

@@ -1,0 +1,43 @@
+"""run_async (what aiwf run and aiwf dry-run run the engine with) hands the result back
+without asyncio ever formatting it: its repr is the whole run (trace and output), and
+asyncio.run formats its main task (result included) when it checks its SIGINT handler."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+
+from aiwf.engine.session import run_async
+
+
+class _Result:
+    """A result whose repr counts how often it is asked for."""
+
+    def __init__(self) -> None:
+        self.reprs = 0
+
+    def __repr__(self) -> str:
+        self.reprs += 1
+        return "_Result()"
+
+
+def test_the_result_comes_back_unformatted() -> None:
+    assert threading.current_thread() is threading.main_thread()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # asyncio.run's case
+    result = _Result()
+
+    async def main() -> _Result:
+        return result
+
+    assert run_async(main) is result
+    assert result.reprs == 0
+
+
+def test_a_failure_propagates() -> None:
+    async def main() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        run_async(main)
