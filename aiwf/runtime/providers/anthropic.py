@@ -27,14 +27,15 @@ from aiwf.runtime.providers.base import (
     HttpCall,
     HttpProvider,
     WireSchema,
+    instructions_for,
     loads_event,
     malformed,
     refusal,
+    schema_name,
     stream_error,
     tool_text,
     wire_schema,
 )
-from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
 
@@ -51,6 +52,7 @@ class AnthropicProvider(HttpProvider):
     name: ClassVar[str] = "anthropic"
     key_env: ClassVar[str | None] = TABLE["anthropic"].key_env
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id", "x-request-id")
+    build_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_BASE_URL",)
 
     def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output

@@ -7,8 +7,10 @@ retries, validation, repair and tracing live in :mod:`aiwf.runtime.client`, once
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -25,7 +27,7 @@ from aiwf.runtime.errors import (
 from aiwf.runtime.redact import redact, register_secret
 from aiwf.runtime.retry import parse_retry_after, parse_should_retry
 from aiwf.runtime.sse import SSEEvent
-from aiwf.runtime.structured import wire_forms
+from aiwf.runtime.structured import describe_schema_prompt, wire_forms
 from aiwf.runtime.types import ModelRequest, Usage
 
 USER_AGENT = f"aiwf/{__version__} (python)"
@@ -227,6 +229,11 @@ class HttpProvider:
     key_required: ClassVar[bool] = True
     #: Response headers that carry the request id, in order of preference.
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
+    #: The environment variables :meth:`build` reads (besides the key, which the exchange
+    #: carries). The runtime prepares a route's request once per value of these and of the
+    #: exchange's fields, and splices each call's input into it; a subclass whose ``build``
+    #: reads other variables lists them here.
+    build_env: ClassVar[tuple[str, ...]] = ()
 
     def resolve_mode(self, route: Route) -> str:
         return route.structured_output
@@ -280,6 +287,30 @@ class HttpProvider:
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
+
+
+@functools.lru_cache(maxsize=1024)
+def schema_name(name: str) -> str:
+    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$`` (made once per name)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
+    return cleaned or "output"
+
+
+def instructions_for(exchange: Exchange) -> str:
+    """The system prompt, with the schema described when the mode is ``prompt`` or
+    ``json_object`` (JSON mode requires the word JSON in the prompt; the schema helps the
+    model)."""
+    if exchange.mode in ("prompt", "json_object") and exchange.wire is not None:
+        extra = describe_schema_prompt(exchange.wire.text)
+        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
+    return exchange.instructions
+
+
+def json_schema_format(exchange: Exchange, wire: WireSchema) -> dict[str, Any]:
+    """``{name, schema, strict: true}``: a strict JSON-schema format as OpenAI's Responses
+    API (``text.format``, after its ``type``) and Chat Completions
+    (``response_format.json_schema``) take it."""
+    return {"name": schema_name(exchange.request.schema_name), "schema": wire.text, "strict": True}
 
 
 def malformed(what: str, provider: str, model: str) -> ProviderError:

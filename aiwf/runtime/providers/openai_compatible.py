@@ -30,11 +30,12 @@ from aiwf.runtime.providers.base import (
     Exchange,
     HttpCall,
     HttpProvider,
+    instructions_for,
+    json_schema_format,
     loads_event,
     malformed,
     stream_error,
 )
-from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
 
@@ -110,11 +111,7 @@ class OpenAICompatibleProvider(HttpProvider):
         if exchange.wire is not None and exchange.mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": schema_name(exchange.request.schema_name),
-                    "schema": exchange.wire.text,
-                    "strict": True,
-                },
+                "json_schema": json_schema_format(exchange, exchange.wire),
             }
         elif exchange.wire is not None and exchange.mode == "json_object":
             body["response_format"] = {"type": "json_object"}
