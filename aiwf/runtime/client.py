@@ -55,6 +55,7 @@ from aiwf.runtime.structured import (
     WRAP_KEY,
     OutputProblem,
     extract_json,
+    loads,
     null_stripper,
     parse_json,
     problems_of,
@@ -94,7 +95,7 @@ class _Plan:
     """What every call of one route, output contract and prompt shares, made on its first
     call (:meth:`Runtime._plan`): the provider, the retry policy, the wire schema of each
     structured-output mode, and the prepared requests (:class:`_Template`), one per mode,
-    stream flag, key and value of the provider's :attr:`~HttpProvider.build_env`."""
+    stream flag, key and value of the provider's :meth:`~HttpProvider.build_env`."""
 
     __slots__ = ("counter", "policy", "provider", "route", "schema", "spec", "templates", "wires")
 
@@ -434,12 +435,7 @@ class Runtime:
         encoding it whole, which a repair, with its longer conversation, still does)."""
         provider = state.provider
         if len(exchange.turns) == 1 and isinstance(provider, HttpProvider):
-            key = (
-                exchange.mode,
-                stream,
-                exchange.api_key,
-                *map(os.environ.get, provider.build_env),
-            )
+            key = (exchange.mode, stream, exchange.api_key, provider.build_env(exchange.route))
             templates = state.plan.templates
             template = templates.get(key)
             if template is None:
@@ -521,7 +517,10 @@ class Runtime:
         request_id = (
             provider.request_id(response_headers) or redact(completion.response_id or "") or None
         )
-        state.usage = state.usage + completion.usage
+        # The first answer's usage is the call's so far (a sum only from the second on).
+        state.usage = (
+            completion.usage if state.usage is _NO_USAGE else state.usage + completion.usage
+        )
         value, problem = self._check(exchange, completion)
         self._record_attempt(state, exchange, sent, completion, problem, http_status, request_id)
         return _Outcome(completion, exchange, value, problem, request_id)
@@ -847,7 +846,7 @@ def _loads(raw: bytes) -> Any:
     UTF-8 by the same rule ``json.loads`` applies to bytes (RFC 8259 §8.1; no BOM, no zero
     bytes of UTF-16 or UTF-32), and is decoded without that detection."""
     if raw[:1] == b"{" and raw[1:2] not in (b"", b"\x00"):
-        return json.loads(raw.decode("utf-8", "surrogatepass"))
+        return loads(raw.decode("utf-8", "surrogatepass"))
     return json.loads(raw)
 
 

@@ -460,9 +460,25 @@ def parse_json(text: str) -> tuple[Any, OutputProblem | None]:
     """``text`` parsed as JSON, or :data:`NOT_JSON` (no parser's own message: those differ
     between languages)."""
     try:
-        return json.loads(text), None
+        return loads(text), None
     except json.JSONDecodeError:
         return None, NOT_JSON
+
+
+#: The scanner of a default ``json.JSONDecoder``: what ``json.loads`` runs at the first
+#: character that is not whitespace (typeshed does not declare the attribute).
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)``, with its whitespace skipping left out when the text is one
+    JSON value from its first character to its last (answers and response bodies are);
+    anything else takes ``json.loads`` itself, so values and errors are the same."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(text)
+    return value if end == len(text) else json.loads(text)
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)

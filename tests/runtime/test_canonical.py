@@ -86,3 +86,50 @@ def test_contract_order() -> None:
     assert list(in_contract_order({"\ufb01": 1, "\U0001f600": 2, "a": 3}, None)) == [
         "a", "\ufb01", "\U0001f600",
     ]  # fmt: skip
+
+
+CONTRACT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "item": {"$ref": "#/$defs/Item"}},
+    "anyOf": [{"properties": {"kind": {}}}, {"properties": {"id": {}, "alt": {}}}],
+    "additionalProperties": {"type": "object", "properties": {"z": {}, "a": {}}},
+    "$defs": {
+        "Item": {"type": "object", "properties": {"sku": {}, "qty": {}}},
+        "List": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+    },
+}
+member_keys = st.sampled_from(["id", "item", "kind", "alt", "z", "a", "sku", "qty", "m"]) | keys
+contract_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | finite | text,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(member_keys, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+odd_values = st.sampled_from(
+    [float("nan"), {1: "x"}, {"a": {2: 1}}, [float("inf")], {"a": object()}, Raw('{"r":1}')]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=contract_values | odd_values | st.dictionaries(member_keys, odd_values, max_size=2),
+    schema=st.sampled_from(
+        [None, CONTRACT, CONTRACT["$defs"]["Item"], {"type": "array", "items": CONTRACT}, {}]
+    ),
+)
+def test_ordered_dumps_is_dumps_of_contract_order(value: Any, schema: Any) -> None:
+    """The one-walk writer of the user text gives the two steps' text, or their error."""
+    from aiwf.runtime.canonical import ordered_dumps
+
+    try:
+        want: Any = dumps(in_contract_order(value, schema))
+    except Exception as exc:  # the same error, whichever it is
+        want = (type(exc), str(exc))
+    try:
+        got: Any = ordered_dumps(value, schema)
+    except Exception as exc:
+        got = (type(exc), str(exc))
+    assert got == want

@@ -52,7 +52,6 @@ class AnthropicProvider(HttpProvider):
     name: ClassVar[str] = "anthropic"
     key_env: ClassVar[str | None] = TABLE["anthropic"].key_env
     request_id_headers: ClassVar[tuple[str, ...]] = ("request-id", "x-request-id")
-    build_env: ClassVar[tuple[str, ...]] = ("ANTHROPIC_BASE_URL",)
 
     def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
@@ -66,6 +65,9 @@ class AnthropicProvider(HttpProvider):
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "wrapped" if mode in ("tool", "native") else "plain")
+
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        return (None if route.base_url else os.environ.get("ANTHROPIC_BASE_URL"),)
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
 from aiwf.ir.routes import Route
-from aiwf.runtime.canonical import Raw, dumps, in_contract_order, quote
+from aiwf.runtime.canonical import Raw, dumps, in_contract_order, ordered_dumps, quote
 from aiwf.runtime.errors import (
     ProviderError,
     RouteError,
@@ -229,14 +229,17 @@ class HttpProvider:
     key_required: ClassVar[bool] = True
     #: Response headers that carry the request id, in order of preference.
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
-    #: The environment variables :meth:`build` reads (besides the key, which the exchange
-    #: carries). The runtime prepares a route's request once per value of these and of the
-    #: exchange's fields, and splices each call's input into it; a subclass whose ``build``
-    #: reads other variables lists them here.
-    build_env: ClassVar[tuple[str, ...]] = ()
 
     def resolve_mode(self, route: Route) -> str:
         return route.structured_output
+
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        """The values of the environment variables :meth:`build` reads for ``route``
+        (besides the key, which the exchange carries). The runtime prepares a route's
+        request once per value of these and of the exchange's fields, and splices each
+        call's user text into it; a subclass whose ``build`` reads other variables returns
+        them here."""
+        return ()
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "plain")
@@ -338,7 +341,7 @@ def tool_text(exchange: Exchange, value: Any) -> str:
 def user_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
     """The user message for a JSON input: canonical JSON in contract order against the
     input's ``schema`` (docs/wire.md §2, §3)."""
-    return dumps(in_contract_order(value, schema))
+    return ordered_dumps(value, schema)
 
 
 def loads_event(event: SSEEvent, exchange: Exchange) -> Any:

@@ -47,7 +47,6 @@ class OpenAIProvider(HttpProvider):
     name: ClassVar[str] = "openai"
     key_env: ClassVar[str | None] = TABLE["openai"].key_env
     request_id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
-    build_env: ClassVar[tuple[str, ...]] = ("OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
 
     def resolve_mode(self, route: Route) -> str:
         mode = route.structured_output
@@ -57,6 +56,11 @@ class OpenAIProvider(HttpProvider):
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "strict" if mode == "json_schema" else "plain")
+
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        env = os.environ
+        base = None if route.base_url else env.get("OPENAI_BASE_URL")
+        return base, env.get("OPENAI_ORG_ID"), env.get("OPENAI_PROJECT_ID")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
