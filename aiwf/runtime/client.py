@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import os
 import random
 import sys
@@ -842,12 +841,8 @@ _NOT_WRAPPED = OutputProblem(
 
 
 def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)``: a body that starts with ``{`` followed by a non-zero byte is
-    UTF-8 by the same rule ``json.loads`` applies to bytes (RFC 8259 §8.1; no BOM, no zero
-    bytes of UTF-16 or UTF-32), and is decoded without that detection."""
-    if raw[:1] == b"{" and raw[1:2] not in (b"", b"\x00"):
-        return loads(raw.decode("utf-8", "surrogatepass"))
-    return json.loads(raw)
+    """``json.loads(raw)`` (:func:`aiwf.runtime.structured.loads`)."""
+    return loads(raw)
 
 
 def _timeout(budget: float) -> httpx.Timeout:

@@ -465,20 +465,34 @@ def parse_json(text: str) -> tuple[Any, OutputProblem | None]:
         return None, NOT_JSON
 
 
-#: The scanner of a default ``json.JSONDecoder``: what ``json.loads`` runs at the first
-#: character that is not whitespace (typeshed does not declare the attribute).
-_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+#: Bytes 0-9 as "1", every other byte as " ": a text holds an integer that orjson would read
+#: as a float (one outside 64 bits) only where its translation has 19 ones in a row.
+_DIGITS = bytes(49 if 48 <= i <= 57 else 32 for i in range(256))
+_LONG = b"1" * 19
+_orjson_loads: Callable[[bytes], Any] | None = None
 
 
-def loads(text: str) -> Any:
-    """``json.loads(text)``, with its whitespace skipping left out when the text is one
-    JSON value from its first character to its last (answers and response bodies are);
-    anything else takes ``json.loads`` itself, so values and errors are the same."""
-    try:
-        value, end = _scan(text, 0)
-    except StopIteration:
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+def loads(data: str | bytes) -> Any:
+    """``json.loads(data)``: the same values and the same errors, for a third of its CPU.
+
+    orjson decodes what it decodes as ``json`` does (the same numbers, strings, duplicate
+    keys and member order; tests/runtime/test_canonical.py compares the two), except that it
+    reads an integer outside 64 bits as a float: a text with a run of 19 digits, and any
+    text orjson refuses (NaN, lone surrogates, ...), is decoded by ``json`` itself, which
+    also raises every error. orjson is imported on the first answer (never on ``aiwf
+    validate``'s path)."""
+    global _orjson_loads
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _LONG not in raw.translate(_DIGITS):
+        if _orjson_loads is None:
+            import orjson
+
+            _orjson_loads = orjson.loads
+        try:
+            return _orjson_loads(raw)
+        except ValueError:  # orjson.JSONDecodeError: json decides, and words the error
+            pass
+    return json.loads(data)
 
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)

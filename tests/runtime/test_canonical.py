@@ -133,3 +133,39 @@ def test_ordered_dumps_is_dumps_of_contract_order(value: Any, schema: Any) -> No
     except Exception as exc:
         got = (type(exc), str(exc))
     assert got == want
+
+
+number_texts = st.one_of(
+    st.integers(-(2**80), 2**80).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,22})(\.[0-9]{1,22})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+)
+json_texts = st.one_of(
+    json_values.map(json.dumps),
+    json_values.map(lambda v: json.dumps(v, ensure_ascii=False)),
+    number_texts,
+    st.lists(number_texts, max_size=4).map(lambda xs: "[" + ",".join(xs) + "]"),
+    st.text(
+        alphabet='0123456789.eE+-"\\u{}[],: ntrufalseNI\x00\x1f\u2028\ud800\ufeff', max_size=14
+    ),
+    st.sampled_from(['{"a":1,"a":2}', "NaN", "-Infinity", '"\\ud800"', "1e400", " [1] ", "[1]x"]),
+)
+
+
+def decoded(decode: Any, data: Any) -> Any:
+    try:
+        value = decode(data)
+    except ValueError as exc:
+        return ("error", type(exc), str(exc))
+    return ("value", repr(value), json.dumps(value, default=repr, sort_keys=False))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(json_texts, st.booleans())
+def test_loads_is_json_loads(text: str, as_bytes: bool) -> None:
+    """The runtime's decoder (orjson where it agrees) gives json.loads' values (with their
+    types: an integer past 64 bits stays an integer) and json.loads' errors."""
+    from aiwf.runtime.structured import loads
+
+    data: Any = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert decoded(loads, data) == decoded(json.loads, data)
