@@ -71,6 +71,7 @@ from aiwf.runtime.types import (
     StreamReset,
     TextDelta,
     Usage,
+    made,
 )
 
 #: Seconds per attempt when neither the request nor the route sets ``timeout``.
@@ -358,7 +359,8 @@ class Runtime:
             )
             if outcome.problem is None:
                 completion = outcome.completion
-                return ModelResponse(
+                return made(
+                    ModelResponse,
                     output=outcome.value,
                     text=completion.text,
                     usage=state.usage,
@@ -412,7 +414,8 @@ class Runtime:
             wire = state.plan.wires.get(mode)
             if wire is None:
                 wire = state.plan.wires[mode] = provider.prepare_schema(mode, schema)
-        return Exchange(
+        return made(
+            Exchange,
             request=request,
             route=route,
             turns=tuple(state.turns),
@@ -676,7 +679,8 @@ class Runtime:
         route = exchange.route
         usage = completion.usage if completion is not None else _NO_USAGE
         state.log.append(
-            AttemptRecord(
+            made(
+                AttemptRecord,
                 alias=meta.alias,
                 provider=route.provider,
                 model=route.model,
