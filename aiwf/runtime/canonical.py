@@ -249,8 +249,11 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
         items = schema.get("items") if typed else None
         sep = "["
         for item in value:
-            out.append(sep)
-            _write_ordered(item, items, root, out)
+            if item.__class__ is str:
+                out.append(sep + _quoted(item))
+            else:
+                out.append(sep)
+                _write_ordered(item, items, root, out)
             sep = ","
         out.append("]" if sep == "," else "[]")
         return
@@ -261,20 +264,24 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
     sep = "{"
     for name, sub in declared.items():
         if name in value:
-            out.append(sep + _key(name))
-            _write_ordered(value[name], sub, root, out)
+            _member(name, value[name], sub, root, sep, out)
             sep = ","
-    for name in sorted(k for k in value if k not in declared):
-        out.append(sep + _key(name))
-        _write_ordered(value[name], extra, root, out)
+    for name in sorted(k for k in value if k not in declared) if declared else sorted(value):
+        _member(name, value[name], extra, root, sep, out)
         sep = ","
     out.append("}" if sep == "," else "{}")
 
 
-def _key(name: Any) -> str:
+def _member(
+    name: Any, item: Any, schema: Any, root: Mapping[str, Any] | None, sep: str, out: list[str]
+) -> None:
     if name.__class__ is not str and not isinstance(name, str):
         raise TypeError(f"object keys must be strings, not {type(name).__name__}")
-    return _quoted(name) + ":"
+    if item.__class__ is str:  # most members: written here rather than by a call each
+        out.append(sep + _quoted(name) + ":" + _quoted(item))
+    else:
+        out.append(sep + _quoted(name) + ":")
+        _write_ordered(item, schema, root, out)
 
 
 def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:

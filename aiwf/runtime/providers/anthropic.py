@@ -30,6 +30,7 @@ from aiwf.runtime.providers.base import (
     instructions_for,
     loads_event,
     malformed,
+    post,
     refusal,
     schema_name,
     stream_error,
@@ -105,10 +106,7 @@ class AnthropicProvider(HttpProvider):
             body["output_config"] = {
                 "format": {"type": "json_schema", "schema": exchange.wire.text}
             }
-        if stream:
-            body["stream"] = True
-            headers["Accept"] = "text/event-stream"
-        return HttpCall("POST", f"{base}/v1/messages", headers, body)
+        return post(f"{base}/v1/messages", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):

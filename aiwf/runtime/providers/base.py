@@ -316,6 +316,27 @@ def json_schema_format(exchange: Exchange, wire: WireSchema) -> dict[str, Any]:
     return {"name": schema_name(exchange.request.schema_name), "schema": wire.text, "strict": True}
 
 
+def post(
+    url: str, headers: dict[str, str], body: dict[str, Any], stream: bool, **streaming: Any
+) -> HttpCall:
+    """The POST of ``body`` to ``url``; a stream adds ``stream: true`` (then ``streaming``'s
+    members) and accepts ``text/event-stream``."""
+    if stream:
+        body["stream"] = True
+        body.update(streaming)
+        headers["Accept"] = "text/event-stream"
+    return HttpCall("POST", url, headers, body)
+
+
+def sampling(body: dict[str, Any], exchange: Exchange, max_tokens: str) -> None:
+    """The exchange's ``temperature`` and its token limit (as member ``max_tokens``) where
+    set, as the OpenAI formats take them."""
+    if exchange.temperature is not None:
+        body["temperature"] = exchange.temperature
+    if exchange.max_tokens is not None:
+        body[max_tokens] = exchange.max_tokens
+
+
 def malformed(what: str, provider: str, model: str) -> ProviderError:
     """A response body the provider's format does not allow (retryable, ``R007``)."""
     error = ProviderError(f"malformed response: {what}", provider=provider, model=model)

@@ -28,7 +28,9 @@ from aiwf.runtime.providers.base import (
     json_schema_format,
     loads_event,
     malformed,
+    post,
     refusal,
+    sampling,
     schema_name,
     stream_error,
     wire_schema,
@@ -80,20 +82,14 @@ class OpenAIProvider(HttpProvider):
             body["input"] = exchange.turns[0][1]
         else:
             body["input"] = [{"role": role, "content": text} for role, text in exchange.turns]
-        if exchange.temperature is not None:
-            body["temperature"] = exchange.temperature
-        if exchange.max_tokens is not None:
-            body["max_output_tokens"] = exchange.max_tokens
+        sampling(body, exchange, "max_output_tokens")
         if exchange.wire is not None and exchange.mode == "json_schema":
             body["text"] = {
                 "format": {"type": "json_schema", **json_schema_format(exchange, exchange.wire)}
             }
         elif exchange.wire is not None and exchange.mode == "json_object":
             body["text"] = {"format": {"type": "json_object"}}
-        if stream:
-            body["stream"] = True
-            headers["Accept"] = "text/event-stream"
-        return HttpCall("POST", f"{base}/responses", headers, body)
+        return post(f"{base}/responses", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("output"), list):
