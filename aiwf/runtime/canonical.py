@@ -157,10 +157,14 @@ def _write(value: Any, out: list[str]) -> None:
 def in_contract_order(value: Any, schema: Any) -> Any:
     """``value`` with every object's members in contract order (docs/wire.md §2) against
     ``schema`` (a JSON Schema whose ``$ref``s point into itself; None: untyped)."""
+    if schema is None:
+        return _order(value, None, None)
     return _order(value, schema, schema if isinstance(schema, Mapping) else None)
 
 
 def _resolve(schema: Any, root: Mapping[str, Any] | None) -> Any:
+    if schema is None:
+        return None
     hops = 0
     while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and hops < 64:
         ref: str = schema["$ref"]
@@ -222,12 +226,70 @@ _PLANS: dict[
 ] = {}
 
 
+def ordered_dumps(value: Any, schema: Any = None) -> str:
+    """``dumps(in_contract_order(value, schema))`` in one walk (no reordered copy): the
+    user text of every call. A value either step refuses takes the two steps, so that the
+    error is theirs."""
+    out: list[str] = []
+    try:
+        _write_ordered(value, schema, schema if isinstance(schema, Mapping) else None, out)
+    except Exception:
+        return dumps(in_contract_order(value, schema))
+    return "".join(out)
+
+
+def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out: list[str]) -> None:
+    cls = value.__class__
+    if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
+        _write(value, out)  # strings, numbers, booleans, null (and tuples, as _order has it)
+        return
+    schema = _resolve(schema, root)
+    typed = schema is not None and isinstance(schema, Mapping) and bool(schema)
+    if isinstance(value, list):
+        items = schema.get("items") if typed else None
+        sep = "["
+        for item in value:
+            if item.__class__ is str:
+                out.append(sep + _quoted(item))
+            else:
+                out.append(sep)
+                _write_ordered(item, items, root, out)
+            sep = ","
+        out.append("]" if sep == "," else "[]")
+        return
+    declared: Mapping[str, Any] = {}
+    extra = None
+    if typed:
+        declared, extra = _plan(schema, root)
+    sep = "{"
+    for name, sub in declared.items():
+        if name in value:
+            _member(name, value[name], sub, root, sep, out)
+            sep = ","
+    for name in sorted(k for k in value if k not in declared) if declared else sorted(value):
+        _member(name, value[name], extra, root, sep, out)
+        sep = ","
+    out.append("}" if sep == "," else "{}")
+
+
+def _member(
+    name: Any, item: Any, schema: Any, root: Mapping[str, Any] | None, sep: str, out: list[str]
+) -> None:
+    if name.__class__ is not str and not isinstance(name, str):
+        raise TypeError(f"object keys must be strings, not {type(name).__name__}")
+    if item.__class__ is str:  # most members: written here rather than by a call each
+        out.append(sep + _quoted(name) + ":" + _quoted(item))
+    else:
+        out.append(sep + _quoted(name) + ":")
+        _write_ordered(item, schema, root, out)
+
+
 def _order(value: Any, schema: Any, root: Mapping[str, Any] | None) -> Any:
     cls = value.__class__
     if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
         return value  # strings, numbers, booleans, null
     schema = _resolve(schema, root)
-    typed = isinstance(schema, Mapping) and bool(schema)
+    typed = schema is not None and isinstance(schema, Mapping) and bool(schema)
     if isinstance(value, list):
         items = schema.get("items") if typed else None
         return [_order(item, items, root) for item in value]

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import dataclasses
 import os
 import random
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
 from aiwf.errors import AiwfError
-from aiwf.ir.routes import Retry
+from aiwf.ir.routes import Retry, Route
 from aiwf.ir.validate import Problem
-from aiwf.runtime.canonical import dumps, number
+from aiwf.runtime.canonical import dumps, number, quote
 from aiwf.runtime.clock import Clock, SystemClock
 from aiwf.runtime.errors import (
     BadRequest,
@@ -39,7 +39,13 @@ from aiwf.runtime.errors import (
 from aiwf.runtime.http import CONNECT_TIMEOUT, new_client, shared, shared_client
 from aiwf.runtime.log import log
 from aiwf.runtime.providers import PROVIDERS, Provider
-from aiwf.runtime.providers.base import Completion, Exchange, HttpCall, user_text
+from aiwf.runtime.providers.base import (
+    Completion,
+    Exchange,
+    HttpProvider,
+    WireSchema,
+    user_text,
+)
 from aiwf.runtime.redact import redact
 from aiwf.runtime.retry import DEFAULT_RETRY, RetryPolicy, call_with_retries
 from aiwf.runtime.sse import parse_sse
@@ -48,12 +54,12 @@ from aiwf.runtime.structured import (
     WRAP_KEY,
     OutputProblem,
     extract_json,
+    loads,
+    null_stripper,
     parse_json,
     problems_of,
     repair_message,
-    strip_optional_nulls,
     validate,
-    wrap_root,
 )
 from aiwf.runtime.tracing import AttemptSpan, CallSpan, Metrics, TraceHub, Tracer
 from aiwf.runtime.types import (
@@ -65,30 +71,98 @@ from aiwf.runtime.types import (
     StreamReset,
     TextDelta,
     Usage,
+    made,
 )
 
 #: Seconds per attempt when neither the request nor the route sets ``timeout``.
 DEFAULT_TIMEOUT = 600.0
 
 
-@dataclass
+class _Template:
+    """One route's request as prepared for a first answer: method, URL, headers (the
+    route's own merged in) and the body's canonical JSON around the user text's literal
+    (``tail`` None: the body cannot be split, so every call builds its own)."""
+
+    __slots__ = ("head", "headers", "method", "tail", "url")
+
+    def __init__(
+        self, method: str, url: str, headers: dict[str, str], head: str, tail: str | None
+    ) -> None:
+        self.method, self.url, self.headers, self.head, self.tail = method, url, headers, head, tail
+
+
+class _Plan:
+    """What every call of one route, output contract and prompt shares, made on its first
+    call (:meth:`Runtime._plan`): the provider, the retry policy, the wire schema of each
+    structured-output mode, and the prepared requests (:class:`_Template`), one per mode,
+    stream flag, key and value of the provider's :meth:`~HttpProvider.build_env`."""
+
+    __slots__ = ("counter", "policy", "provider", "route", "schema", "spec", "templates", "wires")
+
+    def __init__(
+        self,
+        route: Route,
+        schema: Mapping[str, Any] | None,
+        spec: Retry,
+        provider: Provider,
+        policy: RetryPolicy,
+    ) -> None:
+        self.route, self.schema, self.spec = route, schema, spec
+        self.provider, self.policy = provider, policy
+        self.wires: dict[str, WireSchema] = {}
+        self.templates: dict[tuple[Any, ...], _Template] = {}
+        #: The key of this route's token counters (:class:`Metrics`).
+        self.counter = f"{route.provider}:{route.model}"
+
+
 class _CallState:
-    call_id: str
-    request: ModelRequest
-    provider: Provider
-    policy: RetryPolicy
-    started: float
-    deadline_at: float | None
-    api_key: str | None
-    emit: Callable[[StreamEvent], None] | None
-    turns: list[tuple[str, str]] = field(default_factory=list)
-    attempts: int = 0
-    usage: Usage = field(default_factory=Usage)
-    kind: str = "call"
-    emitted: bool = False
-    last_request_id: str | None = None
-    #: The attempts so far (docs/wire.md §9).
-    log: list[AttemptRecord] = field(default_factory=list)
+    """One call in progress (a plain class: it is made for every call)."""
+
+    __slots__ = (
+        "api_key",
+        "attempts",
+        "call_id",
+        "deadline_at",
+        "emit",
+        "emitted",
+        "kind",
+        "log",
+        "plan",
+        "policy",
+        "provider",
+        "request",
+        "started",
+        "turns",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        call_id: str,
+        request: ModelRequest,
+        plan: _Plan,
+        started: float,
+        deadline_at: float | None,
+        api_key: str | None,
+        emit: Callable[[StreamEvent], None] | None,
+        turns: list[tuple[str, str]],
+    ) -> None:
+        self.call_id = call_id
+        self.request = request
+        self.plan = plan
+        self.provider = plan.provider
+        self.policy = plan.policy
+        self.started = started
+        self.deadline_at = deadline_at
+        self.api_key = api_key
+        self.emit = emit
+        self.turns = turns
+        self.attempts = 0
+        self.usage = _NO_USAGE
+        self.kind = "call"
+        self.emitted = False
+        #: The attempts so far (docs/wire.md §9).
+        self.log: list[AttemptRecord] = []
 
 
 @dataclass
@@ -128,6 +202,7 @@ class Runtime:
         self.clock: Clock = clock or SystemClock()
         self._random = random
         self._providers: dict[str, Provider] = {}
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
         self.traces = TraceHub()
         self.metrics = Metrics()
         self.traces.subscribe(self.metrics)
@@ -186,6 +261,41 @@ class Runtime:
 
     # -- one call ------------------------------------------------------------------------
 
+    def _plan(self, request: ModelRequest, route: Route, spec: Retry) -> _Plan:
+        """The plan of ``request``'s route, output contract and prompt (made once)."""
+        schema = request.output_schema
+        key = (
+            id(route),
+            id(schema),
+            id(spec),
+            request.schema_name,
+            request.instructions,
+            request.max_tokens,
+            request.max_tokens.__class__,
+            request.temperature,
+            request.temperature.__class__,
+        )
+        plan = self._plans.get(key)
+        if (
+            plan is None
+            or plan.route is not route
+            or plan.schema is not schema
+            or plan.spec is not spec
+            or plan.policy.clock is not self.clock
+            or plan.policy.random is not self._random
+        ):
+            plan = _Plan(
+                route,
+                schema,
+                spec,
+                self.provider(route.provider),
+                RetryPolicy(spec, self.clock, self._random),
+            )
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = plan
+        return plan
+
     async def _run(
         self, request: ModelRequest, emit: Callable[[StreamEvent], None] | None
     ) -> ModelResponse:
@@ -196,17 +306,16 @@ class Runtime:
         call_id = os.urandom(8).hex()  # 16 hex digits, as uuid4().hex[:16] gave (cheaper)
         state: _CallState | None = None
         try:
-            provider = self.provider(route.provider)
+            plan = self._plan(request, route, spec)
             state = _CallState(
-                call_id=call_id,
-                request=request,
-                provider=provider,
-                policy=RetryPolicy(spec, self.clock, self._random),
-                started=started,
-                deadline_at=started + spec.deadline if spec.deadline else None,
-                api_key=provider.api_key(route),
-                emit=emit,
-                turns=[("user", user_text(request.input, request.input_schema))],
+                call_id,
+                request,
+                plan,
+                started,
+                started + spec.deadline if spec.deadline else None,
+                plan.provider.api_key(route),
+                emit,
+                [("user", user_text(request.input, request.input_schema))],
             )
             response = await self._call(state, spec.repair_attempts)
         except AiwfError as exc:
@@ -229,19 +338,19 @@ class Runtime:
     async def _call(self, state: _CallState, repair_attempts: int) -> ModelResponse:
         request = state.request
         outcome: _Outcome | None = None
+
+        def before_sleep(error: BaseException, delay: float) -> None:
+            state.kind = "retry"
+            log(
+                "INFO",
+                f"retrying after {type(error).__name__} in {delay:.2f}s",
+                call_id=state.call_id,
+                attempt=state.attempts,
+                error=str(error),
+            )
+
         for repair in range(repair_attempts + 1):
             state.kind = "repair" if repair else "call"
-
-            def before_sleep(error: BaseException, delay: float) -> None:
-                state.kind = "retry"
-                log(
-                    "INFO",
-                    f"retrying after {type(error).__name__} in {delay:.2f}s",
-                    call_id=state.call_id,
-                    attempt=state.attempts,
-                    error=str(error),
-                )
-
             outcome = await call_with_retries(
                 lambda: self._attempt(state),
                 state.policy,
@@ -249,16 +358,18 @@ class Runtime:
                 before_sleep=before_sleep,
             )
             if outcome.problem is None:
-                return ModelResponse(
+                completion = outcome.completion
+                return made(
+                    ModelResponse,
                     output=outcome.value,
-                    text=outcome.completion.text,
+                    text=completion.text,
                     usage=state.usage,
                     request_id=outcome.request_id,
-                    model=outcome.completion.model or request.route.model,
+                    model=completion.model or request.route.model,
                     provider=request.route.provider,
                     attempts=state.attempts,
                     latency=self.clock.now() - state.started,
-                    stop_reason=outcome.completion.stop_reason,
+                    stop_reason=completion.stop_reason,
                     alias=request.metadata.alias,
                     attempt_log=tuple(state.log),
                     checked=request.check is not None,
@@ -298,19 +409,49 @@ class Runtime:
         request, route, provider = state.request, state.request.route, state.provider
         schema = request.output_schema
         mode = provider.resolve_mode(route) if schema is not None else None
-        return Exchange(
+        wire = None
+        if schema is not None and mode:
+            wire = state.plan.wires.get(mode)
+            if wire is None:
+                wire = state.plan.wires[mode] = provider.prepare_schema(mode, schema)
+        return made(
+            Exchange,
             request=request,
             route=route,
             turns=tuple(state.turns),
             instructions=request.instructions,
             mode=mode,
-            wire=provider.prepare_schema(mode, schema) if schema is not None and mode else None,
+            wire=wire,
             api_key=state.api_key,
             max_tokens=request.max_tokens or route.max_tokens,
             temperature=request.temperature
             if request.temperature is not None
             else route.temperature,
         )
+
+    def _http_request(
+        self, state: _CallState, exchange: Exchange, stream: bool
+    ) -> tuple[str, str, Mapping[str, str], bytes]:
+        """``(method, URL, headers, body)`` of one attempt. A first answer's request is the
+        route's prepared one with the user text spliced in (the same bytes as building and
+        encoding it whole, which a repair, with its longer conversation, still does)."""
+        provider = state.provider
+        if len(exchange.turns) == 1 and isinstance(provider, HttpProvider):
+            key = (exchange.mode, stream, exchange.api_key, provider.build_env(exchange.route))
+            templates = state.plan.templates
+            template = templates.get(key)
+            if template is None:
+                template = _template(provider, exchange, stream)
+                if len(templates) >= _MAX_TEMPLATES:
+                    templates.pop(next(iter(templates)))
+                templates[key] = template
+            if template.tail is not None:
+                literal = quote(exchange.turns[0][1])
+                content = (template.head + literal + template.tail).encode()
+                return template.method, template.url, template.headers, content
+        call = provider.build(exchange, stream=stream)
+        headers = {**call.headers, **exchange.route.headers}
+        return call.method, call.url, headers, dumps(call.json).encode()
 
     async def _send(self, state: _CallState, exchange: Exchange) -> _Outcome:
         request, route, provider = state.request, exchange.route, state.provider
@@ -327,8 +468,7 @@ class Runtime:
         remaining = state.deadline_at - now if state.deadline_at is not None else None
         budget = per_attempt if remaining is None else min(per_attempt, remaining)
         deadline_bound = remaining is not None and remaining <= per_attempt
-        wall = time.time()
-        first_token: list[float] = []
+        sent = _Sent(attempt, kind, now, time.time(), stream)
         http_status: int | None = None
         response_headers: Mapping[str, str] = {}
         try:
@@ -339,13 +479,12 @@ class Runtime:
                     model=route.model,
                     retryable=False,
                 )
-            call = provider.build(exchange, stream=stream)
-            call = HttpCall(call.method, call.url, {**call.headers, **route.headers}, call.json)
+            call = self._http_request(state, exchange, stream)
             try:
                 if stream:
                     ttft = request.first_token_timeout or route.first_token_timeout
                     completion, http_status, response_headers = await self._stream_once(
-                        state, exchange, call, budget, ttft, now, first_token, attempt
+                        state, exchange, call, budget, ttft, sent
                     )
                 else:
                     completion, http_status, response_headers = await _within(
@@ -375,57 +514,38 @@ class Runtime:
                 failed.outcome = "reset"
                 raise failed from None
         except ProviderError as exc:
-            self._record_attempt(
-                state,
-                exchange,
-                attempt,
-                kind,
-                now,
-                wall,
-                first_token,
-                None,
-                exc,
-                exc.status,
-                exc.request_id,
-                stream,
-            )
+            self._record_attempt(state, exchange, sent, None, exc, exc.status, exc.request_id)
             raise
         request_id = (
             provider.request_id(response_headers) or redact(completion.response_id or "") or None
         )
-        state.usage = state.usage + completion.usage
-        value, problem = self._check(exchange, completion)
-        self._record_attempt(
-            state,
-            exchange,
-            attempt,
-            kind,
-            now,
-            wall,
-            first_token,
-            completion,
-            None if problem is None else problem,
-            http_status,
-            request_id,
-            stream,
+        # The first answer's usage is the call's so far (a sum only from the second on).
+        state.usage = (
+            completion.usage if state.usage is _NO_USAGE else state.usage + completion.usage
         )
+        value, problem = self._check(exchange, completion)
+        self._record_attempt(state, exchange, sent, completion, problem, http_status, request_id)
         return _Outcome(completion, exchange, value, problem, request_id)
 
     async def _post_once(
-        self, state: _CallState, exchange: Exchange, call: HttpCall, budget: float
+        self,
+        state: _CallState,
+        exchange: Exchange,
+        call: tuple[str, str, Mapping[str, str], bytes],
+        budget: float,
     ) -> tuple[Completion, int, Mapping[str, str]]:
-        content = dumps(call.json).encode()
+        method, url, request_headers, content = call
         status: int
         headers: Mapping[str, str]
         if self._http is None:  # the shared client: straight on aiohttp
             status, headers, raw = await shared().send(
-                call.method, call.url, call.headers, content, budget
+                method, url, request_headers, content, budget
             )
         else:
             response = await self._http.request(
-                call.method,
-                _url(call.url),
-                headers=call.headers,
+                method,
+                _url(url),
+                headers=request_headers,
                 content=content,
                 timeout=_timeout(budget),
             )
@@ -449,16 +569,16 @@ class Runtime:
         self,
         state: _CallState,
         exchange: Exchange,
-        call: HttpCall,
+        call: tuple[str, str, Mapping[str, str], bytes],
         budget: float,
         ttft: float | None,
-        started: float,
-        first_token: list[float],
-        attempt: int,
+        sent: _Sent,
     ) -> tuple[Completion, int, Mapping[str, str]]:
         got_token = asyncio.Event()
         emit = state.emit
         assert emit is not None
+        method, url, request_headers, content = call
+        started, first_token, attempt = sent.started, sent.first_token, sent.attempt
 
         def on_text(text: str) -> None:
             if not first_token:
@@ -470,10 +590,10 @@ class Runtime:
         async def run() -> tuple[Completion, int, Mapping[str, str]]:
             http = self._http or shared_client()
             async with http.stream(
-                call.method,
-                _url(call.url),
-                headers=call.headers,
-                content=dumps(call.json).encode(),
+                method,
+                _url(url),
+                headers=request_headers,
+                content=content,
                 timeout=_timeout(budget),
             ) as response:
                 if response.status_code >= 400:
@@ -515,7 +635,8 @@ class Runtime:
         self, exchange: Exchange, completion: Completion
     ) -> tuple[Any, OutputProblem | None]:
         schema = exchange.request.output_schema
-        if schema is None or exchange.wire is None:
+        wire = exchange.wire
+        if schema is None or wire is None:
             return completion.text, None
         if completion.has_value:
             value, problem = completion.value, None
@@ -525,12 +646,12 @@ class Runtime:
             value, problem = parse_json(completion.text)
         if problem is not None:
             return None, TRUNCATED if completion.truncated else problem
-        wire = exchange.wire
         if wire.strict:
-            original = wrap_root(schema)[0] if wire.wrapped else schema
-            value = strip_optional_nulls(value, original)
+            strip = null_stripper(schema, wire.wrapped)
+            if strip is not None:
+                value = strip(value)
         if wire.wrapped:
-            if not isinstance(value, dict) or WRAP_KEY not in value:
+            if value.__class__ is not dict or WRAP_KEY not in value:
                 return None, _NOT_WRAPPED
             value = value[WRAP_KEY]
         check = exchange.request.check
@@ -538,61 +659,77 @@ class Runtime:
 
     # -- traces --------------------------------------------------------------------------
 
+    def _quiet(self) -> bool:
+        """Whether only this runtime's own :class:`Metrics` listen: it is then fed its
+        counts without a span being made."""
+        tracers = self.traces.tracers
+        return len(tracers) == 1 and tracers[0] is self.metrics
+
     def _record_attempt(
         self,
         state: _CallState,
         exchange: Exchange,
-        attempt: int,
-        kind: str,
-        started: float,
-        wall: float,
-        first_token: list[float],
+        sent: _Sent,
         completion: Completion | None,
         failure: ProviderError | OutputProblem | None,
         http_status: int | None,
         request_id: str | None,
-        stream: bool,
     ) -> None:
         meta = state.request.metadata
+        route = exchange.route
+        usage = completion.usage if completion is not None else _NO_USAGE
         state.log.append(
-            AttemptRecord(
+            made(
+                AttemptRecord,
                 alias=meta.alias,
-                provider=exchange.route.provider,
-                model=exchange.route.model,
+                provider=route.provider,
+                model=route.model,
                 outcome=_outcome(failure, completion),
-                kind=kind,
-                input_tokens=completion.usage.input_tokens if completion else 0,
-                output_tokens=completion.usage.output_tokens if completion else 0,
+                kind=sent.kind,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
             )
         )
-        if isinstance(failure, ProviderError):
+        if failure is None:
+            status, error_class, code, message = "ok", None, None, None
+        elif isinstance(failure, ProviderError):
             status, error_class, code, message = (
                 "error",
                 type(failure).__name__,
                 failure.code,
                 failure.message,
             )
-        elif isinstance(failure, OutputProblem):
+        else:
             status, error_class, code, message = (
                 "invalid_output",
                 "OutputInvalid",
                 "R006",
                 failure.render(),
             )
-        else:
-            status, error_class, code, message = "ok", None, None, None
+        if self._quiet():
+            self.metrics.count_attempt(
+                state.plan.counter
+                if route is state.plan.route
+                else f"{route.provider}:{route.model}",
+                sent.attempt,
+                error_class,
+                usage.input_tokens,
+                usage.output_tokens,
+            )
+            return
+        first_token = sent.first_token
         self.traces.record(
             AttemptSpan(
                 call_id=state.call_id,
-                attempt=attempt,
-                provider=exchange.route.provider,
-                model=exchange.route.model,
+                attempt=sent.attempt,
+                provider=route.provider,
+                model=route.model,
                 status=status,
-                latency=self.clock.now() - started,
+                latency=self.clock.now() - sent.started,
                 time_to_first_token=first_token[0] if first_token else None,
-                input_tokens=completion.usage.input_tokens if completion else 0,
-                output_tokens=completion.usage.output_tokens if completion else 0,
-                kind=kind,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                kind=sent.kind,
                 error_class=error_class,
                 error_code=code,
                 error_message=message,
@@ -604,8 +741,8 @@ class Runtime:
                 step=meta.step,
                 alias=meta.alias,
                 mode=exchange.mode,
-                stream=stream,
-                started_at=wall,
+                stream=sent.stream,
+                started_at=sent.wall,
                 extra=dict(meta.extra),
             )
         )
@@ -621,8 +758,11 @@ class Runtime:
         response: ModelResponse | None,
         stream: bool,
     ) -> None:
+        if self._quiet():
+            self.metrics.count_call(error is None)
+            return
         meta = request.metadata
-        usage = state.usage if state else Usage()
+        usage = state.usage if state else _NO_USAGE
         self.traces.record(
             CallSpan(
                 call_id=call_id,
@@ -648,6 +788,42 @@ class Runtime:
         )
 
 
+class _Sent:
+    """One attempt as its records need it: its number, why it was made, when it started
+    (clock and wall time), whether it streams, and the time of its first token."""
+
+    __slots__ = ("attempt", "first_token", "kind", "started", "stream", "wall")
+
+    def __init__(self, attempt: int, kind: str, started: float, wall: float, stream: bool) -> None:
+        self.attempt, self.kind, self.started, self.wall = attempt, kind, started, wall
+        self.stream = stream
+        self.first_token: list[float] = []
+
+
+#: Plans a runtime keeps (one per route, output contract and prompt in use).
+_MAX_PLANS = 1024
+#: Prepared requests a plan keeps (one per mode, stream flag, key and environment).
+_MAX_TEMPLATES = 16
+#: The user text of a template's request: no input's canonical JSON contains this string
+#: (its NULs would be escaped), and a body that holds it anywhere else is not split.
+_MARK = "\x00aiwf:user-text\x00"
+_NO_USAGE = Usage()
+
+
+def _template(provider: Provider, exchange: Exchange, stream: bool) -> _Template:
+    """The request of ``exchange`` built with :data:`_MARK` as its user text, split where
+    the mark's literal is (an exchange whose body holds it more than once is not split)."""
+    marked = dataclasses.replace(exchange, turns=(("user", _MARK),))
+    call = provider.build(marked, stream=stream)
+    headers = {**call.headers, **exchange.route.headers}
+    text = dumps(call.json)
+    literal = quote(_MARK)
+    if text.count(literal) != 1 or _MARK in headers.values() or _MARK in call.url:
+        return _Template(call.method, call.url, headers, "", None)
+    head, _, tail = text.partition(literal)
+    return _Template(call.method, call.url, headers, head, tail)
+
+
 def _outcome(failure: ProviderError | OutputProblem | None, completion: Completion | None) -> str:
     """An attempt's outcome as traces name it (docs/wire.md §9)."""
     if failure is None:
@@ -669,12 +845,8 @@ _NOT_WRAPPED = OutputProblem(
 
 
 def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)``: a body that starts with ``{`` followed by a non-zero byte is
-    UTF-8 by the same rule ``json.loads`` applies to bytes (RFC 8259 §8.1; no BOM, no zero
-    bytes of UTF-16 or UTF-32), and is decoded without that detection."""
-    if raw[:1] == b"{" and raw[1:2] not in (b"", b"\x00"):
-        return json.loads(raw.decode("utf-8", "surrogatepass"))
-    return json.loads(raw)
+    """``json.loads(raw)`` (:func:`aiwf.runtime.structured.loads`)."""
+    return loads(raw)
 
 
 def _timeout(budget: float) -> httpx.Timeout:
@@ -705,10 +877,35 @@ _URLS: dict[str, httpx.URL] = {}
 
 
 async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:
-    """``await work`` with a time limit, raising ``asyncio.TimeoutError`` (``TimeoutError``
-    on 3.11+). ``asyncio.timeout`` (3.11+) runs the coroutine in the caller's task, which
-    saves a task per call under wide scatters; ``wait_for`` is the 3.10 fallback."""
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(seconds):
-            return await work
-    return await asyncio.wait_for(work, seconds)  # pragma: no cover - Python 3.10
+    """``await work`` in the caller's task with a time limit, raising ``TimeoutError``
+    (``asyncio.TimeoutError`` on 3.10, where ``wait_for`` is the fallback).
+
+    What ``async with asyncio.timeout(seconds)`` does (the same cancellation and
+    ``uncancel`` accounting, so an outer cancellation still wins), for half its CPU: one
+    timer, no context manager object and no coroutines of its own."""
+    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
+        return await asyncio.wait_for(work, seconds)
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task(loop)
+    if task is None:
+        raise RuntimeError("a time limit needs a task")
+    cancelling = task.cancelling()
+    expired: list[bool] = []
+    handle = loop.call_at(loop.time() + seconds, _expire, task, expired)
+    try:
+        return await work
+    except asyncio.CancelledError as exc:
+        if expired:
+            expired.clear()  # accounted for here, not below
+            if task.uncancel() <= cancelling:
+                raise TimeoutError from exc
+        raise
+    finally:
+        handle.cancel()
+        if expired:
+            task.uncancel()
+
+
+def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
+    expired.append(True)
+    task.cancel()

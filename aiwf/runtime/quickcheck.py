@@ -20,7 +20,7 @@ the boolean schema ``true``, and the annotations that assert nothing (``title``,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -134,10 +134,22 @@ def _compile(schema: Any) -> Check:
     checks.extend(_array_checks(schema))
     checks.extend(_string_checks(schema))
     checks.extend(_number_checks(schema))
+    return _all(checks)
+
+
+def _all(checks: list[Check]) -> Check:
+    """One check that holds when every one of ``checks`` holds (no loop for up to three:
+    most schema nodes have one to three)."""
     if not checks:
         return lambda v: True
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
     return lambda v: all(check(v) for check in checks)
 
 
@@ -183,28 +195,31 @@ def _object_checks(schema: Mapping[str, Any]) -> list[Check]:
     return [check]
 
 
+def _length_checks(
+    schema: Mapping[str, Any], kind: type[Sized], least: str, most: str
+) -> list[Check]:
+    """``least`` and ``most`` (``minItems``/``maxItems``, ``minLength``/``maxLength``): the
+    length bounds of values of class ``kind``, which say nothing about other values."""
+    checks: list[Check] = []
+    if least in schema:
+        low = _count(schema[least])
+        checks.append(lambda v: v.__class__ is not kind or len(v) >= low)
+    if most in schema:
+        high = _count(schema[most])
+        checks.append(lambda v: v.__class__ is not kind or len(v) <= high)
+    return checks
+
+
 def _array_checks(schema: Mapping[str, Any]) -> list[Check]:
     checks: list[Check] = []
     if "items" in schema:
         item = _compile(schema["items"])
         checks.append(lambda v: v.__class__ is not list or all(item(x) for x in v))
-    if "minItems" in schema:
-        low = _count(schema["minItems"])
-        checks.append(lambda v: v.__class__ is not list or len(v) >= low)
-    if "maxItems" in schema:
-        high = _count(schema["maxItems"])
-        checks.append(lambda v: v.__class__ is not list or len(v) <= high)
-    return checks
+    return checks + _length_checks(schema, list, "minItems", "maxItems")
 
 
 def _string_checks(schema: Mapping[str, Any]) -> list[Check]:
-    checks: list[Check] = []
-    if "minLength" in schema:
-        low = _count(schema["minLength"])
-        checks.append(lambda v: v.__class__ is not str or len(v) >= low)
-    if "maxLength" in schema:
-        high = _count(schema["maxLength"])
-        checks.append(lambda v: v.__class__ is not str or len(v) <= high)
+    checks = _length_checks(schema, str, "minLength", "maxLength")
     if "pattern" in schema:
         if not isinstance(schema["pattern"], str):
             raise _Unsupported
@@ -217,17 +232,23 @@ def _string_checks(schema: Mapping[str, Any]) -> list[Check]:
 
 
 def _number_checks(schema: Mapping[str, Any]) -> list[Check]:
-    checks: list[Check] = []
-    if "minimum" in schema:
-        low = _number(schema["minimum"])
-        checks.append(lambda v: not _is_number(v) or v >= low)
-    if "maximum" in schema:
-        high = _number(schema["maximum"])
-        checks.append(lambda v: not _is_number(v) or v <= high)
-    if "exclusiveMinimum" in schema:
-        above = _number(schema["exclusiveMinimum"])
-        checks.append(lambda v: not _is_number(v) or v > above)
-    if "exclusiveMaximum" in schema:
-        below = _number(schema["exclusiveMaximum"])
-        checks.append(lambda v: not _is_number(v) or v < below)
-    return checks
+    bounds = [
+        (_number(schema[keyword]) if keyword in schema else None)
+        for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+    ]
+    if bounds == [None, None, None, None]:
+        return []
+    low, high, above, below = bounds
+
+    def check(v: Any) -> bool:
+        cls = v.__class__
+        if cls is not int and cls is not float:
+            return True  # these keywords say nothing about other kinds
+        return (
+            (low is None or v >= low)
+            and (high is None or v <= high)
+            and (above is None or v > above)
+            and (below is None or v < below)
+        )
+
+    return [check]

@@ -55,7 +55,8 @@ _ordered: tuple[tuple[str, frozenset[str]], ...] = ()
 def register_secret(value: str | None) -> None:
     """Remember ``value`` so that :func:`redact` masks it everywhere from now on."""
     global _ordered
-    if value and len(value) >= _MIN_SECRET_LEN:
+    # A known one (every call registers its key) is seen without taking the lock.
+    if value and len(value) >= _MIN_SECRET_LEN and value not in _secrets:
         with _lock:
             if value in _secrets:
                 return

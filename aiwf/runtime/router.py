@@ -33,6 +33,7 @@ from aiwf.runtime.types import (
     ModelResponse,
     StreamEvent,
     StreamReset,
+    made,
 )
 
 _NO_FALLBACK = (BadRequest, AuthError, RouteError)
@@ -103,13 +104,9 @@ _D = TypeVar("_D", ModelRequest, CallMetadata)
 
 def _replaced(value: _D, **changes: Any) -> _D:
     """``dataclasses.replace(value, **changes)`` for the request types, without its
-    per-call field introspection (every call of a workflow goes through here): both are
-    frozen dataclasses whose fields are all ``__init__`` arguments and which have no
-    ``__post_init__``, so a copy of the fields with the changes is the same value
-    (tests/runtime/test_router.py checks both facts)."""
-    made = object.__new__(type(value))
-    made.__dict__.update(value.__dict__, **changes)
-    return made
+    per-call field introspection (every call of a workflow goes through here): a copy of the
+    fields with the changes (:func:`aiwf.runtime.types.made`)."""
+    return made(type(value), **{**value.__dict__, **changes})
 
 
 def _as_fallback(log: tuple[AttemptRecord, ...], routes_before: int) -> list[AttemptRecord]:

@@ -105,20 +105,27 @@ class TraceHub:
     """Fans spans out to subscribed tracers; a failing tracer never fails a call."""
 
     def __init__(self) -> None:
-        self._tracers: list[Tracer] = []
+        self._tracers: tuple[Tracer, ...] = ()
+
+    @property
+    def tracers(self) -> tuple[Tracer, ...]:
+        """The subscribed tracers, in order."""
+        return self._tracers
 
     def subscribe(self, tracer: Tracer) -> None:
         """Send future spans to ``tracer`` too."""
-        self._tracers.append(tracer)
+        self._tracers = (*self._tracers, tracer)
 
     def unsubscribe(self, tracer: Tracer) -> None:
         """Stop sending spans to ``tracer``."""
         if tracer in self._tracers:
-            self._tracers.remove(tracer)
+            tracers = list(self._tracers)
+            tracers.remove(tracer)
+            self._tracers = tuple(tracers)
 
     def record(self, span: Span) -> None:
         """Hand ``span`` to every tracer."""
-        for tracer in list(self._tracers):
+        for tracer in self._tracers:
             try:
                 tracer.record(span)
             except Exception as exc:  # a tracer bug must not fail model calls
@@ -165,20 +172,43 @@ class Metrics:
         self.output_tokens: Counter[str] = Counter()
 
     def record(self, span: Span) -> None:
+        if isinstance(span, CallSpan):
+            self.count_call(span.status == "ok")
+        else:
+            self.count_attempt(
+                f"{span.provider}:{span.model}",
+                span.attempt,
+                span.error_class,
+                span.input_tokens,
+                span.output_tokens,
+            )
+
+    def count_call(self, ok: bool) -> None:
+        """Count one call (what :meth:`record` does with a :class:`CallSpan`; the runtime
+        calls it directly when no other tracer listens, and makes no span)."""
         with self._lock:
-            if isinstance(span, CallSpan):
-                self.calls += 1
-                if span.status != "ok":
-                    self.failed_calls += 1
-                return
-            key = f"{span.provider}:{span.model}"
+            self.calls += 1
+            if not ok:
+                self.failed_calls += 1
+
+    def count_attempt(
+        self,
+        key: str,
+        attempt: int,
+        error_class: str | None,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> None:
+        """Count one attempt of ``key`` (``provider:model``), as :meth:`record` does with
+        an :class:`AttemptSpan`."""
+        with self._lock:
             self.attempts += 1
-            if span.attempt > 1:
+            if attempt > 1:
                 self.retries += 1
-            if span.error_class:
-                self.errors[span.error_class] += 1
-            self.input_tokens[key] += span.input_tokens
-            self.output_tokens[key] += span.output_tokens
+            if error_class:
+                self.errors[error_class] += 1
+            self.input_tokens[key] += input_tokens
+            self.output_tokens[key] += output_tokens
 
     def snapshot(self) -> dict[str, Any]:
         """The counters as a plain dict (tokens keyed by ``provider:model``)."""

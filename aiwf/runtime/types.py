@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from aiwf.ir.routes import Retry, Route
 
@@ -178,3 +179,32 @@ class ModelClient(Protocol):
 #: ``max_concurrency`` for the run); the shared HTTP client allows at least that many
 #: connections (:mod:`aiwf.runtime.http`).
 expected_concurrency: ContextVar[int] = ContextVar("aiwf_expected_concurrency", default=0)
+
+
+_D = TypeVar("_D")
+
+
+def made(cls: type[_D], **fields: Any) -> _D:
+    """``cls(**fields)`` for the runtime's frozen dataclasses, without their ``__init__``
+    (which sets each field with ``object.__setattr__``, four times the cost of the rest of
+    making one; the runtime makes several per call). The value is the same: ``cls`` must be
+    a dataclass with a ``__dict__``, no ``__post_init__`` and only ``__init__`` fields; a
+    field left out takes its default, and one with a default factory must be given
+    (tests/runtime/test_router.py checks these facts for every class it is used on)."""
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = _defaults(cls)
+    value: _D = object.__new__(cls)
+    value.__dict__.update(defaults, **fields)
+    return value
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    if hasattr(cls, "__post_init__") or not all(f.init for f in dataclasses.fields(cls)):
+        raise TypeError(f"{cls.__name__} is not made field by field")
+    return {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    }
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}

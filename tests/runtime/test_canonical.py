@@ -86,3 +86,86 @@ def test_contract_order() -> None:
     assert list(in_contract_order({"\ufb01": 1, "\U0001f600": 2, "a": 3}, None)) == [
         "a", "\ufb01", "\U0001f600",
     ]  # fmt: skip
+
+
+CONTRACT = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "item": {"$ref": "#/$defs/Item"}},
+    "anyOf": [{"properties": {"kind": {}}}, {"properties": {"id": {}, "alt": {}}}],
+    "additionalProperties": {"type": "object", "properties": {"z": {}, "a": {}}},
+    "$defs": {
+        "Item": {"type": "object", "properties": {"sku": {}, "qty": {}}},
+        "List": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+    },
+}
+member_keys = st.sampled_from(["id", "item", "kind", "alt", "z", "a", "sku", "qty", "m"]) | keys
+contract_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | finite | text,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.tuples(inner, inner)
+        | st.dictionaries(member_keys, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+odd_values = st.sampled_from(
+    [float("nan"), {1: "x"}, {"a": {2: 1}}, [float("inf")], {"a": object()}, Raw('{"r":1}')]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=contract_values | odd_values | st.dictionaries(member_keys, odd_values, max_size=2),
+    schema=st.sampled_from(
+        [None, CONTRACT, CONTRACT["$defs"]["Item"], {"type": "array", "items": CONTRACT}, {}]
+    ),
+)
+def test_ordered_dumps_is_dumps_of_contract_order(value: Any, schema: Any) -> None:
+    """The one-walk writer of the user text gives the two steps' text, or their error."""
+    from aiwf.runtime.canonical import ordered_dumps
+
+    try:
+        want: Any = dumps(in_contract_order(value, schema))
+    except Exception as exc:  # the same error, whichever it is
+        want = (type(exc), str(exc))
+    try:
+        got: Any = ordered_dumps(value, schema)
+    except Exception as exc:
+        got = (type(exc), str(exc))
+    assert got == want
+
+
+number_texts = st.one_of(
+    st.integers(-(2**80), 2**80).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,22})(\.[0-9]{1,22})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+)
+json_texts = st.one_of(
+    json_values.map(json.dumps),
+    json_values.map(lambda v: json.dumps(v, ensure_ascii=False)),
+    number_texts,
+    st.lists(number_texts, max_size=4).map(lambda xs: "[" + ",".join(xs) + "]"),
+    st.text(
+        alphabet='0123456789.eE+-"\\u{}[],: ntrufalseNI\x00\x1f\u2028\ud800\ufeff', max_size=14
+    ),
+    st.sampled_from(['{"a":1,"a":2}', "NaN", "-Infinity", '"\\ud800"', "1e400", " [1] ", "[1]x"]),
+)
+
+
+def decoded(decode: Any, data: Any) -> Any:
+    try:
+        value = decode(data)
+    except ValueError as exc:
+        return ("error", type(exc), str(exc))
+    return ("value", repr(value), json.dumps(value, default=repr, sort_keys=False))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(json_texts, st.booleans())
+def test_loads_is_json_loads(text: str, as_bytes: bool) -> None:
+    """The runtime's decoder (orjson where it agrees) gives json.loads' values (with their
+    types: an integer past 64 bits stays an integer) and json.loads' errors."""
+    from aiwf.runtime.structured import loads
+
+    data: Any = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert decoded(loads, data) == decoded(json.loads, data)

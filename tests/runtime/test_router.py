@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from runtime_canned import anthropic_message, openai_stream
@@ -122,3 +123,37 @@ def test_the_routed_copy_of_a_request_is_what_dataclasses_replace_makes() -> Non
     assert request.metadata.alias is None
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.route = route  # type: ignore[misc]
+
+
+def test_values_made_without_init_are_the_init_ones() -> None:
+    """The runtime makes its per-call values with ``made`` (no frozen ``__init__``): the
+    same values, as frozen, for every class it makes that way."""
+    import dataclasses
+
+    from aiwf.runtime.providers.base import Exchange
+    from aiwf.runtime.types import AttemptRecord, ModelRequest, ModelResponse, Usage, made
+
+    route = Route(provider="openai", model="m")
+    request = ModelRequest(route=route)
+    cases: list[tuple[type, dict[str, Any]]] = [
+        (
+            ModelResponse,
+            {"output": {"a": 1}, "text": "t", "usage": Usage(1, 2), "request_id": "r", "model": "m",
+                 "provider": "openai", "attempts": 2, "latency": 0.5, "stop_reason": "stop", "alias": "fast",
+                 "attempt_log": (), "checked": True},
+        ),
+        (
+            Exchange,
+            {"request": request, "route": route, "turns": (("user", "{}"),), "instructions": "x",
+                 "mode": None, "wire": None, "api_key": None, "max_tokens": 3, "temperature": None},
+        ),
+        (AttemptRecord, {"alias": None, "provider": "openai", "model": "m", "outcome": "ok", "kind": "call"}),
+    ]  # fmt: skip
+    for cls, fields in cases:
+        assert not hasattr(cls, "__post_init__"), cls
+        assert all(f.init for f in dataclasses.fields(cls)), cls
+        value = made(cls, **fields)
+        assert value == cls(**fields)
+        assert type(value) is cls
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.kind = "x"

@@ -27,14 +27,16 @@ from aiwf.runtime.providers.base import (
     HttpCall,
     HttpProvider,
     WireSchema,
+    instructions_for,
     loads_event,
     malformed,
+    post,
     refusal,
+    schema_name,
     stream_error,
     tool_text,
     wire_schema,
 )
-from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
 
@@ -64,6 +66,9 @@ class AnthropicProvider(HttpProvider):
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "wrapped" if mode in ("tool", "native") else "plain")
+
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        return (None if route.base_url else os.environ.get("ANTHROPIC_BASE_URL"),)
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
@@ -101,10 +106,7 @@ class AnthropicProvider(HttpProvider):
             body["output_config"] = {
                 "format": {"type": "json_schema", "schema": exchange.wire.text}
             }
-        if stream:
-            body["stream"] = True
-            headers["Accept"] = "text/event-stream"
-        return HttpCall("POST", f"{base}/v1/messages", headers, body)
+        return post(f"{base}/v1/messages", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):

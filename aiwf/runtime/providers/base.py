@@ -7,15 +7,17 @@ retries, validation, repair and tracing live in :mod:`aiwf.runtime.client`, once
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
 from aiwf.ir.routes import Route
-from aiwf.runtime.canonical import Raw, dumps, in_contract_order, quote
+from aiwf.runtime.canonical import Raw, dumps, in_contract_order, ordered_dumps, quote
 from aiwf.runtime.errors import (
     ProviderError,
     RouteError,
@@ -25,7 +27,7 @@ from aiwf.runtime.errors import (
 from aiwf.runtime.redact import redact, register_secret
 from aiwf.runtime.retry import parse_retry_after, parse_should_retry
 from aiwf.runtime.sse import SSEEvent
-from aiwf.runtime.structured import wire_forms
+from aiwf.runtime.structured import describe_schema_prompt, wire_forms
 from aiwf.runtime.types import ModelRequest, Usage
 
 USER_AGENT = f"aiwf/{__version__} (python)"
@@ -231,6 +233,14 @@ class HttpProvider:
     def resolve_mode(self, route: Route) -> str:
         return route.structured_output
 
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        """The values of the environment variables :meth:`build` reads for ``route``
+        (besides the key, which the exchange carries). The runtime prepares a route's
+        request once per value of these and of the exchange's fields, and splices each
+        call's user text into it; a subclass whose ``build`` reads other variables returns
+        them here."""
+        return ()
+
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "plain")
 
@@ -282,6 +292,51 @@ class HttpProvider:
         }
 
 
+@functools.lru_cache(maxsize=1024)
+def schema_name(name: str) -> str:
+    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$`` (made once per name)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
+    return cleaned or "output"
+
+
+def instructions_for(exchange: Exchange) -> str:
+    """The system prompt, with the schema described when the mode is ``prompt`` or
+    ``json_object`` (JSON mode requires the word JSON in the prompt; the schema helps the
+    model)."""
+    if exchange.mode in ("prompt", "json_object") and exchange.wire is not None:
+        extra = describe_schema_prompt(exchange.wire.text)
+        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
+    return exchange.instructions
+
+
+def json_schema_format(exchange: Exchange, wire: WireSchema) -> dict[str, Any]:
+    """``{name, schema, strict: true}``: a strict JSON-schema format as OpenAI's Responses
+    API (``text.format``, after its ``type``) and Chat Completions
+    (``response_format.json_schema``) take it."""
+    return {"name": schema_name(exchange.request.schema_name), "schema": wire.text, "strict": True}
+
+
+def post(
+    url: str, headers: dict[str, str], body: dict[str, Any], stream: bool, **streaming: Any
+) -> HttpCall:
+    """The POST of ``body`` to ``url``; a stream adds ``stream: true`` (then ``streaming``'s
+    members) and accepts ``text/event-stream``."""
+    if stream:
+        body["stream"] = True
+        body.update(streaming)
+        headers["Accept"] = "text/event-stream"
+    return HttpCall("POST", url, headers, body)
+
+
+def sampling(body: dict[str, Any], exchange: Exchange, max_tokens: str) -> None:
+    """The exchange's ``temperature`` and its token limit (as member ``max_tokens``) where
+    set, as the OpenAI formats take them."""
+    if exchange.temperature is not None:
+        body["temperature"] = exchange.temperature
+    if exchange.max_tokens is not None:
+        body[max_tokens] = exchange.max_tokens
+
+
 def malformed(what: str, provider: str, model: str) -> ProviderError:
     """A response body the provider's format does not allow (retryable, ``R007``)."""
     error = ProviderError(f"malformed response: {what}", provider=provider, model=model)
@@ -307,7 +362,7 @@ def tool_text(exchange: Exchange, value: Any) -> str:
 def user_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
     """The user message for a JSON input: canonical JSON in contract order against the
     input's ``schema`` (docs/wire.md §2, §3)."""
-    return dumps(in_contract_order(value, schema))
+    return ordered_dumps(value, schema)
 
 
 def loads_event(event: SSEEvent, exchange: Exchange) -> Any:

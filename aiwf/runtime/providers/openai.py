@@ -10,9 +10,7 @@ and project headers from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
@@ -26,36 +24,23 @@ from aiwf.runtime.providers.base import (
     HttpCall,
     HttpProvider,
     WireSchema,
+    instructions_for,
+    json_schema_format,
     loads_event,
     malformed,
+    post,
     refusal,
+    sampling,
+    schema_name,
     stream_error,
     wire_schema,
 )
 from aiwf.runtime.sse import SSEEvent
-from aiwf.runtime.structured import describe_schema_prompt
 from aiwf.runtime.types import Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
-
-@functools.lru_cache(maxsize=1024)
-def schema_name(name: str) -> str:
-    """A ``text.format.name`` / tool name: ``^[a-zA-Z0-9_-]{1,64}$`` (made once per name)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
-    return cleaned or "output"
-
-
-def instructions_for(exchange: Exchange) -> str:
-    """The system prompt, with the schema described when the mode is ``prompt``."""
-    if exchange.mode == "prompt" and exchange.wire is not None:
-        extra = describe_schema_prompt(exchange.wire.text)
-        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
-    if exchange.mode == "json_object" and exchange.wire is not None:
-        # JSON mode requires the word JSON in the prompt; the schema helps the model.
-        extra = describe_schema_prompt(exchange.wire.text)
-        return f"{exchange.instructions}\n\n{extra}" if exchange.instructions else extra
-    return exchange.instructions
+__all__ = ["DEFAULT_BASE_URL", "OpenAIProvider", "instructions_for", "schema_name"]
 
 
 class OpenAIProvider(HttpProvider):
@@ -73,6 +58,11 @@ class OpenAIProvider(HttpProvider):
 
     def prepare_schema(self, mode: str, schema: Mapping[str, Any]) -> WireSchema:
         return wire_schema(schema, "strict" if mode == "json_schema" else "plain")
+
+    def build_env(self, route: Route) -> tuple[str | None, ...]:
+        env = os.environ
+        base = None if route.base_url else env.get("OPENAI_BASE_URL")
+        return base, env.get("OPENAI_ORG_ID"), env.get("OPENAI_PROJECT_ID")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
@@ -92,25 +82,14 @@ class OpenAIProvider(HttpProvider):
             body["input"] = exchange.turns[0][1]
         else:
             body["input"] = [{"role": role, "content": text} for role, text in exchange.turns]
-        if exchange.temperature is not None:
-            body["temperature"] = exchange.temperature
-        if exchange.max_tokens is not None:
-            body["max_output_tokens"] = exchange.max_tokens
+        sampling(body, exchange, "max_output_tokens")
         if exchange.wire is not None and exchange.mode == "json_schema":
             body["text"] = {
-                "format": {
-                    "type": "json_schema",
-                    "name": schema_name(exchange.request.schema_name),
-                    "schema": exchange.wire.text,
-                    "strict": True,
-                }
+                "format": {"type": "json_schema", **json_schema_format(exchange, exchange.wire)}
             }
         elif exchange.wire is not None and exchange.mode == "json_object":
             body["text"] = {"format": {"type": "json_object"}}
-        if stream:
-            body["stream"] = True
-            headers["Accept"] = "text/event-stream"
-        return HttpCall("POST", f"{base}/responses", headers, body)
+        return post(f"{base}/responses", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         if not isinstance(body, dict) or not isinstance(body.get("output"), list):

@@ -30,11 +30,14 @@ from aiwf.runtime.providers.base import (
     Exchange,
     HttpCall,
     HttpProvider,
+    instructions_for,
+    json_schema_format,
     loads_event,
     malformed,
+    post,
+    sampling,
     stream_error,
 )
-from aiwf.runtime.providers.openai import instructions_for, schema_name
 from aiwf.runtime.sse import SSEEvent
 from aiwf.runtime.types import Usage
 
@@ -103,26 +106,16 @@ class OpenAICompatibleProvider(HttpProvider):
             messages.append({"role": "system", "content": instructions})
         messages.extend({"role": role, "content": text} for role, text in exchange.turns)
         body: dict[str, Any] = {"model": route.model, "messages": messages}
-        if exchange.temperature is not None:
-            body["temperature"] = exchange.temperature
-        if exchange.max_tokens is not None:
-            body["max_tokens"] = exchange.max_tokens
+        sampling(body, exchange, "max_tokens")
         if exchange.wire is not None and exchange.mode == "json_schema":
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": schema_name(exchange.request.schema_name),
-                    "schema": exchange.wire.text,
-                    "strict": True,
-                },
+                "json_schema": json_schema_format(exchange, exchange.wire),
             }
         elif exchange.wire is not None and exchange.mode == "json_object":
             body["response_format"] = {"type": "json_object"}
-        if stream:
-            body["stream"] = True
-            body["stream_options"] = {"include_usage": True}
-            headers["Accept"] = "text/event-stream"
-        return HttpCall("POST", f"{route.base_url.rstrip('/')}/chat/completions", headers, body)
+        url = f"{route.base_url.rstrip('/')}/chat/completions"
+        return post(url, headers, body, stream, stream_options={"include_usage": True})
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
         choices = body.get("choices") if isinstance(body, dict) else None
