@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from aiwf.breaking.changes import Anchor, Change, Side, Step, Symbol, path_text, value_text
 from aiwf.ir.model import Assistant, ObjectBinding, Program, Workflow
@@ -51,6 +51,8 @@ from aiwf.ir.types import (
 INPUT, OUTPUT = "input", "output"
 BOTH = frozenset({INPUT, OUTPUT})
 _NAMED_ORIGINS = ("schema", "defs")
+#: An assistant or a workflow (what :meth:`Comparison._match_entities` pairs).
+_E = TypeVar("_E", Assistant, Workflow)
 _IGNORED = ("description", "title", "default")
 
 #: Constraint keywords: (IR field, JSON Schema keyword, how a new value compares).
@@ -375,39 +377,12 @@ class Comparison:
 
     def match_assistants(self) -> None:
         old, new = self.old.assistants, self.new.assistants
-        for name in old:
-            if name in new:
-                self.assistants[name] = name
-        removed = sorted(set(old) - set(new))
-        added = sorted(set(new) - set(old))
-        for name in removed:
-            old_shape = self._assistant_shape(self.old, old[name], self.contracts)
-            target = next(
-                (
-                    n
-                    for n in added
-                    if n not in self.assistants.values()
-                    and self._assistant_shape(self.new, new[n], {}) == old_shape
-                ),
-                None,
-            )
-            sym = Symbol("function", "old", member=("assistant", name))
-            if target is None:
-                self.entity("assistant-removed", "assistant", name, "assistant is removed",
-                            side="old", old=name, symbols=(sym,))  # fmt: skip
-                continue
-            self.assistants[name] = target
-            self._rename_inline(old[name].input, new[target].input)
-            self._rename_inline(old[name].output, new[target].output)
-            self.entity(
-                "assistant-renamed", "assistant", target,
-                f"assistant {name!r} is renamed {target!r}", old=name, new=target,
-                symbols=(sym, Symbol("function", "new", member=("assistant", target))),
-            )  # fmt: skip
-        for name in added:
-            if name not in self.assistants.values():
-                self.entity("assistant-added", "assistant", name, "assistant is added", new=name,
-                            symbols=(Symbol("function", "new", member=("assistant", name)),))  # fmt: skip
+        self._match_entities(
+            "assistant", old, new, self.assistants,
+            lambda name: self._assistant_shape(self.old, old[name], self.contracts),
+            lambda name: self._assistant_shape(self.new, new[name], {}),
+            lambda a: (a.input, a.output),
+        )  # fmt: skip
 
     def _workflow_shape(self, program: Program, w: Workflow, mapping: dict[str, str],
                         assistants: dict[str, str]) -> str:  # fmt: skip
@@ -423,42 +398,56 @@ class Comparison:
 
     def match_workflows(self) -> None:
         old, new = self.old.workflows, self.new.workflows
+        identity = {n: n for n in self.new.assistants}
+        self._match_entities(
+            "workflow", old, new, self.workflows,
+            lambda name: self._workflow_shape(self.old, old[name], self.contracts, self.assistants),
+            lambda name: self._workflow_shape(self.new, new[name], {}, identity),
+            lambda w: (w.input, w.output_contract),
+        )  # fmt: skip
+
+    def _match_entities(
+        self,
+        kind: str,
+        old: Mapping[str, _E],
+        new: Mapping[str, _E],
+        matched: dict[str, str],
+        old_shape: Callable[[str], str],
+        new_shape: Callable[[str], str],
+        contracts: Callable[[_E], tuple[str, str]],
+    ) -> None:
+        """Pair the old and new assistants or workflows (``kind``) into ``matched``: by name,
+        then a removed one with an added one of the same shape (a rename, whose inline input
+        and output contracts are renamed with it); report what is removed, renamed or added."""
         for name in old:
             if name in new:
-                self.workflows[name] = name
-        identity = {n: n for n in self.new.assistants}
+                matched[name] = name
         removed = sorted(set(old) - set(new))
         added = sorted(set(new) - set(old))
         for name in removed:
-            old_shape = self._workflow_shape(self.old, old[name], self.contracts, self.assistants)
+            was = old_shape(name)
             target = next(
-                (
-                    n
-                    for n in added
-                    if n not in self.workflows.values()
-                    and self._workflow_shape(self.new, new[n], {}, identity) == old_shape
-                ),
-                None,
+                (n for n in added if n not in matched.values() and new_shape(n) == was), None
             )
-            sym = Symbol("function", "old", member=("workflow", name))
+            sym = Symbol("function", "old", member=(kind, name))
             if target is None:
-                self.entity("workflow-removed", "workflow", name, "workflow is removed",
+                self.entity(f"{kind}-removed", kind, name, f"{kind} is removed",
                             side="old", old=name, symbols=(sym,))  # fmt: skip
                 continue
-            self.workflows[name] = target
-            self._rename_inline(old[name].input, new[target].input)
-            self._rename_inline(old[name].output_contract, new[target].output_contract)
+            matched[name] = target
+            for old_contract, new_contract in zip(
+                contracts(old[name]), contracts(new[target]), strict=True
+            ):
+                self._rename_inline(old_contract, new_contract)
             self.entity(
-                "workflow-renamed", "workflow", target, f"workflow {name!r} is renamed {target!r}",
+                f"{kind}-renamed", kind, target, f"{kind} {name!r} is renamed {target!r}",
                 old=name, new=target,
-                symbols=(sym, Symbol("function", "new", member=("workflow", target))),
+                symbols=(sym, Symbol("function", "new", member=(kind, target))),
             )  # fmt: skip
         for name in added:
-            if name not in self.workflows.values():
-                self.entity("workflow-added", "workflow", name, "workflow is added", new=name,
-                            symbols=(Symbol("function", "new", member=("workflow", name)),))  # fmt: skip
-
-    # -- assistants and workflows ----------------------------------------------------------------
+            if name not in matched.values():
+                self.entity(f"{kind}-added", kind, name, f"{kind} is added", new=name,
+                            symbols=(Symbol("function", "new", member=(kind, name)),))  # fmt: skip
 
     def compare_assistant(self, a: Assistant, b: Assistant) -> None:
         old_route = _route_data(self.old.models.get(a.model))
