@@ -19,7 +19,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -396,24 +396,17 @@ class _LocalWalk(Walk):
         if self.checkpoints is not None:
             await asyncio.to_thread(self.checkpoints.save_step, step, output)
 
-    async def run_items(
-        self,
-        plan: StepPlan,
-        span: StepSpan,
-        items: list[Any],
-        todo: Sequence[int],
-        results: list[Any],
-    ) -> None:
-        """Run the items with the step's journal open; it is committed and closed when the
-        step ends, however it ends."""
+    @contextlib.asynccontextmanager
+    async def items_open(self, step: str) -> AsyncIterator[None]:
+        """The step's item journal, open while its items run; it is committed and closed
+        when the step ends, however it ends."""
         if self.checkpoints is None:
-            await super().run_items(plan, span, items, todo, results)
+            yield
             return
-        step = plan.step.id
         journal = await asyncio.to_thread(self.checkpoints.open_items, step)
         group = self.journals[step] = _GroupCommit(journal)
         try:
-            await super().run_items(plan, span, items, todo, results)
+            yield
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.shield(group.close())
