@@ -17,9 +17,10 @@ from aiwf.engine.errors import RESUME_REFUSED
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.steps import check_run_input
 from aiwf.errors import AiwfError
-from aiwf.ir.model import Program, Workflow
+from aiwf.ir.model import Program
 
 if TYPE_CHECKING:
+    from aiwf.ir.model import Workflow
     from aiwf.ir.validate import Validator
 
 
