@@ -85,15 +85,9 @@ def _python(program: Program) -> Names:
     names = Names("python")
 
     class Recorder(ModelBuilder):
-        current = ""
-
-        def _contract(self, cls: str, contract: str, t: Type) -> None:
-            self.current = contract
-            super()._contract(cls, contract, t)
-
         def _object_class(self, cls: str, contract: str | None, t: ObjectType) -> PyModel:
             model = super()._object_class(cls, contract, t)
-            key = names.add_type(self.current, t, cls)
+            key = names.add_type(self.building, t, cls)
             table: dict[str, tuple[str, str]] = {}
             for prop, py_field in zip(t.properties, model.fields, strict=False):
                 table[prop.name] = (py_field.name, py_field.annotation)
@@ -117,15 +111,9 @@ def _go(program: Program) -> Names:
     names = Names("go")
 
     class Recorder(TypeBuilder):
-        current = ""
-
-        def _contract(self, contract: str) -> None:
-            self.current = contract
-            super()._contract(contract)
-
         def _struct(self, name: str, t: ObjectType, contract: str | None) -> None:
             super()._struct(name, t, contract)
-            key = names.add_type(self.current, t, name)
+            key = names.add_type(self.building, t, name)
             decl = self.decls[-1]
             if decl.kind != "struct":  # a declaration of another shape: no field names
                 return
@@ -137,7 +125,7 @@ def _go(program: Program) -> Names:
 
         def _enum(self, name: str, t: EnumType, contract: str | None) -> None:
             super()._enum(name, t, contract)
-            key = names.add_type(self.current, t, name)
+            key = names.add_type(self.building, t, name)
             consts = [const for const, _ in self.decls[-1].constants]
             values = [v for v in t.values if isinstance(v, str)]
             names.constants.setdefault(
@@ -159,15 +147,9 @@ def _typescript(program: Program) -> Names:
     names = Names("typescript")
 
     class Recorder(TypeBuilder):
-        current = ""
-
-        def _contract(self, type_name: str, contract: str, t: Type) -> None:
-            self.current = contract
-            super()._contract(type_name, contract, t)
-
         def _interface(self, type_name: str, contract: str | None, t: ObjectType) -> None:
             super()._interface(type_name, contract, t)
-            key = names.add_type(self.current, t, type_name)
+            key = names.add_type(self.building, t, type_name)
             decl = next(d for d in reversed(self.decls) if d.name == type_name)
             table = {
                 prop.name: (field.key, field.type)

@@ -126,9 +126,12 @@ class TypeBuilder:
             program, self.names.claim, lambda name: exported(name, "Contract")
         )
         self.decls: list[GoDecl] = []
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[GoDecl]:
         for name in sorted(self.program.contracts):
+            self.building = name
             self._contract(name)
         return self.decls
 

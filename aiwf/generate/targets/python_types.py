@@ -111,12 +111,14 @@ class ModelBuilder:
         self.classes = Namespace(CLASS_RESERVED)
         self.contract_class = contract_names(program, self.classes.claim, pascal_identifier)
         self.models: dict[str, PyModel] = {}
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[PyModel]:
         """Every class, in an order where runtime references come first."""
         for name in sorted(self.program.contracts):
-            contract = self.program.contracts[name]
-            self._contract(self.contract_class[name], name, contract.type)
+            self.building = name
+            self._contract(self.contract_class[name], name, self.program.contracts[name].type)
         return self._ordered()
 
     # -- classes -----------------------------------------------------------------------

@@ -80,11 +80,13 @@ class TypeBuilder:
         self.types = Namespace(TS_RESERVED)
         self.contract_type = contract_names(program, self.types.claim, pascal_identifier)
         self.decls: list[TsDecl] = []
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[TsDecl]:
         for name in sorted(self.program.contracts):
-            contract = self.program.contracts[name]
-            self._contract(self.contract_type[name], name, contract.type)
+            self.building = name
+            self._contract(self.contract_type[name], name, self.program.contracts[name].type)
         return self.decls
 
     def _doc(self, t: Type, fallback: str, indent: str = "") -> list[str]:
