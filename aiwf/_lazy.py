@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -17,6 +17,12 @@ def load(target: str) -> Any:
     """The attribute named by ``"module:attribute"``, importing its module."""
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def by_module(table: Mapping[str, Iterable[str]]) -> dict[str, str]:
+    """The name -> module table :func:`exports` takes, from module -> the names it exports
+    (written like the package's ``TYPE_CHECKING`` imports, one line a module)."""
+    return {name: module for module, names in table.items() for name in names}
 
 
 def exports(package: str, table: Mapping[str, str]) -> Callable[[str], Any]:

@@ -76,47 +76,55 @@ def _merge_shared(ctx: click.Context, name: str, value: Any) -> Any:
     return value
 
 
-def shared_options(func: F) -> F:
-    """Add ``--config``, ``--env``, ``-v`` and ``-q`` (the options every command takes)."""
+def option_group(*options: Callable[[F], F]) -> Callable[[F], F]:
+    """One decorator that adds ``options`` to a command, in the order given (as if each were
+    written above the function, top to bottom)."""
 
-    def cb(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
-        return lambda ctx, _param, value: _merge_shared(ctx, name, value)
+    def decorate(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
 
-    options = [
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            expose_value=False,
-            callback=cb("config"),
-            help="Project config file (aiwf.toml, or a pyproject.toml with [tool.aiwf]).",
-        ),
-        click.option(
-            "--env",
-            metavar="NAME",
-            expose_value=False,
-            callback=cb("env"),
-            help="Environment section of the project config to apply (default: $AIWF_ENV).",
-        ),
-        click.option(
-            "-v",
-            "--verbose",
-            count=True,
-            expose_value=False,
-            callback=cb("verbose"),
-            help="More output; repeat for debug detail.",
-        ),
-        click.option(
-            "-q",
-            "--quiet",
-            is_flag=True,
-            expose_value=False,
-            callback=cb("quiet"),
-            help="Only errors.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return decorate
+
+
+def _shared(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    return lambda ctx, _param, value: _merge_shared(ctx, name, value)
+
+
+#: Add ``--config``, ``--env``, ``-v`` and ``-q`` (the options every command takes).
+shared_options = option_group(
+    click.option(
+        "--config",
+        type=click.Path(dir_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_shared("config"),
+        help="Project config file (aiwf.toml, or a pyproject.toml with [tool.aiwf]).",
+    ),
+    click.option(
+        "--env",
+        metavar="NAME",
+        expose_value=False,
+        callback=_shared("env"),
+        help="Environment section of the project config to apply (default: $AIWF_ENV).",
+    ),
+    click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        expose_value=False,
+        callback=_shared("verbose"),
+        help="More output; repeat for debug detail.",
+    ),
+    click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_shared("quiet"),
+        help="Only errors.",
+    ),
+)
 
 
 def app_context() -> AppContext:

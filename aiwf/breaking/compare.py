@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from aiwf.breaking.changes import Anchor, Change, Side, Step, Symbol, path_text, value_text
 from aiwf.ir.model import Assistant, ObjectBinding, Program, Workflow
@@ -51,30 +51,34 @@ from aiwf.ir.types import (
 INPUT, OUTPUT = "input", "output"
 BOTH = frozenset({INPUT, OUTPUT})
 _NAMED_ORIGINS = ("schema", "defs")
+#: An assistant or a workflow (what :meth:`Comparison._match_entities` pairs).
+_E = TypeVar("_E", Assistant, Workflow)
 _IGNORED = ("description", "title", "default")
 
-#: Constraint keywords: (IR field, JSON Schema keyword, how a new value compares).
+#: The constraint keywords of integers and numbers.
+_NUMERIC_BOUNDS = (
+    ("minimum", "minimum", "min"),
+    ("exclusive_minimum", "exclusiveMinimum", "min"),
+    ("maximum", "maximum", "max"),
+    ("exclusive_maximum", "exclusiveMaximum", "max"),
+    ("multiple_of", "multipleOf", "multiple"),
+)
+#: Constraint keywords by kind: (IR field, JSON Schema keyword, how a new value compares).
 _BOUNDS = {
-    StringType: (
+    "string": (
         ("min_length", "minLength", "min"),
         ("max_length", "maxLength", "max"),
         ("pattern", "pattern", "changed"),
         ("format", "format", "changed"),
     ),
-    ArrayType: (
+    "array": (
         ("min_items", "minItems", "min"),
         ("max_items", "maxItems", "max"),
         ("unique_items", "uniqueItems", "flag"),
     ),
-    IntegerType: (
-        ("minimum", "minimum", "min"),
-        ("exclusive_minimum", "exclusiveMinimum", "min"),
-        ("maximum", "maximum", "max"),
-        ("exclusive_maximum", "exclusiveMaximum", "max"),
-        ("multiple_of", "multipleOf", "multiple"),
-    ),
+    "integer": _NUMERIC_BOUNDS,
+    "number": _NUMERIC_BOUNDS,
 }
-_BOUNDS[NumberType] = _BOUNDS[IntegerType]
 
 
 # -- shapes: structure without annotations, for renames and variant matching ------------------
@@ -245,11 +249,12 @@ class Comparison:
             return self.old_usage.get(at.old_contract, {})
         return self.new_usage.get(at.contract, {}) or self.old_usage.get(at.old_contract, {})
 
-    def per_direction(self, at: At, rules: dict[str, str], what: str, **kwargs: Any) -> None:
-        """Emit ``rules[direction]`` for each direction of ``at`` that has a rule."""
+    def per_direction(self, at: At, change: str, what: str, **kwargs: Any) -> None:
+        """Emit the rule ``{direction}-{change}`` (``input-type-changed`` ...) for each
+        direction of ``at``."""
         for direction in (INPUT, OUTPUT):
-            if direction in at.dirs and direction in rules:
-                self.emit(rules[direction], at, what, dirs=(direction,), **kwargs)
+            if direction in at.dirs:
+                self.emit(f"{direction}-{change}", at, what, dirs=(direction,), **kwargs)
 
     def entity(
         self,
@@ -375,39 +380,12 @@ class Comparison:
 
     def match_assistants(self) -> None:
         old, new = self.old.assistants, self.new.assistants
-        for name in old:
-            if name in new:
-                self.assistants[name] = name
-        removed = sorted(set(old) - set(new))
-        added = sorted(set(new) - set(old))
-        for name in removed:
-            old_shape = self._assistant_shape(self.old, old[name], self.contracts)
-            target = next(
-                (
-                    n
-                    for n in added
-                    if n not in self.assistants.values()
-                    and self._assistant_shape(self.new, new[n], {}) == old_shape
-                ),
-                None,
-            )
-            sym = Symbol("function", "old", member=("assistant", name))
-            if target is None:
-                self.entity("assistant-removed", "assistant", name, "assistant is removed",
-                            side="old", old=name, symbols=(sym,))  # fmt: skip
-                continue
-            self.assistants[name] = target
-            self._rename_inline(old[name].input, new[target].input)
-            self._rename_inline(old[name].output, new[target].output)
-            self.entity(
-                "assistant-renamed", "assistant", target,
-                f"assistant {name!r} is renamed {target!r}", old=name, new=target,
-                symbols=(sym, Symbol("function", "new", member=("assistant", target))),
-            )  # fmt: skip
-        for name in added:
-            if name not in self.assistants.values():
-                self.entity("assistant-added", "assistant", name, "assistant is added", new=name,
-                            symbols=(Symbol("function", "new", member=("assistant", name)),))  # fmt: skip
+        self._match_entities(
+            "assistant", old, new, self.assistants,
+            lambda name: self._assistant_shape(self.old, old[name], self.contracts),
+            lambda name: self._assistant_shape(self.new, new[name], {}),
+            lambda a: (a.input, a.output),
+        )  # fmt: skip
 
     def _workflow_shape(self, program: Program, w: Workflow, mapping: dict[str, str],
                         assistants: dict[str, str]) -> str:  # fmt: skip
@@ -423,42 +401,56 @@ class Comparison:
 
     def match_workflows(self) -> None:
         old, new = self.old.workflows, self.new.workflows
+        identity = {n: n for n in self.new.assistants}
+        self._match_entities(
+            "workflow", old, new, self.workflows,
+            lambda name: self._workflow_shape(self.old, old[name], self.contracts, self.assistants),
+            lambda name: self._workflow_shape(self.new, new[name], {}, identity),
+            lambda w: (w.input, w.output_contract),
+        )  # fmt: skip
+
+    def _match_entities(
+        self,
+        kind: str,
+        old: Mapping[str, _E],
+        new: Mapping[str, _E],
+        matched: dict[str, str],
+        old_shape: Callable[[str], str],
+        new_shape: Callable[[str], str],
+        contracts: Callable[[_E], tuple[str, str]],
+    ) -> None:
+        """Pair the old and new assistants or workflows (``kind``) into ``matched``: by name,
+        then a removed one with an added one of the same shape (a rename, whose inline input
+        and output contracts are renamed with it); report what is removed, renamed or added."""
         for name in old:
             if name in new:
-                self.workflows[name] = name
-        identity = {n: n for n in self.new.assistants}
+                matched[name] = name
         removed = sorted(set(old) - set(new))
         added = sorted(set(new) - set(old))
         for name in removed:
-            old_shape = self._workflow_shape(self.old, old[name], self.contracts, self.assistants)
+            was = old_shape(name)
             target = next(
-                (
-                    n
-                    for n in added
-                    if n not in self.workflows.values()
-                    and self._workflow_shape(self.new, new[n], {}, identity) == old_shape
-                ),
-                None,
+                (n for n in added if n not in matched.values() and new_shape(n) == was), None
             )
-            sym = Symbol("function", "old", member=("workflow", name))
+            sym = Symbol("function", "old", member=(kind, name))
             if target is None:
-                self.entity("workflow-removed", "workflow", name, "workflow is removed",
+                self.entity(f"{kind}-removed", kind, name, f"{kind} is removed",
                             side="old", old=name, symbols=(sym,))  # fmt: skip
                 continue
-            self.workflows[name] = target
-            self._rename_inline(old[name].input, new[target].input)
-            self._rename_inline(old[name].output_contract, new[target].output_contract)
+            matched[name] = target
+            for old_contract, new_contract in zip(
+                contracts(old[name]), contracts(new[target]), strict=True
+            ):
+                self._rename_inline(old_contract, new_contract)
             self.entity(
-                "workflow-renamed", "workflow", target, f"workflow {name!r} is renamed {target!r}",
+                f"{kind}-renamed", kind, target, f"{kind} {name!r} is renamed {target!r}",
                 old=name, new=target,
-                symbols=(sym, Symbol("function", "new", member=("workflow", target))),
+                symbols=(sym, Symbol("function", "new", member=(kind, target))),
             )  # fmt: skip
         for name in added:
-            if name not in self.workflows.values():
-                self.entity("workflow-added", "workflow", name, "workflow is added", new=name,
-                            symbols=(Symbol("function", "new", member=("workflow", name)),))  # fmt: skip
-
-    # -- assistants and workflows ----------------------------------------------------------------
+            if name not in matched.values():
+                self.entity(f"{kind}-added", kind, name, f"{kind} is added", new=name,
+                            symbols=(Symbol("function", "new", member=(kind, name)),))  # fmt: skip
 
     def compare_assistant(self, a: Assistant, b: Assistant) -> None:
         old_route = _route_data(self.old.models.get(a.model))
@@ -551,10 +543,10 @@ class Comparison:
                 self.kind_changed(a, b, at, "narrowed" if isinstance(a, AnyType) else "widened")
             return
         self.nullability(a, b, at)
-        if type(a) is not type(b) and not _numbers(a, b):
-            self.kind_changed(a, b, at, _relation(a, b))
-            return
-        if isinstance(a, (IntegerType, NumberType)) and type(a) is not type(b):
+        if type(a) is not type(b):
+            if not _numbers(a, b):
+                self.kind_changed(a, b, at, _relation(a, b))
+                return
             self.kind_changed(a, b, at, "widened" if isinstance(a, IntegerType) else "narrowed")
         if isinstance(a, ObjectType):
             assert isinstance(b, ObjectType)
@@ -569,7 +561,7 @@ class Comparison:
             assert isinstance(b, ConstType)
             if _canon(a.value) != _canon(b.value):
                 self.per_direction(
-                    at, {INPUT: "input-const-changed", OUTPUT: "output-const-changed"},
+                    at, "const-changed",
                     f"const {value_text(a.value)} -> {value_text(b.value)}",
                     old=a.value, new=b.value, keyword="const",
                 )  # fmt: skip
@@ -578,12 +570,12 @@ class Comparison:
             self.unions(a, b, at)
         elif isinstance(a, (IntersectionType, ByKindType)) and shape(a, self.contracts) != shape(b):
             self.per_direction(
-                at, {INPUT: "input-type-changed", OUTPUT: "output-type-changed"},
+                at, "type-changed",
                 f"the combined schema changed ({describe(a)} -> {describe(b)})",
                 old=describe(a), new=describe(b),
             )  # fmt: skip
-        bounds = _BOUNDS.get(type(b))
-        if bounds is not None and type(a) in _BOUNDS:
+        bounds = _BOUNDS.get(b.kind)
+        if bounds is not None and a.kind in _BOUNDS:
             self.bounds(a, b, at, bounds)
 
     def replaced(self, a: Type, b: Type, at: At) -> None:
@@ -598,7 +590,7 @@ class Comparison:
             Symbol("type", "new", at.owner, b),
         )  # fmt: skip
         self.per_direction(
-            at, {INPUT: "input-type-replaced", OUTPUT: "output-type-replaced"},
+            at, "type-replaced",
             f"type {old_text} -> {new_text}", old=old_text, new=new_text, symbols=symbols,
         )  # fmt: skip
         key = (old_text, new_text)
@@ -616,13 +608,10 @@ class Comparison:
         self.types(a, b, nested)
 
     def kind_changed(self, a: Type, b: Type, at: At, relation: str) -> None:
-        rules = {
-            "widened": {INPUT: "input-type-widened", OUTPUT: "output-type-widened"},
-            "narrowed": {INPUT: "input-type-narrowed", OUTPUT: "output-type-narrowed"},
-            "changed": {INPUT: "input-type-changed", OUTPUT: "output-type-changed"},
-        }[relation]
         before, after = describe(with_nullable(a, False)), describe(with_nullable(b, False))
-        self.per_direction(at, rules, f"type {before} -> {after}", old=before, new=after)
+        self.per_direction(
+            at, "type-" + relation, f"type {before} -> {after}", old=before, new=after
+        )
 
     def nullability(self, a: Type, b: Type, at: At) -> None:
         before = a.nullable or isinstance(a, NullType)
@@ -631,12 +620,12 @@ class Comparison:
             return
         if after:
             self.per_direction(
-                at, {INPUT: "input-null-added", OUTPUT: "output-null-added"},
+                at, "null-added",
                 "may now be null", old=False, new=True,
             )  # fmt: skip
         else:
             self.per_direction(
-                at, {INPUT: "input-null-removed", OUTPUT: "output-null-removed"},
+                at, "null-removed",
                 "may no longer be null", old=True, new=False,
             )  # fmt: skip
 
@@ -665,7 +654,7 @@ class Comparison:
             pairs.append((old_key, match))
             self.per_direction(
                 at.down(("prop", match), ("prop", old_key)),
-                {INPUT: "input-json-name-changed", OUTPUT: "output-json-name-changed"},
+                "json-name-changed",
                 f"JSON name {old_key!r} -> {match!r}", old=old_key, new=match,
                 symbols=self._fields(a, b, at, old_key, match),
             )  # fmt: skip
@@ -711,15 +700,13 @@ class Comparison:
             if before.required != after.required:
                 symbols = self._fields(a, b, at, old_key, new_key)
                 if after.required:
-                    rules = {INPUT: "input-property-made-required",
-                             OUTPUT: "output-property-made-required"}  # fmt: skip
+                    change = "property-made-required"
                     what = "optional property is made required"
                 else:
-                    rules = {INPUT: "input-property-made-optional",
-                             OUTPUT: "output-property-made-optional"}  # fmt: skip
+                    change = "property-made-optional"
                     what = "required property is made optional"
                 self.per_direction(
-                    here, rules, what, old=before.required, new=after.required, symbols=symbols
+                    here, change, what, old=before.required, new=after.required, symbols=symbols
                 )
             self.types(before.type, after.type, here)
         self.additional(a, b, at)
@@ -738,13 +725,13 @@ class Comparison:
         before, after = a.additional, b.additional
         if before is not False and after is False:
             self.per_direction(
-                at, {INPUT: "input-object-closed", OUTPUT: "output-object-closed"},
+                at, "object-closed",
                 "the object is closed (additionalProperties: false)", old=True, new=False,
                 keyword="additionalProperties",
             )  # fmt: skip
         elif before is False and after is not False:
             self.per_direction(
-                at, {INPUT: "input-object-opened", OUTPUT: "output-object-opened"},
+                at, "object-opened",
                 "the object is opened (other keys allowed)", old=False, new=True,
                 keyword="additionalProperties",
             )  # fmt: skip
@@ -760,22 +747,19 @@ class Comparison:
     def enums(self, a: EnumType, b: EnumType, at: At) -> None:
         before = {_canon(v): v for v in a.values}
         after = {_canon(v): v for v in b.values}
-        for key, value in before.items():
-            if key not in after:
-                symbols = (Symbol("constant", "old", at.old_owner, a, value),)
-                self.per_direction(
-                    at, {INPUT: "input-enum-value-removed", OUTPUT: "output-enum-value-removed"},
-                    f"enum value {value_text(value)} is removed", old=value, keyword="enum",
-                    symbols=symbols,
-                )  # fmt: skip
-        for key, value in after.items():
-            if key not in before:
-                symbols = (Symbol("constant", "new", at.owner, b, value),)
-                self.per_direction(
-                    at, {INPUT: "input-enum-value-added", OUTPUT: "output-enum-value-added"},
-                    f"enum value {value_text(value)} is added", new=value, keyword="enum",
-                    symbols=symbols,
-                )  # fmt: skip
+        # Values removed from the old enum, then values added to the new one.
+        sides: tuple[tuple[Side, str, dict[str, Any], dict[str, Any], Any, EnumType], ...] = (
+            ("old", "removed", before, after, at.old_owner, a),
+            ("new", "added", after, before, at.owner, b),
+        )
+        for side, change, here, there, owner, enum in sides:
+            for key, value in here.items():
+                if key not in there:
+                    self.per_direction(
+                        at, "enum-value-" + change,
+                        f"enum value {value_text(value)} is {change}", keyword="enum",
+                        symbols=(Symbol("constant", side, owner, enum, value),), **{side: value},
+                    )  # fmt: skip
 
     def unions(self, a: UnionType, b: UnionType, at: At) -> None:
         old_shapes = [shape(v, self.contracts) for v in a.variants]
@@ -802,14 +786,14 @@ class Comparison:
             if i not in pairs:
                 self.per_direction(
                     at.down(("variant", i + 1)),
-                    {INPUT: "input-variant-removed", OUTPUT: "output-variant-removed"},
+                    "variant-removed",
                     f"variant {describe(v)} is removed", old=old_shapes[i], side="old",
                 )  # fmt: skip
         for j, w in enumerate(b.variants):
             if j not in pairs.values():
                 self.per_direction(
                     at.down(("variant", j + 1)),
-                    {INPUT: "input-variant-added", OUTPUT: "output-variant-added"},
+                    "variant-added",
                     f"variant {describe(w)} is added", new=new_shapes[j],
                 )  # fmt: skip
         moved = [(i, j) for i, j in sorted(pairs.items()) if i != j and _named(a.variants[i])]
@@ -858,12 +842,12 @@ class Comparison:
             what = f"{keyword} {value_text(before)} -> {value_text(after)}"
         if relation in ("tightened", "both"):
             self.per_direction(
-                at, {INPUT: "input-bounds-tightened", OUTPUT: "output-bounds-tightened"},
+                at, "bounds-tightened",
                 what, old=before, new=after, keyword=keyword,
             )  # fmt: skip
         if relation in ("loosened", "both"):
             self.per_direction(
-                at, {INPUT: "input-bounds-loosened", OUTPUT: "output-bounds-loosened"},
+                at, "bounds-loosened",
                 what, old=before, new=after, keyword=keyword,
             )  # fmt: skip
 
@@ -886,7 +870,7 @@ def _canon(value: Any) -> str:
 
 
 def _numbers(a: Type, b: Type) -> bool:
-    return isinstance(a, (IntegerType, NumberType)) and isinstance(b, (IntegerType, NumberType))
+    return {a.kind, b.kind} <= {"integer", "number"}
 
 
 def _same_kind(a: Type, b: Type) -> bool:

@@ -40,6 +40,13 @@ class Names:
     #: ("assistant" | "workflow", name) -> function or method name.
     functions: dict[tuple[str, str], str] = field(default_factory=dict)
 
+    def add_type(self, contract: str, t: Type, name: str) -> TypeKey:
+        """Record that ``t`` (walked for ``contract``) is generated as ``name`` (the first
+        name recorded stays); its key for :attr:`fields` and :attr:`constants`."""
+        key = (contract, id(t))
+        self.types.setdefault(key, name)
+        return key
+
     def type_name(self, contract: str, t: Type) -> str | None:
         return self.types.get((contract, id(t)))
 
@@ -54,9 +61,13 @@ class Names:
         return table.get(json.dumps(value, sort_keys=True))
 
 
-def _functions(names: Names, target: Any, program: Program, attr: str) -> Names:
-    """``names`` with the function (Go: method) of every assistant and workflow, as the
-    target's template context names them."""
+def _finish(
+    names: Names, contracts: dict[str, str], target: Any, program: Program, attr: str
+) -> Names:
+    """``names`` with the contracts' type names (as the builder named them) and the function
+    (Go: method) of every assistant and workflow, as the target's template context names
+    them."""
+    names.contracts = dict(contracts)
     context = target.context(program, target.default_package(program))
     for kind in ("assistant", "workflow"):
         for item in context[kind + "s"]:
@@ -74,16 +85,9 @@ def _python(program: Program) -> Names:
     names = Names("python")
 
     class Recorder(ModelBuilder):
-        current = ""
-
-        def _contract(self, cls: str, contract: str, t: Type) -> None:
-            self.current = contract
-            super()._contract(cls, contract, t)
-
         def _object_class(self, cls: str, contract: str | None, t: ObjectType) -> PyModel:
             model = super()._object_class(cls, contract, t)
-            key = (self.current, id(t))
-            names.types.setdefault(key, cls)
+            key = names.add_type(self.building, t, cls)
             table: dict[str, tuple[str, str]] = {}
             for prop, py_field in zip(t.properties, model.fields, strict=False):
                 table[prop.name] = (py_field.name, py_field.annotation)
@@ -92,8 +96,7 @@ def _python(program: Program) -> Names:
 
     builder = Recorder(program)
     builder.build()
-    names.contracts = dict(builder.contract_class)
-    return _functions(names, TARGET, program, "method")
+    return _finish(names, builder.contract_class, TARGET, program, "method")
 
 
 # -- Go ---------------------------------------------------------------------------------------
@@ -108,16 +111,9 @@ def _go(program: Program) -> Names:
     names = Names("go")
 
     class Recorder(TypeBuilder):
-        current = ""
-
-        def _contract(self, contract: str) -> None:
-            self.current = contract
-            super()._contract(contract)
-
         def _struct(self, name: str, t: ObjectType, contract: str | None) -> None:
             super()._struct(name, t, contract)
-            key = (self.current, id(t))
-            names.types.setdefault(key, name)
+            key = names.add_type(self.building, t, name)
             decl = self.decls[-1]
             if decl.kind != "struct":  # a declaration of another shape: no field names
                 return
@@ -129,8 +125,7 @@ def _go(program: Program) -> Names:
 
         def _enum(self, name: str, t: EnumType, contract: str | None) -> None:
             super()._enum(name, t, contract)
-            key = (self.current, id(t))
-            names.types.setdefault(key, name)
+            key = names.add_type(self.building, t, name)
             consts = [const for const, _ in self.decls[-1].constants]
             values = [v for v in t.values if isinstance(v, str)]
             names.constants.setdefault(
@@ -139,8 +134,7 @@ def _go(program: Program) -> Names:
 
     builder = Recorder(program)
     builder.build()
-    names.contracts = dict(builder.contract_type)
-    return _functions(names, TARGET, program, "method")
+    return _finish(names, builder.contract_type, TARGET, program, "method")
 
 
 # -- TypeScript -------------------------------------------------------------------------------
@@ -153,16 +147,9 @@ def _typescript(program: Program) -> Names:
     names = Names("typescript")
 
     class Recorder(TypeBuilder):
-        current = ""
-
-        def _contract(self, type_name: str, contract: str, t: Type) -> None:
-            self.current = contract
-            super()._contract(type_name, contract, t)
-
         def _interface(self, type_name: str, contract: str | None, t: ObjectType) -> None:
             super()._interface(type_name, contract, t)
-            key = (self.current, id(t))
-            names.types.setdefault(key, type_name)
+            key = names.add_type(self.building, t, type_name)
             decl = next(d for d in reversed(self.decls) if d.name == type_name)
             table = {
                 prop.name: (field.key, field.type)
@@ -172,8 +159,7 @@ def _typescript(program: Program) -> Names:
 
     builder = Recorder(program)
     builder.build()
-    names.contracts = dict(builder.contract_type)
-    return _functions(names, TARGET, program, "func")
+    return _finish(names, builder.contract_type, TARGET, program, "func")
 
 
 _BUILDERS = {"python": _python, "go": _go, "typescript": _typescript}

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from aiwf.cli import option_group
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: ``--max-concurrency N``: model calls in flight at once across a run.
@@ -52,79 +54,35 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, object], o
     return callback
 
 
-def temporal(func: F) -> F:
-    """The Temporal connection options, named as Temporal's own tools name them (values are
-    read with :func:`aiwf.commands._engine.temporal_settings`)."""
-    options = [
-        click.option(
-            "--temporal",
-            "--address",
-            metavar="HOST:PORT",
-            expose_value=False,
-            callback=_remember("address"),
-            help="Temporal frontend (default: $TEMPORAL_ADDRESS, [engine] address, localhost:7233).",
-        ),
-        click.option(
-            "--namespace",
-            metavar="NAME",
-            expose_value=False,
-            callback=_remember("namespace"),
-            help="Temporal namespace (default: $TEMPORAL_NAMESPACE, [engine] namespace, default).",
-        ),
-        click.option(
-            "--task-queue",
-            metavar="NAME",
-            expose_value=False,
-            callback=_remember("task_queue"),
-            help="Task queue of aiwf's workers (default: [engine] task_queue, aiwf).",
-        ),
-        click.option(
-            "--tls",
-            is_flag=True,
-            default=None,
-            expose_value=False,
-            callback=_remember("tls"),
-            help="Connect with TLS (implied by a client certificate or an API key).",
-        ),
-        click.option(
-            "--tls-cert-path",
-            metavar="FILE",
-            expose_value=False,
-            callback=_remember("tls_cert_path"),
-            help="Client certificate for mTLS.",
-        ),
-        click.option(
-            "--tls-key-path",
-            metavar="FILE",
-            expose_value=False,
-            callback=_remember("tls_key_path"),
-            help="Client private key for mTLS.",
-        ),
-        click.option(
-            "--tls-ca-path",
-            metavar="FILE",
-            expose_value=False,
-            callback=_remember("tls_ca_path"),
-            help="CA certificate to trust for the server.",
-        ),
-        click.option(
-            "--tls-server-name",
-            metavar="NAME",
-            expose_value=False,
-            callback=_remember("tls_server_name"),
-            help="Server name to check the server's certificate against.",
-        ),
-        click.option(
-            "--api-key",
-            metavar="KEY",
-            expose_value=False,
-            callback=_remember("api_key"),
-            help="Temporal API key (prefer $TEMPORAL_API_KEY: a command line is visible to others).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+#: The Temporal connection options: (flags, metavar or None for a flag, key in ``meta``, help).
+_TEMPORAL: tuple[tuple[tuple[str, ...], str | None, str, str], ...] = (
+    (("--temporal", "--address"), "HOST:PORT", "address",
+     "Temporal frontend (default: $TEMPORAL_ADDRESS, [engine] address, localhost:7233)."),
+    (("--namespace",), "NAME", "namespace",
+     "Temporal namespace (default: $TEMPORAL_NAMESPACE, [engine] namespace, default)."),
+    (("--task-queue",), "NAME", "task_queue",
+     "Task queue of aiwf's workers (default: [engine] task_queue, aiwf)."),
+    (("--tls",), None, "tls", "Connect with TLS (implied by a client certificate or an API key)."),
+    (("--tls-cert-path",), "FILE", "tls_cert_path", "Client certificate for mTLS."),
+    (("--tls-key-path",), "FILE", "tls_key_path", "Client private key for mTLS."),
+    (("--tls-ca-path",), "FILE", "tls_ca_path", "CA certificate to trust for the server."),
+    (("--tls-server-name",), "NAME", "tls_server_name",
+     "Server name to check the server's certificate against."),
+    (("--api-key",), "KEY", "api_key",
+     "Temporal API key (prefer $TEMPORAL_API_KEY: a command line is visible to others)."),
+)  # fmt: skip
+
+
+def _temporal_option(
+    flags: tuple[str, ...], metavar: str | None, name: str, help: str
+) -> Callable[[F], F]:
+    kind: dict[str, Any] = {"metavar": metavar} if metavar else {"is_flag": True, "default": None}
+    return click.option(*flags, expose_value=False, callback=_remember(name), help=help, **kind)
+
+
+#: The Temporal connection options, named as Temporal's own tools name them (values are read
+#: with :func:`aiwf.commands._engine.temporal_settings`).
+temporal = option_group(*(_temporal_option(*row) for row in _TEMPORAL))
 
 
 #: ``--artifacts URL``: the artifact store.
@@ -133,3 +91,16 @@ artifacts = click.option(
     metavar="URL",
     help="Artifact store (default: the config's store, else file://.aiwf/artifacts).",
 )
+
+#: ``SPEC``: the spec file; optional (default: the project config's ``spec``).
+spec = click.argument("spec", type=click.Path(path_type=Path), required=False)
+
+
+def workflow(help: str = "The workflow (optional with one).") -> Callable[[F], F]:
+    """``-w NAME``: the workflow a command works on."""
+    return click.option("-w", "--workflow", metavar="NAME", help=help)
+
+
+def output_file(*flags: str, help: str) -> Callable[[F], F]:
+    """``-o FILE`` (named by ``flags``): a file to write instead of standard output."""
+    return click.option(*flags, type=click.Path(dir_okay=False, path_type=Path), help=help)

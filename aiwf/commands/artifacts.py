@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands import _options
 from aiwf.stores import DEFAULT_STORE_URL, ArtifactInfo, ArtifactStore, open_store
 
 store_option = click.option(
@@ -59,12 +60,7 @@ def ls(prefix: str, long_format: bool, store_url: str | None) -> None:
 
 @command.command("get")
 @click.argument("key")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
-)
+@_options.output_file("-o", "--output", help="Write to FILE instead of standard output.")
 @store_option
 @shared_options
 def get(key: str, output: Path | None, store_url: str | None) -> None:

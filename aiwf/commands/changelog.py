@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands import _options
 from aiwf.commands.breaking import against_option, compare_all, spec_option
 
 
@@ -19,12 +20,7 @@ from aiwf.commands.breaking import against_option, compare_all, spec_option
     help="The version released at --against (e.g. 1.4.2): the heading then names the next one.",
 )
 @click.option("--title", help="The heading's name (default: the spec's name).")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the section to this file instead of stdout.",
-)
+@_options.output_file("--output", "-o", help="Write the section to this file instead of stdout.")
 @shared_options
 def command(
     against: str | None,

@@ -7,17 +7,13 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands import _options
 from aiwf.commands._spec import program_or_exit
 
 
 @click.command("compile")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the IR to this file (default: stdout).",
-)
+@_options.output_file("-o", "--out", help="Write the IR to this file (default: stdout).")
 @shared_options
 def command(path: Path, out: Path | None) -> None:
     """Compile the spec at PATH and write its IR (JSON; aiwf --version shows its IR version).

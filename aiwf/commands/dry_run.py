@@ -15,8 +15,8 @@ _NONE = object()
 
 
 @click.command("dry-run")
-@click.argument("spec", type=click.Path(path_type=Path), required=False)
-@click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
+@_options.spec
+@_options.workflow()
 @click.option(
     "-i",
     "--input",

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from aiwf.cli import app_context, shared_options
+from aiwf.commands import _options
 from aiwf.commands._spec import program_or_exit, spec_path
 
 
 @click.command("graph")
-@click.argument("spec", type=click.Path(path_type=Path), required=False)
-@click.option("-w", "--workflow", metavar="NAME", help="Only this workflow (default: every one).")
+@_options.spec
+@_options.workflow("Only this workflow (default: every one).")
 @click.option(
     "-f",
     "--format",

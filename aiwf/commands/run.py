@@ -17,8 +17,8 @@ from aiwf.errors import AiwfError, UsageError
 
 
 @click.command("run")
-@click.argument("spec", type=click.Path(path_type=Path), required=False)
-@click.option("-w", "--workflow", metavar="NAME", help="The workflow (optional with one).")
+@_options.spec
+@_options.workflow()
 @click.option(
     "-i", "--input", "input_path", metavar="FILE", help="The input as JSON (- for stdin)."
 )

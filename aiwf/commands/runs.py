@@ -21,7 +21,7 @@ def command() -> None:
 
 @command.command("ls")
 @_options.artifacts
-@click.option("-w", "--workflow", metavar="NAME", help="Only runs of this workflow.")
+@_options.workflow("Only runs of this workflow.")
 @click.option(
     "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only runs in it."
 )

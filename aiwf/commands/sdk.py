@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aiwf.cli import AppContext, app_context, shared_options
+from aiwf.commands import _options
 from aiwf.commands._spec import as_typed, compile_spec
 from aiwf.diagnostics import render
 from aiwf.errors import AiwfError, UsageError
@@ -91,7 +92,7 @@ def bump_version(app: AppContext, job: SdkJob, ref: str | None) -> bool:
 
 
 @click.command("sdk")
-@click.argument("spec", required=False, type=click.Path(path_type=Path))
+@_options.spec
 @click.option("--lang", help="Target language (default: python).")
 @click.option(
     "--out",

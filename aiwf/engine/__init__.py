@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiwf._lazy import exports
+from aiwf._lazy import by_module, exports
 
 if TYPE_CHECKING:
     from aiwf.engine.checkpoints import Checkpoints
@@ -27,29 +27,18 @@ if TYPE_CHECKING:
     from aiwf.engine.replay import Recorder, ReplayClient, ReplayMiss, fingerprint
     from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 
-_LAZY = {
-    "Checkpoints": "aiwf.engine.checkpoints",
-    "RouterClient": "aiwf.engine.clients",
-    "DryRunClient": "aiwf.engine.dryrun",
-    "make_value": "aiwf.engine.dryrun",
-    "sample_contract": "aiwf.engine.dryrun",
-    "sample_input": "aiwf.engine.dryrun",
-    "Engine": "aiwf.engine.engine",
-    "RunObserver": "aiwf.engine.engine",
-    "RunResult": "aiwf.engine.engine",
-    "new_run_id": "aiwf.engine.engine",
-    "RunFailed": "aiwf.engine.errors",
-    "StepFailed": "aiwf.engine.errors",
-    "render_graph": "aiwf.engine.graph",
-    "render_plan": "aiwf.engine.graph",
-    "Recorder": "aiwf.engine.replay",
-    "ReplayClient": "aiwf.engine.replay",
-    "ReplayMiss": "aiwf.engine.replay",
-    "fingerprint": "aiwf.engine.replay",
-    "ItemSpan": "aiwf.engine.trace",
-    "RunTrace": "aiwf.engine.trace",
-    "StepSpan": "aiwf.engine.trace",
-}
+_LAZY = by_module(
+    {
+        "aiwf.engine.checkpoints": ("Checkpoints",),
+        "aiwf.engine.clients": ("RouterClient",),
+        "aiwf.engine.dryrun": ("DryRunClient", "make_value", "sample_contract", "sample_input"),
+        "aiwf.engine.engine": ("Engine", "RunObserver", "RunResult", "new_run_id"),
+        "aiwf.engine.errors": ("RunFailed", "StepFailed"),
+        "aiwf.engine.graph": ("render_graph", "render_plan"),
+        "aiwf.engine.replay": ("Recorder", "ReplayClient", "ReplayMiss", "fingerprint"),
+        "aiwf.engine.trace": ("ItemSpan", "RunTrace", "StepSpan"),
+    }
+)
 
 
 __getattr__ = exports(__name__, _LAZY)

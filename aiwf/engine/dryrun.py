@@ -18,7 +18,7 @@ import math
 import random
 import re
 import string
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -289,20 +289,8 @@ class _Maker:
         return "string"
 
     def number(self, schema: dict[str, Any], integer: bool) -> int | float:
-        low: Any = schema.get("minimum")
-        high: Any = schema.get("maximum")
-        if isinstance(schema.get("exclusiveMinimum"), (int, float)):
-            ex = schema["exclusiveMinimum"]
-            low = max(low, ex) if low is not None else ex
-            low_open = low == ex
-        else:
-            low_open = False
-        if isinstance(schema.get("exclusiveMaximum"), (int, float)):
-            ex = schema["exclusiveMaximum"]
-            high = min(high, ex) if high is not None else ex
-            high_open = high == ex
-        else:
-            high_open = False
+        low, low_open = _bound(schema, "minimum", "exclusiveMinimum", max)
+        high, high_open = _bound(schema, "maximum", "exclusiveMaximum", min)
         if low is None and high is None:
             low, high = 0, 100
         elif low is None:
@@ -508,3 +496,16 @@ def _emit_in(items: Any, rng: random.Random) -> str:
             return " "
         return rng.choice(string.ascii_letters)
     raise ValueError(f"unsupported class op {name}")
+
+
+def _bound(
+    schema: dict[str, Any], inclusive: str, exclusive: str, tighter: Callable[[Any, Any], Any]
+) -> tuple[Any, bool]:
+    """A number schema's bound on one side (``None`` for none) and whether it is exclusive:
+    the ``tighter`` of its ``inclusive`` and ``exclusive`` keywords."""
+    bound = schema.get(inclusive)
+    ex = schema.get(exclusive)
+    if not isinstance(ex, (int, float)):
+        return bound, False
+    bound = tighter(bound, ex) if bound is not None else ex
+    return bound, bound == ex

@@ -19,13 +19,19 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints, ItemJournal
 from aiwf.engine.errors import INPUT_INVALID, RESUME_REFUSED, RunFailed, StepError
-from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
+from aiwf.engine.identity import (
+    check_resume,
+    new_manifest,
+    renew_manifest,
+    resumed_run,
+    still_running,
+)
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.steps import CallPlan, Planner, StepPlan, check_run_input
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
@@ -179,16 +185,10 @@ class Engine:
         manifest = await asyncio.to_thread(checkpoints.read_manifest)
         changes = check_resume(manifest, self.program, run_id)
         if run_status(manifest) == "running":
-            raise AiwfError(
-                f"run {run_id!r} is still running ({_where(manifest)})",
-                code=RESUME_REFUSED,
-                hint="wait for it to end, or stop it with: aiwf runs cancel " + run_id,
-            )
-        wf = self.workflow(str(manifest.get("workflow")))
-        stored_input = resume_input(manifest, input, run_id)
-        self.check_input(wf, stored_input)
-        if changes and self.notify is not None:
-            self.notify(f"resuming run {run_id} with changed route settings: {', '.join(changes)}")
+            raise still_running(run_id, _where(manifest))
+        wf, stored_input = resumed_run(
+            self.program, self.validator, manifest, input, run_id, changes, self.notify
+        )
         done = await asyncio.to_thread(checkpoints.load_steps, [s.id for s in wf.steps])
         renew_manifest(manifest, self.program, self._owner(), context)
         await asyncio.to_thread(checkpoints.write_manifest, manifest)
@@ -396,24 +396,17 @@ class _LocalWalk(Walk):
         if self.checkpoints is not None:
             await asyncio.to_thread(self.checkpoints.save_step, step, output)
 
-    async def run_items(
-        self,
-        plan: StepPlan,
-        span: StepSpan,
-        items: list[Any],
-        todo: Sequence[int],
-        results: list[Any],
-    ) -> None:
-        """Run the items with the step's journal open; it is committed and closed when the
-        step ends, however it ends."""
+    @contextlib.asynccontextmanager
+    async def items_open(self, step: str) -> AsyncIterator[None]:
+        """The step's item journal, open while its items run; it is committed and closed
+        when the step ends, however it ends."""
         if self.checkpoints is None:
-            await super().run_items(plan, span, items, todo, results)
+            yield
             return
-        step = plan.step.id
         journal = await asyncio.to_thread(self.checkpoints.open_items, step)
         group = self.journals[step] = _GroupCommit(journal)
         try:
-            await super().run_items(plan, span, items, todo, results)
+            yield
         except BaseException:
             with contextlib.suppress(Exception):
                 await asyncio.shield(group.close())

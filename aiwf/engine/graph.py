@@ -10,27 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from aiwf.engine.bindings import step_refs
-from aiwf.ir.model import RefBinding, Step, Workflow
+from aiwf.engine.bindings import reads_input, step_refs
+from aiwf.ir.model import Step, Workflow
 
 FORMATS = ("mermaid", "dot")
 
 
 def _reads_input(step: Step) -> bool:
-    from aiwf.ir.model import ArrayBinding, ObjectBinding, TemplateBinding
-
-    def walk(binding: object) -> bool:
-        if isinstance(binding, RefBinding):
-            return binding.root == "input"
-        if isinstance(binding, ObjectBinding):
-            return any(walk(b) for _, b in binding.fields)
-        if isinstance(binding, ArrayBinding):
-            return any(walk(b) for b in binding.items)
-        if isinstance(binding, TemplateBinding):
-            return any(walk(p) for p in binding.parts if isinstance(p, RefBinding))
-        return False
-
-    return walk(step.input) or (step.scatter is not None and step.scatter.over.root == "input")
+    return reads_input(step.input) or (
+        step.scatter is not None and step.scatter.over.root == "input"
+    )
 
 
 def _label(step: Step) -> str:

@@ -17,12 +17,18 @@ not read is refused with that reason rather than as a changed spec.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aiwf.engine.errors import RESUME_REFUSED
+from aiwf.engine.program import pick_workflow
+from aiwf.engine.steps import check_run_input
 from aiwf.errors import AiwfError
 from aiwf.ir.model import READ_IR_VERSIONS, Program, read_versions
+
+if TYPE_CHECKING:
+    from aiwf.ir.model import Workflow
+    from aiwf.ir.validate import Validator
 
 
 def route_settings(program: Program) -> dict[str, dict[str, Any]]:
@@ -181,6 +187,35 @@ def resume_input(manifest: Mapping[str, Any], input: Any, run_id: str) -> Any:
             hint="resume without --input (the run's own input is used)",
         )
     return stored
+
+
+def resumed_run(
+    program: Program,
+    validator: Validator,
+    manifest: Mapping[str, Any],
+    input: Any,
+    run_id: str,
+    changes: list[str],
+    notify: Callable[[str], None] | None,
+) -> tuple[Workflow, Any]:
+    """What a resume of run ``run_id`` runs: the workflow its manifest names, on the run's
+    own input (:func:`resume_input`, checked against the workflow); ``notify`` is told of
+    the route settings that changed (``changes``, from :func:`check_resume`)."""
+    wf = pick_workflow(program, str(manifest.get("workflow")))
+    stored = resume_input(manifest, input, run_id)
+    check_run_input(validator, wf, stored)
+    if changes and notify is not None:
+        notify(f"resuming run {run_id} with changed route settings: {', '.join(changes)}")
+    return wf, stored
+
+
+def still_running(run_id: str, where: str | None = None) -> AiwfError:
+    """The refusal to resume run ``run_id``, which is still running (``where``, if known)."""
+    return AiwfError(
+        f"run {run_id!r} is still running" + (f" ({where})" if where else ""),
+        code=RESUME_REFUSED,
+        hint="wait for it to end, or stop it with: aiwf runs cancel " + run_id,
+    )
 
 
 def _show(value: Any) -> str:

@@ -19,6 +19,7 @@ both run this code, so that they cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
@@ -135,6 +136,11 @@ class Walk:
     async def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
         """Items of ``step`` finished before (a resumed run): index -> (output, skipped)."""
         return {}
+
+    def items_open(self, step: str) -> contextlib.AbstractAsyncContextManager[object]:
+        """Entered while the items of ``step`` run, and left when they end, however they end
+        (the local engine keeps the step's item journal open)."""
+        return contextlib.nullcontext()
 
     def item_queue(self, todo: Sequence[int]) -> Iterator[int]:
         """The order the workers take the items to do in (input order)."""
@@ -274,7 +280,8 @@ class Walk:
             else:
                 todo.append(index)
         if todo:
-            await self.run_items(plan, span, items, todo, results)
+            async with self.items_open(step.id):
+                await self.run_items(plan, span, items, todo, results)
         return results
 
     async def run_items(

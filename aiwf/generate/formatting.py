@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -44,32 +45,45 @@ def find_ruff() -> list[str]:
     )
 
 
-def ruff_format(files: dict[str, str]) -> dict[str, str]:
-    """``files`` (relative path -> text) with every ``.py`` file formatted by ruff."""
-    python = {path: text for path, text in files.items() if path.endswith(".py")}
-    if not python:
+def format_files(
+    files: dict[str, str], suffix: str, tool: str, commands: Callable[[], list[list[str]]]
+) -> dict[str, str]:
+    """``files`` (relative path -> text) with every file ending in ``suffix`` as the
+    formatter ``tool`` leaves it: those files are written to a temporary directory and
+    ``commands()`` (asked for only when there is such a file) run there one after the
+    other; a command that fails is a bug in aiwf's templates (``G011``)."""
+    chosen = {path: text for path, text in files.items() if path.endswith(suffix)}
+    if not chosen:
         return dict(files)
+    run = commands()
     with tempfile.TemporaryDirectory(prefix="aiwf-fmt-") as tmp:
         root = Path(tmp)
-        for path, text in python.items():
+        for path, text in chosen.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
-        # Imports sorted and unused ones dropped (templates import generously), then format.
-        fix = [*find_ruff(), "check", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache"]
-        fix += ["--select", "I,F401,RUF022,RUF036", "--fix-only", "--exit-zero", "."]
-        fmt = [*find_ruff(), "format", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache", "."]
-        for command in (fix, fmt):
+        for command in run:
             proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
-                break
-        if proc.returncode != 0:
-            raise AiwfError(
-                f"ruff could not format the generated code: {proc.stderr.strip()}",
-                code="G011",
-                hint="this is a bug in aiwf's templates; please report it with the spec",
-            )
+                raise AiwfError(
+                    f"{tool} could not format the generated code: {proc.stderr.strip()}",
+                    code="G011",
+                    hint="this is a bug in aiwf's templates; please report it with the spec",
+                )
         out = dict(files)
-        for path in python:
+        for path in chosen:
             out[path] = (root / path).read_bytes().decode("utf-8")
         return out
+
+
+def _ruff_commands() -> list[list[str]]:
+    # Imports sorted and unused ones dropped (templates import generously), then format.
+    fix = [*find_ruff(), "check", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache"]
+    fix += ["--select", "I,F401,RUF022,RUF036", "--fix-only", "--exit-zero", "."]
+    fmt = [*find_ruff(), "format", "--isolated", "--quiet", *RUFF_SETTINGS, "--no-cache", "."]
+    return [fix, fmt]
+
+
+def ruff_format(files: dict[str, str]) -> dict[str, str]:
+    """``files`` (relative path -> text) with every ``.py`` file formatted by ruff."""
+    return format_files(files, ".py", "ruff", _ruff_commands)

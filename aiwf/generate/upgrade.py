@@ -102,6 +102,11 @@ def _recorded_sources(jobs: Sequence[tuple[SdkJob, Program, Environments]]) -> l
     return found
 
 
+def _answers_error(job: SdkJob, message: str, *, code: str, hint: str | None = None) -> AiwfError:
+    """An error about the scaffold's copier answers (it points at the answers file)."""
+    return AiwfError(message, code=code, file=str(job.out / scaffold.ANSWERS_FILE), hint=hint)
+
+
 def _upgrade_one(
     job: SdkJob,
     program: Program,
@@ -124,11 +129,11 @@ def _upgrade_one(
         have, want = parse_version(recorded), parse_version(tree.version)
         assert want is not None
         if have is None:
-            raise AiwfError(
+            raise _answers_error(
+                job,
                 f"the scaffold records template version {recorded or '(none)'!r}, which is "
                 "not a release (a development checkout of aiwf made it)",
                 code="G035",
-                file=str(job.out / scaffold.ANSWERS_FILE),
                 hint="set `_commit:` to the release the scaffold was made from (vX.Y.Z), "
                 "commit, and run aiwf upgrade again",
             )
@@ -147,12 +152,12 @@ def _upgrade_one(
         old = recorded[1:] if recorded.startswith("v") else recorded
         if not source.has(old):
             known = ", ".join(f"v{v}" for v in source.versions) or "none"
-            raise AiwfError(
+            raise _answers_error(
+                job,
                 f"template version {recorded} is not in this aiwf's template history "
                 f"(aiwf {__version__} carries {known}), so the scaffold cannot be re-rendered "
                 "to merge your edits",
                 code="G036",
-                file=str(job.out / scaffold.ANSWERS_FILE),
                 hint="an SDK made by a development build of aiwf cannot be upgraded; upgrade "
                 "it with that build, or set `_commit:` to the release it came from",
             )
@@ -163,10 +168,10 @@ def _upgrade_one(
         scaffold.update(job.out, templates=source, ref=tree.tag)
         after = str((scaffold.read_answers(job.out) or {}).get("_commit") or "")
         if after != tree.tag:
-            raise AiwfError(
+            raise _answers_error(
+                job,
                 f"copier left the scaffold at {after or '(no version)'}, not {tree.tag}",
                 code="G032",
-                file=str(job.out / scaffold.ANSWERS_FILE),
             )
         generated = write_generated(job, program, tree, environments)
     except BaseException as exc:

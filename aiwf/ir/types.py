@@ -53,8 +53,11 @@ class BooleanType(_TypeBase):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class IntegerType(_TypeBase):
-    kind: Literal["integer"] = "integer"
+class NumericType(_TypeBase):
+    """What :class:`IntegerType` and :class:`NumberType` share, their bounds (not a type of
+    its own: every numeric type is one of the two)."""
+
+    kind: Literal["integer", "number"]
     minimum: int | float | None = None
     maximum: int | float | None = None
     exclusive_minimum: int | float | None = None
@@ -63,13 +66,13 @@ class IntegerType(_TypeBase):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class NumberType(_TypeBase):
+class IntegerType(NumericType):
+    kind: Literal["integer"] = "integer"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NumberType(NumericType):
     kind: Literal["number"] = "number"
-    minimum: int | float | None = None
-    maximum: int | float | None = None
-    exclusive_minimum: int | float | None = None
-    exclusive_maximum: int | float | None = None
-    multiple_of: int | float | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -200,9 +200,11 @@ class ArtifactStore(abc.ABC):
     resolve to the last writer; an expired artifact behaves as missing everywhere and
     :meth:`sweep` removes it; every read verifies the payload's SHA-256.
 
-    A store implements the primitives (:meth:`_write` behind :meth:`put`, :meth:`get`, :meth:`head`,
-    :meth:`delete`, :meth:`list_page`, :meth:`sweep`, and :meth:`close` when it holds
-    connections); JSON, existence and full listings are built on them here.
+    A store implements the primitives (:meth:`_write`, :meth:`_read`, :meth:`_head`,
+    :meth:`_delete` and :meth:`_list_page` behind :meth:`put`, :meth:`get`, :meth:`head`,
+    :meth:`delete` and :meth:`list_page`, which check their arguments first; :meth:`sweep`;
+    :meth:`_open_journal` when it can append; :meth:`close` when it holds connections); JSON,
+    existence and full listings are built on them here.
     """
 
     #: The URL the store was opened with, normalised (``file:///abs/path``, ``s3://b/p``).
@@ -232,25 +234,47 @@ class ArtifactStore(abc.ABC):
         """Write ``data`` as ``info`` describes it (its key, type, expiry and metadata
         already checked), whole or not at all."""
 
-    @abc.abstractmethod
     def get(self, key: str) -> Artifact:
         """Read an artifact; :class:`ArtifactNotFound` if missing or expired,
         :class:`ArtifactCorrupt` if its bytes fail the checksum."""
+        info, data = self._read(validate_key(key))
+        return self._verify(info, data)
 
     @abc.abstractmethod
+    def _read(self, key: str) -> tuple[ArtifactInfo, bytes]:
+        """The description and the bytes of the live artifact at ``key`` (checked), not yet
+        verified against the description; :class:`ArtifactNotFound` if missing or expired."""
+
     def head(self, key: str) -> ArtifactInfo:
         """An artifact's description without its bytes; :class:`ArtifactNotFound` if
         missing or expired."""
+        return self._ensure_live(self._head(validate_key(key)))
 
     @abc.abstractmethod
+    def _head(self, key: str) -> ArtifactInfo:
+        """The description of the artifact at ``key`` (checked), expired or not;
+        :class:`ArtifactNotFound` if missing."""
+
     def delete(self, key: str, *, missing_ok: bool = False) -> None:
         """Remove an artifact; :class:`ArtifactNotFound` if it is missing, unless
         ``missing_ok``."""
+        self._delete(validate_key(key), missing_ok=missing_ok)
 
     @abc.abstractmethod
+    def _delete(self, key: str, *, missing_ok: bool) -> None:
+        """Remove the artifact at ``key`` (checked), as :meth:`delete` says."""
+
     def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
         """One page of the live artifacts under ``prefix``, in key order; pass the page's
         ``next_token`` for the next one."""
+        prefix = validate_prefix(prefix)
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        return self._list_page(prefix, limit, token)
+
+    @abc.abstractmethod
+    def _list_page(self, prefix: str, limit: int, token: str | None) -> Page:
+        """:meth:`list_page` with its arguments checked."""
 
     @abc.abstractmethod
     def sweep(self) -> int:
@@ -305,9 +329,15 @@ class ArtifactStore(abc.ABC):
         keeps it as one artifact at ``key``; any other keeps one artifact per commit under
         ``key/`` (:class:`BatchJournal`). Either way :meth:`read_records` of each artifact
         :meth:`list` finds under the journal's key gives its records back."""
+        key = validate_key(key)
         if ttl is not None:
             validate_ttl(ttl)
-        return BatchJournal(self, key, ttl=ttl, metadata=validate_metadata(metadata))
+        return self._open_journal(key, ttl=ttl, metadata=validate_metadata(metadata))
+
+    def _open_journal(self, key: str, *, ttl: float | None, metadata: dict[str, str]) -> Journal:
+        """:meth:`open_journal` with its arguments checked; a store that can append
+        overrides it."""
+        return BatchJournal(self, key, ttl=ttl, metadata=metadata)
 
     def read_records(self, key: str) -> builtins.list[bytes]:
         """The records of the artifact at ``key``, one per line (a journal, or a batch of
@@ -355,6 +385,14 @@ class ArtifactStore(abc.ABC):
             metadata=validate_metadata(metadata),
         )
 
+    def _not_found(self, key: str) -> ArtifactNotFound:
+        """The error for a missing artifact of this store."""
+        return ArtifactNotFound(key, store=self.url)
+
+    def _corrupt(self, key: str, reason: str) -> ArtifactCorrupt:
+        """The error for a damaged artifact of this store (``reason``: what is wrong)."""
+        return ArtifactCorrupt(key, reason, store=self.url)
+
     def _ensure_live(self, info: ArtifactInfo) -> ArtifactInfo:
         """``info`` if the artifact is not expired, else :class:`ArtifactNotFound`."""
         if info.is_expired(self.clock()):
@@ -364,14 +402,10 @@ class ArtifactStore(abc.ABC):
     def _verify(self, info: ArtifactInfo, data: bytes) -> Artifact:
         """The artifact, once its bytes match the recorded size and SHA-256."""
         if len(data) != info.size:
-            raise ArtifactCorrupt(
-                info.key, f"size is {len(data)} bytes, expected {info.size}", store=self.url
-            )
+            raise self._corrupt(info.key, f"size is {len(data)} bytes, expected {info.size}")
         digest = hashlib.sha256(data).hexdigest()
         if digest != info.sha256:
-            raise ArtifactCorrupt(
-                info.key, f"sha256 is {digest}, expected {info.sha256}", store=self.url
-            )
+            raise self._corrupt(info.key, f"sha256 is {digest}, expected {info.sha256}")
         return Artifact(data, info)
 
 

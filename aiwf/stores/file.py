@@ -24,7 +24,7 @@ import os
 import secrets
 import time
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,7 +34,6 @@ from aiwf.stores.base import (
     JSONL_CONTENT_TYPE,
     RESERVED_PREFIX,
     RESERVED_SUFFIX,
-    Artifact,
     ArtifactCorrupt,
     ArtifactInfo,
     ArtifactNotFound,
@@ -47,9 +46,6 @@ from aiwf.stores.base import (
     decode_records,
     encode_record,
     validate_key,
-    validate_metadata,
-    validate_prefix,
-    validate_ttl,
 )
 
 #: First line of every artifact file; the number is the format version.
@@ -157,25 +153,18 @@ class FileStore(ArtifactStore):
 
     # Journals.
 
-    def open_journal(
-        self,
-        key: str,
-        *,
-        ttl: float | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> Journal:
+    def _open_journal(self, key: str, *, ttl: float | None, metadata: dict[str, str]) -> Journal:
         """Start a journal file at ``key`` (replacing what is there): created whole (header
         written, fsynced, renamed into place), then appended to."""
-        key = validate_key(key)
         now = self.clock()
         info = ArtifactInfo(
             key=key,
             size=0,
             content_type=JSONL_CONTENT_TYPE,
             created=now,
-            expires=None if ttl is None else now + validate_ttl(ttl),
+            expires=None if ttl is None else now + ttl,
             sha256="",
-            metadata=validate_metadata(metadata),
+            metadata=metadata,
         )
         path = self._path(key)
         with self._os_errors(f"cannot start journal {key!r}"):
@@ -197,22 +186,16 @@ class FileStore(ArtifactStore):
 
     # Reading.
 
-    def get(self, key: str) -> Artifact:
-        key = validate_key(key)
+    def _read(self, key: str) -> tuple[ArtifactInfo, bytes]:
         with self._open(key) as fh:
             info, journal = self._read_any(key, fh)
             self._ensure_live(info)
             if journal is not None:
-                return Artifact(journal, info)  # each record was checked by its CRC
+                return info, journal  # each record was checked by its CRC
             with self._os_errors(f"cannot read artifact {key!r}"):
-                data = fh.read()
-        return self._verify(info, data)
+                return info, fh.read()
 
-    def head(self, key: str) -> ArtifactInfo:
-        key = validate_key(key)
-        return self._ensure_live(self._head_raw(key))
-
-    def _head_raw(self, key: str) -> ArtifactInfo:
+    def _head(self, key: str) -> ArtifactInfo:
         with self._open(key) as fh:
             return self._read_header(key, fh)
 
@@ -221,7 +204,7 @@ class FileStore(ArtifactStore):
         try:
             fh = open(self._path(key), "rb")  # noqa: SIM115 - closed below
         except (FileNotFoundError, NotADirectoryError):
-            raise ArtifactNotFound(key, store=self.url) from None
+            raise self._not_found(key) from None
         except OSError as exc:
             raise _store_error(f"cannot read artifact {key!r}", exc) from None
         with fh:
@@ -240,13 +223,13 @@ class FileStore(ArtifactStore):
             raise _store_error(f"cannot read artifact {key!r}", exc) from None
         journal = magic == JOURNAL_MAGIC
         if magic != MAGIC and not journal:
-            raise ArtifactCorrupt(key, "not an aiwf artifact file (bad magic)", store=self.url)
+            raise self._corrupt(key, "not an aiwf artifact file (bad magic)")
         if not line.endswith(b"\n"):
-            raise ArtifactCorrupt(key, "header is truncated", store=self.url)
+            raise self._corrupt(key, "header is truncated")
         try:
             info = _decode_header(key, line)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ArtifactCorrupt(key, f"header is unreadable ({exc})", store=self.url) from None
+            raise self._corrupt(key, f"header is unreadable ({exc})") from None
         if not journal:
             return info, None
         try:
@@ -257,13 +240,12 @@ class FileStore(ArtifactStore):
 
     # Removing.
 
-    def delete(self, key: str, *, missing_ok: bool = False) -> None:
-        key = validate_key(key)
+    def _delete(self, key: str, *, missing_ok: bool) -> None:
         try:
             os.unlink(self._path(key))
         except (FileNotFoundError, NotADirectoryError):
             if not missing_ok:
-                raise ArtifactNotFound(key, store=self.url) from None
+                raise self._not_found(key) from None
         except OSError as exc:
             raise _store_error(f"cannot delete artifact {key!r}", exc) from None
 
@@ -321,10 +303,7 @@ class FileStore(ArtifactStore):
 
     # Listing.
 
-    def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
-        prefix = validate_prefix(prefix)
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+    def _list_page(self, prefix: str, limit: int, token: str | None) -> Page:
         keys = sorted(self._keys(prefix))
         index = bisect_right(keys, token) if token is not None else 0
         items: list[ArtifactInfo] = []
@@ -333,7 +312,7 @@ class FileStore(ArtifactStore):
             key = keys[index]
             index += 1
             try:
-                info = self._head_raw(key)
+                info = self._head(key)
             except ArtifactNotFound:
                 continue  # deleted since the directory was read
             if not info.is_expired(now):

@@ -30,7 +30,6 @@ from botocore.exceptions import BotoCoreError, ClientError, FlexibleChecksumErro
 from aiwf.errors import AiwfError
 from aiwf.stores.base import (
     OCTET_STREAM,
-    Artifact,
     ArtifactCorrupt,
     ArtifactInfo,
     ArtifactNotFound,
@@ -43,7 +42,6 @@ from aiwf.stores.base import (
     decode_metadata,
     encode_metadata,
     validate_key,
-    validate_prefix,
 )
 
 if TYPE_CHECKING:
@@ -243,8 +241,7 @@ class S3Store(ArtifactStore):
 
     # Reading.
 
-    def get(self, key: str) -> Artifact:
-        key = validate_key(key)
+    def _read(self, key: str) -> tuple[ArtifactInfo, bytes]:
         with self._errors(f"cannot read artifact {key!r}", key=key):
             response = self.client.get_object(
                 Bucket=self.bucket, Key=self._object_key(key), ChecksumMode="ENABLED"
@@ -263,16 +260,13 @@ class S3Store(ArtifactStore):
                 with self._errors(f"cannot read artifact {key!r}", key=key):
                     data = body.read()
             except FlexibleChecksumError as exc:
-                raise ArtifactCorrupt(
-                    key, f"S3 checksum mismatch ({exc})", store=self.url
-                ) from None
+                raise self._corrupt(key, f"S3 checksum mismatch ({exc})") from None
         finally:
             body.close()
-        return self._verify(info, data)
+        return info, data
 
-    def head(self, key: str) -> ArtifactInfo:
-        key = validate_key(key)
-        return self._ensure_live(self._head_raw(key)[0])
+    def _head(self, key: str) -> ArtifactInfo:
+        return self._head_raw(key)[0]
 
     def _head_raw(self, key: str) -> tuple[ArtifactInfo, str]:
         """The artifact's info (expired or not) and its object's ETag."""
@@ -302,9 +296,7 @@ class S3Store(ArtifactStore):
         self, key: str, size: int, content_type: str | None, meta: Mapping[str, str]
     ) -> ArtifactInfo:
         if META_SHA256 not in meta:
-            raise ArtifactCorrupt(
-                key, "the object has no aiwf-sha256 metadata (not written by aiwf)", store=self.url
-            )
+            raise self._corrupt(key, "the object has no aiwf-sha256 metadata (not written by aiwf)")
         try:
             expires = meta.get(META_EXPIRES)
             return ArtifactInfo(
@@ -317,14 +309,11 @@ class S3Store(ArtifactStore):
                 metadata=decode_metadata(meta.get(META_USER, "{}")),
             )
         except (KeyError, ValueError) as exc:
-            raise ArtifactCorrupt(
-                key, f"unreadable aiwf metadata ({exc})", store=self.url
-            ) from None
+            raise self._corrupt(key, f"unreadable aiwf metadata ({exc})") from None
 
     # Removing.
 
-    def delete(self, key: str, *, missing_ok: bool = False) -> None:
-        key = validate_key(key)
+    def _delete(self, key: str, *, missing_ok: bool) -> None:
         if not missing_ok:
             with self._errors(f"cannot delete artifact {key!r}", key=key):
                 self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
@@ -374,10 +363,7 @@ class S3Store(ArtifactStore):
 
     # Listing.
 
-    def list_page(self, prefix: str = "", *, limit: int = 1000, token: str | None = None) -> Page:
-        prefix = validate_prefix(prefix)
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+    def _list_page(self, prefix: str, limit: int, token: str | None) -> Page:
         now = self.clock()
         items: list[ArtifactInfo] = []
         kwargs: dict[str, Any] = {
@@ -421,7 +407,7 @@ class S3Store(ArtifactStore):
         except ClientError as exc:
             code = _code(exc)
             if key is not None and code in _MISSING:
-                raise ArtifactNotFound(key, store=self.url) from None
+                raise self._not_found(key) from None
             message = exc.response.get("Error", {}).get("Message") or str(exc)
             hint = None
             if code in _THROTTLING:

@@ -255,7 +255,14 @@ def test_bad_keys_are_refused_and_nothing_is_written(
     assert refused.value.code == "A001"
     assert refused.value.hint
     assert isinstance(refused.value, AiwfError)
-    for call in (store.get, store.head, store.exists, store.delete):
+    for call in (
+        store.get,
+        store.head,
+        store.exists,
+        store.delete,
+        store.read_records,
+        store.open_journal,
+    ):
         with pytest.raises(InvalidKey):
             call(bad)
     assert list(store.list()) == []

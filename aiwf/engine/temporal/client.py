@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from aiwf.engine.checkpoints import DEFAULT_TTL, Checkpoints
 from aiwf.engine.engine import DEFAULT_MAX_CONCURRENCY, RunResult, new_run_id
 from aiwf.engine.errors import RESUME_REFUSED, RunFailed, StepFailed
-from aiwf.engine.identity import check_resume, new_manifest, renew_manifest, resume_input
+from aiwf.engine.identity import (
+    check_resume,
+    new_manifest,
+    renew_manifest,
+    resumed_run,
+    still_running,
+)
 from aiwf.engine.program import pick_workflow
 from aiwf.engine.runs import RunInfo, run_status
 from aiwf.engine.steps import check_run_input
@@ -209,16 +215,10 @@ class TemporalEngine:
         if status == "running" and manifest.get("engine") == "temporal":
             status = await _execution_status(client, run_id) or "unknown"
         if status == "running":
-            raise AiwfError(
-                f"run {run_id!r} is still running",
-                code=RESUME_REFUSED,
-                hint="wait for it to end, or stop it with: aiwf runs cancel " + run_id,
-            )
-        wf = pick_workflow(self.program, str(manifest.get("workflow")))
-        stored = resume_input(manifest, input, run_id)
-        check_run_input(self.validator, wf, stored)
-        if changes and self.notify is not None:
-            self.notify(f"resuming run {run_id} with changed route settings: {', '.join(changes)}")
+            raise still_running(run_id)
+        wf, stored = resumed_run(
+            self.program, self.validator, manifest, input, run_id, changes, self.notify
+        )
 
         def load() -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
             done = checkpoints.load_steps([s.id for s in wf.steps])

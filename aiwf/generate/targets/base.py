@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,3 +79,11 @@ class Target(Protocol):
     def format(self, files: dict[str, str]) -> dict[str, str]:
         """The files as the language's formatter leaves them."""
         ...
+
+
+def contract_names(
+    program: Program, claim: Callable[[str], str], base: Callable[[str], str]
+) -> dict[str, str]:
+    """The generated type name of each contract of ``program``: ``claim(base(name))`` (a
+    namespace's claim), in name order so that one spec always gives the same names."""
+    return {name: claim(base(name)) for name in sorted(program.contracts)}

@@ -2,15 +2,16 @@
 
 Every target turns a step's input binding (and a workflow's output) into an expression of
 its language that calls the SDK runtime's helpers (``at``, ``value``, ``template``, ``obj``,
-``arr``). The walk over the binding is the same everywhere; a :class:`BindingSyntax` holds
-how one language writes each piece.
+``arr``), or (Go) into records its template writes. The walk over the binding is the same
+everywhere (:func:`fold`); a :class:`BindingSyntax` holds how one language writes each piece
+as code, and Go's view (:mod:`aiwf.generate.targets.go_workflows`) is a fold of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aiwf.ir.model import (
     ArrayBinding,
@@ -20,6 +21,8 @@ from aiwf.ir.model import (
     RefBinding,
     TemplateBinding,
 )
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,32 +64,76 @@ def ref_code(ref: RefBinding, locals_: Mapping[str, str], syntax: BindingSyntax)
     return syntax.at(base, ", ".join(syntax.path_part(p) for p in ref.path))
 
 
+class BindingFold(Protocol[T]):
+    """What a target makes of each kind of binding; :func:`fold` walks the binding and
+    hands each piece, its parts already made, to these."""
+
+    def ref(self, ref: RefBinding, *, top: bool) -> T:
+        """A reference (``top``: the whole binding is this reference)."""
+        ...
+
+    def literal(self, value: Any) -> T: ...
+
+    def template(self, parts: Sequence[str | RefBinding]) -> T: ...
+
+    def obj(self, fields: list[tuple[str, T]]) -> T: ...
+
+    def arr(self, items: list[T]) -> T: ...
+
+
+def fold(binding: Binding, f: BindingFold[T], *, top: bool = False) -> T:
+    """What ``f`` makes of ``binding`` (object fields and array items in their order)."""
+    if isinstance(binding, RefBinding):
+        return f.ref(binding, top=top)
+    if isinstance(binding, LiteralBinding):
+        return f.literal(binding.value)
+    if isinstance(binding, TemplateBinding):
+        return f.template(binding.parts)
+    if isinstance(binding, ObjectBinding):
+        return f.obj([(k, fold(v, f)) for k, v in binding.fields])
+    if isinstance(binding, ArrayBinding):
+        return f.arr([fold(v, f) for v in binding.items])
+    raise TypeError(f"unknown binding {binding!r}")
+
+
+@dataclass(frozen=True)
+class _Code:
+    """Bindings as expressions of a language (:func:`binding_code`)."""
+
+    locals_: Mapping[str, str]
+    syntax: BindingSyntax
+
+    def ref(self, ref: RefBinding, *, top: bool) -> str:
+        code = ref_code(ref, self.locals_, self.syntax)
+        return self.syntax.whole(code) if top and ref.path else code
+
+    def literal(self, value: Any) -> str:
+        return self.syntax.literal(value)
+
+    def template(self, parts: Sequence[str | RefBinding]) -> str:
+        syntax = self.syntax
+        return syntax.template(
+            ", ".join(
+                syntax.string(p) if isinstance(p, str) else ref_code(p, self.locals_, syntax)
+                for p in parts
+            )
+        )
+
+    def obj(self, fields: list[tuple[str, str]]) -> str:
+        return self.syntax.obj(
+            ", ".join(self.syntax.field(self.syntax.string(k), v) for k, v in fields)
+        )
+
+    def arr(self, items: list[str]) -> str:
+        return self.syntax.arr(", ".join(items))
+
+
 def binding_code(
     binding: Binding, locals_: Mapping[str, str], syntax: BindingSyntax, *, top: bool = False
 ) -> str:
     """The expression of a binding's JSON value (missing paths: dropped from objects, null in
     arrays and at the top, empty in templates, as the engine does)."""
-    if isinstance(binding, RefBinding):
-        code = ref_code(binding, locals_, syntax)
-        return syntax.whole(code) if top and binding.path else code
-    if isinstance(binding, LiteralBinding):
-        return syntax.literal(binding.value)
-    if isinstance(binding, TemplateBinding):
-        parts = [
-            syntax.string(p) if isinstance(p, str) else ref_code(p, locals_, syntax)
-            for p in binding.parts
-        ]
-        return syntax.template(", ".join(parts))
-    if isinstance(binding, ObjectBinding):
-        return syntax.obj(
-            ", ".join(
-                syntax.field(syntax.string(k), binding_code(v, locals_, syntax))
-                for k, v in binding.fields
-            )
-        )
-    if isinstance(binding, ArrayBinding):
-        return syntax.arr(", ".join(binding_code(v, locals_, syntax) for v in binding.items))
-    raise TypeError(f"unknown binding {binding!r}")
+    return fold(binding, _Code(locals_, syntax), top=top)
 
 
 def comment_text(binding: Binding) -> str:

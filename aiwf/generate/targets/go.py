@@ -11,10 +11,7 @@ literal); the templates hold the shape of the code.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiwf.errors import AiwfError
@@ -328,11 +325,14 @@ class GoTarget:
 
 def gofmt(files: dict[str, str]) -> dict[str, str]:
     """``files`` (relative path -> text) with every ``.go`` file formatted by gofmt."""
+    from aiwf.generate.formatting import format_files
+
+    return format_files(files, ".go", "gofmt", _gofmt_commands)
+
+
+def _gofmt_commands() -> list[list[str]]:
     import shutil
 
-    gofiles = {path: text for path, text in files.items() if path.endswith(".go")}
-    if not gofiles:
-        return dict(files)
     binary = shutil.which("gofmt")
     if binary is None:
         raise AiwfError(
@@ -340,25 +340,7 @@ def gofmt(files: dict[str, str]) -> dict[str, str]:
             code="G010",
             hint="install Go (https://go.dev/dl/) and put its bin directory on PATH",
         )
-    with tempfile.TemporaryDirectory(prefix="aiwf-gofmt-") as tmp:
-        root = Path(tmp)
-        for path, text in gofiles.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-        proc = subprocess.run(
-            [binary, "-w", "."], cwd=root, capture_output=True, text=True, check=False
-        )
-        if proc.returncode != 0:
-            raise AiwfError(
-                f"gofmt could not format the generated code: {proc.stderr.strip()}",
-                code="G011",
-                hint="this is a bug in aiwf's templates; please report it with the spec",
-            )
-        out = dict(files)
-        for path in gofiles:
-            out[path] = (root / path).read_bytes().decode("utf-8")
-        return out
+    return [[binary, "-w", "."]]
 
 
 TARGET = GoTarget()

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiwf.generate.targets.base import contract_names
 from aiwf.generate.targets.go_code import (
     GO_RESERVED,
     GoNamespace,
@@ -26,13 +27,10 @@ from aiwf.ir.model import Program
 from aiwf.ir.names import pascal_case
 from aiwf.ir.types import (
     ArrayType,
-    BooleanType,
     ByKindType,
     ConstType,
     EnumType,
-    IntegerType,
     IntersectionType,
-    NumberType,
     ObjectType,
     RefType,
     StringType,
@@ -41,6 +39,8 @@ from aiwf.ir.types import (
 )
 
 RAW = "json.RawMessage"
+#: The Go type of each kind of IR number and of booleans.
+_NUMBERS_AND_BOOLEANS = {"integer": "int64", "number": "float64", "boolean": "bool"}
 
 #: Exported names of the SDK package that no contract type may take.
 PACKAGE_RESERVED = frozenset(
@@ -122,13 +122,16 @@ class TypeBuilder:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.names = GoNamespace(GO_RESERVED | PACKAGE_RESERVED)
-        self.contract_type: dict[str, str] = {
-            name: self.names.claim(exported(name, "Contract")) for name in sorted(program.contracts)
-        }
+        self.contract_type = contract_names(
+            program, self.names.claim, lambda name: exported(name, "Contract")
+        )
         self.decls: list[GoDecl] = []
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[GoDecl]:
         for name in sorted(self.program.contracts):
+            self.building = name
             self._contract(name)
         return self.decls
 
@@ -156,13 +159,7 @@ class TypeBuilder:
             name = self.names.claim(hint)
             self._enum(name, t, None)
             return name
-        if isinstance(t, IntegerType):
-            return "int64"
-        if isinstance(t, NumberType):
-            return "float64"
-        if isinstance(t, BooleanType):
-            return "bool"
-        return RAW
+        return _NUMBERS_AND_BOOLEANS.get(t.kind, RAW)
 
     def elem(self, t: Type, hint: str) -> str:
         """The Go type of an element (of a slice, a map): a pointer when null is allowed and
@@ -187,7 +184,7 @@ class TypeBuilder:
             return "struct" if _plain_object(t) else "map"
         if isinstance(t, ArrayType):
             return "slice"
-        if isinstance(t, (StringType, IntegerType, NumberType, BooleanType)):
+        if isinstance(t, StringType) or t.kind in _NUMBERS_AND_BOOLEANS:
             return "scalar"
         if isinstance(t, ConstType) and isinstance(t.value, str):
             return "scalar"

@@ -6,19 +6,13 @@ aiwf engine's semantics (``aiwfrt.Run``). Bindings are nested records that the t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from aiwf.generate.targets.bindings import comment_text
+from aiwf.generate.targets.bindings import comment_text, fold
 from aiwf.generate.targets.go_code import go_str
-from aiwf.ir.model import (
-    ArrayBinding,
-    Binding,
-    LiteralBinding,
-    ObjectBinding,
-    RefBinding,
-    TemplateBinding,
-    Workflow,
-)
+from aiwf.ir.model import Binding, RefBinding, Workflow
 
 #: The runtime constructor for each root of a reference.
 _REF_FUNCS = {"input": "Input", "step": "StepOutput", "item": "Item", "index": "Index"}
@@ -72,24 +66,37 @@ def _ref(ref: RefBinding) -> GoBinding:
     return GoBinding("ref", func=_REF_FUNCS[ref.root], args=args)
 
 
+class _View:
+    """Bindings as :class:`GoBinding` records (a :class:`BindingFold`)."""
+
+    def ref(self, ref: RefBinding, *, top: bool) -> GoBinding:
+        return _ref(ref)
+
+    def literal(self, value: Any) -> GoBinding:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return GoBinding("literal", literal=go_str(text))
+
+    def template(self, parts: Sequence[str | RefBinding]) -> GoBinding:
+        return GoBinding(
+            "template",
+            parts=[
+                GoTemplatePart(text=go_str(p))
+                if isinstance(p, str)
+                else GoTemplatePart(ref=_ref(p))
+                for p in parts
+            ],
+        )
+
+    def obj(self, fields: list[tuple[str, GoBinding]]) -> GoBinding:
+        return GoBinding("object", fields=[(go_str(k), v) for k, v in fields])
+
+    def arr(self, items: list[GoBinding]) -> GoBinding:
+        return GoBinding("array", items=items)
+
+
 def binding(b: Binding) -> GoBinding:
     """The view of a binding."""
-    if isinstance(b, RefBinding):
-        return _ref(b)
-    if isinstance(b, LiteralBinding):
-        text = json.dumps(b.value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return GoBinding("literal", literal=go_str(text))
-    if isinstance(b, TemplateBinding):
-        parts = [
-            GoTemplatePart(text=go_str(p)) if isinstance(p, str) else GoTemplatePart(ref=_ref(p))
-            for p in b.parts
-        ]
-        return GoBinding("template", parts=parts)
-    if isinstance(b, ObjectBinding):
-        return GoBinding("object", fields=[(go_str(k), binding(v)) for k, v in b.fields])
-    if isinstance(b, ArrayBinding):
-        return GoBinding("array", items=[binding(v) for v in b.items])
-    raise TypeError(f"unknown binding {b!r}")
+    return fold(b, _View())
 
 
 def _comment(text: str) -> str:

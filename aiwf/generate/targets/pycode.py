@@ -134,24 +134,21 @@ PYDANTIC_RESERVED = frozenset(
 )
 
 
+def _identifier_base(base: str, empty: str, digit_prefix: str) -> str:
+    """``base``, or ``empty`` when it is empty, prefixed when it starts with a digit."""
+    if not base:
+        return empty
+    return digit_prefix + base if base[0].isdigit() else base
+
+
 def snake_identifier(name: str) -> str:
     """``name`` as a snake_case identifier base (not yet checked against reserved names)."""
-    base = snake_case(name)
-    if not base:
-        return "field"
-    if base[0].isdigit():
-        return "f_" + base
-    return base
+    return _identifier_base(snake_case(name), "field", "f_")
 
 
 def pascal_identifier(name: str) -> str:
     """``name`` as a PascalCase identifier base."""
-    base = pascal_case(name)
-    if not base:
-        return "Model"
-    if base[0].isdigit():
-        return "M" + base
-    return base
+    return _identifier_base(pascal_case(name), "Model", "M")
 
 
 class Namespace:

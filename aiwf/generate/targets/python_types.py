@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aiwf.generate.targets.base import contract_names
 from aiwf.generate.targets.pycode import (
     PY_RESERVED,
     PYDANTIC_RESERVED,
@@ -22,9 +23,8 @@ from aiwf.ir.types import (
     BooleanType,
     ConstType,
     EnumType,
-    IntegerType,
     NullType,
-    NumberType,
+    NumericType,
     ObjectType,
     RefType,
     StringType,
@@ -109,16 +109,16 @@ class ModelBuilder:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.classes = Namespace(CLASS_RESERVED)
-        self.contract_class: dict[str, str] = {}
-        for name in sorted(program.contracts):
-            self.contract_class[name] = self.classes.claim(pascal_identifier(name))
+        self.contract_class = contract_names(program, self.classes.claim, pascal_identifier)
         self.models: dict[str, PyModel] = {}
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[PyModel]:
         """Every class, in an order where runtime references come first."""
         for name in sorted(self.program.contracts):
-            contract = self.program.contracts[name]
-            self._contract(self.contract_class[name], name, contract.type)
+            self.building = name
+            self._contract(self.contract_class[name], name, self.program.contracts[name].type)
         return self._ordered()
 
     # -- classes -----------------------------------------------------------------------
@@ -186,8 +186,8 @@ class ModelBuilder:
             return "None"
         if isinstance(t, BooleanType):
             return "bool"
-        if isinstance(t, (IntegerType, NumberType)):
-            integer = isinstance(t, IntegerType)
+        if isinstance(t, NumericType):
+            integer = t.kind == "integer"
             multiple = t.multiple_of
             if integer and not isinstance(multiple, int):
                 multiple = None  # pydantic needs an integer; the contract check enforces it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aiwf.generate.targets.base import contract_names
 from aiwf.generate.targets.pycode import Namespace
 from aiwf.generate.targets.ts_code import (
     TS_RESERVED,
@@ -19,19 +20,12 @@ from aiwf.generate.targets.ts_code import (
 )
 from aiwf.ir.model import Program
 from aiwf.ir.types import (
-    AnyType,
     ArrayType,
-    BooleanType,
     ConstType,
     EnumType,
-    IntegerType,
     IntersectionType,
-    NeverType,
-    NullType,
-    NumberType,
     ObjectType,
     RefType,
-    StringType,
     Type,
     UnionType,
 )
@@ -61,6 +55,18 @@ class TsDecl:
     type: str = ""
 
 
+#: The TypeScript type of each kind of IR type that has no parts.
+_SCALARS = {
+    "any": "unknown",
+    "never": "never",
+    "null": "null",
+    "boolean": "boolean",
+    "integer": "number",
+    "number": "number",
+    "string": "string",
+}
+
+
 def _wrap(text: str) -> str:
     """``text`` parenthesised when it is a union or intersection (for ``[]`` / ``&``)."""
     return f"({text})" if (" | " in text or " & " in text) else text
@@ -72,15 +78,15 @@ class TypeBuilder:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.types = Namespace(TS_RESERVED)
-        self.contract_type: dict[str, str] = {}
-        for name in sorted(program.contracts):
-            self.contract_type[name] = self.types.claim(pascal_identifier(name))
+        self.contract_type = contract_names(program, self.types.claim, pascal_identifier)
         self.decls: list[TsDecl] = []
+        #: The contract being built (names are recorded under it: aiwf.breaking.names).
+        self.building = ""
 
     def build(self) -> list[TsDecl]:
         for name in sorted(self.program.contracts):
-            contract = self.program.contracts[name]
-            self._contract(self.contract_type[name], name, contract.type)
+            self.building = name
+            self._contract(self.contract_type[name], name, self.program.contracts[name].type)
         return self.decls
 
     def _doc(self, t: Type, fallback: str, indent: str = "") -> list[str]:
@@ -114,18 +120,9 @@ class TypeBuilder:
         return base
 
     def _base(self, t: Type, hint: str) -> str:
-        if isinstance(t, (AnyType,)):
-            return "unknown"
-        if isinstance(t, NeverType):
-            return "never"
-        if isinstance(t, NullType):
-            return "null"
-        if isinstance(t, BooleanType):
-            return "boolean"
-        if isinstance(t, (IntegerType, NumberType)):
-            return "number"
-        if isinstance(t, StringType):
-            return "string"
+        scalar = _SCALARS.get(t.kind)
+        if scalar is not None:
+            return scalar
         if isinstance(t, (EnumType, ConstType)):
             values = t.values if isinstance(t, EnumType) else (t.value,)
             literals = [ts_scalar(v) for v in values]

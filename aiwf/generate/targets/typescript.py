@@ -62,7 +62,9 @@ class TsContract:
 
 
 @dataclass
-class TsAssistant:
+class TsFunction:
+    """An SDK function of an assistant or a workflow, as the templates see it."""
+
     name: str
     name_literal: str
     name_comment: str
@@ -73,28 +75,47 @@ class TsAssistant:
     input_type: str
     output_type: str
     input_literal: str
-    output_literal: str
     input_parse: str
     doc: list[str]
-    #: The assistant's data (``rt.AssistantDef``) as a TypeScript literal.
+    #: Its data (``rt.AssistantDef``, or ``rt.WorkflowDef``: the workflow's IR with its
+    #: contracts, steps and bindings) as a TypeScript literal.
     definition: str
+
+
+def _function(
+    name: str,
+    func: str,
+    const: str,
+    inp: TsContract,
+    out: TsContract,
+    doc: str,
+    definition: Any,
+) -> dict[str, Any]:
+    """The fields of a :class:`TsFunction` named ``name`` taking ``inp`` and giving ``out``."""
+    return {
+        "name": name,
+        "name_literal": ts_str(name),
+        "name_comment": ts_line_comment(name),
+        "key": ts_key(name),
+        "func": func,
+        "const": const,
+        "input_type": inp.type_name,
+        "output_type": out.type_name,
+        "input_literal": inp.name_literal,
+        "input_parse": inp.parse,
+        "doc": ts_doc(doc),
+        "definition": ts_literal(definition, indent=2, level=2, sort_keys=False),
+    }
 
 
 @dataclass
-class TsWorkflow:
-    name: str
-    name_literal: str
-    name_comment: str
-    key: str
-    func: str
-    const: str
-    input_type: str
-    output_type: str
-    input_literal: str
-    input_parse: str
-    doc: list[str]
-    #: The workflow's IR (``rt.WorkflowDef``: contracts, steps, bindings) as a literal.
-    definition: str
+class TsAssistant(TsFunction):
+    output_literal: str
+
+
+@dataclass
+class TsWorkflow(TsFunction):
+    pass
 
 
 @dataclass
@@ -292,20 +313,12 @@ class TypeScriptTarget:
             "maxTokens": a.max_tokens,
             "retry": _retry(a.retry.to_dict()),
         }
+        func = values.claim(camel_identifier(name))
+        const = values.claim(upper_identifier(name) + "_SPEC")
+        doc = a.description or a.instructions
         return TsAssistant(
-            name=a.name,
-            name_literal=ts_str(a.name),
-            name_comment=ts_line_comment(a.name),
-            key=ts_key(a.name),
-            func=values.claim(camel_identifier(name)),
-            const=values.claim(upper_identifier(name) + "_SPEC"),
-            input_type=i.type_name,
-            output_type=o.type_name,
-            input_literal=i.name_literal,
+            **_function(a.name, func, const, i, o, doc, definition),
             output_literal=o.name_literal,
-            input_parse=i.parse,
-            doc=ts_doc(a.description or a.instructions),
-            definition=ts_literal(definition, indent=2, level=2, sort_keys=False),
         )
 
     def _workflow(
@@ -318,20 +331,9 @@ class TypeScriptTarget:
         base = camel_identifier(wf.name)
         func = values.claim(base if base not in assistant_funcs else base + "Workflow")
         inp, out = by_name[wf.input], by_name[wf.output_contract]
-        return TsWorkflow(
-            name=wf.name,
-            name_literal=ts_str(wf.name),
-            name_comment=ts_line_comment(wf.name),
-            key=ts_key(wf.name),
-            func=func,
-            const=values.claim(upper_identifier(wf.name) + "_WORKFLOW"),
-            input_type=inp.type_name,
-            output_type=out.type_name,
-            input_literal=inp.name_literal,
-            input_parse=inp.parse,
-            doc=ts_doc(wf.description or f"Runs the {wf.name} workflow."),
-            definition=ts_literal(workflow_data(wf), indent=2, level=2, sort_keys=False),
-        )
+        const = values.claim(upper_identifier(wf.name) + "_WORKFLOW")
+        doc = wf.description or f"Runs the {wf.name} workflow."
+        return TsWorkflow(**_function(wf.name, func, const, inp, out, doc, workflow_data(wf)))
 
     def _samples(self, program: Program) -> list[tuple[str, str, bool]]:
         """A sample value per contract (aiwf's dry-run value, as a TypeScript literal) and
