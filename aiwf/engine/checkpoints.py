@@ -110,12 +110,7 @@ class Checkpoints:
     ) -> None:
         """Checkpoint a scatter item; ``call`` (what the trace counts of its call) and
         ``error`` (why it was skipped) are kept when given."""
-        data: dict[str, Any] = {"output": output, "skipped": skipped}
-        if call is not None:
-            data["call"] = call
-        if error is not None:
-            data["error"] = error
-        self._put(f"steps/{step}/items/{index}.json", data)
+        self._put(f"steps/{step}/items/{index}.json", item_record(output, skipped, call, error))
 
     def open_items(self, step: str) -> ItemJournal:
         """Start a journal segment for the items of ``step`` this process finishes."""
@@ -209,12 +204,7 @@ class ItemJournal:
         error: str | None = None,
     ) -> None:
         """Append a finished (or skipped) item; not durable before the next commit."""
-        data: dict[str, Any] = {"i": index, "output": output, "skipped": skipped}
-        if call is not None:
-            data["call"] = call
-        if error is not None:
-            data["error"] = error
-        self.journal.append(encode_json(data))
+        self.journal.append(encode_json({"i": index, **item_record(output, skipped, call, error)}))
 
     def commit(self) -> None:
         """Make every item added so far durable (blocking: an fsync or a PUT)."""
@@ -223,3 +213,16 @@ class ItemJournal:
     def close(self) -> None:
         """Commit and release the segment (blocking)."""
         self.journal.close()
+
+
+def item_record(
+    output: Any, skipped: bool, call: dict[str, Any] | None, error: str | None
+) -> dict[str, Any]:
+    """What a checkpoint keeps of a finished scatter item (``call`` and ``error`` when
+    given), in the per-item layout and in a journal line alike."""
+    data: dict[str, Any] = {"output": output, "skipped": skipped}
+    if call is not None:
+        data["call"] = call
+    if error is not None:
+        data["error"] = error
+    return data

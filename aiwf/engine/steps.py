@@ -225,12 +225,3 @@ def response_from_record(record: Mapping[str, Any], output: Any) -> ModelRespons
         attempt_log=tuple(AttemptRecord(**a) for a in record.get("attempt_log") or ()),
         checked=True,
     )
-
-
-def kind(value: Any) -> str:
-    """The JSON kind of ``value`` as messages name it."""
-    if value is None:
-        return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "object"}.get(
-        type(value), type(value).__name__
-    )

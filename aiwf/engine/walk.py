@@ -26,11 +26,12 @@ from typing import Any, Protocol
 
 from aiwf.engine.bindings import Scope, evaluate
 from aiwf.engine.errors import RESULT_INVALID, RunFailed, StepError, StepFailed, describe_cause
-from aiwf.engine.steps import StepPlan, kind
+from aiwf.engine.steps import StepPlan
 from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
 from aiwf.ir.model import Workflow
 from aiwf.ir.types import RefType
 from aiwf.ir.validate import Validator, summary
+from aiwf.structure import kind_of
 
 
 class RunObserver(Protocol):
@@ -263,7 +264,9 @@ class Walk:
             items = []
         if not isinstance(items, list):
             raise StepError(
-                step.id, None, f"scatter over {scatter.over.text} is not an array ({kind(items)})"
+                step.id,
+                None,
+                f"scatter over {scatter.over.text} is not an array ({kind_of(items)})",
             )
         results: list[Any] = [None] * len(items)
         span.items_total = len(items)

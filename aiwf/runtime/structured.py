@@ -24,6 +24,7 @@ from typing import Any
 
 from aiwf.ir.validate import Problem, summary
 from aiwf.runtime.canonical import Raw, dumps
+from aiwf.structure import kind_of
 
 #: The property a non-object output is wrapped in.
 WRAP_KEY = "value"
@@ -423,7 +424,7 @@ def _problem(error: Any) -> Problem:
         expected, actual = f"property {shown_all(missing)}", "nothing"
     elif keyword == "type":
         kinds = value if isinstance(value, list) else [value]
-        expected, actual = " or ".join(map(str, kinds)), _kind(instance)
+        expected, actual = " or ".join(map(str, kinds)), kind_of(instance)
     elif keyword in _PHRASES:
         expected = _PHRASES[keyword].format(n=shown_all(value), raw=value)
     elif keyword in ("minLength", "maxLength") and isinstance(instance, str):
@@ -438,22 +439,6 @@ def _problem(error: Any) -> Problem:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else type(value).__name__
 
 
 def parse_json(text: str) -> tuple[Any, OutputProblem | None]:
