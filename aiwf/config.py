@@ -41,13 +41,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aiwf import codes
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 from aiwf.paths import shown_path
 from aiwf.structure import Checker, Problem, render_path
 from aiwf.suggest import did_you_mean

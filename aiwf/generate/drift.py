@@ -10,7 +10,6 @@ leftovers of an update.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from aiwf.generate.jobs import SdkJob
 from aiwf.generate.leftovers import find_leftovers
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
 from aiwf.generate.templates import TemplateTree, parse_version
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.generate.targets.base import Environments

@@ -33,8 +33,9 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from aiwf.ir._dc import dataclass
 
 #: Where the history lives, relative to a template tree's root.
 HISTORY_DIR = "copier-templates/history"

@@ -9,7 +9,7 @@ that names a missing value fails instead of writing an empty string.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from aiwf.generate.manifest import render_digest
 from aiwf.generate.targets import Target
 from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 
 if TYPE_CHECKING:

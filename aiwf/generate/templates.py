@@ -16,13 +16,13 @@ in a checkout whose scaffold templates differ from the release of that version: 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiwf import __version__
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from packaging.version import Version

@@ -9,9 +9,9 @@ how one language writes each piece.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import (
     ArrayBinding,
     Binding,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from aiwf.generate.targets.go_code import (
     json_text,
     unexported,
 )
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.generate.targets.go_types import GoDecl

@@ -6,10 +6,11 @@ aiwf engine's semantics (``aiwfrt.Run``). Bindings are nested records that the t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from aiwf.generate.targets.bindings import comment_text
 from aiwf.generate.targets.go_code import go_str
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import (
     ArrayBinding,
     Binding,

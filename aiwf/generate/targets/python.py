@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiwf.generate.formatting import ruff_format
@@ -22,6 +21,7 @@ from aiwf.generate.targets.pycode import (
     py_str,
     snake_identifier,
 )
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.ir.model import Program, Workflow
