@@ -7,10 +7,7 @@ own ruff config never changes what aiwf writes), so the output is the same every
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +31,8 @@ def find_ruff() -> list[str]:
         return [str(find_ruff_bin())]
     except (ImportError, FileNotFoundError):
         pass
+    import shutil
+
     found = shutil.which("ruff")
     if found:
         return [found]
@@ -49,6 +48,9 @@ def ruff_format(files: dict[str, str]) -> dict[str, str]:
     python = {path: text for path, text in files.items() if path.endswith(".py")}
     if not python:
         return dict(files)
+    import subprocess  # aiwf check of an SDK in step formats nothing
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="aiwf-fmt-") as tmp:
         root = Path(tmp)
         for path, text in python.items():

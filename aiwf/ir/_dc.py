@@ -145,7 +145,8 @@ def _build(cls: type, options: dict[str, Any]) -> type:
     params.frozen = frozen
     fields = dataclasses.fields(cls)
     _check_defaults_order(fields)
-    _add(cls, "__init__", _lazy_init(cls))
+    signature = _signature(fields)
+    _add(cls, "__init__", _lazy_init(cls, signature))
     _add(cls, "__repr__", _repr([f.name for f in fields if f.repr]))
     _add(cls, "__eq__", _eq([f.name for f in fields if f.compare]))
     if frozen:
@@ -160,7 +161,11 @@ def _build(cls: type, options: dict[str, Any]) -> type:
     else:
         cls.__hash__ = None  # type: ignore[assignment]
     if not documented:
-        cls.__doc__ = cls.__name__ + str(_signature(cls, fields))
+        shown = signature.replace(
+            parameters=list(signature.parameters.values())[1:],
+            return_annotation=inspect.Signature.empty,
+        )
+        cls.__doc__ = cls.__name__ + str(shown)
     return cls
 
 
@@ -204,9 +209,9 @@ def _add(cls: type, name: str, method: Callable[..., Any]) -> None:
     setattr(cls, name, method)
 
 
-def _signature(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Any:
-    """The signature of the class's ``__init__`` (without ``self``), as the standard library
-    shows it in the docstring it writes for a class without one."""
+def _signature(fields: tuple[dataclasses.Field[Any], ...]) -> inspect.Signature:
+    """The signature of the class's ``__init__``, as ``inspect`` shows the standard library's
+    (and so the shared ``__init__`` shows it too, before the class's own is compiled)."""
 
     def param(f: dataclasses.Field[Any], kind: Any) -> inspect.Parameter:
         default = f.default
@@ -216,23 +221,77 @@ def _signature(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> Any:
             default = inspect.Parameter.empty
         return inspect.Parameter(f.name, kind, default=default, annotation=f.type)
 
-    positional = [
-        param(f, inspect.Parameter.POSITIONAL_OR_KEYWORD) for f in fields if not f.kw_only
-    ]
+    names = {f.name for f in fields}
+    self_name = "__dataclass_self__" if "self" in names else "self"
+    ordinary = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    positional = [param(f, ordinary) for f in fields if not f.kw_only]
     keyword = [param(f, inspect.Parameter.KEYWORD_ONLY) for f in fields if f.kw_only]
-    return inspect.Signature([*positional, *keyword])
+    params = [inspect.Parameter(self_name, ordinary), *positional, *keyword]
+    return inspect.Signature(params, return_annotation=None)
 
 
-def _lazy_init(cls: type) -> Callable[..., None]:
-    """An ``__init__`` that compiles the class's real one on the first call, puts it in its
-    place and runs it."""
+#: Objects a class makes through the shared ``__init__`` before its own is compiled.
+_COMPILE_AFTER = 100
+
+
+def _lazy_init(cls: type, signature: inspect.Signature) -> Callable[..., None]:
+    """The class's ``__init__`` until it has made :data:`_COMPILE_AFTER` objects: one loop
+    over the fields, shared by every class, that assigns what the compiled one would, in the
+    same order. Then (or at once for a call that is not well formed, so that the error is the
+    standard library's) the class's own ``__init__`` is compiled, put in its place and run.
+
+    A class that makes a few objects per command (most of them) never compiles one; a class
+    that makes many pays one compile and keeps the standard library's speed."""
+    plan: list[Any] = []  # (positional names, names, required names, field specs), on first use
+    calls = 0
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        real = _init(cls)
-        _add(cls, "__init__", real)
-        real(self, *args, **kwargs)
+        nonlocal calls
+        calls += 1
+        if not plan:
+            plan.append(_init_plan(cls))
+        positional, names, required, specs, assign = plan[0]
+        if args and len(args) <= len(positional):
+            bound = dict(zip(positional, args, strict=False))
+            if bound.keys().isdisjoint(kwargs.keys()):
+                kwargs = {**bound, **kwargs}
+                args = ()
+        if calls > _COMPILE_AFTER or args or not required <= kwargs.keys() <= names:
+            real = _init(cls)
+            _add(cls, "__init__", real)
+            real(self, *args, **kwargs)
+            return
+        for name, default, factory in specs:
+            if name in kwargs:
+                assign(self, name, kwargs[name])
+            elif factory is None:
+                assign(self, name, default)
+            else:
+                assign(self, name, factory())
 
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    params = list(signature.parameters.values())[1:]
+    __init__.__annotations__ = {**{p.name: p.annotation for p in params}, "return": None}
     return __init__
+
+
+def _init_plan(cls: type) -> tuple[Any, ...]:
+    fields = dataclasses.fields(cls)
+    frozen = cls.__dict__["__dataclass_params__"].frozen
+    positional = tuple(f.name for f in fields if not f.kw_only)
+    names = frozenset(f.name for f in fields)
+    required = frozenset(
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+    specs = tuple(
+        (f.name, f.default, None if f.default_factory is dataclasses.MISSING else f.default_factory)
+        for f in fields
+    )
+    # a frozen class's fields are set past its __setattr__, a thawed class's through it
+    assign = object.__setattr__ if frozen else setattr
+    return positional, names, required, specs, assign
 
 
 def _init(cls: type) -> Callable[..., None]:

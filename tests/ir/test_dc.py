@@ -269,3 +269,27 @@ def test_frozen_slotted_classes_pickle() -> None:
     value = Pickled(name="n", items=(1,))
     assert pickle.loads(pickle.dumps(value)) == value
     assert value.__getstate__() == ["n", (1,)]  # type: ignore[misc]
+
+
+def test_the_shared_init_and_the_compiled_one_make_the_same_objects() -> None:
+    @dc.dataclass
+    class Many:
+        a: int
+        b: list[Any] = dataclasses.field(default_factory=list)
+        c: str = "c"
+
+    shared = Many.__dict__["__init__"]
+    made = [Many(1), Many(a=2, c="x"), Many(3, [4]), Many(5, c="y", b=[6])]
+    made[0].b.append(0)  # each object has its own list
+    assert [repr(m).rpartition(".")[2] for m in made] == [
+        "Many(a=1, b=[0], c='c')", "Many(a=2, b=[], c='x')", "Many(a=3, b=[4], c='c')",
+        "Many(a=5, b=[6], c='y')",
+    ]  # fmt: skip
+    assert Many.__dict__["__init__"] is shared
+    for i in range(dc._COMPILE_AFTER):
+        Many(i)
+    compiled = Many.__dict__["__init__"]
+    assert compiled is not shared
+    assert compiled.__code__.co_filename == "<string>"
+    assert repr(Many(5, c="y", b=[6])) == repr(made[3])
+    assert inspect.signature(compiled) == inspect.signature(shared)
