@@ -62,20 +62,31 @@ class Discriminated:
 def to_data(value: Any) -> Any:
     """Plain JSON data of a dataclass tree: fields in declaration order, ``None`` dropped
     (kept for a class that says ``keep_none``), tuples as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind, _UNSEEN)
+    if names is _UNSEEN:
+        is_instance = dataclasses.is_dataclass(kind) and not isinstance(value, type)
+        names = tuple(f.name for f in dataclasses.fields(kind)) if is_instance else None
+        _FIELD_NAMES[kind] = names
+    if names is not None:
         out = {}
         keep = getattr(value, "keep_none", False)
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
+        for name in names:
+            item = getattr(value, name)
             if item is None and not keep:
                 continue
-            out[f.name] = to_data(item)
+            out[name] = to_data(item)
         return out
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
     if isinstance(value, dict):
         return {k: to_data(v) for k, v in value.items()}
     return value
+
+
+#: The field names of each class :func:`to_data` met (None: not a dataclass).
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+_UNSEEN: Any = object()
 
 
 # -- the decorator ----------------------------------------------------------------------------
