@@ -5,15 +5,17 @@ it is imported (for ``aiwf compile`` and IR loading), and that costs nothing oth
 Why a decorator of our own: on the Python versions aiwf supports, ``dataclasses.dataclass``
 writes the source of each method it adds (``__init__``, ``__repr__``, ``__eq__``,
 ``__hash__``, and ``__setattr__``/``__delattr__`` for a frozen class) and compiles it with
-``exec``: about 1 ms per class, and every ``aiwf`` command defines dozens of classes before it
-does anything (about 30 ms of ``aiwf validate``'s start). Here the standard library still
-collects the fields (so ``dataclasses.fields``, ``replace``, ``asdict``, ``is_dataclass``,
-``__match_args__``, ``__slots__`` and pydantic's reading of the class are its own), and the
-methods come from shared implementations instead: ``__repr__``, ``__eq__``, ``__hash__`` and
-the frozen ``__setattr__``/``__delattr__`` are closures over the class's field names, with the
-same results as the generated ones; ``__init__`` is still generated (it is the method that
-runs once per object, so it stays as fast as the standard library's), but only when the class
-is first instantiated, so a class that a command never instantiates costs no compile.
+``exec``: 0.5-1 ms per class, and every ``aiwf`` command defines dozens of classes before it
+does anything. Here the standard library still collects the fields (so ``dataclasses.fields``,
+``replace``, ``asdict``, ``is_dataclass``, ``__match_args__``, ``__slots__`` and pydantic's
+reading of the class are its own), and the methods come from shared implementations instead:
+``__repr__``, ``__eq__``, ``__hash__`` and the frozen ``__setattr__``/``__delattr__`` are
+closures over the class's field names, with the same results as the generated ones;
+``__init__`` is one loop over the fields, shared by every class, until the class has made
+:data:`_COMPILE_AFTER` objects, and then the one the standard library would write, compiled
+then (so a class that makes many objects keeps the standard library's speed, and one that
+makes a few never pays for a compile). Signatures, annotations and docstrings are the
+standard library's throughout.
 
 Type checkers see ``dataclasses.dataclass`` itself (the name is an alias of it under
 ``TYPE_CHECKING``), so mypy's view of the classes does not change. A class or an option this
@@ -109,7 +111,7 @@ _TAKEN = {"match_args", "kw_only", "slots"}
 
 def _dataclass(cls: type | None = None, /, **options: Any) -> Any:
     """``dataclasses.dataclass`` with the same arguments and the same resulting class, built
-    without compiling any method but ``__init__`` (and that on first use)."""
+    without compiling a method until the class calls it often (see the module docstring)."""
 
     def wrap(cls: type) -> type:
         return _build(cls, options)
@@ -159,10 +161,10 @@ def _build(cls: type, options: dict[str, Any]) -> type:
     signature = _signature(fields)
     _add(cls, "__init__", _lazy_init(cls, signature))
     _add(cls, "__repr__", _repr([f.name for f in fields if f.repr]))
-    _add(cls, "__eq__", _eq([f.name for f in fields if f.compare]))
+    _add(cls, "__eq__", _eq(cls, [f.name for f in fields if f.compare]))
     if frozen:
         hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
-        _add(cls, "__hash__", _hash(hashed))
+        _add(cls, "__hash__", _hash(cls, hashed))
         names = frozenset(f.name for f in fields)
         _add(cls, "__setattr__", _frozen_setattr(cls, names))
         _add(cls, "__delattr__", _frozen_delattr(cls, names))
@@ -392,7 +394,7 @@ def _values(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
     return get
 
 
-def _eq(names: list[str]) -> Callable[[Any, Any], Any]:
+def _eq(cls: type, names: list[str]) -> Callable[[Any, Any], Any]:
     values = _values(names)
 
     def __eq__(self: Any, other: Any) -> Any:
@@ -400,16 +402,51 @@ def _eq(names: list[str]) -> Callable[[Any, Any], Any]:
             return values(self) == values(other)
         return NotImplemented
 
-    return __eq__
+    body = f" if other.__class__ is self.__class__:\n  return {_tuple('self', names)}=={_tuple('other', names)}\n return NotImplemented"
+    return _adaptive(cls, __eq__, "self,other", body)
 
 
-def _hash(names: list[str]) -> Callable[[Any], int]:
+def _hash(cls: type, names: list[str]) -> Callable[[Any], int]:
     values = _values(names)
 
     def __hash__(self: Any) -> int:
         return hash(values(self))
 
-    return __hash__
+    return _adaptive(cls, __hash__, "self", f" return hash({_tuple('self', names)})")
+
+
+def _tuple(obj: str, names: list[str]) -> str:
+    """``(obj.a,obj.b,)`` (as the standard library's generated methods build the tuple)."""
+    return f"({','.join(f'{obj}.{name}' for name in names)},)" if names else "()"
+
+
+def _adaptive(cls: type, shared: Callable[..., Any], params: str, body: str) -> Callable[..., Any]:
+    """``shared`` for the class's first :data:`_COMPILE_AFTER` calls, then the method the
+    standard library would write (``def NAME(PARAMS):\nBODY``), compiled then and put in its
+    place: a method called often (``__eq__``, ``__hash__`` of objects in sets) runs at the
+    standard library's speed, one called a few times costs no compile."""
+    name = shared.__name__
+    calls = 0
+
+    def method(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls > _COMPILE_AFTER:
+            real = _compiled(cls, f"def {name}({params}):\n{body}\n", name)
+            _add(cls, name, real)
+            return real(*args)
+        return shared(*args)
+
+    method.__name__ = name
+    return method
+
+
+def _compiled(cls: type, text: str, name: str) -> Any:
+    module = sys.modules.get(cls.__module__)
+    namespace: dict[str, Any] = {}
+    code = compile(text, "<string>", "exec", dont_inherit=True)
+    exec(code, module.__dict__ if module is not None else {}, namespace)
+    return namespace[name]
 
 
 def _frozen_setattr(cls: type, names: frozenset[str]) -> Callable[[Any, str, Any], None]:

@@ -293,3 +293,21 @@ def test_the_shared_init_and_the_compiled_one_make_the_same_objects() -> None:
     assert compiled.__code__.co_filename == "<string>"
     assert repr(Many(5, c="y", b=[6])) == repr(made[3])
     assert inspect.signature(compiled) == inspect.signature(shared)
+
+
+def test_equality_and_hashing_compile_once_called_often() -> None:
+    @dc.dataclass(frozen=True)
+    class Point:
+        x: int
+        y: int = dataclasses.field(default=0, compare=False)
+
+    shared_eq, shared_hash = Point.__dict__["__eq__"], Point.__dict__["__hash__"]
+    before = [Point(1) == Point(1, 5), Point(1) == Point(2), hash(Point(3)), Point(1) == 1]
+    for _ in range(dc._COMPILE_AFTER):
+        assert Point(1) == Point(1)
+        assert hash(Point(1)) == hash((1,))
+    assert Point.__dict__["__eq__"] is not shared_eq
+    assert Point.__dict__["__hash__"] is not shared_hash
+    assert Point.__dict__["__eq__"].__code__.co_filename == "<string>"
+    after = [Point(1) == Point(1, 5), Point(1) == Point(2), hash(Point(3)), Point(1) == 1]
+    assert before == after == [True, False, hash((3,)), False]
