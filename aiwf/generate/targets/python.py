@@ -125,7 +125,11 @@ class PythonTarget:
             "assistants": assistants,
             "workflows": workflows,
             "exports": sorted(exports),
-            "program": py_literal(json.loads(program.to_json()), ordered=True),
+            # the IR's JSON value (as Program.to_json writes it, without its indentation,
+            # which would take json's pure-Python encoder)
+            "program": py_literal(
+                json.loads(json.dumps(program.to_dict(), ensure_ascii=False)), ordered=True
+            ),
             "environments": py_literal(environments or {}, ordered=True),
             "digest": program.digest(),
         }
