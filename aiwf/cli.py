@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +17,7 @@ import click
 
 from aiwf import __version__
 from aiwf.errors import EXIT_FAILURE, AiwfError
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.config import ProjectConfig

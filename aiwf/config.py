@@ -41,21 +41,28 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from aiwf import codes
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 from aiwf.paths import shown_path
 from aiwf.structure import Checker, Problem, render_path
 from aiwf.suggest import did_you_mean
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+def _toml() -> Any:
+    """The TOML parser (imported when a config file is read: a command run outside any
+    project reads none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    return tomllib
+
 
 CONFIG_FILE = "aiwf.toml"
 PYPROJECT = "pyproject.toml"
@@ -269,6 +276,7 @@ def find_config(start: Path) -> Path | None:
             return candidate
         pyproject = directory / PYPROJECT
         if pyproject.is_file():
+            tomllib = _toml()
             try:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -289,6 +297,7 @@ def _read_table(path: Path) -> dict[str, Any]:
         raise AiwfError(
             f"cannot read config file: {exc}", code=codes.C001, file=str(shown_path(path))
         ) from None
+    tomllib = _toml()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.codes import Code

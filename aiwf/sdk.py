@@ -25,13 +25,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from aiwf.engine.errors import RunFailed, StepFailed
 from aiwf.engine.trace import RunTrace
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 from aiwf.runtime.errors import ProviderError
 from aiwf.runtime.types import Completed, ModelClient, StreamEvent, StreamReset, TextDelta
 

@@ -6,13 +6,13 @@ import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiwf.api import compile_with
 from aiwf.cli import AppContext
 from aiwf.diagnostics import Diagnostic
 from aiwf.errors import EXIT_FAILURE, UsageError
+from aiwf.ir._dc import dataclass
 from aiwf.ir.compiler import CompileResult
 from aiwf.ir.model import Program
 from aiwf.paths import as_typed, repository_root

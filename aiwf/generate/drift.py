@@ -9,15 +9,14 @@ leftovers of an update.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiwf.generate.jobs import SdkJob
 from aiwf.generate.leftovers import find_leftovers
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest, sha256
-from aiwf.generate.templates import TemplateTree, parse_version
+from aiwf.generate.templates import TemplateTree, is_version, version_less
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.generate.targets.base import Environments
@@ -48,6 +47,8 @@ class Drift:
 
 
 def _diff(rel: str, old: str, new: str) -> str:
+    import difflib  # only for a stale file
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
@@ -82,14 +83,13 @@ def check_scaffold(job: SdkJob, tree: TemplateTree) -> list[Drift]:
                 )
             )
         commit = str(answers.get("_commit") or "")
-        have, want = parse_version(commit), parse_version(tree.version)
-        if have is None:
+        if not is_version(commit):
             problems.append(
                 Drift(
                     "version", ANSWERS_FILE, f"records template version {commit!r}, not a release"
                 )
             )
-        elif want is not None and have < want:
+        elif is_version(tree.version) and version_less(commit, tree.version):
             problems.append(
                 Drift(
                     "behind",

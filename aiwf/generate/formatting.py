@@ -7,10 +7,7 @@ own ruff config never changes what aiwf writes), so the output is the same every
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -35,6 +32,8 @@ def find_ruff() -> list[str]:
         return [str(find_ruff_bin())]
     except (ImportError, FileNotFoundError):
         pass
+    import shutil
+
     found = shutil.which("ruff")
     if found:
         return [found]
@@ -56,6 +55,9 @@ def format_files(
     if not chosen:
         return dict(files)
     run = commands()
+    import subprocess  # aiwf check of an SDK in step formats nothing
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="aiwf-fmt-") as tmp:
         root = Path(tmp)
         for path, text in chosen.items():

@@ -28,13 +28,11 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+
+from aiwf.ir._dc import dataclass
 
 #: Where the history lives, relative to a template tree's root.
 HISTORY_DIR = "copier-templates/history"
@@ -187,6 +185,8 @@ def git(
     repo: Path, *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> str:
     """``git --git-dir=REPO ARGS`` (a bare repository), its stdout."""
+    import subprocess  # not on aiwf check's path, which reads no history
+
     full_env = {**os.environ, **_GIT_IDENTITY, "GIT_CONFIG_NOSYSTEM": "1", **(env or {})}
     try:
         proc = subprocess.run(
@@ -206,6 +206,8 @@ def git(
 
 def _commit_tree(repo: Path, files: list[TreeFile], message: str, parent: str | None) -> str:
     """A commit in ``repo`` holding exactly ``files``; its id."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="aiwf-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         lines = []
@@ -273,6 +275,8 @@ def _key(version: str) -> tuple[int, ...]:
 def record_release(root: Path, version: str) -> Release:
     """Add the templates of the tree at ``root`` to its history as release ``version`` (the
     release procedure); already there with the same files: nothing to do."""
+    import tempfile
+
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise HistoryError(f"a release version is X.Y.Z, not {version!r}")
     history = History(root / HISTORY_DIR)
@@ -305,6 +309,9 @@ def write_complete(root: Path, version: str, out: Path) -> str:
     """Write the complete history of the tree at ``root`` (its releases and, when it is not a
     release, the tree itself as ``version`` or its dev version) to the directory ``out``: what
     a wheel carries. Returns the tree's template version."""
+    import shutil
+    import tempfile
+
     history = History(root / HISTORY_DIR)
     files = tree_files(root)
     digest = tree_digest(files)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiwf.config import ProjectConfig
 from aiwf.errors import UsageError
 from aiwf.generate.manifest import Manifest
 from aiwf.generate.targets import get_target
+from aiwf.ir._dc import dataclass
 from aiwf.paths import as_typed
 
 

@@ -20,6 +20,8 @@ _MAX_BYTES = 2_000_000
 def _has_markers(data: bytes) -> bool:
     if b"\0" in data[:8000]:
         return False  # binary
+    if b"<<<<<<< " not in data or b">>>>>>> " not in data:
+        return False  # no line can start with a marker (the case of nearly every file)
     lines = data.split(b"\n")
     return any(line.startswith(b"<<<<<<< ") for line in lines) and any(
         line.startswith(b">>>>>>> ") for line in lines

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 
 MANIFEST_PATH = ".aiwf/manifest.json"
 MANIFEST_VERSION = 1

@@ -9,15 +9,16 @@ that names a missing value fails instead of writing an empty string.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiwf.errors import AiwfError
 from aiwf.generate.manifest import render_digest
 from aiwf.generate.targets import Target
 from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 
 if TYPE_CHECKING:
@@ -124,10 +125,14 @@ def render(
         )
     env = _environment(directory)
     context = target.context(program, package, environments or {})
+    paths = _paths(env, [name[: -len(TEMPLATE_SUFFIX)] for name in names], context)
     out: dict[str, str] = {}
-    for name in names:
+    for i, name in enumerate(names):
         try:
-            path = env.from_string(name[: -len(TEMPLATE_SUFFIX)]).render(context)
+            if paths is not None:
+                path = paths[i]
+            else:
+                path = env.from_string(name[: -len(TEMPLATE_SUFFIX)]).render(context)
             text = env.get_template(name).render(context)
         except jinja2.TemplateError as exc:
             raise AiwfError(
@@ -141,6 +146,29 @@ def render(
             )
         out[path] = text
     return Render(out, _runtime_copies(tree, target))
+
+
+def _paths(env: jinja2.Environment, raw: list[str], context: dict[str, Any]) -> list[str] | None:
+    """Every template's path rendered (``src/{{ package }}/client.py``), compiled as one
+    template rather than one each: the same texts when each path holds only whole
+    ``{{ ... }}`` expressions and none renders a line break. None when that cannot be shown
+    (then each path is rendered on its own, and fails as it would)."""
+    import jinja2
+
+    def simple(text: str) -> bool:
+        return (
+            "\n" not in text
+            and text.count("{{") == text.count("}}")
+            and not any(mark in text for mark in ("{%", "%}", "{#", "#}"))
+        )
+
+    if not all(simple(text) for text in raw):
+        return None
+    try:
+        rendered = env.from_string("\n".join(raw)).render(context).split("\n")
+    except jinja2.TemplateError:
+        return None
+    return rendered if len(rendered) == len(raw) else None
 
 
 def _runtime_copies(tree: TemplateTree, target: Target) -> dict[str, str]:

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from aiwf._version import TEMPLATE_SOURCE
 from aiwf.errors import AiwfError
 from aiwf.generate.templates import TemplateTree, parse_version
+
+if TYPE_CHECKING:
+    import tempfile
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -43,12 +43,64 @@ def read_answers(sdk_dir: Path) -> dict[str, Any] | None:
     """The copier answers of the SDK in ``sdk_dir``; None when it has none."""
     path = sdk_dir / ANSWERS_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
+        raise AiwfError(f"unreadable copier answers: {exc}", code="G030", file=str(path)) from None
+    plain = plain_mapping(text)
+    if plain is not None:
+        return plain
+    import yaml  # not on aiwf check's path for the answers copier writes
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         raise AiwfError(f"unreadable copier answers: {exc}", code="G030", file=str(path)) from None
     return data if isinstance(data, dict) else {}
+
+
+#: A top-level ``key: value`` line whose key and value are plain YAML scalars of safe
+#: characters, and a more-indented line that continues the value (YAML folds it in with a
+#: space), as copier writes its answers.
+_PLAIN_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +([A-Za-z_/][A-Za-z0-9_ ./:()@+,=<>-]*?) *")
+_PLAIN_MORE = re.compile(r" +([A-Za-z0-9_(/.][A-Za-z0-9_ ./:()@+,=<>-]*?) *")
+#: Plain scalars that YAML reads as booleans or null rather than strings (any case).
+_NOT_STRINGS = {"yes", "no", "true", "false", "on", "off", "null", "y", "n", "~"}
+
+
+def plain_mapping(text: str) -> dict[str, str] | None:
+    """``text`` as ``yaml.safe_load`` reads it, when it is a mapping of plain strings in the
+    simple form copier writes (comments, ``key: value`` lines, values folded over indented
+    lines); None for anything else, which is then left to PyYAML. Reading these answers
+    without PyYAML keeps its import (a tenth of ``aiwf check``) off the check's path."""
+    if not text.isascii() or "\t" in text or "\r" in text:
+        return None
+    out: dict[str, str] = {}
+    key: str | None = None  # the entry that a more-indented line continues
+    for line in text.split("\n"):
+        if not line.strip():
+            key = None  # a blank line inside a value is a line break: not handled here
+            continue
+        if line.startswith("#"):
+            key = None
+            continue
+        if line.startswith(" "):
+            more = _PLAIN_MORE.fullmatch(line)
+            if key is None or more is None or ": " in line or line.rstrip().endswith(":"):
+                return None
+            out[key] += " " + more.group(1)
+            continue
+        entry = _PLAIN_ENTRY.fullmatch(line)
+        if entry is None or ": " in entry.group(2) or entry.group(2).endswith(":"):
+            return None
+        key = entry.group(1)
+        if key.lower() in _NOT_STRINGS:
+            return None
+        out[key] = entry.group(2)
+    if not out or any(value.lower() in _NOT_STRINGS for value in out.values()):
+        return None
+    return out
 
 
 def is_url(source: str) -> bool:
@@ -121,6 +173,8 @@ class TemplateSource:
         self.versions: list[str] = []
 
     def __enter__(self) -> TemplateSource:
+        import tempfile
+
         from aiwf.generate.history import HistoryError, build_repository, git
 
         self._tmp = tempfile.TemporaryDirectory(prefix="aiwf-templates-")

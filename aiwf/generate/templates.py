@@ -16,13 +16,13 @@ in a checkout whose scaffold templates differ from the release of that version: 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiwf import __version__
 from aiwf.errors import AiwfError
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -44,6 +44,30 @@ def parse_version(text: str | None) -> Version | None:
         return Version(text[1:] if text[:1] in ("v", "V") else text)
     except InvalidVersion:
         return None
+
+
+#: A plain release version (``1.2.3`` or ``v1.2.3``): ordered as its three numbers, as
+#: PEP 440 orders it, so comparing two of them needs no ``packaging``.
+_RELEASE = re.compile(r"[vV]?([0-9]+)\.([0-9]+)\.([0-9]+)")
+
+
+def is_version(text: str | None) -> bool:
+    """Whether :func:`parse_version` reads ``text`` as a version."""
+    if text and _RELEASE.fullmatch(text):
+        return True
+    return parse_version(text) is not None
+
+
+def version_less(older: str, newer: str) -> bool:
+    """``parse_version(older) < parse_version(newer)`` for two versions (:func:`is_version`),
+    without importing ``packaging`` when both are plain releases (``aiwf check``'s case)."""
+    a, b = _RELEASE.fullmatch(older), _RELEASE.fullmatch(newer)
+    if a and b:
+        return tuple(map(int, a.groups())) < tuple(map(int, b.groups()))
+    have, want = parse_version(older), parse_version(newer)
+    assert have is not None, older
+    assert want is not None, newer
+    return have < want
 
 
 @dataclass(frozen=True)

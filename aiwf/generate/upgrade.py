@@ -12,7 +12,7 @@ no network is needed (:class:`aiwf.generate.scaffold.TemplateSource`).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from aiwf import __version__
@@ -25,6 +25,7 @@ from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree, parse_version
 from aiwf.generate.versions import refuse_newer
 from aiwf.generate.writer import WriteReport, write_generated
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 
 Status = Literal["upgraded", "current", "conflicts", "failed"]

@@ -10,7 +10,7 @@ from typing import Any
 from aiwf import __version__
 from aiwf.errors import AiwfError
 from aiwf.generate.manifest import MANIFEST_PATH, Manifest
-from aiwf.generate.templates import TemplateTree, parse_version
+from aiwf.generate.templates import TemplateTree, is_version, version_less
 
 #: Code of the refusal (the SDK is newer than this aiwf's templates).
 NEWER = "G037"
@@ -46,11 +46,10 @@ def refuse_newer(
         answers = read_answers(sdk_dir)
     if manifest is None:
         manifest = Manifest.read(sdk_dir)
-    mine = parse_version(tree.version)
-    assert mine is not None, tree.version
+    mine = tree.version
+    assert is_version(mine), mine
     for rel, text in recorded_versions(sdk_dir, answers, manifest):
-        theirs = parse_version(text)
-        if theirs is not None and theirs > mine:
+        if is_version(text) and version_less(mine, text):
             tag = text if text.startswith("v") else f"v{text}"
             raise AiwfError(
                 f"this SDK was upgraded to templates {tag} by a newer aiwf; this is aiwf "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from aiwf import __version__
@@ -15,6 +15,7 @@ from aiwf.generate.render import render
 from aiwf.generate.targets import get_target
 from aiwf.generate.targets.base import Environments
 from aiwf.generate.templates import TemplateTree
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 
 

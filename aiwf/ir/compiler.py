@@ -13,12 +13,13 @@ Each workflow comes back with what it derived and used; nothing else it touches.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
 
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic, sort_diagnostics
 from aiwf.ir import model as ir
+from aiwf.ir._dc import dataclass
 from aiwf.ir.index import KINDS, SECTIONS, Contracts, Entry, Reporter, Signature, SpecIndex, Use
 from aiwf.ir.names import CONVENTIONS, pascal_case
 from aiwf.ir.providers import PROVIDERS

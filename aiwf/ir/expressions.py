@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+
+from aiwf.ir._dc import dataclass
 
 Root = Literal["input", "steps", "prev", "item", "index"]
 PathPart = str | int

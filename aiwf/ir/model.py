@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from aiwf.ir._dc import Discriminated, to_data
+from aiwf.ir._dc import Discriminated, dataclass, to_data
 from aiwf.ir.routes import Retry, Route
 from aiwf.ir.types import Type
 

@@ -15,10 +15,10 @@ did when routes were plain maps: the IR's bytes, and so its digests, did not cha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, ClassVar
 
-from aiwf.ir._dc import to_data
+from aiwf.ir._dc import dataclass, to_data
 from aiwf.ir.providers import Provider, StructuredOutput
 
 #: A JSON number field: an integer stays an integer (``deadline: 1`` is ``1`` in the IR, read

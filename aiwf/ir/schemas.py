@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 from aiwf.ir import types as t
+from aiwf.ir._dc import dataclass
 from aiwf.ir.names import pascal_case
 from aiwf.spec.loader import Pos, YMap, YSeq, position_of
 from aiwf.spec.names import NAME_PATTERN

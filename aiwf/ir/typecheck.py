@@ -9,9 +9,9 @@ should fail later for a reason the spec shows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiwf.ir import types as t
+from aiwf.ir._dc import dataclass
 from aiwf.ir.expressions import PathPart, format_path
 
 Resolver = Callable[[str], t.Type]

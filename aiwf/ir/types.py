@@ -11,10 +11,10 @@ pay for importing pydantic; :mod:`aiwf.ir.model` (de)serialises them through pyd
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Annotated, Any, Literal
 
-from aiwf.ir._dc import Discriminated
+from aiwf.ir._dc import Discriminated, dataclass
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

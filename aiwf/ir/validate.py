@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiwf.ir import types as t
+from aiwf.ir._dc import dataclass
 from aiwf.structure import json_equal, json_key, kind_of, regex
 
 __all__ = ["Problem", "Validator", "json_equal", "pointer", "shown", "shown_all", "summary"]

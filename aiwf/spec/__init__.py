@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic
 from aiwf.errors import UsageError
+from aiwf.ir._dc import dataclass
 from aiwf.paths import shown_path
 from aiwf.spec.loader import LoadError, SourceFile, load_file
 

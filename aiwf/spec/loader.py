@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ from yaml.resolver import BaseResolver
 
 from aiwf import codes
 from aiwf.diagnostics import Diagnostic
+from aiwf.ir._dc import dataclass
 
 #: Largest spec file read, in bytes (override with $AIWF_MAX_SPEC_BYTES).
 MAX_FILE_BYTES = 8 * 1024 * 1024

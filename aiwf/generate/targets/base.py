@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.ir.model import Program

@@ -10,9 +10,9 @@ as code, and Go's view (:mod:`aiwf.generate.targets.go_workflows`) is a fold of 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import (
     ArrayBinding,
     Binding,

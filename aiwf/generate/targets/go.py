@@ -11,7 +11,7 @@ literal); the templates hold the shape of the code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from aiwf.errors import AiwfError
@@ -26,6 +26,7 @@ from aiwf.generate.targets.go_code import (
     json_text,
     unexported,
 )
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.generate.targets.go_types import GoDecl

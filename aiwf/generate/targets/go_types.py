@@ -10,7 +10,7 @@ literals, and the template holds the code's shape."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from aiwf.generate.targets.base import contract_names
@@ -22,7 +22,7 @@ from aiwf.generate.targets.go_code import (
     go_str,
     json_tag,
 )
-from aiwf.ir._dc import to_data
+from aiwf.ir._dc import dataclass, to_data
 from aiwf.ir.model import Program
 from aiwf.ir.names import pascal_case
 from aiwf.ir.types import (

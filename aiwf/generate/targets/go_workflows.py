@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from aiwf.generate.targets.bindings import comment_text, fold
 from aiwf.generate.targets.go_code import go_str
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Binding, RefBinding, Workflow
 
 #: The runtime constructor for each root of a reference.

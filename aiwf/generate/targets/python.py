@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiwf.generate.formatting import ruff_format
@@ -22,6 +21,7 @@ from aiwf.generate.targets.pycode import (
     py_str,
     snake_identifier,
 )
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.ir.model import Program, Workflow
@@ -125,7 +125,11 @@ class PythonTarget:
             "assistants": assistants,
             "workflows": workflows,
             "exports": sorted(exports),
-            "program": py_literal(json.loads(program.to_json()), ordered=True),
+            # the IR's JSON value (as Program.to_json writes it, without its indentation,
+            # which would take json's pure-Python encoder)
+            "program": py_literal(
+                json.loads(json.dumps(program.to_dict(), ensure_ascii=False)), ordered=True
+            ),
             "environments": py_literal(environments or {}, ordered=True),
             "digest": program.digest(),
         }

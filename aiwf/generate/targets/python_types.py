@@ -4,7 +4,7 @@ defined before use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from aiwf.generate.targets.base import contract_names
 from aiwf.generate.targets.pycode import (
@@ -17,6 +17,7 @@ from aiwf.generate.targets.pycode import (
     py_str,
     snake_identifier,
 )
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 from aiwf.ir.types import (
     ArrayType,

@@ -7,7 +7,7 @@ Optional properties are ``name?: T``, nullable ones ``T | null``; maps are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from aiwf.generate.targets.base import contract_names
 from aiwf.generate.targets.pycode import Namespace
@@ -18,6 +18,7 @@ from aiwf.generate.targets.ts_code import (
     ts_key,
     ts_scalar,
 )
+from aiwf.ir._dc import dataclass
 from aiwf.ir.model import Program
 from aiwf.ir.types import (
     ArrayType,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiwf import __version__
@@ -31,6 +30,7 @@ from aiwf.generate.targets.ts_code import (
     ts_str,
     upper_identifier,
 )
+from aiwf.ir._dc import dataclass
 
 if TYPE_CHECKING:
     from aiwf.generate.targets.ts_types import TsDecl
