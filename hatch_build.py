@@ -4,7 +4,7 @@ The wheel gets ``aiwf/_templates/`` with ``copier.yml``, ``copier-templates/`` (
 and generated-layer templates), ``runtimes/`` (the Go and TypeScript runtime sources that SDKs
 carry a copy of) and ``copier-templates/history/``: a git bundle with one tag
 per released template version, this build's own version included (added here when it is not
-a release yet; see aiwf/generate/history.py). That is what lets ``aiwf upgrade`` re-render the
+a release yet; see aiwf/_generate/history.py). That is what lets ``aiwf upgrade`` re-render the
 template of any earlier release on a machine that has never seen it, with no network.
 
 Editable installs need none of it: aiwf finds the templates in the checkout it runs from.
@@ -24,7 +24,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
 def _history_module(root: Path) -> Any:
-    path = root / "aiwf" / "generate" / "history.py"
+    path = root / "aiwf" / "_generate" / "history.py"
     spec = importlib.util.spec_from_file_location("_aiwf_build_history", path)
     if spec is None or spec.loader is None:
         raise RuntimeError(f"cannot load {path}")

@@ -27,11 +27,11 @@ EXAMPLES = ROOT / "examples"
 EXAMPLES_CONFIG = EXAMPLES / "aiwf.toml"
 
 #: Prints [[preset, lang, package], ...]: every preset for every target registered in
-#: aiwf.generate.targets.TARGETS, with a package name the target accepts. Run in the session's
+#: aiwf._generate.targets.TARGETS, with a package name the target accepts. Run in the session's
 #: interpreter, so that the noxfile itself never imports aiwf.
 _EXAMPLE_JOBS = """
 import json, sys
-from aiwf.generate.targets import TARGETS, get_target
+from aiwf._generate.targets import TARGETS, get_target
 jobs = []
 for preset in sys.argv[1:]:
     stem = preset.rsplit("/", 1)[-1].split(".")[0]
@@ -224,7 +224,7 @@ def release(session: nox.Session) -> None:
         session.error(f"releases are cut from main, not {branch!r}")
     if _git(session, "tag", "--list", tag):
         session.error(f"tag {tag} exists already")
-    released = session.run("python", "-m", "aiwf.generate.history", "list", silent=True, log=False)
+    released = session.run("python", "-m", "aiwf._generate.history", "list", silent=True, log=False)
     assert isinstance(released, str)
     versions = [line.split()[0][1:] for line in released.splitlines() if line.startswith("v")]
     if versions and _key(version) <= _key(versions[-1]):
@@ -239,7 +239,7 @@ def release(session: nox.Session) -> None:
     notes = release_notes(version, CHANGELOG.read_text(encoding="utf-8"))
     if not notes:
         session.error(f"CHANGELOG.md has no section for {version} after towncrier")
-    session.run("python", "-m", "aiwf.generate.history", "record", version)
+    session.run("python", "-m", "aiwf._generate.history", "record", version)
 
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)

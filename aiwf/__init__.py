@@ -20,24 +20,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aiwf._errors import AiwfError
 from aiwf._lazy import exports
 from aiwf._version import __version__
-from aiwf.errors import AiwfError
 
 if TYPE_CHECKING:
-    from aiwf.api import CompileFailed, compile
-    from aiwf.ir.model import Program
-    from aiwf.ir.routes import Retry, Route
+    from aiwf._api import CompileFailed, compile
+    from aiwf._ir.model import Program
+    from aiwf._ir.routes import Retry, Route
 
 __all__ = ["AiwfError", "CompileFailed", "Program", "Retry", "Route", "__version__", "compile"]
 
 __getattr__ = exports(
     __name__,
     {
-        "compile": "aiwf.api",
-        "CompileFailed": "aiwf.api",
-        "Program": "aiwf.ir.model",
-        "Retry": "aiwf.ir.routes",
-        "Route": "aiwf.ir.routes",
+        "compile": "aiwf._api",
+        "CompileFailed": "aiwf._api",
+        "Program": "aiwf._ir.model",
+        "Retry": "aiwf._ir.routes",
+        "Route": "aiwf._ir.routes",
     },
 )

@@ -44,8 +44,8 @@ from pathlib import Path
 
 import nox
 
-from aiwf.config import ProjectConfig, SdkConfig, load_config
-from aiwf.errors import AiwfError
+from aiwf._config import ProjectConfig, SdkConfig, load_config
+from aiwf._errors import AiwfError
 
 __all__ = ["REGISTERED", "TOOLCHAINS", "register", "sessions"]
 

@@ -44,7 +44,7 @@ def measure(fn: Callable[[], None]) -> tuple[float, float]:
 
 
 def store_level(items: int) -> dict[str, tuple[float, float, int]]:
-    from aiwf.engine.checkpoints import Checkpoints
+    from aiwf.engine._checkpoints import Checkpoints
     from aiwf.stores import open_store
 
     out: dict[str, tuple[float, float, int]] = {}
@@ -78,8 +78,8 @@ def store_level(items: int) -> dict[str, tuple[float, float, int]]:
 def no_item_walk() -> type:
     """The engine's walk with no item checkpoint at all (the run's manifest, trace, step
     outputs and result are still written): what the store costs a run besides its items."""
-    from aiwf.engine.engine import _LocalWalk
-    from aiwf.engine.walk import Walk
+    from aiwf.engine._engine import _LocalWalk
+    from aiwf.engine._walk import Walk
 
     class NoItemWalk(_LocalWalk):
         run_items = Walk.run_items
@@ -93,8 +93,8 @@ def no_item_walk() -> type:
 def old_walk() -> type:
     """The engine's walk with the item checkpoint of before: one artifact per item, written
     in a worker thread, no journal."""
-    from aiwf.engine.engine import _LocalWalk
-    from aiwf.engine.walk import Walk
+    from aiwf.engine._engine import _LocalWalk
+    from aiwf.engine._walk import Walk
 
     class OldWalk(_LocalWalk):
         run_items = Walk.run_items
@@ -107,7 +107,7 @@ def old_walk() -> type:
 
 
 def engine_level(items: int, concurrency: int, repeat: int) -> dict[str, tuple[float, float]]:
-    import aiwf.engine.engine as engine_module
+    import aiwf.engine._engine as engine_module
     from aiwf.engine import Engine
     from aiwf.stores import open_store
 

@@ -143,8 +143,8 @@ workflows:
 
 
 def compile_text(text: str) -> Any:
-    from aiwf.ir.compiler import compile_files
-    from aiwf.spec import load_spec
+    from aiwf._ir.compiler import compile_files
+    from aiwf._spec import load_spec
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.aiwf.yaml"
@@ -162,7 +162,7 @@ class ZeroLatency:
     """A model that answers at once: n + 1."""
 
     async def complete(self, request: Any) -> Any:
-        from aiwf.runtime.types import ModelResponse, Usage
+        from aiwf.runtime._types import ModelResponse, Usage
 
         return ModelResponse(
             output={"n": request.input["n"] + 1},
@@ -196,7 +196,7 @@ def aiwf_chain(steps: int, repeat: int) -> float:
 def aiwf_scatter(base_url: str, items: int, concurrency: int) -> float:
     from aiwf.engine import Engine, RouterClient
     from aiwf.runtime import Router, Runtime
-    from aiwf.runtime.http import aclose_shared_client
+    from aiwf.runtime._http import aclose_shared_client
 
     program = compile_text(scatter_spec(base_url, concurrency))
     engine = Engine(
@@ -306,9 +306,9 @@ def httpx_scatter(base_url: str, items: int, concurrency: int, *, over_aiohttp: 
 def runtime_scatter(base_url: str, items: int, concurrency: int) -> float:
     """aiwf.runtime alone: ``Runtime.complete`` for every item behind a semaphore (the shared
     client, the contract's output check), without the engine."""
-    from aiwf.ir.routes import Route
+    from aiwf._ir.routes import Route
     from aiwf.runtime import ModelRequest, Runtime
-    from aiwf.runtime.http import aclose_shared_client
+    from aiwf.runtime._http import aclose_shared_client
 
     route = Route(provider="openai-compatible", model="bench", base_url=base_url)
     schema = {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}

@@ -191,7 +191,7 @@ def main() -> None:
             [*aiwf, "check", "sdk", "--no-diff"], project, env, args.runs, ok=(1,)
         )
 
-        from aiwf.generate.history import build_repository
+        from aiwf._generate.history import build_repository
 
         repo, _ = build_repository(ROOT, work / "templates.git", _version())
         copy_dst = work / "copied"

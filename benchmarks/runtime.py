@@ -150,8 +150,8 @@ async def bare_httpx(url: str, calls: int, concurrency: int) -> tuple[float, flo
 
 
 async def aiwf_runtime(url: str, calls: int, concurrency: int) -> tuple[float, float]:
-    from aiwf.runtime.client import Runtime
-    from aiwf.runtime.http import aclose_shared_client
+    from aiwf.runtime._client import Runtime
+    from aiwf.runtime._http import aclose_shared_client
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     runtime = Runtime()  # the shared client, as the engine and the SDKs use it
@@ -174,7 +174,7 @@ async def aiwf_runtime(url: str, calls: int, concurrency: int) -> tuple[float, f
 
 
 def request(url: str) -> Any:
-    from aiwf.ir.routes import Route
+    from aiwf._ir.routes import Route
     from aiwf.runtime import ModelRequest
 
     return ModelRequest(
@@ -188,11 +188,11 @@ def request(url: str) -> Any:
 
 #: Components of a call's CPU, by where the self time is spent (first match wins).
 COMPONENTS = (
-    ("retries (tenacity, aiwf.runtime.retry)", ("tenacity/", "aiwf/runtime/retry.py")),
+    ("retries (tenacity, aiwf.runtime._retry)", ("tenacity/", "aiwf/runtime/_retry.py")),
     ("output check (jsonschema, structured.py)", ("jsonschema", "structured.py", "quickcheck.py")),
-    ("JSON encode (canonical.py)", ("aiwf/runtime/canonical.py",)),
-    ("spans and metrics (tracing.py)", ("aiwf/runtime/tracing.py",)),
-    ("wire format (providers/)", ("aiwf/runtime/providers/",)),
+    ("JSON encode (canonical.py)", ("aiwf/runtime/_canonical.py",)),
+    ("spans and metrics (tracing.py)", ("aiwf/runtime/_tracing.py",)),
+    ("wire format (providers/)", ("aiwf/runtime/_providers/",)),
     ("call flow (client.py, types, redact)", ("aiwf/runtime/",)),
     ("httpx models and client", ("httpx/", "httpcore/", "http/cookiejar", "urllib/")),
     ("asyncio", ("asyncio/", "contextlib")),
@@ -206,7 +206,7 @@ def cpu(calls: int) -> None:
 
     import httpx
 
-    from aiwf.runtime.client import Runtime
+    from aiwf.runtime._client import Runtime
 
     os.environ["OPENAI_API_KEY"] = "sk-bench"
     body, head = response_body(), {"content-type": "application/json", "x-request-id": "req_1"}
@@ -219,7 +219,7 @@ def cpu(calls: int) -> None:
         return 200, head, body
 
     async def run() -> tuple[float, float, float, pstats.Stats]:
-        from aiwf.runtime import http as aiwf_http
+        from aiwf.runtime import _http as aiwf_http
 
         over_httpx = Runtime(transport=Answer())
         if hasattr(aiwf_http, "shared"):

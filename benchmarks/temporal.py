@@ -39,7 +39,7 @@ AIWF = str(Path(sys.executable).with_name("aiwf"))
 def local_run(program: Any, store_dir: Path, items: int, concurrency: int) -> float:
     from aiwf.engine import Engine, RouterClient
     from aiwf.runtime import Router, Runtime
-    from aiwf.runtime.http import aclose_shared_client
+    from aiwf.runtime._http import aclose_shared_client
     from aiwf.stores import open_store
 
     engine = Engine(
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
-    from aiwf.engine.temporal.devserver import DevServer
+    from aiwf.engine.temporal._devserver import DevServer
 
     ideal = args.items / args.concurrency * args.latency
     serial_items = 50

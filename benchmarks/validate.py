@@ -245,8 +245,8 @@ def time_runs(argv: list[str], runs: int, env: dict[str, str], expect: int = 0) 
 
 def profile_compile(path: Path, top: int = 25) -> str:
     """cProfile of the in-process load + compile of ``path``; the top functions."""
-    from aiwf.ir.compiler import compile_files
-    from aiwf.spec import load_spec
+    from aiwf._ir.compiler import compile_files
+    from aiwf._spec import load_spec
 
     profiler = cProfile.Profile()
     profiler.enable()

@@ -87,8 +87,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_graph_sees_the_imports() -> None:
-    assert "aiwf.engine.engine" in GRAPH["aiwf.engine.launch"]  # a function-level import
-    assert "aiwf.errors" in GRAPH["aiwf.stores.base"]
+    assert "aiwf.engine._engine" in GRAPH["aiwf.engine._launch"]  # a function-level import
+    assert "aiwf._errors" in GRAPH["aiwf.stores._base"]
 
 
 def test_no_import_circle() -> None:
@@ -99,10 +99,10 @@ def test_no_import_circle() -> None:
 
 def test_only_the_spec_and_the_compiler_read_the_format_models() -> None:
     """The spec's pydantic models define the input format; everything after the compiler
-    takes the IR's typed routes and retries (aiwf.ir.routes), annotations included."""
+    takes the IR's typed routes and retries (aiwf._ir.routes), annotations included."""
     readers = set()
     for name, path in MODULES.items():
-        if name.startswith(("aiwf.spec", "aiwf.ir")):
+        if name.startswith(("aiwf._spec", "aiwf._ir")):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -112,7 +112,7 @@ def test_only_the_spec_and_the_compiler_read_the_format_models() -> None:
                 modules = [a.name for a in node.names]
             else:
                 continue
-            if "aiwf.spec.models" in modules:
+            if "aiwf._spec.models" in modules:
                 readers.add(name)
     assert readers == set()
-    assert "aiwf.ir.routes" in GRAPH["aiwf.runtime.types"]
+    assert "aiwf._ir.routes" in GRAPH["aiwf.runtime._types"]

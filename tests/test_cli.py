@@ -80,7 +80,7 @@ def test_schema_prints_the_format_schema() -> None:
 
 
 def test_internal_errors_are_one_line(tmp_path: Path, monkeypatch: object) -> None:
-    import aiwf.commands.validate as validate
+    import aiwf._commands.validate as validate
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("kaput")

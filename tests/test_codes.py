@@ -1,4 +1,4 @@
-"""The registry of diagnostic codes (aiwf/codes.py) against the code that raises them and
+"""The registry of diagnostic codes (aiwf/_codes.py) against the code that raises them and
 the docs that list them."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from aiwf import codes
+from aiwf import _codes as codes
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "aiwf"
-#: Families of codes registered in aiwf/codes.py (letter and first digit).
+#: Families of codes registered in aiwf/_codes.py (letter and first digit).
 REGISTERED = {"E0", "W0", "C0"}
 #: Families documented on their own pages and not (yet) in the registry; a code of any other
 #: family fails the test, so that a new family is registered, or listed here, on purpose.
@@ -25,7 +25,7 @@ ELSEWHERE = {
     "G0": "generation and upgrade errors",
 }
 #: Modules that raise spec and config diagnostics: they name codes through the registry.
-THROUGH_REGISTRY = ["ir", "spec", "config.py", "structure.py", "diagnostics.py", "errors.py"]
+THROUGH_REGISTRY = ["_ir", "_spec", "_config.py", "_structure.py", "_diagnostics.py", "_errors.py"]
 _CODE = re.compile(r"[A-Z][0-9]{3}")
 
 
@@ -44,7 +44,7 @@ def _literals(path: Path) -> list[tuple[str, int]]:
 def _raised() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path == PACKAGE / "codes.py":
+        if path == PACKAGE / "_codes.py":
             continue
         for code, line in _literals(path):
             found.setdefault(code, []).append(f"{path.relative_to(REPO)}:{line}")
@@ -71,7 +71,7 @@ def test_every_code_raised_anywhere_is_registered_or_of_a_known_family() -> None
         for code, where in raised.items()
         if code[:2] in REGISTERED and codes.lookup(code) is None
     }
-    assert not unregistered, f"codes raised but not in aiwf/codes.py: {unregistered}"
+    assert not unregistered, f"codes raised but not in aiwf/_codes.py: {unregistered}"
     unknown_family = {c: w for c, w in raised.items() if c[:2] not in REGISTERED | set(ELSEWHERE)}
     assert not unknown_family, f"codes of a family neither registered nor known: {unknown_family}"
 
@@ -82,13 +82,13 @@ def test_spec_and_config_code_name_codes_through_the_registry() -> None:
         target = PACKAGE / part
         for path in sorted(target.rglob("*.py")) if target.is_dir() else [target]:
             bare += [f"{path.relative_to(REPO)}:{line}: {code}" for code, line in _literals(path)]
-    assert not bare, "bare code literals (use aiwf.codes): " + ", ".join(bare)
+    assert not bare, "bare code literals (use aiwf._codes): " + ", ".join(bare)
 
 
 def test_every_registered_code_is_raised() -> None:
     used = set(_raised())
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path == PACKAGE / "codes.py":
+        if path == PACKAGE / "_codes.py":
             continue
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"codes\.([A-Z][0-9]{3})\b", text))

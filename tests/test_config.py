@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from spec_support import BASE, run_cli, write
 
-from aiwf.config import find_config, load_config
-from aiwf.errors import AiwfError
+from aiwf._config import find_config, load_config
+from aiwf._errors import AiwfError
 
 
 def test_pyproject_table_is_found_upwards(tmp_path: Path) -> None:

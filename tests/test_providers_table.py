@@ -1,4 +1,4 @@
-"""One table of providers (aiwf/ir/providers.py): every layer and every runtime agrees with it."""
+"""One table of providers (aiwf/_ir/providers.py): every layer and every runtime agrees with it."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from spec_support import BASE, write
 
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.providers import PROVIDERS, Provider, StructuredOutput
-from aiwf.ir.routes import Route
-from aiwf.runtime.providers import PROVIDERS as REGISTRY
-from aiwf.spec import load_spec
-from aiwf.spec.format_schema import generate_schema
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.providers import PROVIDERS, Provider, StructuredOutput
+from aiwf._ir.routes import Route
+from aiwf._spec import load_spec
+from aiwf._spec.format_schema import generate_schema
+from aiwf.runtime._providers import PROVIDERS as REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 GO = (REPO / "runtimes/go/providers.go").read_text(encoding="utf-8")

@@ -18,25 +18,25 @@ from typing import TYPE_CHECKING
 from aiwf._lazy import by_module, exports
 
 if TYPE_CHECKING:
-    from aiwf.engine.checkpoints import Checkpoints
-    from aiwf.engine.clients import RouterClient
-    from aiwf.engine.dryrun import DryRunClient, make_value, sample_contract, sample_input
-    from aiwf.engine.engine import Engine, RunObserver, RunResult, new_run_id
-    from aiwf.engine.errors import RunFailed, StepFailed
-    from aiwf.engine.graph import render_graph, render_plan
-    from aiwf.engine.replay import Recorder, ReplayClient, ReplayMiss, fingerprint
-    from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
+    from aiwf.engine._checkpoints import Checkpoints
+    from aiwf.engine._clients import RouterClient
+    from aiwf.engine._dryrun import DryRunClient, make_value, sample_contract, sample_input
+    from aiwf.engine._engine import Engine, RunObserver, RunResult, new_run_id
+    from aiwf.engine._errors import RunFailed, StepFailed
+    from aiwf.engine._graph import render_graph, render_plan
+    from aiwf.engine._replay import Recorder, ReplayClient, ReplayMiss, fingerprint
+    from aiwf.engine._trace import ItemSpan, RunTrace, StepSpan
 
 _LAZY = by_module(
     {
-        "aiwf.engine.checkpoints": ("Checkpoints",),
-        "aiwf.engine.clients": ("RouterClient",),
-        "aiwf.engine.dryrun": ("DryRunClient", "make_value", "sample_contract", "sample_input"),
-        "aiwf.engine.engine": ("Engine", "RunObserver", "RunResult", "new_run_id"),
-        "aiwf.engine.errors": ("RunFailed", "StepFailed"),
-        "aiwf.engine.graph": ("render_graph", "render_plan"),
-        "aiwf.engine.replay": ("Recorder", "ReplayClient", "ReplayMiss", "fingerprint"),
-        "aiwf.engine.trace": ("ItemSpan", "RunTrace", "StepSpan"),
+        "aiwf.engine._checkpoints": ("Checkpoints",),
+        "aiwf.engine._clients": ("RouterClient",),
+        "aiwf.engine._dryrun": ("DryRunClient", "make_value", "sample_contract", "sample_input"),
+        "aiwf.engine._engine": ("Engine", "RunObserver", "RunResult", "new_run_id"),
+        "aiwf.engine._errors": ("RunFailed", "StepFailed"),
+        "aiwf.engine._graph": ("render_graph", "render_plan"),
+        "aiwf.engine._replay": ("Recorder", "ReplayClient", "ReplayMiss", "fingerprint"),
+        "aiwf.engine._trace": ("ItemSpan", "RunTrace", "StepSpan"),
     }
 )
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiwf._lazy import exports
-from aiwf.runtime.clock import Clock, SystemClock
-from aiwf.runtime.errors import (
+from aiwf.runtime._clock import Clock, SystemClock
+from aiwf.runtime._errors import (
     AuthError,
     BadRequest,
     OutputInvalid,
@@ -37,8 +37,8 @@ from aiwf.runtime.errors import (
     ServerError,
     Timeout,
 )
-from aiwf.runtime.redact import redact, register_secret
-from aiwf.runtime.types import (
+from aiwf.runtime._redact import redact, register_secret
+from aiwf.runtime._types import (
     CallMetadata,
     Completed,
     ModelClient,
@@ -51,10 +51,11 @@ from aiwf.runtime.types import (
 )
 
 if TYPE_CHECKING:
-    from aiwf.runtime.client import Runtime
-    from aiwf.runtime.http import aclose_shared_client
-    from aiwf.runtime.router import RoutedClient, Router
-    from aiwf.runtime.tracing import (
+    from aiwf.runtime._client import Runtime
+    from aiwf.runtime._http import aclose_shared_client
+    from aiwf.runtime._otel import OtelExporter
+    from aiwf.runtime._router import RoutedClient, Router
+    from aiwf.runtime._tracing import (
         AttemptSpan,
         CallSpan,
         JsonlExporter,
@@ -64,16 +65,17 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    "Runtime": "aiwf.runtime.client",
-    "Router": "aiwf.runtime.router",
-    "RoutedClient": "aiwf.runtime.router",
-    "AttemptSpan": "aiwf.runtime.tracing",
-    "CallSpan": "aiwf.runtime.tracing",
-    "JsonlExporter": "aiwf.runtime.tracing",
-    "Metrics": "aiwf.runtime.tracing",
-    "TraceHub": "aiwf.runtime.tracing",
-    "Tracer": "aiwf.runtime.tracing",
-    "aclose_shared_client": "aiwf.runtime.http",
+    "Runtime": "aiwf.runtime._client",
+    "Router": "aiwf.runtime._router",
+    "RoutedClient": "aiwf.runtime._router",
+    "AttemptSpan": "aiwf.runtime._tracing",
+    "CallSpan": "aiwf.runtime._tracing",
+    "JsonlExporter": "aiwf.runtime._tracing",
+    "Metrics": "aiwf.runtime._tracing",
+    "TraceHub": "aiwf.runtime._tracing",
+    "Tracer": "aiwf.runtime._tracing",
+    "aclose_shared_client": "aiwf.runtime._http",
+    "OtelExporter": "aiwf.runtime._otel",
 }
 
 
@@ -93,6 +95,7 @@ __all__ = [
     "ModelClient",
     "ModelRequest",
     "ModelResponse",
+    "OtelExporter",
     "OutputInvalid",
     "ProviderError",
     "RateLimited",

@@ -1,4 +1,4 @@
-"""The aiohttp side of :mod:`aiwf.runtime.http` (imported on the first shared client, never
+"""The aiohttp side of :mod:`aiwf.runtime._http` (imported on the first shared client, never
 on ``aiwf validate``'s path): the session, a direct send for the runtime's plain calls, and
 the httpx transport (``httpx-aiohttp``'s, with its exception mapping corrected) for streams
 and for anyone who asks for an ``httpx.AsyncClient``.

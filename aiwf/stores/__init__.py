@@ -20,7 +20,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from aiwf.stores.base import (
+from aiwf.stores._base import (
     MAX_KEY_BYTES,
     Artifact,
     ArtifactCorrupt,
@@ -39,13 +39,13 @@ from aiwf.stores.base import (
 )
 
 if TYPE_CHECKING:
-    from aiwf.stores.file import FileStore
-    from aiwf.stores.s3 import S3Store
+    from aiwf.stores._file import FileStore
+    from aiwf.stores._s3 import S3Store
 
 #: URL scheme -> "module:class" of its store. One line per store.
 STORES: dict[str, str] = {
-    "file": "aiwf.stores.file:FileStore",
-    "s3": "aiwf.stores.s3:S3Store",
+    "file": "aiwf.stores._file:FileStore",
+    "s3": "aiwf.stores._s3:S3Store",
 }
 
 #: The store used when neither ``--store`` nor the project config names one.

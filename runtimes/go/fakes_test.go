@@ -8,7 +8,7 @@ import (
 )
 
 func TestFingerprintIsTheEngines(t *testing.T) {
-	// aiwf.engine.replay.fingerprint of the same request (Python), for both file versions.
+	// aiwf.engine._replay.fingerprint of the same request (Python), for both file versions.
 	req := &Request{
 		Instructions: "Classify é.",
 		Input:        MustParse(`{"b": [1, 2.5, 1e-7, 12345678901234567891], "a": "x\u2028\""}`),

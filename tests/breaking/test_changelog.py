@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from spec_support import run_cli
 from test_gate import BASE
 
-from aiwf.breaking import compare_specs
-from aiwf.breaking.changelog import bump_for, next_version, parse_version
-from aiwf.config import ProjectConfig
-from aiwf.errors import UsageError
+from aiwf._breaking import compare_specs
+from aiwf._breaking.changelog import bump_for, next_version, parse_version
+from aiwf._config import ProjectConfig
+from aiwf._errors import UsageError
 
 
 def _changelog(tmp: Path, new: str, *args: str) -> str:

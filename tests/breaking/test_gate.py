@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from breaking_support import breaking, breaking_json
 
-from aiwf.breaking.rules import RULES
+from aiwf._breaking.rules import RULES
 
 BASE = """\
 aiwf: 1

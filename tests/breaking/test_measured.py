@@ -22,8 +22,8 @@ from toolchains import (
 )
 from tssdk_support import fill_npm_cache, npm_ci
 
-from aiwf.breaking.names import LANGUAGES
-from aiwf.breaking.rules import RULES
+from aiwf._breaking.names import LANGUAGES
+from aiwf._breaking.rules import RULES
 
 
 @dataclass
@@ -141,11 +141,11 @@ _FIELD = {"python": "\n    {}: ", "go": "\n\t{} ", "typescript": "\n  {}"}
 def test_names_in_findings_are_what_the_generated_code_declares(
     measured: dict[str, Measured], lang: str
 ) -> None:
-    """Every name a finding gives (from aiwf.breaking.names) is declared in the SDK it
+    """Every name a finding gives (from aiwf._breaking.names) is declared in the SDK it
     comes from: old names in the old SDK, new names in the new one."""
-    from aiwf.breaking import compare_specs
-    from aiwf.breaking.names import symbol_text
-    from aiwf.config import ProjectConfig
+    from aiwf._breaking import compare_specs
+    from aiwf._breaking.names import symbol_text
+    from aiwf._config import ProjectConfig
 
     result = measured[lang]
     project = result.old_sdk.parent

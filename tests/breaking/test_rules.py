@@ -10,10 +10,10 @@ import pytest
 from breaking_support import breaking_json, marker, write_pair
 from cases import CASES, HEADER, Case
 
-from aiwf.breaking import compare_specs
-from aiwf.breaking.rules import RULES
-from aiwf.config import ProjectConfig
-from aiwf.runtime.structured import validate
+from aiwf._breaking import compare_specs
+from aiwf._breaking.rules import RULES
+from aiwf._config import ProjectConfig
+from aiwf.runtime._structured import validate
 
 REPORTED = [c for c in CASES if c.level != "none"]
 SILENT = [c for c in CASES if c.level == "none"]

@@ -14,7 +14,7 @@ from breaking_support import commit, git
 from sdkgen_support import run_cli
 from test_gate import BASE
 
-from aiwf.breaking.version import read_version, write_version
+from aiwf._breaking.version import read_version, write_version
 
 SDKS = [
     ["--lang", "python", "--out", "sdk/python", "--package", "quiet_ai"],

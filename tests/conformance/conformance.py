@@ -45,8 +45,8 @@ def vector_id(path: Path) -> str:
 
 
 def program() -> Any:
-    from aiwf.ir.compiler import compile_files
-    from aiwf.spec import load_spec
+    from aiwf._ir.compiler import compile_files
+    from aiwf._spec import load_spec
 
     loaded = load_spec(SPEC)
     assert not loaded.diagnostics, [str(d) for d in loaded.diagnostics]

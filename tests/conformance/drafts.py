@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 
 from runtime_canned import anthropic_message, chat_completion, openai_response
 
-from aiwf.runtime.canonical import dumps
+from aiwf.runtime._canonical import dumps
 
 T1 = {"id": "T-1", "subject": "Refund", "body": "I was charged twice."}
 #: Members out of contract order, and the optional ones set: the wire must not care.

@@ -11,12 +11,12 @@ from typing import Any
 
 from conformance import program
 
-from aiwf.engine.clients import RouterClient
-from aiwf.engine.engine import Engine
-from aiwf.engine.errors import RunFailed
-from aiwf.errors import AiwfError
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.router import Router
+from aiwf._errors import AiwfError
+from aiwf.engine._clients import RouterClient
+from aiwf.engine._engine import Engine
+from aiwf.engine._errors import RunFailed
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._router import Router
 
 
 async def _run_all(vectors: list[dict[str, Any]], max_concurrency: int) -> list[dict[str, Any]]:

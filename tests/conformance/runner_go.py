@@ -9,11 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import locate
-from aiwf.generate.writer import expected_files
-from aiwf.ir.compiler import compile_files
-from aiwf.spec import load_spec
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import locate
+from aiwf._generate.writer import expected_files
+from aiwf._ir.compiler import compile_files
+from aiwf._spec import load_spec
 
 HERE = Path(__file__).resolve().parent
 SPEC = HERE / "spec"

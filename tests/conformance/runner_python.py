@@ -12,10 +12,10 @@ from typing import Any
 
 from conformance import SPEC, program
 
-from aiwf.errors import AiwfError
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import locate
-from aiwf.generate.writer import expected_files
+from aiwf._errors import AiwfError
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import locate
+from aiwf._generate.writer import expected_files
 from aiwf.sdk import RunFailed, Trace
 
 PACKAGE = "conformance_sdk"

@@ -16,13 +16,13 @@ from typing import Any
 
 from conformance import SPEC
 
-from aiwf.engine.errors import RunFailed
+from aiwf._errors import AiwfError
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
+from aiwf._spec import load_spec
+from aiwf.engine._errors import RunFailed
 from aiwf.engine.temporal import TemporalEngine, TemporalSettings, run_worker
-from aiwf.engine.temporal.devserver import DevServer
-from aiwf.errors import AiwfError
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
-from aiwf.spec import load_spec
+from aiwf.engine.temporal._devserver import DevServer
 from aiwf.stores import ArtifactStore, open_store
 
 #: Vectors in flight at once (each is a run of its own on the one worker).

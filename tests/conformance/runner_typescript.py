@@ -11,11 +11,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import TemplateTree
-from aiwf.generate.writer import expected_files
-from aiwf.ir.compiler import compile_files
-from aiwf.spec import load_spec
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import TemplateTree
+from aiwf._generate.writer import expected_files
+from aiwf._ir.compiler import compile_files
+from aiwf._spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "tests" / "conformance" / "spec"

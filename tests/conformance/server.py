@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from aiwf.runtime.canonical import dumps
+from aiwf.runtime._canonical import dumps
 
 
 @dataclass

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
-from aiwf.runtime.types import ModelRequest, ModelResponse, Usage
-from aiwf.spec import load_spec
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
+from aiwf._spec import load_spec
+from aiwf.runtime._types import ModelRequest, ModelResponse, Usage
 
 ROUTE_FAST_FAIL = "retry: {max_attempts: 1, repair_attempts: 0}"
 

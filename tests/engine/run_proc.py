@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aiwf._ir.compiler import compile_files
+from aiwf._spec import load_spec
 from aiwf.engine import Engine, RouterClient
-from aiwf.ir.compiler import compile_files
 from aiwf.runtime import Router, Runtime
-from aiwf.spec import load_spec
 from aiwf.stores import open_store
 
 

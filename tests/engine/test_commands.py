@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from engine_support import ModelServer, compile_text
 
-from aiwf.cli import cli
-from aiwf.errors import AiwfError
-from aiwf.ir.types import RefType
-from aiwf.ir.validate import Validator
+from aiwf._cli import cli
+from aiwf._errors import AiwfError
+from aiwf._ir.types import RefType
+from aiwf._ir.validate import Validator
 
 REPO = Path(__file__).resolve().parents[2]
 PRESETS = sorted((REPO / "presets" / "workflows").glob("*.aiwf.yaml"))

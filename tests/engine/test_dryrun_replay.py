@@ -10,12 +10,12 @@ import pytest
 from engine_support import compile_text
 from jsonschema import Draft202012Validator, FormatChecker
 
+from aiwf._errors import AiwfError
+from aiwf._ir.formats import check_format
+from aiwf._ir.routes import Route
 from aiwf.engine import DryRunClient, Engine, Recorder, ReplayClient, ReplayMiss, make_value
-from aiwf.engine.dryrun import sample_input
-from aiwf.errors import AiwfError
-from aiwf.ir.formats import check_format
-from aiwf.ir.routes import Route
-from aiwf.runtime.types import ModelRequest
+from aiwf.engine._dryrun import sample_input
+from aiwf.runtime._types import ModelRequest
 
 RICH: dict[str, Any] = {
     "type": "object",

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from engine_support import ScriptedModel, compile_text
 
+from aiwf._errors import AiwfError
 from aiwf.engine import Checkpoints, Engine, RunFailed
-from aiwf.errors import AiwfError
 from aiwf.runtime import BadRequest
-from aiwf.runtime.types import ModelRequest
+from aiwf.runtime._types import ModelRequest
 from aiwf.stores import open_store
 
 HEAD = """
@@ -362,7 +362,7 @@ async def test_cancelled_run_stops_cleanly_and_resumes(tmp_path: Path) -> None:
 
 
 def test_a_fallback_shows_in_the_step_trace() -> None:
-    from aiwf.engine.trace import StepSpan
+    from aiwf.engine._trace import StepSpan
     from aiwf.runtime import ModelResponse, Usage
 
     span = StepSpan(step="s", assistant="a")

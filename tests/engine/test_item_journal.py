@@ -22,7 +22,7 @@ from engine_support import ModelServer, ScriptedModel, compile_text
 from aiwf.engine import Checkpoints, Engine, RouterClient, RunFailed
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import ArtifactStore, open_store
-from aiwf.stores.base import BatchJournal, encode_record
+from aiwf.stores._base import BatchJournal, encode_record
 
 HERE = Path(__file__).parent
 
@@ -141,7 +141,7 @@ def test_a_sigkilled_aiwf_run_resumes_with_resume(tmp_path: Path, model_server: 
     `aiwf run --resume`: what the journal held before the kill is not called again."""
     from click.testing import CliRunner
 
-    from aiwf.cli import cli
+    from aiwf._cli import cli
 
     delay = [0.002]
     server = model_server(answer_with(delay=delay))

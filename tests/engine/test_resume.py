@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from engine_support import ModelServer, compile_text
 
+from aiwf._errors import AiwfError
 from aiwf.engine import Checkpoints, Engine, RouterClient, RunFailed
-from aiwf.errors import AiwfError
 from aiwf.runtime import Router, Runtime
 from aiwf.stores import open_store
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from aiwf.engine.session import run_async
+from aiwf.engine._session import run_async
 
 
 class _Result:

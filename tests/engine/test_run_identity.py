@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 from engine_support import ModelServer, ScriptedModel, compile_text
 
-from aiwf.cli import cli
+from aiwf._cli import cli
+from aiwf._errors import AiwfError
 from aiwf.engine import Engine
-from aiwf.engine.identity import changed_settings, check_resume, route_settings
-from aiwf.engine.runs import run_status
-from aiwf.errors import AiwfError
+from aiwf.engine._identity import changed_settings, check_resume, route_settings
+from aiwf.engine._runs import run_status
 from aiwf.stores import open_store
 
 Start = Callable[[Callable[[str, Any], Any]], ModelServer]
@@ -171,7 +171,7 @@ def _ir1_program() -> Any:
     """The ticket-triage program as aiwf 0.1.0 compiled it (IR 1, from its generated SDK)."""
     import runpy
 
-    from aiwf.ir.model import load_ir
+    from aiwf._ir.model import load_ir
 
     path = MADE_BY_0_1_0 / "src" / "ticket_triage" / "_program.py.golden"
     return load_ir(json.dumps(runpy.run_path(str(path))["PROGRAM"]))

@@ -7,8 +7,8 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
-from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
-from aiwf.runtime.types import AttemptRecord
+from aiwf.engine._trace import ItemSpan, RunTrace, StepSpan
+from aiwf.runtime._types import AttemptRecord
 
 
 def _as_asdict_gives(trace: RunTrace, *, items: bool) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sdkgen_support import ROOT, compile_path, require
 
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import TemplateTree
-from aiwf.generate.writer import expected_files
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import TemplateTree
+from aiwf._generate.writer import expected_files
 
 
 def go_env() -> dict[str, str]:

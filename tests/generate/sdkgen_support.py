@@ -11,14 +11,14 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from aiwf.cli import cli
-from aiwf.errors import AiwfError
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import TemplateTree
-from aiwf.generate.writer import expected_files
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
-from aiwf.spec import load_spec
+from aiwf._cli import cli
+from aiwf._errors import AiwfError
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import TemplateTree
+from aiwf._generate.writer import expected_files
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
+from aiwf._spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = sorted((ROOT / "presets" / "workflows").glob("*.aiwf.yaml"))

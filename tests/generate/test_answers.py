@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwf.errors import AiwfError
-from aiwf.generate.scaffold import plain_mapping, read_answers
+from aiwf._errors import AiwfError
+from aiwf._generate.scaffold import plain_mapping, read_answers
 
 COPIER_ANSWERS = """\
 # Changes here will be overwritten by Copier; NEVER EDIT MANUALLY
@@ -150,7 +150,7 @@ VERSION = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(VERSION, VERSION)
 def test_versions_compare_as_packaging_compares_them(a: str, b: str) -> None:
-    from aiwf.generate.templates import is_version, parse_version, version_less
+    from aiwf._generate.templates import is_version, parse_version, version_less
 
     assert is_version(a) == (parse_version(a) is not None)
     have, want = parse_version(a), parse_version(b)

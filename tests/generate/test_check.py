@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sdkgen_support import PRESETS, commit_all, git, run_cli
 
-from aiwf.generate.manifest import sha256
-from aiwf.generate.templates import locate
+from aiwf._generate.manifest import sha256
+from aiwf._generate.templates import locate
 
 SPEC = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
 PKG = "src/support_ai"
@@ -183,7 +183,7 @@ def test_conflict_leftovers(project: Path, leftover: str) -> None:
 def test_check_does_not_import_copier(project: Path) -> None:
     code = (
         "import sys, runpy; sys.argv = ['aiwf', 'check'];\n"
-        "from aiwf.cli import main\n"
+        "from aiwf._cli import main\n"
         "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n"
         "assert 'copier' not in sys.modules, 'copier imported on the check path'\n"
         "print('ok')\n"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sdkgen_support import PRESETS, ROOT, SPECS, compile_path, golden_files
 
-from aiwf.generate.templates import locate
-from aiwf.ir.types import EnumType, ObjectType
+from aiwf._generate.templates import locate
+from aiwf._ir.types import EnumType, ObjectType
 
 HOSTILE = SPECS / "hostile.aiwf.yaml"
 
@@ -29,7 +29,7 @@ def test_two_renders_in_different_directories_are_identical(spec: Path, tmp_path
 def test_renders_in_separate_processes_are_identical(tmp_path: Path) -> None:
     script = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from sdkgen_support import golden_files; from aiwf.generate.templates import locate;"
+        "from sdkgen_support import golden_files; from aiwf._generate.templates import locate;"
         "print(json.dumps(golden_files(Path(sys.argv[2]), 'pkg', locate(), Path(sys.argv[3]))))"
     )
     outs = []

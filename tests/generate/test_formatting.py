@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from aiwf.errors import AiwfError
-from aiwf.generate.formatting import format_files
+from aiwf._errors import AiwfError
+from aiwf._generate.formatting import format_files
 
 UPPER = "import pathlib; p = pathlib.Path('pkg/a.txt'); p.write_text(p.read_text().upper())"
 

@@ -29,10 +29,10 @@ from sdkgen_support import (
     run_cli,
 )
 
-from aiwf.generate.manifest import sha256
-from aiwf.generate.render import HEADER
-from aiwf.generate.targets.go_code import go_package_name
-from aiwf.generate.templates import locate
+from aiwf._generate.manifest import sha256
+from aiwf._generate.render import HEADER
+from aiwf._generate.targets.go_code import go_package_name
+from aiwf._generate.templates import locate
 
 HOSTILE = SPECS / "hostile.aiwf.yaml"
 GO_GOLDEN = GOLDEN / "go"
@@ -148,7 +148,7 @@ def test_two_go_renders_are_identical(spec: Path, tmp_path: Path) -> None:
 def test_go_renders_in_separate_processes_are_identical(tmp_path: Path) -> None:
     script = (
         "import sys, json; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from gosdk_support import go_files; from aiwf.generate.templates import locate;"
+        "from gosdk_support import go_files; from aiwf._generate.templates import locate;"
         "print(json.dumps(go_files(Path(sys.argv[2]), 'example.com/x', locate(), Path(sys.argv[3]))))"
     )
     outs = []
@@ -512,8 +512,8 @@ func TestRoutesAreChosenAtRunTime(t *testing.T) {
 def test_routes_environments_and_streaming_at_run_time(tmp_path: Path) -> None:
     """WithEnvironment (default $AIWF_ENV), WithRoute and WithStream change where and how a
     generated Client calls, without regenerating."""
-    from aiwf.generate.jobs import SdkJob
-    from aiwf.generate.writer import expected_files
+    from aiwf._generate.jobs import SdkJob
+    from aiwf._generate.writer import expected_files
 
     staging = {
         "fast": {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aiwf.generate.history import (
+from aiwf._generate.history import (
     HISTORY_DIR,
     History,
     HistoryError,

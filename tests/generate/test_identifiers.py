@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aiwf.generate.targets.pycode import pascal_identifier, snake_identifier
+from aiwf._generate.targets.pycode import pascal_identifier, snake_identifier
 
 
 @pytest.mark.parametrize(

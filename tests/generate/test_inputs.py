@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aiwf.generate.inputs import inputs_digest
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.targets import get_target
-from aiwf.generate.templates import TemplateTree
+from aiwf._generate.inputs import inputs_digest
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.targets import get_target
+from aiwf._generate.templates import TemplateTree
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "tests" / "generate" / "specs" / "review-chain.aiwf.yaml"

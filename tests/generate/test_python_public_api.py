@@ -10,7 +10,7 @@ import pytest
 from sdkgen_support import BUILT_SPECS, golden_files
 
 import aiwf.sdk
-from aiwf.generate.templates import locate
+from aiwf._generate.templates import locate
 
 PUBLIC = set(aiwf.sdk.__all__)
 

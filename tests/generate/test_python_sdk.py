@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sdkgen_support import GOLDEN, PRESETS, SdkEnv, golden_files, read_tree, readme_example
 
-from aiwf.generate.render import HEADER
-from aiwf.generate.templates import locate
+from aiwf._generate.render import HEADER
+from aiwf._generate.templates import locate
 
 
 @pytest.mark.parametrize("spec", PRESETS, ids=[p.name for p in PRESETS])

@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 from runtime_canned import openai_response, openai_stream
 from runtime_support import Reply, ScriptedServer
 
-import aiwf.errors
+import aiwf._errors
 import aiwf.sdk
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import locate
-from aiwf.generate.writer import expected_files
-from aiwf.ir.compiler import compile_files
-from aiwf.spec import load_spec
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import locate
+from aiwf._generate.writer import expected_files
+from aiwf._ir.compiler import compile_files
+from aiwf._spec import load_spec
 
 SPEC = """\
 aiwf: 1
@@ -108,7 +108,7 @@ def test_route_override_and_environment_at_run_time(sdk: Any, server: ScriptedSe
     assert sent.path == "/v1/responses"  # the override's base URL
     assert sent.json()["model"] == "gpt-5.4"  # the staging environment's model
     assert sent.headers["authorization"] == "Bearer sk-streamy"
-    with pytest.raises(aiwf.errors.AiwfError, match="unknown environment 'prod'"):
+    with pytest.raises(aiwf._errors.AiwfError, match="unknown environment 'prod'"):
         asyncio.run(client(sdk, server, environment="prod").loud(sdk.Word(text="hi")))
 
 

@@ -38,10 +38,10 @@ from tssdk_support import (
     write_sdk,
 )
 
-from aiwf.generate.render import HEADER
-from aiwf.generate.targets import get_target
-from aiwf.generate.templates import locate
-from aiwf.ir.validate import Validator
+from aiwf._generate.render import HEADER
+from aiwf._generate.targets import get_target
+from aiwf._generate.templates import locate
+from aiwf._ir.validate import Validator
 
 HOSTILE = SPECS / "hostile.aiwf.yaml"
 TRIAGE = next(p for p in PRESETS if p.name == "ticket-triage.aiwf.yaml")
@@ -252,11 +252,11 @@ WIRE_ROUTES: list[dict[str, Any]] = [
 
 
 def python_wire(route_data: dict[str, Any], stream: bool, value: Any) -> dict[str, Any]:
-    from aiwf.ir.routes import route_from
-    from aiwf.runtime.canonical import dumps
-    from aiwf.runtime.providers import PROVIDERS
-    from aiwf.runtime.providers.base import Exchange, user_text
-    from aiwf.runtime.types import ModelRequest
+    from aiwf._ir.routes import route_from
+    from aiwf.runtime._canonical import dumps
+    from aiwf.runtime._providers import PROVIDERS
+    from aiwf.runtime._providers.base import Exchange, user_text
+    from aiwf.runtime._types import ModelRequest
 
     route = route_from(route_data)
     provider = PROVIDERS[route.provider]()
@@ -288,8 +288,8 @@ def test_request_bodies_and_headers_match_the_python_runtime(
     tmp_path: Path, shared_modules: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from aiwf import __version__
-    from aiwf.runtime.canonical import dumps
-    from aiwf.runtime.structured import schema_forms
+    from aiwf.runtime._canonical import dumps
+    from aiwf.runtime._structured import schema_forms
 
     for var in ("OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
         monkeypatch.delenv(var, raising=False)
@@ -334,11 +334,11 @@ def test_request_bodies_and_headers_match_the_python_runtime(
 
 
 def test_template_json_and_fingerprints_match_python(tmp_path: Path, shared_modules: Path) -> None:
-    from aiwf.engine.bindings import interpolate
-    from aiwf.engine.replay import fingerprint
-    from aiwf.ir.routes import Route
-    from aiwf.runtime.canonical import dumps
-    from aiwf.runtime.types import ModelRequest
+    from aiwf._ir.routes import Route
+    from aiwf.engine._bindings import interpolate
+    from aiwf.engine._replay import fingerprint
+    from aiwf.runtime._canonical import dumps
+    from aiwf.runtime._types import ModelRequest
 
     sdk = built(ts_files(TRIAGE, "triage", locate(), tmp_path), tmp_path / "sdk", shared_modules)
     values = [{"b": [1, 2.5, 0.1, 1e-05, 123456.789], "a": 'é\u2028"\\/\t'}, "x", 7, None, [True]]

@@ -11,9 +11,9 @@ from typing import Any
 
 from sdkgen_support import ROOT, compile_path
 
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.templates import TemplateTree
-from aiwf.generate.writer import expected_files
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.templates import TemplateTree
+from aiwf._generate.writer import expected_files
 
 SCAFFOLD = ROOT / "copier-templates" / "typescript" / "scaffold"
 TS_GOLDEN = Path(__file__).resolve().parent / "golden" / "typescript"

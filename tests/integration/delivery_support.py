@@ -74,7 +74,9 @@ def make_versions(base: Path) -> Versions:
     procedure does; nothing to do once X is released). X+1: a copy with one more line in
     every target's scaffold README, a migration, and the version bumped."""
     old = make_project_repo(base / "x")
-    recorded = python(old, "-m", "aiwf.generate.history", "--root", str(old), "record", __version__)
+    recorded = python(
+        old, "-m", "aiwf._generate.history", "--root", str(old), "record", __version__
+    )
     assert recorded.code == 0, str(recorded)
     if git(old, "status", "--porcelain"):  # not when this tree is the release itself
         commit_all(old, f"templates of {__version__} in the history")

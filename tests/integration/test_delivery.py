@@ -271,9 +271,9 @@ def test_check_of_an_sdk_in_step_compiles_and_renders_nothing(
     python = str(Path(aiwf_new[0]).parent / "python")
     probe = (
         "import sys\n"
-        "from aiwf.cli import main\n"
+        "from aiwf._cli import main\n"
         "try:\n    main(['check'])\nexcept SystemExit as exit:\n    code = exit.code\n"
-        "heavy = [m for m in ('aiwf.ir.compiler', 'jinja2', 'aiwf.generate.render') if m in sys.modules]\n"
+        "heavy = [m for m in ('aiwf._ir.compiler', 'jinja2', 'aiwf._generate.render') if m in sys.modules]\n"
         "print(code, heavy)\n"
     )
     quick = run([python, "-c", probe], consumer, tool_env(HOME=str(tmp_path / "home")))
@@ -283,4 +283,4 @@ def test_check_of_an_sdk_in_step_compiles_and_renders_nothing(
     full = run([python, "-c", probe], consumer, tool_env(HOME=str(tmp_path / "home")))
     last = full.out.strip().splitlines()[-1]
     assert last.startswith("1 ["), str(full)
-    assert "aiwf.ir.compiler" in last
+    assert "aiwf._ir.compiler" in last

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from integration_support import ROOT, project_files, require, run, tool_env
 
-from aiwf.generate.manifest import Manifest
-from aiwf.generate.targets import TARGETS
+from aiwf._generate.manifest import Manifest
+from aiwf._generate.targets import TARGETS
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,7 +14,7 @@ import pytest
 from integration_support import BIN, commit_all, git, require, run, tool_env
 
 from aiwf import __version__
-from aiwf.generate.history import HISTORY_DIR, History
+from aiwf._generate.history import HISTORY_DIR, History
 
 FRAGMENT = "Releases are cut with one command, and every wheel carries its templates' history."
 

@@ -72,7 +72,7 @@ def test_a_configured_single_file_spec_is_unchanged(tmp_path: Path) -> None:
 def test_validate_stays_import_light(project: Path) -> None:
     code = (
         "import sys\n"
-        "from aiwf.cli import main\n"
+        "from aiwf._cli import main\n"
         "try:\n    main(['validate', 'specs/support.aiwf.yaml'])\n"
         "except SystemExit as e:\n    assert e.code == 0, e.code\n"
         "heavy = [m for m in ('pydantic', 'httpx', 'aiohttp', 'copier', 'jsonschema') if m in sys.modules]\n"

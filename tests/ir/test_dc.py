@@ -1,4 +1,4 @@
-"""aiwf.ir._dc.dataclass: the classes it builds are the standard library's, method for method.
+"""aiwf._ir._dc.dataclass: the classes it builds are the standard library's, method for method.
 
 Each module that uses it is loaded a second time with the standard library's decorator in its
 place, and every class is compared with its twin; small classes of every shape it handles are
@@ -17,22 +17,22 @@ from typing import Any, ClassVar
 
 import pytest
 
-import aiwf.ir._dc as dc
+import aiwf._ir._dc as dc
 
-#: Every module whose classes aiwf.ir._dc.dataclass builds, on the paths of aiwf validate,
+#: Every module whose classes aiwf._ir._dc.dataclass builds, on the paths of aiwf validate,
 #: check and sdk.
 MODULES = [
-    "aiwf.ir.types", "aiwf.ir.routes", "aiwf.ir.model", "aiwf.ir.expressions",
-    "aiwf.ir.validate", "aiwf.ir.typecheck", "aiwf.ir.schemas", "aiwf.ir.compiler",
-    "aiwf.config", "aiwf.diagnostics", "aiwf.spec", "aiwf.spec.loader", "aiwf.cli",
-    "aiwf.commands._spec", "aiwf.generate.drift", "aiwf.generate.history",
-    "aiwf.generate.jobs", "aiwf.generate.manifest", "aiwf.generate.render",
-    "aiwf.generate.templates", "aiwf.generate.upgrade", "aiwf.generate.writer",
-    "aiwf.generate.targets.base", "aiwf.generate.targets.bindings",
-    "aiwf.generate.targets.go", "aiwf.generate.targets.go_types",
-    "aiwf.generate.targets.go_workflows", "aiwf.generate.targets.python",
-    "aiwf.generate.targets.python_types", "aiwf.generate.targets.ts_types",
-    "aiwf.generate.targets.typescript", "aiwf.sdk",
+    "aiwf._ir.types", "aiwf._ir.routes", "aiwf._ir.model", "aiwf._ir.expressions",
+    "aiwf._ir.validate", "aiwf._ir.typecheck", "aiwf._ir.schemas", "aiwf._ir.compiler",
+    "aiwf._config", "aiwf._diagnostics", "aiwf._spec", "aiwf._spec.loader", "aiwf._cli",
+    "aiwf._commands._spec", "aiwf._generate.drift", "aiwf._generate.history",
+    "aiwf._generate.jobs", "aiwf._generate.manifest", "aiwf._generate.render",
+    "aiwf._generate.templates", "aiwf._generate.upgrade", "aiwf._generate.writer",
+    "aiwf._generate.targets.base", "aiwf._generate.targets.bindings",
+    "aiwf._generate.targets.go", "aiwf._generate.targets.go_types",
+    "aiwf._generate.targets.go_workflows", "aiwf._generate.targets.python",
+    "aiwf._generate.targets.python_types", "aiwf._generate.targets.ts_types",
+    "aiwf._generate.targets.typescript", "aiwf.sdk",
 ]  # fmt: skip
 
 PARAMS = ("init", "repr", "eq", "order", "unsafe_hash", "frozen")
@@ -40,7 +40,7 @@ PARAMS = ("init", "repr", "eq", "order", "unsafe_hash", "frozen")
 
 def _twin(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The module ``name`` loaded again (under another name) with the standard library's
-    decorator as ``aiwf.ir._dc.dataclass``."""
+    decorator as ``aiwf._ir._dc.dataclass``."""
     real = importlib.import_module(name)
     spec = importlib.util.spec_from_file_location(f"_twin_{name}", real.__file__)
     assert spec is not None
@@ -75,7 +75,7 @@ def test_every_class_is_the_standard_librarys(name: str, monkeypatch: pytest.Mon
     assert real.keys() == twins.keys()
     for key, cls in real.items():
         twin = twins[key]
-        assert cls.__dict__["__repr__"].__module__ == "aiwf.ir._dc"  # built here, no fallback
+        assert cls.__dict__["__repr__"].__module__ == "aiwf._ir._dc"  # built here, no fallback
         assert [_described(f) for f in dataclasses.fields(cls)] == [
             _described(f) for f in dataclasses.fields(twin)
         ], key
@@ -95,9 +95,9 @@ def test_every_class_is_the_standard_librarys(name: str, monkeypatch: pytest.Mon
 
 
 def test_ir_types_behave_as_the_standard_librarys(monkeypatch: pytest.MonkeyPatch) -> None:
-    from aiwf.ir import types
+    from aiwf._ir import types
 
-    twin = _twin("aiwf.ir.types", monkeypatch)
+    twin = _twin("aiwf._ir.types", monkeypatch)
     for cls in types.TYPE_CLASSES:
         mine, theirs = cls(description="d"), getattr(twin, cls.__name__)(description="d")
         assert repr(mine) == repr(theirs)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from spec_support import write
 
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program, load_ir
-from aiwf.spec import load_spec
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program, load_ir
+from aiwf._spec import load_spec
 
 SPEC = """
 aiwf: 1

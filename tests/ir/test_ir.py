@@ -12,11 +12,11 @@ import pytest
 import yaml
 from spec_support import BASE, run_cli, write
 
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import IR_VERSION, load_ir
-from aiwf.ir.routes import Retry, Route
-from aiwf.spec import load_spec
-from aiwf.spec.format_schema import generate_schema, read_schema_text
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import IR_VERSION, load_ir
+from aiwf._ir.routes import Retry, Route
+from aiwf._spec import load_spec
+from aiwf._spec.format_schema import generate_schema, read_schema_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = sorted((ROOT / "presets" / "workflows").glob("*.aiwf.yaml"))
@@ -31,7 +31,7 @@ def compile_text(tmp: Path, text: str):  # type: ignore[no-untyped-def]
 
 def test_shipped_format_schema_matches_the_models() -> None:
     assert json.loads(read_schema_text()) == generate_schema(), (
-        "aiwf/spec/aiwf.schema.json is stale: run python -m aiwf.spec.format_schema"
+        "aiwf/_spec/aiwf.schema.json is stale: run python -m aiwf._spec.format_schema"
     )
 
 
@@ -70,7 +70,7 @@ def test_ir_round_trips(tmp_path: Path) -> None:
 
 
 def test_load_ir_refuses_other_versions() -> None:
-    from aiwf.errors import AiwfError
+    from aiwf._errors import AiwfError
 
     with pytest.raises(AiwfError, match="IR version 99 is not supported"):
         load_ir('{"ir_version": 99}')

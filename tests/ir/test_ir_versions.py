@@ -21,16 +21,16 @@ from typing import Any
 
 import pytest
 
-from aiwf.cli import version_text
+from aiwf._cli import version_text
+from aiwf._errors import AiwfError
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import IR_VERSION, READ_IR_VERSIONS, Program, load_ir
+from aiwf._spec import load_spec
 from aiwf.engine import Engine
-from aiwf.engine.dryrun import DryRunClient, make_value
-from aiwf.engine.errors import StepError
-from aiwf.engine.steps import Planner
-from aiwf.errors import AiwfError
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import IR_VERSION, READ_IR_VERSIONS, Program, load_ir
+from aiwf.engine._dryrun import DryRunClient, make_value
+from aiwf.engine._errors import StepError
+from aiwf.engine._steps import Planner
 from aiwf.sdk import load_program
-from aiwf.spec import load_spec
 
 MADE = Path(__file__).parent / "made_by_0_1_0"
 SDK_PROGRAM = MADE / "src" / "ticket_triage" / "_program.py.golden"

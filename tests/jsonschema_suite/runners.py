@@ -17,14 +17,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aiwf.generate.jobs import SdkJob
-from aiwf.generate.targets.go_code import go_str
-from aiwf.generate.targets.go_types import TypeBuilder as GoTypeBuilder
-from aiwf.generate.targets.python_types import ModelBuilder
-from aiwf.generate.targets.ts_types import TypeBuilder as TsTypeBuilder
-from aiwf.generate.templates import TemplateTree
-from aiwf.generate.writer import expected_files
-from aiwf.ir.validate import Validator
+from aiwf._generate.jobs import SdkJob
+from aiwf._generate.targets.go_code import go_str
+from aiwf._generate.targets.go_types import TypeBuilder as GoTypeBuilder
+from aiwf._generate.targets.python_types import ModelBuilder
+from aiwf._generate.targets.ts_types import TypeBuilder as TsTypeBuilder
+from aiwf._generate.templates import TemplateTree
+from aiwf._generate.writer import expected_files
+from aiwf._ir.validate import Validator
 
 from .suite import ROOT, Case, Outcome, Suite
 

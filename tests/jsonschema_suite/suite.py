@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiwf.diagnostics import Diagnostic
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
-from aiwf.ir.names import pascal_case
-from aiwf.ir.schemas import SchemaCompiler
-from aiwf.spec import load_spec
-from aiwf.spec.loader import parse
+from aiwf._diagnostics import Diagnostic
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
+from aiwf._ir.names import pascal_case
+from aiwf._ir.schemas import SchemaCompiler
+from aiwf._spec import load_spec
+from aiwf._spec.loader import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 DRAFT = "draft2020-12"

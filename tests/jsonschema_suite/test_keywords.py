@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from aiwf.diagnostics import Diagnostic
-from aiwf.ir import types as t
-from aiwf.ir.schemas import ANNOTATION_KEYWORDS, STRUCTURAL_KEYWORDS, SchemaCompiler
-from aiwf.spec.loader import parse
+from aiwf._diagnostics import Diagnostic
+from aiwf._ir import types as t
+from aiwf._ir.schemas import ANNOTATION_KEYWORDS, STRUCTURAL_KEYWORDS, SchemaCompiler
+from aiwf._spec.loader import parse
 
 from .suite import ROOT
 
@@ -91,7 +91,7 @@ def test_a_typed_schema_does_not_warn() -> None:
 
 
 def test_typecheck_treats_by_kind_conservatively() -> None:
-    from aiwf.ir.typecheck import Typed, check_assignable, follow
+    from aiwf._ir.typecheck import Typed, check_assignable, follow
 
     dst, _ = compile_text("required: [a]\nproperties: {a: {type: string}}")
     assert isinstance(dst, t.ByKindType)

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from runtime_support import TEST_KEYS, FakeClock, ScriptedServer
 
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.http import aclose_shared_client, new_client
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._http import aclose_shared_client, new_client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from runtime_canned import ANTHROPIC_MODEL, anthropic_message, anthropic_tool_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
-from aiwf.ir.routes import Route
+from aiwf._ir.routes import Route
 from aiwf.runtime import (
     BadRequest,
     Completed,
@@ -18,8 +18,8 @@ from aiwf.runtime import (
     StreamReset,
     TextDelta,
 )
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.providers.anthropic import API_VERSION, DEFAULT_MAX_TOKENS
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._providers.anthropic import API_VERSION, DEFAULT_MAX_TOKENS
 
 TRIAGE: dict[str, Any] = {
     "type": "object",

@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiwf.runtime.canonical import Raw, dumps, in_contract_order, number, quote
+from aiwf.runtime._canonical import Raw, dumps, in_contract_order, number, quote
 
 NODE = shutil.which("node")
 
@@ -122,7 +122,7 @@ odd_values = st.sampled_from(
 )
 def test_ordered_dumps_is_dumps_of_contract_order(value: Any, schema: Any) -> None:
     """The one-walk writer of the user text gives the two steps' text, or their error."""
-    from aiwf.runtime.canonical import ordered_dumps
+    from aiwf.runtime._canonical import ordered_dumps
 
     try:
         want: Any = dumps(in_contract_order(value, schema))
@@ -165,7 +165,7 @@ def decoded(decode: Any, data: Any) -> Any:
 def test_loads_is_json_loads(text: str, as_bytes: bool) -> None:
     """The runtime's decoder (orjson where it agrees) gives json.loads' values (with their
     types: an integer past 64 bits stays an integer) and json.loads' errors."""
-    from aiwf.runtime.structured import loads
+    from aiwf.runtime._structured import loads
 
     data: Any = text.encode("utf-8", "surrogatepass") if as_bytes else text
     assert decoded(loads, data) == decoded(json.loads, data)

@@ -15,11 +15,11 @@ import pytest
 from runtime_canned import openai_response
 from runtime_support import Reply, ScriptedServer
 
+from aiwf._ir.compiler import compile_files
+from aiwf._spec import load_spec
 from aiwf.engine import Engine
-from aiwf.ir.compiler import compile_files
-from aiwf.runtime import http
-from aiwf.runtime.types import ModelRequest, ModelResponse, Usage, expected_concurrency
-from aiwf.spec import load_spec
+from aiwf.runtime import _http as http
+from aiwf.runtime._types import ModelRequest, ModelResponse, Usage, expected_concurrency
 
 
 async def test_the_shared_client_has_the_connections_a_caller_expects() -> None:
@@ -130,7 +130,7 @@ def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer
         f"""
         import asyncio, gc, warnings
         warnings.simplefilter("error")
-        from aiwf.runtime import http
+        from aiwf.runtime import _http as http
 
         async def main():
             status, _, _ = await http.shared().send("GET", "{server.url}/", {{}}, b"", 5.0)
@@ -151,7 +151,7 @@ def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer
 
 def test_importing_the_http_module_does_not_import_aiohttp() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import sys, aiwf.runtime.http; print('aiohttp' in sys.modules)"],
+        [sys.executable, "-c", "import sys, aiwf.runtime._http; print('aiohttp' in sys.modules)"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -9,9 +9,9 @@ import pytest
 from runtime_canned import chat_completion, chat_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
-from aiwf.ir.routes import Route
+from aiwf._ir.routes import Route
 from aiwf.runtime import BadRequest, Completed, ModelRequest, RouteError, TextDelta
-from aiwf.runtime.client import Runtime
+from aiwf.runtime._client import Runtime
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

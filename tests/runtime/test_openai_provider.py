@@ -9,7 +9,7 @@ import pytest
 from runtime_canned import OPENAI_MODEL, openai_response, openai_stream
 from runtime_support import TEST_KEYS, FakeClock, Reply, ScriptedServer
 
-from aiwf.ir.routes import Retry, Route
+from aiwf._ir.routes import Retry, Route
 from aiwf.runtime import (
     AuthError,
     Completed,
@@ -22,7 +22,7 @@ from aiwf.runtime import (
     TextDelta,
     Timeout,
 )
-from aiwf.runtime.client import Runtime
+from aiwf.runtime._client import Runtime
 
 TRIAGE: dict[str, Any] = {
     "type": "object",

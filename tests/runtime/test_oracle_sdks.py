@@ -22,11 +22,11 @@ from runtime_canned import (
 )
 from runtime_support import TEST_KEYS, Recorded, Reply, ScriptedServer
 
-from aiwf.ir.routes import Route
+from aiwf._ir.routes import Route
 from aiwf.runtime import Completed, ModelRequest
-from aiwf.runtime.canonical import dumps, in_contract_order
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.structured import strict_schema
+from aiwf.runtime._canonical import dumps, in_contract_order
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._structured import strict_schema
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

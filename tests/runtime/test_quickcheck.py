@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from aiwf.runtime.quickcheck import compile_check
-from aiwf.runtime.structured import validate
+from aiwf.runtime._quickcheck import compile_check
+from aiwf.runtime._structured import validate
 
 NAMES = ["a", "b", "c"]
 TEXT = st.text(alphabet="ab1-", max_size=4)

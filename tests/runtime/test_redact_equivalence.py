@@ -8,8 +8,8 @@ import importlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# The module (``aiwf.runtime.redact`` the attribute is the function of that name).
-r = importlib.import_module("aiwf.runtime.redact")
+# The module (``aiwf.runtime._redact`` the attribute is the function of that name).
+r = importlib.import_module("aiwf.runtime._redact")
 
 SECRETS = ["sk-test-SENTINEL-0123456789", "tok_abcdef", "ABCDEFGHIJKLMNOPQRSTUV"]
 

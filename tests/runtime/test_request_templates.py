@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiwf.ir.routes import Retry, Route
+from aiwf._ir.routes import Retry, Route
 from aiwf.runtime import ModelRequest, ProviderError
-from aiwf.runtime.canonical import dumps
-from aiwf.runtime.client import _MARK, Runtime
-from aiwf.runtime.providers import PROVIDERS
-from aiwf.runtime.providers.base import Exchange, user_text
+from aiwf.runtime._canonical import dumps
+from aiwf.runtime._client import _MARK, Runtime
+from aiwf.runtime._providers import PROVIDERS
+from aiwf.runtime._providers.base import Exchange, user_text
 
 SCHEMA = {
     "type": "object",

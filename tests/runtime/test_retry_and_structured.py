@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from runtime_canned import openai_response
 from runtime_support import FakeClock
 
-from aiwf.ir.routes import Retry, Route
+from aiwf._ir.routes import Retry, Route
 from aiwf.runtime import ModelRequest, ServerError
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.retry import RetryPolicy, parse_retry_after, parse_should_retry
-from aiwf.runtime.structured import extract_json, strict_schema, strip_optional_nulls, validate
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._retry import RetryPolicy, parse_retry_after, parse_should_retry
+from aiwf.runtime._structured import extract_json, strict_schema, strip_optional_nulls, validate
 
 
 def test_retry_after_forms() -> None:

@@ -10,9 +10,9 @@ import pytest
 from runtime_canned import anthropic_message, openai_stream
 from runtime_support import FakeClock, Reply, ScriptedServer
 
-from aiwf.ir.routes import Retry, Route
+from aiwf._ir.routes import Retry, Route
 from aiwf.runtime import AuthError, Completed, RouteError, Router, StreamReset
-from aiwf.runtime.client import Runtime
+from aiwf.runtime._client import Runtime
 
 SCHEMA = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}}
 
@@ -101,8 +101,8 @@ def test_unknown_alias_is_a_route_error(server: ScriptedServer, runtime: Runtime
 def test_the_routed_copy_of_a_request_is_what_dataclasses_replace_makes() -> None:
     import dataclasses
 
-    from aiwf.runtime.router import _replaced
-    from aiwf.runtime.types import CallMetadata, ModelRequest
+    from aiwf.runtime._router import _replaced
+    from aiwf.runtime._types import CallMetadata, ModelRequest
 
     for cls in (ModelRequest, CallMetadata):  # what _replaced relies on
         assert not hasattr(cls, "__post_init__"), cls
@@ -130,8 +130,8 @@ def test_values_made_without_init_are_the_init_ones() -> None:
     same values, as frozen, for every class it makes that way."""
     import dataclasses
 
-    from aiwf.runtime.providers.base import Exchange
-    from aiwf.runtime.types import AttemptRecord, ModelRequest, ModelResponse, Usage, made
+    from aiwf.runtime._providers.base import Exchange
+    from aiwf.runtime._types import AttemptRecord, ModelRequest, ModelResponse, Usage, made
 
     route = Route(provider="openai", model="m")
     request = ModelRequest(route=route)

@@ -11,11 +11,11 @@ from loguru import logger
 from runtime_canned import openai_response
 from runtime_support import TEST_KEYS, Reply, ScriptedServer
 
-from aiwf.ir.routes import Route
+from aiwf._ir.routes import Route
 from aiwf.runtime import AuthError, CallMetadata, JsonlExporter, ModelRequest, redact
-from aiwf.runtime.client import Runtime
-from aiwf.runtime.otel import gen_ai_attributes
-from aiwf.runtime.tracing import AttemptSpan, CallSpan, Span
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._otel import gen_ai_attributes
+from aiwf.runtime._tracing import AttemptSpan, CallSpan, Span
 
 KEY = TEST_KEYS["OPENAI_API_KEY"]
 
@@ -70,7 +70,7 @@ async def test_no_secret_in_logs_traces_or_errors(server: ScriptedServer, runtim
 
 
 def test_redact_masks_registered_and_shaped_secrets() -> None:
-    from aiwf.runtime.redact import redact_headers, register_secret
+    from aiwf.runtime._redact import redact_headers, register_secret
 
     register_secret("plain-registered-value")
     assert redact("key=plain-registered-value!") == "key=***!"
@@ -129,7 +129,7 @@ async def test_spans_and_metrics(server: ScriptedServer, runtime: Runtime) -> No
 
 def test_otel_exporter_emits_spans_when_available() -> None:
     pytest.importorskip("opentelemetry")
-    from aiwf.runtime.otel import OtelExporter
+    from aiwf.runtime._otel import OtelExporter
 
     class FakeSpan:
         def __init__(self, name: str, attributes: dict[str, Any]) -> None:

@@ -20,15 +20,15 @@ from typing import Any
 
 import pytest
 
-from aiwf.engine.clients import RouterClient
-from aiwf.engine.engine import Engine
-from aiwf.engine.errors import RunFailed
-from aiwf.engine.trace import ItemSpan, RunTrace, StepSpan
-from aiwf.errors import AiwfError
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
+from aiwf.engine._clients import RouterClient
+from aiwf.engine._engine import Engine
+from aiwf.engine._errors import RunFailed
+from aiwf.engine._trace import ItemSpan, RunTrace, StepSpan
+from aiwf._errors import AiwfError
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
 from aiwf.runtime import Router, Runtime
-from aiwf.spec import load_spec
+from aiwf._spec import load_spec
 from tests.conformance import runner_go
 
 SPEC = Path(__file__).parent / "wire.aiwf.yaml"

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiwf.engine.bindings import interpolate
-from aiwf.generate.targets.go_types import type_descriptor
-from aiwf.ir.compiler import compile_files
-from aiwf.ir.model import Program
-from aiwf.ir.types import RefType
-from aiwf.ir.validate import Validator
-from aiwf.runtime.canonical import dumps, in_contract_order
-from aiwf.spec import load_spec
+from aiwf.engine._bindings import interpolate
+from aiwf._generate.targets.go_types import type_descriptor
+from aiwf._ir.compiler import compile_files
+from aiwf._ir.model import Program
+from aiwf._ir.types import RefType
+from aiwf._ir.validate import Validator
+from aiwf.runtime._canonical import dumps, in_contract_order
+from aiwf._spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "runtimes" / "go"

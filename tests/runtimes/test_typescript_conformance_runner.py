@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from aiwf.ir.compiler import compile_files
-from aiwf.runtime.canonical import dumps
-from aiwf.runtime.structured import schema_forms
-from aiwf.spec import load_spec
+from aiwf._ir.compiler import compile_files
+from aiwf.runtime._canonical import dumps
+from aiwf.runtime._structured import schema_forms
+from aiwf._spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from aiwf.cli import main
+from aiwf._cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 PRESET = REPO / "presets" / "workflows" / "ticket-triage.aiwf.yaml"
@@ -387,7 +387,7 @@ ROOTS = ["input", "steps.classify.output", "steps.digest.output", "prev.output",
 @st.composite
 def expressions(draw: st.DrawFn) -> str:
     """A ``${...}`` string: valid-looking roots and paths, or near misses."""
-    from aiwf.ir.expressions import format_path
+    from aiwf._ir.expressions import format_path
 
     kind = draw(st.sampled_from(["valid", "steps", "garbage", "interp", "escaped"]))
     if kind == "valid":

@@ -9,7 +9,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiwf.cli import main
+from aiwf._cli import main
 
 BASE = textwrap.dedent(
     """\

@@ -42,7 +42,7 @@ from fuzz_support import (
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from aiwf.ir.expressions import (
+from aiwf._ir.expressions import (
     Expr,
     ExpressionError,
     Interpolation,
@@ -50,7 +50,7 @@ from aiwf.ir.expressions import (
     parse_expression,
     split_template,
 )
-from aiwf.spec.loader import LoadError, YMap, YSeq, parse
+from aiwf._spec.loader import LoadError, YMap, YSeq, parse
 
 T = TypeVar("T")
 
@@ -371,11 +371,11 @@ MINIMAL_ASSISTANT = (
 #: Minimal reproducers of crashes the fuzzer found (all fixed; each must stay fixed).
 FOUND_CRASH_CASES = [
     # A C0/C1 control character (or DEL) anywhere in the file: the pure-Python yaml.Reader
-    # raises ReaderError from _Composer.__init__, which aiwf.spec.loader.parse calls outside
+    # raises ReaderError from _Composer.__init__, which aiwf._spec.loader.parse calls outside
     # its try block -> exit 3 "error[internal]: ReaderError: unacceptable character #x0001".
     pytest.param("control-character", b"\x01", id="control-character"),
     pytest.param("control-character", b"name: a\x7f\n", id="control-character-del"),
-    # A non-string `format` on a string schema: SchemaCompiler._of_kind (aiwf/ir/schemas.py)
+    # A non-string `format` on a string schema: SchemaCompiler._of_kind (aiwf/_ir/schemas.py)
     # does `fmt in KNOWN_FORMATS` with an unhashable YSeq/YMap -> TypeError.
     pytest.param(
         "non-string-format",
@@ -387,7 +387,7 @@ FOUND_CRASH_CASES = [
         b"aiwf: 1\nname: x\nschemas:\n  S: {type: string, format: {}}\n",
         id="non-string-format-map",
     ),
-    # A step whose id is the empty string: WorkflowCompiler.order (aiwf/ir/workflows.py)
+    # A step whose id is the empty string: WorkflowCompiler.order (aiwf/_ir/workflows.py)
     # builds `dependents` only for truthy ids, then indexes it with '' -> KeyError: ''.
     pytest.param(
         "empty-step-id",
@@ -401,7 +401,7 @@ FOUND_CRASH_CASES = [
         ).encode(),
         id="empty-step-id",
     ),
-    # An index of more than 4,300 digits: parse_expression (aiwf/ir/expressions.py,
+    # An index of more than 4,300 digits: parse_expression (aiwf/_ir/expressions.py,
     # _parse_path) calls int() on it, which raises a plain ValueError (Python's int-string
     # limit), not ExpressionError -> exit 3 "error[internal]: ValueError: Exceeds the limit".
     pytest.param(

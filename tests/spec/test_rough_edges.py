@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from spec_support import BASE, position, run_cli, write
 
-from aiwf.config import load_config
-from aiwf.errors import AiwfError
-from aiwf.paths import repository_root
+from aiwf._config import load_config
+from aiwf._errors import AiwfError
+from aiwf._paths import repository_root
 
 
 def edited(*edits: tuple[str, str]) -> str:

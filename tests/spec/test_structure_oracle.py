@@ -1,4 +1,4 @@
-"""The structure checker (aiwf/structure.py) against jsonschema as an oracle.
+"""The structure checker (aiwf/_structure.py) against jsonschema as an oracle.
 
 Values are drawn from the schemas themselves (mostly valid, then bent: a wrong kind, a value
 out of range, a missing or an extra key, an item repeated) so that the checker's verdict on
@@ -20,8 +20,8 @@ from fuzz_support import mutated_specs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aiwf.spec.structure import format_schema
-from aiwf.structure import IMPLEMENTED, Checker, SchemaError
+from aiwf._spec.structure import format_schema
+from aiwf._structure import IMPLEMENTED, Checker, SchemaError
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG_SCHEMA = json.loads((REPO / "aiwf" / "config.schema.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aiwf.cli import cli
+from aiwf._cli import cli
 from aiwf.stores import ArtifactNotFound, FileStore, InvalidKey, UnknownStore, open_store
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from store_support import Backend
 
-from aiwf.errors import AiwfError
+from aiwf._errors import AiwfError
 from aiwf.stores import (
     Artifact,
     ArtifactCorrupt,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from store_support import Backend
 
 from aiwf.stores import ArtifactNotFound, InvalidArtifact, open_store
-from aiwf.stores.base import decode_records, encode_record
+from aiwf.stores._base import decode_records, encode_record
 
 HERE = Path(__file__).parent
 
@@ -149,7 +149,7 @@ def test_file_journal_records_survive_sigkill_before_any_commit(tmp_path: Path) 
 def test_artifacts_command_on_a_journal(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from aiwf.cli import cli
+    from aiwf._cli import cli
     from aiwf.stores import FileStore
 
     store = FileStore(tmp_path / "s")

@@ -94,7 +94,7 @@ def test_s3_without_boto3_is_a_clear_error() -> None:
     code = (
         "import sys; sys.modules['boto3'] = None\n"
         "from aiwf.stores import open_store\n"
-        "from aiwf.errors import AiwfError\n"
+        "from aiwf._errors import AiwfError\n"
         "try:\n"
         "    open_store('s3://bucket/prefix')\n"
         "except AiwfError as exc:\n"

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import BinaryIO
 
-import aiwf.stores.file as file_store
+import aiwf.stores._file as file_store
 from aiwf.stores import open_store
 
 

@@ -3,7 +3,7 @@
 The local engine stays the default; this one is for runs that outgrow one machine: workers
 on many machines share a task queue, a run survives the loss of any of them, and its
 history is durable. The workflow walks the IR with the local engine's own walk
-(:mod:`aiwf.engine.walk`), every model call is an activity, large values travel through the
+(:mod:`aiwf.engine._walk`), every model call is an activity, large values travel through the
 artifact store, and the run's manifest and checkpoints are the local engine's, so
 ``aiwf runs`` shows both and a run can be resumed on either (docs/distributed.md).
 
@@ -25,21 +25,21 @@ from typing import TYPE_CHECKING
 from aiwf._lazy import exports
 
 if TYPE_CHECKING:
-    from aiwf.engine.temporal.client import TemporalEngine, connect
-    from aiwf.engine.temporal.settings import TemporalSettings
-    from aiwf.engine.temporal.worker import run_worker
+    from aiwf.engine.temporal._client import TemporalEngine, connect
+    from aiwf.engine.temporal._settings import TemporalSettings
+    from aiwf.engine.temporal._worker import run_worker
 
 _LAZY = {
-    "TemporalEngine": "aiwf.engine.temporal.client",
-    "connect": "aiwf.engine.temporal.client",
-    "TemporalSettings": "aiwf.engine.temporal.settings",
-    "run_worker": "aiwf.engine.temporal.worker",
+    "TemporalEngine": "aiwf.engine.temporal._client",
+    "connect": "aiwf.engine.temporal._client",
+    "TemporalSettings": "aiwf.engine.temporal._settings",
+    "run_worker": "aiwf.engine.temporal._worker",
 }
 
 
 def require() -> None:
-    """Raise a clear :class:`~aiwf.errors.AiwfError` when temporalio is not installed."""
-    from aiwf.errors import AiwfError
+    """Raise a clear :class:`~aiwf._errors.AiwfError` when temporalio is not installed."""
+    from aiwf._errors import AiwfError
 
     try:
         importlib.import_module("temporalio")

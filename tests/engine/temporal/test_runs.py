@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
-from aiwf.cli import cli
+from aiwf._cli import cli
 from aiwf.engine import RunFailed
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.stores import ArtifactStore

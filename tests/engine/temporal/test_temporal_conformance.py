@@ -26,9 +26,9 @@ async def test_recorded_histories_replay() -> None:
     from temporalio.client import WorkflowHistory
     from temporalio.worker import Replayer
 
-    from aiwf.engine.temporal.worker import workflow_runner
-    from aiwf.engine.temporal.workflows import RunWorkflow, ScatterWorkflow
-    from aiwf.ir.model import program_adapter
+    from aiwf._ir.model import program_adapter
+    from aiwf.engine.temporal._worker import workflow_runner
+    from aiwf.engine.temporal._workflows import RunWorkflow, ScatterWorkflow
 
     program_adapter()  # built outside the sandbox, as a worker does (it imports lazily)
     files = sorted(HISTORIES.glob("*.json"))

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
-from aiwf.cli import cli
+from aiwf._cli import cli
 from aiwf.engine import Engine
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.runtime import ModelRequest, ModelResponse, Usage

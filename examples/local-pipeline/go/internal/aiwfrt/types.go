@@ -8,7 +8,7 @@ import (
 	"sort"
 )
 
-// Type is a contract type of aiwf's type model (the IR's types, aiwf/ir/types.py): what
+// Type is a contract type of aiwf's type model (the IR's types, aiwf/_ir/types.py): what
 // the generated code validates values against. Kind is one of any, never, null, boolean,
 // integer, number, string, enum, const, array, object, union, intersection, by_kind and
 // ref; the other fields are those of the kind.

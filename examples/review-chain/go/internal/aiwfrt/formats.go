@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// The format checks of the aiwf validator (aiwf/ir/formats.py): the same rules, so every
+// The format checks of the aiwf validator (aiwf/_ir/formats.py): the same rules, so every
 // runner accepts and refuses the same strings. A pattern ending in `\n?$` mirrors Python's
 // `$`, which also matches before a final newline.
 // space is what Python's \s matches in a str (Unicode white space), as a class body.

@@ -5,7 +5,7 @@ package aiwfrt
 import "strings"
 
 // Binding is how a step's input (or a workflow's result) is built from the values of a run,
-// with the aiwf engine's rules (aiwf/engine/bindings.py): a reference reads the workflow
+// with the aiwf engine's rules (aiwf/engine/_bindings.py): a reference reads the workflow
 // input, a step's output, the scatter item or index and walks its path; a path that leads
 // nowhere is Missing, which an object template leaves out, an array template and a whole
 // value turn into null, and a string template into nothing.

@@ -1,0 +1,228 @@
+"""Checkpoints of a run in the artifact store, so a failed or interrupted run can resume.
+
+Layout under the run id (JSON; a journal is JSON Lines)::
+
+    runs/<run_id>/manifest.json                  spec, workflow, IR digest, input, status
+    runs/<run_id>/steps/<step>/output.json       a finished step's output
+    runs/<run_id>/steps/<step>/journal/<seg>     finished scatter items (or skipped ones)
+    runs/<run_id>/steps/<step>/items/<i>.json    one finished scatter item (older runs, and
+                                                 the Temporal engine's activities)
+    runs/<run_id>/result.json                    the workflow result (a succeeded run)
+    runs/<run_id>/trace.json                     the run trace (at the end of every run)
+    index/runs/<run_id>.json                     the manifest without the input (aiwf runs ls)
+
+A step's output is written before any step that depends on it starts. The local engine
+appends a finished item to the step's journal (:meth:`Checkpoints.open_items`, one segment
+per process and step, a JSON object a record) as soon as it is done and commits the journal
+in groups (:class:`aiwf.stores.Journal`): no per-item file, fsync or object. Resume reads
+both layouts back (:meth:`Checkpoints.load_items`), so a run made before journals existed
+still resumes. :mod:`aiwf.engine._identity` decides whether a run
+may be resumed. The index copy lets ``aiwf runs ls`` list runs without walking every
+checkpoint of every run.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from aiwf._errors import AiwfError
+from aiwf.engine._errors import RESUME_REFUSED
+from aiwf.stores import ArtifactNotFound, ArtifactStore, Journal
+from aiwf.stores._base import encode_json
+
+#: Checkpoints live this long (seconds) unless the caller says otherwise: 30 days.
+DEFAULT_TTL = 30 * 86400.0
+#: Where the index copies of the manifests live.
+INDEX_PREFIX = "index/runs/"
+#: Manifest keys left out of the index copy (large, and not needed to list runs).
+_NOT_INDEXED = ("input", "routes")
+
+
+class Checkpoints:
+    """The checkpoints of one run in ``store``. Methods are blocking (the engine calls them
+    in a worker thread)."""
+
+    def __init__(self, store: ArtifactStore, run_id: str, *, ttl: float | None = DEFAULT_TTL):
+        self.store = store
+        self.run_id = run_id
+        self.ttl = ttl
+        self.prefix = f"runs/{run_id}/"
+
+    def _put(self, key: str, value: Any) -> None:
+        self.store.put_json(
+            self.prefix + key, value, ttl=self.ttl, metadata={"run_id": self.run_id}
+        )
+
+    # -- manifest ------------------------------------------------------------------------
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write the manifest, and its index copy."""
+        data = {**manifest, "updated": time.time()}
+        self._put("manifest.json", data)
+        entry = {k: v for k, v in data.items() if k not in _NOT_INDEXED}
+        self.store.put_json(
+            f"{INDEX_PREFIX}{self.run_id}.json",
+            entry,
+            ttl=self.ttl,
+            metadata={"run_id": self.run_id},
+        )
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The run's manifest; :class:`AiwfError` when the store has no such run."""
+        try:
+            data = self.store.get_json(self.prefix + "manifest.json")
+        except ArtifactNotFound:
+            raise AiwfError(
+                f"no run {self.run_id!r} in the artifact store {self.store.url}",
+                code=RESUME_REFUSED,
+                hint="check the run id and --artifacts (aiwf artifacts ls runs/ lists runs)",
+            ) from None
+        if not isinstance(data, dict):
+            raise AiwfError(
+                f"the manifest of run {self.run_id!r} is not an object", code=RESUME_REFUSED
+            )
+        return data
+
+    def peek_manifest(self) -> dict[str, Any]:
+        """The run's manifest, or ``{}`` when the store has none (or cannot be read)."""
+        try:
+            return self.read_manifest()
+        except AiwfError:
+            return {}
+
+    # -- steps and items -----------------------------------------------------------------
+
+    def save_step(self, step: str, output: Any) -> None:
+        self._put(f"steps/{step}/output.json", {"output": output})
+
+    def save_item(
+        self,
+        step: str,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Checkpoint a scatter item; ``call`` (what the trace counts of its call) and
+        ``error`` (why it was skipped) are kept when given."""
+        self._put(f"steps/{step}/items/{index}.json", item_record(output, skipped, call, error))
+
+    def open_items(self, step: str) -> ItemJournal:
+        """Start a journal segment for the items of ``step`` this process finishes."""
+        segment = f"{time.time_ns():020d}-{secrets.token_hex(4)}"
+        journal = self.store.open_journal(
+            f"{self.prefix}steps/{step}/journal/{segment}",
+            ttl=self.ttl,
+            metadata={"run_id": self.run_id},
+        )
+        return ItemJournal(journal)
+
+    def save_call(self, step: str, output: Any, call: dict[str, Any]) -> None:
+        """Checkpoint an unscattered step with what the trace counts of its call."""
+        self._put(f"steps/{step}/output.json", {"output": output, "call": call})
+
+    def load_checkpoint(self, step: str, index: int | None) -> dict[str, Any] | None:
+        """The checkpoint of one step (``index`` None) or one scatter item, if written."""
+        key = f"steps/{step}/output.json" if index is None else f"steps/{step}/items/{index}.json"
+        try:
+            data = self.store.get_json(self.prefix + key)
+        except ArtifactNotFound:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def load_steps(self, steps: list[str]) -> dict[str, Any]:
+        """Outputs of those of ``steps`` that finished, by step id."""
+        out: dict[str, Any] = {}
+        for step in steps:
+            try:
+                data = self.store.get_json(f"{self.prefix}steps/{step}/output.json")
+            except ArtifactNotFound:
+                continue
+            out[step] = data["output"]
+        return out
+
+    def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
+        """Finished items of a scattered step: index -> (output, skipped). Reads the one
+        file per item of older runs (and of Temporal activities) and the journal segments;
+        a record that is torn or damaged is left out (its item runs again)."""
+        out: dict[int, tuple[Any, bool]] = {}
+        prefix = f"{self.prefix}steps/{step}/items/"
+        for info in self.store.list(prefix):
+            name = info.key[len(prefix) :]
+            if not name.endswith(".json") or not name[:-5].isdigit():
+                continue
+            data = self.store.get_json(info.key)
+            out[int(name[:-5])] = (data.get("output"), bool(data.get("skipped")))
+        for info in self.store.list(f"{self.prefix}steps/{step}/journal/"):
+            for record in self.store.read_records(info.key):
+                try:
+                    data = json.loads(record)
+                except ValueError:
+                    continue
+                index = data.get("i") if isinstance(data, dict) else None
+                if isinstance(index, int) and index >= 0:
+                    out[index] = (data.get("output"), bool(data.get("skipped")))
+        return out
+
+    def save_result(self, result: Any) -> None:
+        self._put("result.json", result)
+
+    def save_trace(self, trace: dict[str, Any]) -> None:
+        self._put("trace.json", trace)
+
+    def read_trace(self) -> dict[str, Any] | None:
+        """The trace the run left (written at the end of every run, and as it goes), if any."""
+        try:
+            data = self.store.get_json(self.prefix + "trace.json")
+        except AiwfError:
+            return None
+        return data if isinstance(data, dict) else None
+
+
+class ItemJournal:
+    """The journal segment of one scattered step's finished items in one process: one
+    record per item, ``{"i": index, "output": ..., "skipped": ...}`` (and ``call`` and
+    ``error`` when given). :meth:`add` costs a JSON encoding and an append; when to
+    :meth:`commit` is the caller's group-commit policy (the journal's ``commit_records`` and
+    ``commit_seconds`` are the store's advice)."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def add(
+        self,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Append a finished (or skipped) item; not durable before the next commit."""
+        self.journal.append(encode_json({"i": index, **item_record(output, skipped, call, error)}))
+
+    def commit(self) -> None:
+        """Make every item added so far durable (blocking: an fsync or a PUT)."""
+        self.journal.commit()
+
+    def close(self) -> None:
+        """Commit and release the segment (blocking)."""
+        self.journal.close()
+
+
+def item_record(
+    output: Any, skipped: bool, call: dict[str, Any] | None, error: str | None
+) -> dict[str, Any]:
+    """What a checkpoint keeps of a finished scatter item (``call`` and ``error`` when
+    given), in the per-item layout and in a journal line alike."""
+    data: dict[str, Any] = {"output": output, "skipped": skipped}
+    if call is not None:
+        data["call"] = call
+    if error is not None:
+        data["error"] = error
+    return data
