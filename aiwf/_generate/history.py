@@ -30,9 +30,8 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass  # stdlib only: hatch_build.py loads this module on its own
 from pathlib import Path
-
-from aiwf._ir._dc import dataclass
 
 #: Where the history lives, relative to a template tree's root.
 HISTORY_DIR = "copier-templates/history"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,26 @@ def test_commits_are_reproducible(tree: Path, tmp_path: Path) -> None:
     one, _ = build_repository(tree, tmp_path / "one.git", "0.1.0")
     two, _ = build_repository(tree, tmp_path / "two.git", "0.1.0")
     assert git(one, "rev-parse", "v0.1.0") == git(two, "rev-parse", "v0.1.0")
+
+
+def test_the_history_module_loads_with_the_standard_library_alone(tmp_path: Path) -> None:
+    """hatch_build.py loads history.py by path while building the wheel, before aiwf is
+    installed: it must not import aiwf (or anything outside the standard library)."""
+    path = Path(__file__).resolve().parents[2] / "aiwf" / "_generate" / "history.py"
+    code = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('_history', {str(path)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "sys.modules[spec.name] = module\n"
+        "spec.loader.exec_module(module)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aiwf')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
