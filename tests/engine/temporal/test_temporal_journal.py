@@ -1,0 +1,190 @@
+"""The Temporal engine's scatter items are checkpointed in journal segments committed in
+groups: a call reports only once its record is durable, concurrent calls share a commit,
+a failed commit fails its calls (and the next ones open another segment), retried calls
+share one read of the segments, and the objects of a scatter grow with items / batch."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_support import compile_text
+from temporal_support import DevServer, settings, worker
+
+from aiwf.engine.checkpoints import Checkpoints
+from aiwf.engine.temporal import TemporalEngine, journals
+from aiwf.engine.temporal.journals import Journals, Reads
+from aiwf.runtime import ModelRequest, ModelResponse, Usage
+from aiwf.stores import ArtifactStore, Journal
+from aiwf.stores.base import ArtifactStore as BaseStore
+from aiwf.stores.base import BatchJournal
+from aiwf.stores.file import FileStore
+
+
+async def in_thread(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
+
+
+class BatchStore(FileStore):
+    """A file store whose journals are kept as one artifact per commit, as S3's are."""
+
+    def _open_journal(self, key: str, *, ttl: float | None, metadata: dict[str, str]) -> Journal:
+        return BaseStore._open_journal(self, key, ttl=ttl, metadata=metadata)
+
+
+class Counting:
+    """Counts commits and can fail the next one."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+        self.fail = False
+
+    async def __call__(self, func: Callable[..., Any], *args: Any) -> Any:
+        if getattr(func, "__name__", "") == "commit":
+            self.commits += 1
+            if self.fail:
+                self.fail = False
+                raise OSError("disk full")
+        return await in_thread(func, *args)
+
+
+async def test_concurrent_items_share_one_commit_and_are_durable_when_they_return(
+    tmp_path: Path,
+) -> None:
+    store = BatchStore(tmp_path / "s")
+    blocking = Counting()
+    group = Journals(blocking, window=0.01)
+    checkpoints = Checkpoints(store, "r")
+    await asyncio.gather(
+        *(group.add(checkpoints, "each", i, {"n": i}, False, call={"k": i}) for i in range(100))
+    )
+    # Every record is readable once its add returned: one commit covered all 100.
+    records = checkpoints.load_records("each")
+    assert sorted(records) == list(range(100))
+    assert records[7] == {"output": {"n": 7}, "skipped": False, "call": {"k": 7}}
+    assert blocking.commits == 1
+    assert len(list(store.list("runs/r/steps/each/journal/"))) == 1
+    assert checkpoints.load_checkpoint("each", 42) == records[42]
+    await group.close()
+    assert group.segments() == 0
+
+
+async def test_a_failed_commit_fails_its_items_and_the_next_open_a_new_segment(
+    tmp_path: Path,
+) -> None:
+    store = FileStore(tmp_path / "s")
+    blocking = Counting()
+    group = Journals(blocking, window=0.001)
+    checkpoints = Checkpoints(store, "r")
+    await group.add(checkpoints, "each", 0, 0, False)
+    blocking.fail = True
+    results = await asyncio.gather(
+        *(group.add(checkpoints, "each", i, i, False) for i in (1, 2)), return_exceptions=True
+    )
+    assert all(isinstance(r, OSError) for r in results)
+    await group.add(checkpoints, "each", 3, 3, False)
+    assert group.opened == 2
+    await group.close_run("r")
+    assert group.segments() == 0
+    # The file store keeps appended lines; what a failed commit left may be read back
+    # (the call is retried and writes it again: the later record counts).
+    assert {0, 3} <= set(checkpoints.load_records("each"))
+
+
+async def test_segments_are_bounded_and_closed_when_idle(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "s")
+    group = Journals(in_thread, window=0.001, idle=0.05, most=2)
+    for run in ("a", "b", "c"):
+        await group.add(Checkpoints(store, run), "each", 0, run, False)
+    assert group.segments() == 2  # the least recently used one was closed
+    for _ in range(200):
+        if group.segments() == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert group.segments() == 0
+    for run in ("a", "b", "c"):
+        assert Checkpoints(store, run).load_items("each") == {0: (run, False)}
+    await group.close()
+
+
+async def test_lookups_that_wait_together_share_one_read(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "s")
+    checkpoints = Checkpoints(store, "r")
+    store.put_json("runs/r/steps/each/items/5.json", {"output": 5, "skipped": False})
+    group = Journals(in_thread)
+    await group.add(checkpoints, "each", 6, 6, False)
+    reads = Reads(in_thread)
+    found = await asyncio.gather(*(reads.records(checkpoints, "each") for _ in range(50)))
+    assert reads.reads == 1
+    assert found[0][5]["output"] == 5  # an item file (older runs)
+    assert found[0][6]["output"] == 6  # a journal record
+    await group.close()
+
+
+WIDE = """
+aiwf: 1
+name: wide
+models: {m: {provider: openai, model: x}}
+schemas:
+  Num: {type: object, required: [n], properties: {n: {type: integer}}}
+assistants:
+  inc: {model: m, instructions: inc, input: Num, output: Num}
+workflows:
+  fan:
+    input: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/schemas/Num"}}}}
+    steps:
+      - {id: each, assistant: inc, scatter: "${input.items}", input: "${item}", concurrency: 100}
+    output: "${steps.each.output}"
+"""
+
+
+class PlusOne:
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        n = request.input["n"] + 1
+        return ModelResponse(
+            output={"n": n}, text="", usage=Usage(1, 1), request_id=f"r{n}",
+            model="inc", provider="inc", attempts=1, latency=0.0,
+        )  # fmt: skip
+
+    def stream(self, request: ModelRequest) -> Any:
+        raise NotImplementedError
+
+
+@pytest.mark.parametrize("kind", ["file", "batch"])
+async def test_a_temporal_scatter_writes_objects_by_batch_not_by_item(
+    dev_server: DevServer,
+    queue: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    # A batch of at most 25 records, or what waited half a second (never one per item).
+    monkeypatch.setattr(BatchJournal, "commit_records", 25)
+    monkeypatch.setattr(journals, "COMMIT_WINDOW", 0.5)
+    store: ArtifactStore = (FileStore if kind == "file" else BatchStore)(tmp_path / "s")
+    program = compile_text(tmp_path, WIDE)
+    n = 300
+    items = {"items": [{"n": i} for i in range(n)]}
+    config = settings(dev_server, queue, scatter_inline_items=1000)
+    async with worker(config, store, PlusOne()):
+        result = await TemporalEngine(program, config, store, max_concurrency=100).run("fan", items)
+    assert result.output == [{"n": i + 1} for i in range(n)]
+    prefix = f"runs/{result.run_id}/steps/each/"
+    keys = [info.key[len(prefix) :] for info in store.list(prefix)]
+    assert not [k for k in keys if k.startswith("items/")]
+    journal = [k for k in keys if k.startswith("journal/")]
+    assert len({k.split("/")[1] for k in journal}) == 1  # one worker: one segment
+    assert set(keys) - set(journal) == {"output.json"}  # and the step's output
+    objects = len(journal)
+    if kind == "file":
+        assert objects == 1
+    else:
+        assert math.ceil(n / 25) <= objects <= n // 5
+    records = Checkpoints(store, result.run_id).load_records("each")
+    assert sorted(records) == list(range(n))
+    assert all(r["call"]["request_id"] == f"r{i + 1}" for i, r in records.items())
