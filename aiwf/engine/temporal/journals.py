@@ -202,7 +202,7 @@ class Journals:
             self.opened += 1
             self._open[key] = segment
             opening.set_result(segment)
-            self._evict()
+            self._evict(key)
             self._arm()
             return segment
 
@@ -213,11 +213,11 @@ class Journals:
             self._closing.add(closing)
             closing.add_done_callback(self._closing.discard)
 
-    def _evict(self) -> None:
+    def _evict(self, keep: tuple[str, str]) -> None:
         for key, segment in list(self._open.items()):
             if len(self._open) <= self.most:
                 return
-            if not segment.busy:
+            if key != keep and not segment.busy:
                 self._drop(key)
 
     def _arm(self) -> None:
