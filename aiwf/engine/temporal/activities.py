@@ -133,6 +133,12 @@ class Activities:
     @activity.defn(name=CALL_ACTIVITY)
     async def call(self, params: CallParams) -> CallResult:
         """Make one model call of a step (see the module docstring)."""
+        if params.index is None:
+            return await self._call(params)
+        with self.journals.calling(params.run_id, params.step):
+            return await self._call(params)
+
+    async def _call(self, params: CallParams) -> CallResult:
         try:
             program, planner, validator = await self._program(params.digest)
             plan = planner.plans(program.workflows[params.workflow])[params.step]
@@ -214,7 +220,8 @@ class Activities:
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
         if params.index is None:
             await self._blocking(checkpoints.save_step, params.step, params.output)
-        else:
+            return
+        with self.journals.calling(params.run_id, params.step):
             await self.journals.add(
                 checkpoints,
                 params.step,

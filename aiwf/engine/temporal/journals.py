@@ -9,14 +9,16 @@ worker process append to one shared journal segment of that process
 covers its record.
 
 Commit policy: a commit starts :data:`COMMIT_WINDOW` seconds after the first record that is
-waiting, or as soon as the journal's ``commit_records`` are waiting, whichever comes first;
-one commit runs at a time per segment, and records that arrive while it runs wait for the
-next. An activity so waits at most the window plus two commits (an fsync, or a PUT) more
-than it did for its own write, small beside a model call, and a segment commits at most
-``1 / COMMIT_WINDOW`` times a second, however many items finish: with the file store that
-is the number of fsyncs (objects: one per segment), with S3 the number of objects
-(``BatchJournal``: one per commit), so a wide scatter's objects grow with items / batch,
-not with items.
+waiting, as soon as the journal's ``commit_records`` are waiting, or as soon as every call
+of the step in flight on this worker is waiting (:meth:`Journals.calling` counts them: no
+record is coming that waiting would add) if the last commit ended a window ago or more (so
+a scatter of one slow call at a time pays no window); one commit runs at a time per segment, and records that arrive while it runs wait
+for the next. An activity so waits at most the window plus two commits (an fsync, or a
+PUT) more than it did for its own write, small beside a model call, and a segment commits
+at most about ``1 / COMMIT_WINDOW`` times a second while many calls are in flight: with
+the file store that is the number of fsyncs (objects: one per segment), with S3 the
+number of objects (``BatchJournal``: one per commit), so a wide scatter's objects grow
+with items / batch, not with items.
 
 Segments are closed when idle for :data:`IDLE_SECONDS`, when their run finishes
 (:meth:`Journals.close_run`, from ``aiwf.finish`` on the worker that runs it) and when the
@@ -29,9 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import math
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from aiwf.engine.checkpoints import Checkpoints, ItemJournal
@@ -50,12 +54,24 @@ class Segment:
     """One open journal segment of a step's items on this worker, with its group commit.
     Used from the worker's event loop only; commits run in the store's threads."""
 
-    def __init__(self, items: ItemJournal, blocking: Blocking, *, window: float) -> None:
+    def __init__(
+        self,
+        items: ItemJournal,
+        blocking: Blocking,
+        *,
+        window: float,
+        active: Callable[[], int] = lambda: 0,
+    ) -> None:
         self.items = items
         self.blocking = blocking
         self.window = window
+        self.active = active
         self.every = max(1, items.journal.commit_records)
         self.waiting: list[asyncio.Future[None]] = []
+        #: Records the commit running covers.
+        self.covering = 0
+        #: When the last commit ended (``time.monotonic``).
+        self.last = -math.inf
         self.timer: asyncio.TimerHandle | None = None
         self.running: asyncio.Future[None] | None = None
         self.broken: BaseException | None = None
@@ -84,11 +100,24 @@ class Segment:
         self.used = time.monotonic()
         done = asyncio.get_running_loop().create_future()
         self.waiting.append(done)
-        if len(self.waiting) >= self.every:
+        if self._full():
             self._start()
         elif self.timer is None and self.running is None:
             self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
         await done
+
+    def _full(self) -> bool:
+        """Whether to commit now: ``commit_records`` wait, or every call of the step in
+        flight on this worker (when they are counted) is waiting for a commit, and the
+        last commit ended a window ago or more (so a scatter of one slow call at a time
+        pays no window, and one of many quick calls still commits at most once a window)."""
+        waiting = len(self.waiting)
+        if waiting >= self.every:
+            return True
+        active = self.active()
+        return 0 < active <= waiting + self.covering and (
+            time.monotonic() - self.last >= self.window
+        )
 
     def _start(self) -> None:
         if self.timer is not None:
@@ -97,11 +126,14 @@ class Segment:
         if self.running is not None or not self.waiting:
             return  # one commit at a time: the one running re-arms when it ends
         covered, self.waiting = self.waiting, []
+        self.covering = len(covered)
         self.running = asyncio.ensure_future(self.blocking(self.items.commit))
         self.running.add_done_callback(lambda future: self._ended(future, covered))
 
     def _ended(self, future: asyncio.Future[None], covered: list[asyncio.Future[None]]) -> None:
         self.running = None
+        self.covering = 0
+        self.last = time.monotonic()
         self.commits += 1
         failed = future.exception() if not future.cancelled() else asyncio.CancelledError()
         if failed is not None:
@@ -114,7 +146,7 @@ class Segment:
         for waiter in covered:
             if not waiter.done():
                 waiter.set_result(None)
-        if len(self.waiting) >= self.every:
+        if self.waiting and self._full():
             self._start()
         elif self.waiting and self.timer is None:
             self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
@@ -157,8 +189,32 @@ class Journals:
         self._opening: dict[tuple[str, str], asyncio.Future[Segment]] = {}
         self._closing: set[asyncio.Future[None]] = set()
         self._sweeper: asyncio.TimerHandle | None = None
+        self._active: dict[tuple[str, str], int] = {}
         #: Segments opened so far (what the tests and the benchmark count).
         self.opened = 0
+
+    @contextlib.contextmanager
+    def calling(self, run_id: str, step: str) -> Iterator[None]:
+        """Count an activity of a step's items in flight on this worker (one that may add
+        a record): when every one counted is waiting, the segment commits at once."""
+        key = (run_id, step)
+        self._active[key] = self._active.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._active[key] - 1
+            if left:
+                self._active[key] = left
+            else:
+                del self._active[key]
+            segment = self._open.get(key)
+            waiting = segment is not None and segment.running is None and segment.waiting
+            if segment is not None and waiting and segment._full():
+                segment._start()  # the call that ended was what the others waited for
+
+    def active(self, run_id: str, step: str) -> int:
+        """Activities of a step's items in flight on this worker (:meth:`calling`)."""
+        return self._active.get((run_id, step), 0)
 
     async def add(
         self,
@@ -198,7 +254,12 @@ class Journals:
                 raise
             finally:
                 self._opening.pop(key, None)
-            segment = Segment(items, self.blocking, window=self.window)
+            segment = Segment(
+                items,
+                self.blocking,
+                window=self.window,
+                active=functools.partial(self.active, *key),
+            )
             self.opened += 1
             self._open[key] = segment
             opening.set_result(segment)

@@ -74,6 +74,33 @@ async def test_concurrent_items_share_one_commit_and_are_durable_when_they_retur
     assert group.segments() == 0
 
 
+async def test_when_every_call_in_flight_waits_the_commit_does_not_wait_the_window(
+    tmp_path: Path,
+) -> None:
+    store = FileStore(tmp_path / "s")
+    blocking = Counting()
+    checkpoints = Checkpoints(store, "r")
+
+    async def call(group: Journals, index: int, answers: bool) -> None:
+        with group.calling("r", "each"):
+            await asyncio.sleep(0)
+            if answers:
+                await group.add(checkpoints, "each", index, index, False)
+
+    async def calls(*answers: tuple[int, bool]) -> None:
+        group = Journals(blocking, window=3600.0)  # the window would never end
+        await asyncio.wait_for(asyncio.gather(*(call(group, i, a) for i, a in answers)), 60)
+        await group.close()
+
+    await calls((0, True))  # one call at a time: committed at once
+    assert blocking.commits == 1
+    await calls((1, True), (2, False))  # the first waits for the second, which has no record
+    assert blocking.commits == 2
+    await calls((3, True), (4, True), (5, True))  # three in flight: one commit for the three
+    assert blocking.commits == 3
+    assert sorted(checkpoints.load_records("each")) == [0, 1, 3, 4, 5]
+
+
 async def test_a_failed_commit_fails_its_items_and_the_next_open_a_new_segment(
     tmp_path: Path,
 ) -> None:
