@@ -2,8 +2,8 @@
 
 (a) store: N finished items checkpointed into a file store (fsync on, the default), one
     way after the other: ``Checkpoints.save_item`` (one artifact file per item: temporary
-    file, fsync, rename, directory fsync; what aiwf did before journals, and what the
-    Temporal activities still do) and ``ItemJournal.add`` (one append per item, a group
+    file, fsync, rename, directory fsync; what aiwf did before journals, on both
+    engines) and ``ItemJournal.add`` (one append per item, a group
     commit every ``FileJournal.commit_records`` items and at the end). Reported: CPU
     (process time, every thread) and wall time per item, and files written.
 (b) engine: a scatter of N items with ``--concurrency`` in flight, answered at once by an
@@ -184,7 +184,8 @@ def worker_run(store: Any, way: str, items: int, concurrency: int) -> tuple[floa
             for i in todo:
                 call = {"request_id": f"r{i}", "latency": 0.02, "attempts": 1}
                 if way == "journal":
-                    await group.add(checkpoints, "each", i, {"n": i}, False, call=call)
+                    with group.calling("r", "each"):
+                        await group.add(checkpoints, "each", i, {"n": i}, False, call=call)
                 else:
                     await blocking(checkpoints.save_item, "each", i, {"n": i}, False, call=call)
 
