@@ -20,7 +20,7 @@ from aiwf.engine.checkpoints import Checkpoints
 from aiwf.engine.temporal import TemporalEngine, journals
 from aiwf.engine.temporal.journals import Journals, Reads
 from aiwf.runtime import ModelRequest, ModelResponse, Usage
-from aiwf.stores import ArtifactStore, Journal
+from aiwf.stores import ArtifactStore, Journal, open_store
 from aiwf.stores.base import ArtifactStore as BaseStore
 from aiwf.stores.base import BatchJournal
 from aiwf.stores.file import FileStore
@@ -53,10 +53,28 @@ class Counting:
         return await in_thread(func, *args)
 
 
+@pytest.fixture
+def s3_store(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An S3 store on moto in-process (fake credentials, no endpoint)."""
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="aiwf-journal")
+        store = open_store("s3://aiwf-journal/p")
+        yield store
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["batch", "s3"])
 async def test_concurrent_items_share_one_commit_and_are_durable_when_they_return(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str
 ) -> None:
-    store = BatchStore(tmp_path / "s")
+    store = BatchStore(tmp_path / "s") if kind == "batch" else request.getfixturevalue("s3_store")
     blocking = Counting()
     group = Journals(blocking, window=0.01)
     checkpoints = Checkpoints(store, "r")
