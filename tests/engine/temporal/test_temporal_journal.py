@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 from engine_support import compile_text
-from temporal_support import DevServer, settings, worker
+from temporal_support import WIDE, Count, DevServer, settings, worker
 
 from aiwf.engine.checkpoints import Checkpoints
 from aiwf.engine.temporal import TemporalEngine, journals
 from aiwf.engine.temporal.journals import Journals, Reads
-from aiwf.runtime import ModelRequest, ModelResponse, Usage
-from aiwf.stores import ArtifactStore, Journal, open_store
+from aiwf.stores import ArtifactStore, Journal
 from aiwf.stores.base import ArtifactStore as BaseStore
 from aiwf.stores.base import BatchJournal
 from aiwf.stores.file import FileStore
@@ -51,23 +50,6 @@ class Counting:
                 self.fail = False
                 raise OSError("disk full")
         return await in_thread(func, *args)
-
-
-@pytest.fixture
-def s3_store(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An S3 store on moto in-process (fake credentials, no endpoint)."""
-    import boto3
-    from moto import mock_aws
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="aiwf-journal")
-        store = open_store("s3://aiwf-journal/p")
-        yield store
-        store.close()
 
 
 @pytest.mark.parametrize("kind", ["batch", "s3"])
@@ -171,35 +153,6 @@ async def test_lookups_that_wait_together_share_one_read(tmp_path: Path) -> None
     await group.close()
 
 
-WIDE = """
-aiwf: 1
-name: wide
-models: {m: {provider: openai, model: x}}
-schemas:
-  Num: {type: object, required: [n], properties: {n: {type: integer}}}
-assistants:
-  inc: {model: m, instructions: inc, input: Num, output: Num}
-workflows:
-  fan:
-    input: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/schemas/Num"}}}}
-    steps:
-      - {id: each, assistant: inc, scatter: "${input.items}", input: "${item}", concurrency: 100}
-    output: "${steps.each.output}"
-"""
-
-
-class PlusOne:
-    async def complete(self, request: ModelRequest) -> ModelResponse:
-        n = request.input["n"] + 1
-        return ModelResponse(
-            output={"n": n}, text="", usage=Usage(1, 1), request_id=f"r{n}",
-            model="inc", provider="inc", attempts=1, latency=0.0,
-        )  # fmt: skip
-
-    def stream(self, request: ModelRequest) -> Any:
-        raise NotImplementedError
-
-
 @pytest.mark.parametrize("kind", ["file", "batch"])
 async def test_a_temporal_scatter_writes_objects_by_batch_not_by_item(
     dev_server: DevServer,
@@ -216,9 +169,9 @@ async def test_a_temporal_scatter_writes_objects_by_batch_not_by_item(
     n = 300
     items = {"items": [{"n": i} for i in range(n)]}
     config = settings(dev_server, queue, scatter_inline_items=1000)
-    async with worker(config, store, PlusOne()):
+    async with worker(config, store, Count()):
         result = await TemporalEngine(program, config, store, max_concurrency=100).run("fan", items)
-    assert result.output == [{"n": i + 1} for i in range(n)]
+    assert result.output["each"] == [{"n": i + 1} for i in range(n)]
     prefix = f"runs/{result.run_id}/steps/each/"
     keys = [info.key[len(prefix) :] for info in store.list(prefix)]
     assert not [k for k in keys if k.startswith("items/")]
