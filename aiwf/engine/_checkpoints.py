@@ -5,8 +5,7 @@ Layout under the run id (JSON; a journal is JSON Lines)::
     runs/<run_id>/manifest.json                  spec, workflow, IR digest, input, status
     runs/<run_id>/steps/<step>/output.json       a finished step's output
     runs/<run_id>/steps/<step>/journal/<seg>     finished scatter items (or skipped ones)
-    runs/<run_id>/steps/<step>/items/<i>.json    one finished scatter item (older runs, and
-                                                 the Temporal engine's activities)
+    runs/<run_id>/steps/<step>/items/<i>.json    one finished scatter item (older runs)
     runs/<run_id>/result.json                    the workflow result (a succeeded run)
     runs/<run_id>/trace.json                     the run trace (at the end of every run)
     index/runs/<run_id>.json                     the manifest without the input (aiwf runs ls)
@@ -14,7 +13,9 @@ Layout under the run id (JSON; a journal is JSON Lines)::
 A step's output is written before any step that depends on it starts. The local engine
 appends a finished item to the step's journal (:meth:`Checkpoints.open_items`, one segment
 per process and step, a JSON object a record) as soon as it is done and commits the journal
-in groups (:class:`aiwf.stores.Journal`): no per-item file, fsync or object. Resume reads
+in groups (:class:`aiwf.stores.Journal`): no per-item file, fsync or object. The Temporal
+engine's activities do the same, one segment per worker process and step
+(:mod:`aiwf.engine.temporal._journals`). Resume reads
 both layouts back (:meth:`Checkpoints.load_items`), so a run made before journals existed
 still resumes. :mod:`aiwf.engine._identity` decides whether a run
 may be resumed. The index copy lets ``aiwf runs ls`` list runs without walking every
@@ -127,10 +128,18 @@ class Checkpoints:
         self._put(f"steps/{step}/output.json", {"output": output, "call": call})
 
     def load_checkpoint(self, step: str, index: int | None) -> dict[str, Any] | None:
-        """The checkpoint of one step (``index`` None) or one scatter item, if written."""
-        key = f"steps/{step}/output.json" if index is None else f"steps/{step}/items/{index}.json"
+        """The checkpoint of one step (``index`` None) or one scatter item, if written. An
+        item is looked up in its own file (older runs), then in the step's journal segments
+        (which are all read: to look up many items, :meth:`load_records` reads them once)."""
+        if index is not None:
+            key = f"steps/{step}/items/{index}.json"
+            try:
+                data = self.store.get_json(self.prefix + key)
+            except ArtifactNotFound:
+                return self.load_records(step).get(index)
+            return data if isinstance(data, dict) else None
         try:
-            data = self.store.get_json(self.prefix + key)
+            data = self.store.get_json(f"{self.prefix}steps/{step}/output.json")
         except ArtifactNotFound:
             return None
         return data if isinstance(data, dict) else None
@@ -147,26 +156,36 @@ class Checkpoints:
         return out
 
     def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
-        """Finished items of a scattered step: index -> (output, skipped). Reads the one
-        file per item of older runs (and of Temporal activities) and the journal segments;
-        a record that is torn or damaged is left out (its item runs again)."""
-        out: dict[int, tuple[Any, bool]] = {}
+        """Finished items of a scattered step: index -> (output, skipped) (see
+        :meth:`load_records`)."""
+        return {
+            index: (data.get("output"), bool(data.get("skipped")))
+            for index, data in self.load_records(step).items()
+        }
+
+    def load_records(self, step: str) -> dict[int, dict[str, Any]]:
+        """The checkpoints of the finished items of a scattered step, by index (each as
+        :func:`item_record` made it), in one pass: the one file per item of older runs and
+        every journal segment of the step; a record that is torn or damaged is left out (its
+        item runs again), and of two records of one item the later one counts."""
+        out: dict[int, dict[str, Any]] = {}
         prefix = f"{self.prefix}steps/{step}/items/"
         for info in self.store.list(prefix):
             name = info.key[len(prefix) :]
             if not name.endswith(".json") or not name[:-5].isdigit():
                 continue
             data = self.store.get_json(info.key)
-            out[int(name[:-5])] = (data.get("output"), bool(data.get("skipped")))
+            if isinstance(data, dict):
+                out[int(name[:-5])] = data
         for info in self.store.list(f"{self.prefix}steps/{step}/journal/"):
             for record in self.store.read_records(info.key):
                 try:
                     data = json.loads(record)
                 except ValueError:
                     continue
-                index = data.get("i") if isinstance(data, dict) else None
+                index = data.pop("i", None) if isinstance(data, dict) else None
                 if isinstance(index, int) and index >= 0:
-                    out[index] = (data.get("output"), bool(data.get("skipped")))
+                    out[index] = data
         return out
 
     def save_result(self, result: Any) -> None:

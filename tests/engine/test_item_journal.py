@@ -270,23 +270,6 @@ async def test_file_count_does_not_grow_with_items(tmp_path: Path) -> None:
     assert counts[0] == counts[1]
 
 
-@pytest.fixture
-def s3_store(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An S3 store on moto in-process (fake credentials, no endpoint)."""
-    import boto3
-    from moto import mock_aws
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="aiwf-journal")
-        store = open_store("s3://aiwf-journal/p")
-        yield store
-        store.close()
-
-
 def plus_one(request: Any) -> Any:
     return {"n": request.input["n"] + 1} if isinstance(request.input, dict) else {"n": 0}
 

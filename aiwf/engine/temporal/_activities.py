@@ -3,7 +3,8 @@
 ``aiwf.call`` makes one model call of one step (or scatter item). It rebuilds the request
 from the program on the worker with the engine's own step plan (:mod:`aiwf.engine._steps`),
 checks the step input and the model's output with the IR validator, as the local engine
-does, and checkpoints the answer in the artifact store before it returns. The API key is
+does, and checkpoints the answer in the artifact store before it returns (a scatter item in
+the worker's journal segment of the step, committed in groups: :mod:`.journals`). The API key is
 read here, on the worker, by the runtime, and never leaves it. The call heartbeats while it
 waits, so a worker that dies is noticed within the heartbeat timeout and the call is
 retried on another worker; a call whose answer was already checkpointed by an attempt that
@@ -42,6 +43,7 @@ from aiwf.engine.temporal._failures import (
     is_attempt_timeout,
     provider_failure,
 )
+from aiwf.engine.temporal._journals import Journals, Reads
 from aiwf.engine.temporal._messages import (
     CALL_ACTIVITY,
     COLLECT_ACTIVITY,
@@ -84,10 +86,17 @@ class Activities:
         # The store's writes wait on the disk (fsync) or the network, not the CPU: a wide
         # scatter needs more of them at once than asyncio's default pool of cpu+4 threads.
         self._io = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="aiwf-store")
+        #: The scatter items' journal segments of this worker, and reads of them.
+        self.journals = Journals(self._blocking)
+        self.reads = Reads(self._blocking)
 
     async def _blocking(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._io, functools.partial(func, *args, **kwargs))
+
+    async def aclose(self) -> None:
+        """Commit and close the journal segments still open (the worker stops)."""
+        await self.journals.close()
 
     def close(self) -> None:
         """Let the store's threads go."""
@@ -124,6 +133,12 @@ class Activities:
     @activity.defn(name=CALL_ACTIVITY)
     async def call(self, params: CallParams) -> CallResult:
         """Make one model call of a step (see the module docstring)."""
+        if params.index is None:
+            return await self._call(params)
+        with self.journals.calling(params.run_id, params.step):
+            return await self._call(params)
+
+    async def _call(self, params: CallParams) -> CallResult:
         try:
             program, planner, validator = await self._program(params.digest)
             plan = planner.plans(program.workflows[params.workflow])[params.step]
@@ -131,7 +146,10 @@ class Activities:
             raise internal_failure(exc) from None
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
         if activity.info().attempt > 1:  # an earlier attempt may have answered, then died
-            found = await self._blocking(checkpoints.load_checkpoint, params.step, params.index)
+            if params.index is None:
+                found = await self._blocking(checkpoints.load_checkpoint, params.step, None)
+            else:
+                found = (await self.reads.records(checkpoints, params.step)).get(params.index)
             if found and not found.get("skipped") and isinstance(found.get("call"), dict):
                 return CallResult(found.get("output"), found["call"])
         try:
@@ -190,14 +208,9 @@ class Activities:
             raise check_failure(exc, record) from None
         if params.index is None:
             await self._blocking(checkpoints.save_call, params.step, response.output, record)
-        else:
-            await self._blocking(
-                checkpoints.save_item,
-                params.step,
-                params.index,
-                response.output,
-                False,
-                call=record,
+        else:  # durable before the call reports (see the module docstring)
+            await self.journals.add(
+                checkpoints, params.step, params.index, response.output, False, call=record
             )
         return CallResult(response.output, record)
 
@@ -207,9 +220,10 @@ class Activities:
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
         if params.index is None:
             await self._blocking(checkpoints.save_step, params.step, params.output)
-        else:
-            await self._blocking(
-                checkpoints.save_item,
+            return
+        with self.journals.calling(params.run_id, params.step):
+            await self.journals.add(
+                checkpoints,
                 params.step,
                 params.index,
                 params.output,
@@ -222,19 +236,15 @@ class Activities:
     async def collect(self, params: CollectParams) -> list[Any]:
         """The checkpoints of items of a scattered step (``None`` for one not written)."""
         checkpoints = Checkpoints(self.store, params.run_id)
-
-        def read(indexes: list[int]) -> list[Any]:
-            return [checkpoints.load_checkpoint(params.step, index) for index in indexes]
-
-        out: list[Any] = []
-        for start in range(0, len(params.indexes), 500):
-            out += await self._blocking(read, params.indexes[start : start + 500])
-            activity.heartbeat(start)
-        return out
+        # Every segment and item file of the step read once (not once per index).
+        found = await _heartbeating(self.reads.records(checkpoints, params.step), 10.0, 0)
+        return [found.get(index) for index in params.indexes]
 
     @activity.defn(name=FINISH_ACTIVITY)
     async def finish(self, params: FinishParams) -> None:
-        """Record the end of a run: result, trace and the manifest's status."""
+        """Record the end of a run: result, trace and the manifest's status; this worker's
+        journal segments of the run are closed."""
+        await self.journals.close_run(params.run_id)
         checkpoints = Checkpoints(self.store, params.run_id, ttl=params.ttl)
 
         def write() -> None:

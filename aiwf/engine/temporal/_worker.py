@@ -112,6 +112,8 @@ async def run_worker(
     finally:
         import sys
 
+        with contextlib.suppress(Exception):
+            await activities.aclose()
         activities.close()
 
         if "aiwf.runtime._http" in sys.modules:

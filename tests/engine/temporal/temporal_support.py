@@ -13,6 +13,7 @@ from typing import Any
 
 from aiwf.engine.temporal import TemporalSettings, run_worker
 from aiwf.engine.temporal._devserver import DevServer
+from aiwf.runtime import ModelRequest, ModelResponse, Usage
 from aiwf.stores import ArtifactStore
 
 
@@ -204,3 +205,38 @@ class FakeProvider:
 
 
 __all__ = ["DevServer", "FakeProvider", "settings", "worker"]
+
+
+#: A wide scatter (``fan``: ``each`` item n answered n + 1, then ``last``, their sum).
+WIDE = """
+aiwf: 1
+name: wide
+models: {m: {provider: openai, model: x}}
+schemas:
+  Num: {type: object, required: [n], properties: {n: {type: integer}}}
+assistants:
+  inc: {model: m, instructions: inc, input: Num, output: Num}
+  count: {model: m, instructions: count, input: {type: array, items: {$ref: "#/schemas/Num"}}, output: Num}
+workflows:
+  fan:
+    input: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/schemas/Num"}}}}
+    steps:
+      - {id: each, assistant: inc, scatter: "${input.items}", input: "${item}", concurrency: 200}
+      - {id: last, assistant: count, input: "${steps.each.output}"}
+    output: {each: "${steps.each.output}", last: "${steps.last.output}"}
+"""
+
+
+class Count:
+    """n + 1 for a number, the sum for a list of them: an answer at once."""
+
+    async def complete(self, request: ModelRequest) -> ModelResponse:
+        value = request.input
+        n = sum(v["n"] for v in value) if isinstance(value, list) else value["n"] + 1
+        return ModelResponse(
+            output={"n": n}, text="", usage=Usage(2, 1), request_id=f"r{n}",
+            model="count", provider="count", attempts=1, latency=0.0,
+        )  # fmt: skip
+
+    def stream(self, request: ModelRequest) -> Any:
+        raise NotImplementedError

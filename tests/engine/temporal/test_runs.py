@@ -21,6 +21,7 @@ from temporal_support import DevServer, FakeProvider, settings, worker
 
 from aiwf._cli import cli
 from aiwf.engine import RunFailed
+from aiwf.engine._checkpoints import Checkpoints
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.stores import ArtifactStore
 
@@ -236,8 +237,8 @@ async def test_aiwf_run_on_temporal_follows_detaches_fails_and_resumes(
             assert command[command.index("--task-queue") + 1] == queue
             provider.answer = lambda call: {"n": call["input"]["n"] + 1}
             failed_id = command[command.index("--resume") + 1]
-            prefix = f"runs/{failed_id}/steps/each/items/"
-            answered = {store.get_json(i.key)["output"]["n"] - 1 for i in store.list(prefix)}
+            found = Checkpoints(store, failed_id).load_items("each")
+            answered = {output["n"] - 1 for output, skipped in found.values() if not skipped}
             before = [c["input"] for c in provider.ended("completed")]
             resumed = await invoke(*command[1:])
             assert resumed.exit_code == 0, (resumed.output, resumed.exception)

@@ -20,6 +20,7 @@ import pytest
 from engine_support import compile_text
 from temporal_support import DevServer, FakeProvider, settings, worker
 
+from aiwf.engine._checkpoints import Checkpoints
 from aiwf.engine.temporal import TemporalEngine
 from aiwf.stores import ArtifactStore
 
@@ -58,8 +59,7 @@ def answer(call: dict[str, Any]) -> Any:
 
 def checkpointed(store: ArtifactStore, run_id: str) -> set[int]:
     """The scatter items whose answers are in the store."""
-    prefix = f"runs/{run_id}/steps/each/items/"
-    return {int(info.key[len(prefix) : -5]) for info in store.list(prefix)}
+    return set(Checkpoints(store, run_id).load_items("each"))
 
 
 def calls_per_item(provider: FakeProvider) -> Counter[int]:

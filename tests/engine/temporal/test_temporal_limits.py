@@ -12,7 +12,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from engine_support import compile_text
-from temporal_support import DevServer, FakeProvider, settings, worker
+from temporal_support import WIDE, Count, DevServer, FakeProvider, settings, worker
 
 from aiwf._cli import cli
 from aiwf.engine import Engine
@@ -69,40 +69,6 @@ async def test_payloads_above_two_megabytes_go_through_the_artifact_store(
     stored = list(store.list("payloads/"))
     assert max(info.size for info in stored) > 10_000_000
     assert store.get_json(f"runs/{result.run_id}/result.json") == result.output
-
-
-WIDE = """
-aiwf: 1
-name: wide
-models: {m: {provider: openai, model: x}}
-schemas:
-  Num: {type: object, required: [n], properties: {n: {type: integer}}}
-assistants:
-  inc: {model: m, instructions: inc, input: Num, output: Num}
-  count: {model: m, instructions: count, input: {type: array, items: {$ref: "#/schemas/Num"}}, output: Num}
-workflows:
-  fan:
-    input: {type: object, required: [items], properties: {items: {type: array, items: {$ref: "#/schemas/Num"}}}}
-    steps:
-      - {id: each, assistant: inc, scatter: "${input.items}", input: "${item}", concurrency: 200}
-      - {id: last, assistant: count, input: "${steps.each.output}"}
-    output: {each: "${steps.each.output}", last: "${steps.last.output}"}
-"""
-
-
-class Count:
-    """n + 1 for a number, the sum for a list of them: an answer at once."""
-
-    async def complete(self, request: ModelRequest) -> ModelResponse:
-        value = request.input
-        n = sum(v["n"] for v in value) if isinstance(value, list) else value["n"] + 1
-        return ModelResponse(
-            output={"n": n}, text="", usage=Usage(2, 1), request_id=f"r{n}",
-            model="count", provider="count", attempts=1, latency=0.0,
-        )  # fmt: skip
-
-    def stream(self, request: ModelRequest) -> Any:
-        raise NotImplementedError
 
 
 async def test_a_5000_item_scatter_continues_as_new(
