@@ -14,6 +14,7 @@ from typing import Any
 
 from aiwf._ir import types as t
 from aiwf._ir._dc import dataclass
+from aiwf._ir._predicates import Compiler
 from aiwf._structure import json_equal, json_key, kind_of, regex
 
 __all__ = ["Problem", "Validator", "json_equal", "pointer", "shown", "shown_all", "summary"]
@@ -119,9 +120,12 @@ class Validator:
         else:
             table = contracts
             self._resolve = lambda name: table[name]
+        self._predicates = Compiler(self._resolve)
 
     def problems(self, value: Any, typ: t.Type, path: tuple[str | int, ...] = ()) -> list[Problem]:
         """Every problem of ``value`` against ``typ``, in the canonical order."""
+        if self._predicates.predicate(typ)(value):
+            return []  # the common case, answered by the compiled predicate
         out: list[Problem] = []
         self._check(value, typ, path, out)
         return out
@@ -131,6 +135,11 @@ class Validator:
         return [p.legacy for p in self.problems(value, typ, path)]
 
     def is_valid(self, value: Any, typ: t.Type) -> bool:
+        """Whether ``value`` fits ``typ`` (a compiled predicate; no problem is built)."""
+        return self._predicates.predicate(typ)(value)
+
+    def traversed_valid(self, value: Any, typ: t.Type) -> bool:
+        """:meth:`is_valid` by the full traversal (what the predicates are tested against)."""
         out: list[Problem] = []
         self._check(value, typ, (), out)
         return not out

@@ -24,9 +24,13 @@ checkpoint of every run.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiwf._errors import AiwfError
@@ -232,6 +236,179 @@ class ItemJournal:
     def close(self) -> None:
         """Commit and release the segment (blocking)."""
         self.journal.close()
+
+
+#: Runs a blocking call off the event loop (``asyncio.to_thread``, or a worker's executor).
+Blocking = Callable[..., Awaitable[Any]]
+
+
+class GroupCommit:
+    """Group commit of one :class:`ItemJournal` (like a database's): records are appended at
+    once, in the event loop (a JSON encoding and a ``write``), and committed in groups, one
+    commit at a time, off the loop (``blocking``).
+
+    A commit starts ``window`` seconds (the journal's ``commit_seconds`` unless given) after
+    the first record it would cover, at once when ``commit_records`` records wait, and, when
+    ``active`` counts the callers that may still add a record, at once when every one of them
+    is waiting for a commit and the last commit ended a window ago or more. Records that
+    arrive while a commit runs wait for the next one.
+
+    The local engine :meth:`append` s (a finished item need not wait for its commit: a
+    SIGKILL loses none, a machine crash at most the last window); a Temporal activity
+    awaits :meth:`add`, which returns once a commit covering its record has ended. A failed
+    commit fails the records it covered that are awaited, and every later :meth:`add` or
+    :meth:`append`; :meth:`close` commits the rest, closes the journal and raises it too.
+    Used from one event loop only."""
+
+    def __init__(
+        self,
+        items: ItemJournal,
+        *,
+        blocking: Blocking = asyncio.to_thread,
+        window: float | None = None,
+        active: Callable[[], int] | None = None,
+    ) -> None:
+        self.items = items
+        self.blocking = blocking
+        self.every = max(1, items.journal.commit_records)
+        self.window = items.journal.commit_seconds if window is None else window
+        self.active = active
+        #: Records appended that no commit has started to cover yet.
+        self.pending = 0
+        #: Of those, the ones a caller awaits (:meth:`add`).
+        self.waiting: list[asyncio.Future[None]] = []
+        #: Records the commit running covers.
+        self.covering = 0
+        #: When the last commit ended (``time.monotonic``).
+        self.last = -math.inf
+        self.timer: asyncio.TimerHandle | None = None
+        self.running: asyncio.Future[None] | None = None
+        self.broken: BaseException | None = None
+        self.closed = False
+        #: When a record was last appended (``time.monotonic``).
+        self.used = time.monotonic()
+        #: Commits made (what the tests and the benchmarks count).
+        self.commits = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether records wait for a commit or one is running."""
+        return bool(self.pending) or self.running is not None
+
+    def append(
+        self,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Append an item's record; a coming commit makes it durable."""
+        self._append(index, output, skipped, call, error, None)
+
+    async def add(
+        self,
+        index: int,
+        output: Any,
+        skipped: bool,
+        *,
+        call: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Append an item's record and return once a commit covering it has ended."""
+        done = asyncio.get_running_loop().create_future()
+        self._append(index, output, skipped, call, error, done)
+        await done
+
+    def _append(
+        self,
+        index: int,
+        output: Any,
+        skipped: bool,
+        call: dict[str, Any] | None,
+        error: str | None,
+        done: asyncio.Future[None] | None,
+    ) -> None:
+        if self.broken is not None:
+            raise self.broken  # the last commit failed: so does this record, as a write would
+        self.items.add(index, output, skipped, call=call, error=error)
+        self.used = time.monotonic()
+        self.pending += 1
+        if done is not None:
+            self.waiting.append(done)
+        if self.running is None and self.due():
+            self._start()
+        elif self.timer is None and self.running is None:
+            self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
+
+    def due(self) -> bool:
+        """Whether the records waiting are to be committed now (see the class)."""
+        if self.pending >= self.every:
+            return True
+        if self.active is None or not self.pending:
+            return False
+        active = self.active()
+        return 0 < active <= self.pending + self.covering and (
+            time.monotonic() - self.last >= self.window
+        )
+
+    def nudge(self) -> None:
+        """Commit now if no commit runs and the records waiting are :meth:`due` (a caller
+        that :attr:`active` counted has ended)."""
+        if self.running is None and self.due():
+            self._start()
+
+    def _start(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.running is not None or not self.pending:
+            return  # one commit at a time: the one running re-arms when it ends
+        covered, self.waiting = self.waiting, []
+        self.covering, self.pending = self.pending, 0
+        self.running = asyncio.ensure_future(self.blocking(self.items.commit))
+        self.running.add_done_callback(functools.partial(self._ended, covered))
+
+    def _ended(self, covered: list[asyncio.Future[None]], future: asyncio.Future[None]) -> None:
+        self.running = None
+        self.covering = 0
+        self.last = time.monotonic()
+        self.commits += 1
+        failed = asyncio.CancelledError() if future.cancelled() else future.exception()
+        if failed is not None:
+            self.broken = failed
+            for waiter in covered + self.waiting:
+                if not waiter.done():
+                    waiter.set_exception(failed)
+            self.waiting = []
+            return
+        for waiter in covered:
+            if not waiter.done():
+                waiter.set_result(None)
+        if self.pending and self.due():
+            self._start()
+        elif self.pending and self.timer is None and not self.closed:
+            self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
+
+    async def close(self) -> None:
+        """Wait for the commits of the records awaited, commit the rest and close the
+        journal; raise the error of a failed commit."""
+        if self.closed:
+            return
+        self.closed = True
+        while self.broken is None and (self.running is not None or self.waiting):
+            if self.running is None:
+                self._start()
+            if self.running is not None:
+                await asyncio.gather(self.running, return_exceptions=True)
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.pending = 0
+        await self.blocking(self.items.close)
+        if self.broken is not None:
+            raise self.broken
 
 
 def item_record(

@@ -26,7 +26,7 @@ from typing import Any
 from aiwf._errors import AiwfError
 from aiwf._ir.model import Program, Workflow
 from aiwf._ir.validate import Validator, summary
-from aiwf.engine._checkpoints import DEFAULT_TTL, Checkpoints, ItemJournal
+from aiwf.engine._checkpoints import DEFAULT_TTL, Checkpoints, GroupCommit
 from aiwf.engine._errors import INPUT_INVALID, RESUME_REFUSED, RunFailed, StepError
 from aiwf.engine._identity import (
     check_resume,
@@ -60,14 +60,28 @@ BEAT_ITEMS = 10_000
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "Engine", "RunObserver", "RunResult", "new_run_id"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RunResult:
-    """A finished run: its id, the workflow result and the merged trace."""
+    """A finished run: its id, the workflow result and the merged trace.
+
+    Its ``repr`` shows the output cut short (``reprlib``) and the trace as a summary: the
+    output of a wide scatter is large, and Python 3.11's ``asyncio.run`` formats the
+    result of the coroutine it ran, so a whole repr would cost as much as the run's end."""
 
     run_id: str
     workflow: str
     output: Any
     trace: RunTrace
+
+    def __repr__(self) -> str:
+        import reprlib
+
+        steps = len(self.trace.steps)
+        return (
+            f"RunResult(run_id={self.run_id!r}, workflow={self.workflow!r}, "
+            f"output={reprlib.repr(self.output)}, trace=<RunTrace of {steps} "
+            f"step{'' if steps == 1 else 's'}, {self.trace.status}>)"
+        )
 
 
 def new_run_id() -> str:
@@ -370,7 +384,7 @@ class _LocalWalk(Walk):
         self.client = engine.client
         self.validator = engine.validator
         self.checkpoints = checkpoints
-        self.journals: dict[str, _GroupCommit] = {}
+        self.journals: dict[str, GroupCommit] = {}
 
     async def call(
         self, plan: StepPlan, value: Any, index: int | None, span: StepSpan, item: ItemSpan | None
@@ -404,7 +418,7 @@ class _LocalWalk(Walk):
             yield
             return
         journal = await asyncio.to_thread(self.checkpoints.open_items, step)
-        group = self.journals[step] = _GroupCommit(journal)
+        group = self.journals[step] = GroupCommit(journal)
         try:
             yield
         except BaseException:
@@ -416,74 +430,12 @@ class _LocalWalk(Walk):
     async def save_item(self, step: str, index: int, output: Any, skipped: bool) -> None:
         group = self.journals.get(step)
         if group is not None:
-            group.add(index, output, skipped)
+            group.append(index, output, skipped)
 
     async def load_items(self, step: str) -> dict[int, tuple[Any, bool]]:
         if self.checkpoints is None:
             return {}
         return await asyncio.to_thread(self.checkpoints.load_items, step)
-
-
-class _GroupCommit:
-    """Group commit of one step's item journal: an item is appended at once (in the event
-    loop: a JSON encoding and a ``write``), and the journal is committed in a worker thread
-    after ``commit_records`` items or ``commit_seconds`` after the first uncommitted one,
-    whichever comes first, one commit at a time, and at the end of the step."""
-
-    def __init__(self, items: ItemJournal) -> None:
-        self.items = items
-        self.every = max(1, items.journal.commit_records)
-        self.seconds = items.journal.commit_seconds
-        self.pending = 0
-        self.timer: asyncio.TimerHandle | None = None
-        self.running: asyncio.Future[None] | None = None
-        self.error: BaseException | None = None
-        self.closing = False
-
-    def add(self, index: int, output: Any, skipped: bool) -> None:
-        if self.error is not None:
-            raise self.error  # the last commit failed: the run fails as a failed write did
-        self.items.add(index, output, skipped)
-        self.pending += 1
-        if self.pending >= self.every:
-            self._start()
-        elif self.timer is None and self.running is None:
-            self.timer = asyncio.get_running_loop().call_later(self.seconds, self._start)
-
-    def _start(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.running is not None or not self.pending or self.closing:
-            return  # one commit at a time; the one running re-arms when it ends
-        self.pending = 0
-        self.running = asyncio.ensure_future(asyncio.to_thread(self.items.commit))
-        self.running.add_done_callback(self._ended)
-
-    def _ended(self, future: asyncio.Future[None]) -> None:
-        self.running = None
-        if not future.cancelled() and future.exception() is not None:
-            self.error = future.exception()
-            return
-        if self.closing:
-            return  # close() commits the rest
-        if self.pending >= self.every:
-            self._start()
-        elif self.pending and self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(self.seconds, self._start)
-
-    async def close(self) -> None:
-        """Wait for the commit running, then commit what is left and close the journal."""
-        self.closing = True
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.running is not None:
-            await asyncio.gather(self.running, return_exceptions=True)
-        self.pending = 0
-        await asyncio.to_thread(self.items.close)
-        if self.error is not None:
-            raise self.error
 
 
 def _check_output(call: CallPlan, response: ModelResponse) -> None:

@@ -41,3 +41,21 @@ def test_a_failure_propagates() -> None:
 
     with pytest.raises(ValueError, match="boom"):
         run_async(main)
+
+
+def test_a_run_result_repr_stays_short_however_large_the_output() -> None:
+    """Users run ``asyncio.run(engine.run(...))``, which formats the RunResult (above): its
+    repr cuts the output short and sums the trace up instead of writing them whole."""
+    from aiwf.engine import RunResult
+    from aiwf.engine._trace import RunTrace
+
+    trace = RunTrace(
+        run_id="r1", workflow="fan", spec="s.aiwf.yaml", digest="d", status="succeeded"
+    )
+    result = RunResult(
+        run_id="r1", workflow="fan", output=[{"n": i} for i in range(100_000)], trace=trace
+    )
+    text = repr(result)
+    assert len(text) < 300, text
+    assert text.startswith("RunResult(run_id='r1', workflow='fan', output=[{'n': 0}, ")
+    assert text.endswith("trace=<RunTrace of 0 steps, succeeded>)")

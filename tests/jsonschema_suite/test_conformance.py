@@ -65,3 +65,23 @@ def test_unsupported_groups_are_reported_with_a_reason(suite: Suite) -> None:
     assert "prefixItems" in text
     assert "E050" in text
     assert text.count("\n- ") == len(suite.unsupported)
+
+
+def test_the_engines_predicates_agree_with_its_traversal(suite: Suite) -> None:
+    """The compiled predicates the engine checks valid values with say yes exactly where the
+    validator's full traversal finds no problem, on every case of the suite."""
+    from aiwf._ir.validate import Validator
+
+    validator = Validator(suite.program.contract_type)
+    differ = []
+    for case in suite.cases:
+        typ = suite.program.contract_type(case.contract)
+        try:
+            fast = validator.is_valid(case.data, typ)
+        except Exception as exc:  # a crash is a disagreement, shown with its reason
+            differ.append(f"{case.label}: {type(exc).__name__}: {exc}")
+            continue
+        if fast is not validator.traversed_valid(case.data, typ):
+            differ.append(f"{case.label}: predicate {fast}")
+    assert len(suite.cases) > 400
+    assert not differ, f"{len(differ)} cases differ:\n" + "\n".join(differ[:20])

@@ -12,8 +12,9 @@ Commit policy: a commit starts :data:`COMMIT_WINDOW` seconds after the first rec
 waiting, as soon as the journal's ``commit_records`` are waiting, or as soon as every call
 of the step in flight on this worker is waiting (:meth:`Journals.calling` counts them: no
 record is coming that waiting would add) if the last commit ended a window ago or more (so
-a scatter of one slow call at a time pays no window); one commit runs at a time per segment, and records that arrive while it runs wait
-for the next. An activity so waits at most the window plus two commits (an fsync, or a
+a scatter of one slow call at a time pays no window); one commit runs at a time per
+segment, and records that arrive while it runs wait for the next (the mechanism is the
+local engine's too: :class:`aiwf.engine._checkpoints.GroupCommit`). An activity so waits at most the window plus two commits (an fsync, or a
 PUT) more than it did for its own write, small beside a model call, and a segment commits
 at most about ``1 / COMMIT_WINDOW`` times a second while many calls are in flight: with
 the file store that is the number of fsyncs (objects: one per segment), with S3 the
@@ -32,13 +33,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import math
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
-from aiwf.engine._checkpoints import Checkpoints, ItemJournal
+from aiwf.engine._checkpoints import Blocking, Checkpoints, GroupCommit
 
 #: Seconds a commit waits for more records after the first one waiting (see the module).
 COMMIT_WINDOW = 0.005
@@ -46,127 +46,6 @@ COMMIT_WINDOW = 0.005
 IDLE_SECONDS = 30.0
 #: Segments a worker keeps open at once.
 OPEN_SEGMENTS = 64
-
-Blocking = Callable[..., Awaitable[Any]]
-
-
-class Segment:
-    """One open journal segment of a step's items on this worker, with its group commit.
-    Used from the worker's event loop only; commits run in the store's threads."""
-
-    def __init__(
-        self,
-        items: ItemJournal,
-        blocking: Blocking,
-        *,
-        window: float,
-        active: Callable[[], int] = lambda: 0,
-    ) -> None:
-        self.items = items
-        self.blocking = blocking
-        self.window = window
-        self.active = active
-        self.every = max(1, items.journal.commit_records)
-        self.waiting: list[asyncio.Future[None]] = []
-        #: Records the commit running covers.
-        self.covering = 0
-        #: When the last commit ended (``time.monotonic``).
-        self.last = -math.inf
-        self.timer: asyncio.TimerHandle | None = None
-        self.running: asyncio.Future[None] | None = None
-        self.broken: BaseException | None = None
-        self.closed = False
-        self.used = time.monotonic()
-        #: Commits made (what the tests and the benchmark count).
-        self.commits = 0
-
-    @property
-    def busy(self) -> bool:
-        return bool(self.waiting) or self.running is not None
-
-    async def add(
-        self,
-        index: int,
-        output: Any,
-        skipped: bool,
-        *,
-        call: dict[str, Any] | None = None,
-        error: str | None = None,
-    ) -> None:
-        """Append an item's record and return once a commit covering it has ended."""
-        if self.broken is not None:
-            raise self.broken
-        self.items.add(index, output, skipped, call=call, error=error)
-        self.used = time.monotonic()
-        done = asyncio.get_running_loop().create_future()
-        self.waiting.append(done)
-        if self._full():
-            self._start()
-        elif self.timer is None and self.running is None:
-            self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
-        await done
-
-    def _full(self) -> bool:
-        """Whether to commit now: ``commit_records`` wait, or every call of the step in
-        flight on this worker (when they are counted) is waiting for a commit, and the
-        last commit ended a window ago or more (so a scatter of one slow call at a time
-        pays no window, and one of many quick calls still commits at most once a window)."""
-        waiting = len(self.waiting)
-        if waiting >= self.every:
-            return True
-        active = self.active()
-        return 0 < active <= waiting + self.covering and (
-            time.monotonic() - self.last >= self.window
-        )
-
-    def _start(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.running is not None or not self.waiting:
-            return  # one commit at a time: the one running re-arms when it ends
-        covered, self.waiting = self.waiting, []
-        self.covering = len(covered)
-        self.running = asyncio.ensure_future(self.blocking(self.items.commit))
-        self.running.add_done_callback(lambda future: self._ended(future, covered))
-
-    def _ended(self, future: asyncio.Future[None], covered: list[asyncio.Future[None]]) -> None:
-        self.running = None
-        self.covering = 0
-        self.last = time.monotonic()
-        self.commits += 1
-        failed = future.exception() if not future.cancelled() else asyncio.CancelledError()
-        if failed is not None:
-            self.broken = failed
-            for waiter in covered + self.waiting:
-                if not waiter.done():
-                    waiter.set_exception(failed)
-            self.waiting = []
-            return
-        for waiter in covered:
-            if not waiter.done():
-                waiter.set_result(None)
-        if self.waiting and self._full():
-            self._start()
-        elif self.waiting and self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(self.window, self._start)
-
-    async def close(self) -> None:
-        """Wait for what is waiting to be committed, then close the segment."""
-        if self.closed:
-            return
-        self.closed = True
-        while self.running is not None or self.waiting:
-            if self.running is None:
-                self._start()
-            if self.running is not None:
-                await asyncio.gather(self.running, return_exceptions=True)
-            if self.broken is not None:
-                break
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        await self.blocking(self.items.close)
 
 
 class Journals:
@@ -185,8 +64,8 @@ class Journals:
         self.window = COMMIT_WINDOW if window is None else window
         self.idle = IDLE_SECONDS if idle is None else idle
         self.most = max(1, OPEN_SEGMENTS if most is None else most)
-        self._open: OrderedDict[tuple[str, str], Segment] = OrderedDict()
-        self._opening: dict[tuple[str, str], asyncio.Future[Segment]] = {}
+        self._open: OrderedDict[tuple[str, str], GroupCommit] = OrderedDict()
+        self._opening: dict[tuple[str, str], asyncio.Future[GroupCommit]] = {}
         self._closing: set[asyncio.Future[None]] = set()
         self._sweeper: asyncio.TimerHandle | None = None
         self._active: dict[tuple[str, str], int] = {}
@@ -208,9 +87,8 @@ class Journals:
             else:
                 del self._active[key]
             segment = self._open.get(key)
-            waiting = segment is not None and segment.running is None and segment.waiting
-            if segment is not None and waiting and segment._full():
-                segment._start()  # the call that ended was what the others waited for
+            if segment is not None:
+                segment.nudge()  # the call that ended may be what the others waited for
 
     def active(self, run_id: str, step: str) -> int:
         """Activities of a step's items in flight on this worker (:meth:`calling`)."""
@@ -231,7 +109,7 @@ class Journals:
         segment = await self._segment(checkpoints, step)
         await segment.add(index, output, skipped, call=call, error=error)
 
-    async def _segment(self, checkpoints: Checkpoints, step: str) -> Segment:
+    async def _segment(self, checkpoints: Checkpoints, step: str) -> GroupCommit:
         key = (checkpoints.run_id, step)
         while True:
             found = self._open.get(key)
@@ -254,9 +132,9 @@ class Journals:
                 raise
             finally:
                 self._opening.pop(key, None)
-            segment = Segment(
+            segment = GroupCommit(
                 items,
-                self.blocking,
+                blocking=self.blocking,
                 window=self.window,
                 active=functools.partial(self.active, *key),
             )
