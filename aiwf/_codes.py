@@ -88,7 +88,7 @@ _TABLE: tuple[tuple[str, str, str | None, str], ...] = (
     ("E053", "a literal in a step input that does not fit the contract", "change the literal to fit the assistant's input contract", SPEC_DOCS),
     ("E054", "a cycle of model fallbacks", "a fallback chain must end", SPEC_DOCS),
     # -- the IR
-    ("E090", "an IR file that this aiwf cannot read (not JSON, another IR version, not an IR)", "recompile the spec with this aiwf: aiwf compile SPEC --out ir.json", SPEC_DOCS),
+    ("E090", "an IR file that this aiwf cannot read (not JSON, an IR version it does not read, not an IR)", "recompile the spec with this aiwf: aiwf compile SPEC --out ir.json", SPEC_DOCS),
     # -- warnings
     ("W001", "schema not used by any assistant or workflow", "remove it, or reference it", SPEC_DOCS),
     ("W002", "assistant not used by any workflow", "use it in a step, or remove it", SPEC_DOCS),

@@ -92,6 +92,8 @@ def test_the_resume_check_separates_structure_from_route_settings(tmp_path: Path
     # Comments and blank lines move source positions, not the structure.
     commented = compile_text(tmp_path, "# a comment\n\n" + SPEC, "c.aiwf.yaml")
     assert commented.structure_digest() == program.structure_digest()
+    assert commented.digest() != program.digest()
+    assert check_resume(manifest, commented, "r") == []  # nothing to tell the user
     changed = compile_text(
         tmp_path, SPEC.replace("instructions: inc", "instructions: dec"), "d.aiwf.yaml"
     )
