@@ -19,6 +19,9 @@ type number struct {
 
 func numberOf(n json.Number) number {
 	text := string(n)
+	if i, ok := smallInteger(text); ok {
+		return number{integer: big.NewInt(i), float: float64(i)}
+	}
 	if !strings.ContainsAny(text, ".eE") {
 		if i, ok := new(big.Int).SetString(text, 10); ok {
 			f, _ := new(big.Float).SetInt(i).Float64()
@@ -129,5 +132,27 @@ func abs(i int) int {
 
 // canonicalNumber is the canonical text of a JSON number (its nearest double).
 func canonicalNumber(n json.Number) (string, error) {
+	if i, ok := smallInteger(string(n)); ok {
+		return formatNumber(float64(i))
+	}
 	return formatNumber(numberOf(n).float)
+}
+
+// smallInteger reads the text of an integer of at most 15 digits (so that its float64 is
+// exact, as the big.Int path would give it); ok is false for any other text.
+func smallInteger(text string) (int64, bool) {
+	digits := text
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.ParseInt(text, 10, 64)
+	return i, err == nil
 }

@@ -16,19 +16,57 @@ type Value = any
 
 // Object is a JSON object that keeps its members in insertion order.
 type Object struct {
-	keys   []string
-	values map[string]Value
+	keys []string
+	vals []Value
+	// index finds a member of a large object (smallObject members or fewer are searched:
+	// most objects a call handles are small, and a map for each cost more than the search).
+	index map[string]int
 }
 
+const smallObject = 8
+
 // NewObject returns an empty object.
-func NewObject() *Object { return &Object{values: map[string]Value{}} }
+func NewObject() *Object { return &Object{} }
+
+// find is the position of key, or -1.
+func (o *Object) find(key string) int {
+	if o.index != nil {
+		if i, ok := o.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *Object) reindex() {
+	o.index = nil
+	if len(o.keys) > smallObject {
+		o.index = make(map[string]int, len(o.keys))
+		for i, k := range o.keys {
+			o.index[k] = i
+		}
+	}
+}
 
 // Set sets key to v; a new key goes last, an existing one keeps its place.
 func (o *Object) Set(key string, v Value) *Object {
-	if _, ok := o.values[key]; !ok {
-		o.keys = append(o.keys, key)
+	if i := o.find(key); i >= 0 {
+		o.vals[i] = v
+		return o
 	}
-	o.values[key] = v
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, v)
+	if o.index != nil {
+		o.index[key] = len(o.keys) - 1
+	} else if len(o.keys) > smallObject {
+		o.reindex()
+	}
 	return o
 }
 
@@ -37,22 +75,27 @@ func (o *Object) Get(key string) (Value, bool) {
 	if o == nil {
 		return nil, false
 	}
-	v, ok := o.values[key]
-	return v, ok
+	if i := o.find(key); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
+}
+
+// value is the value of key (nil when the object lacks it).
+func (o *Object) value(key string) Value {
+	v, _ := o.Get(key)
+	return v
 }
 
 // Delete removes key.
 func (o *Object) Delete(key string) {
-	if _, ok := o.values[key]; !ok {
+	i := o.find(key)
+	if i < 0 {
 		return
 	}
-	delete(o.values, key)
-	for i, k := range o.keys {
-		if k == key {
-			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
-			break
-		}
-	}
+	o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i:i], o.vals[i+1:]...)
+	o.reindex()
 }
 
 // Keys returns the keys in order.
@@ -153,6 +196,15 @@ func At(v Value, path ...any) Value {
 
 // Parse decodes one JSON text into a Value (member order and number text kept).
 func Parse(data []byte) (Value, error) {
+	if v, ok := quickParse(data); ok {
+		return v, nil
+	}
+	return parseTokens(data)
+}
+
+// parseTokens is Parse through encoding/json's token stream: what quickParse is held to,
+// and what decodes (or refuses, with encoding/json's message) the texts it leaves.
+func parseTokens(data []byte) (Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := parseValue(dec)
@@ -260,7 +312,7 @@ func Equal(a, b Value) bool {
 		}
 		for _, k := range x.keys {
 			other, found := y.Get(k)
-			if !found || !Equal(x.values[k], other) {
+			if !found || !Equal(x.value(k), other) {
 				return false
 			}
 		}

@@ -78,7 +78,7 @@ func (w *canonicalWriter) value(v Value) error {
 			}
 			w.quote(k)
 			w.buf.WriteByte(':')
-			if err := w.value(x.values[k]); err != nil {
+			if err := w.value(x.vals[i]); err != nil {
 				return err
 			}
 		}
@@ -110,6 +110,16 @@ const hexDigits = "0123456789abcdef"
 func (w *canonicalWriter) quote(s string) {
 	w.buf.WriteByte('"')
 	for i := 0; i < len(s); {
+		// A run of printable ASCII other than the two escaped characters goes as it is.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\' {
+			j++
+		}
+		if j > i {
+			w.buf.WriteString(s[i:j])
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch r {

@@ -66,7 +66,7 @@ func declared(schema Value, root *Object, found []declaredMember, seen map[strin
 		for _, name := range props.keys {
 			if !seen[name] {
 				seen[name] = true
-				found = append(found, declaredMember{name, props.values[name]})
+				found = append(found, declaredMember{name, props.value(name)})
 			}
 		}
 	}
@@ -120,7 +120,7 @@ func order(v Value, schema Value, root *Object) Value {
 		}
 		sort.Strings(rest) // UTF-8 byte order is code point order
 		for _, k := range rest {
-			out.Set(k, order(x.values[k], extra, root))
+			out.Set(k, order(x.value(k), extra, root))
 		}
 		return out
 	}

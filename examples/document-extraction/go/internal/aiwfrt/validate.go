@@ -339,7 +339,7 @@ func (c *checker) object(v Value, t *Type, path []any, kind string) {
 		if !t.AdditionalAllowed {
 			c.add(path, "additionalProperties", "no property "+Quote(k), "property "+Quote(k))
 		} else {
-			c.check(obj.values[k], t.Additional, extend(path, k))
+			c.check(obj.value(k), t.Additional, extend(path, k))
 		}
 	}
 }

@@ -168,7 +168,7 @@ func stripOptionalNulls(value, schema, root Value) Value {
 		}
 		out := NewObject()
 		for _, key := range v.keys {
-			item := v.values[key]
+			item := v.value(key)
 			sub, declared := props.Get(key)
 			if item == nil && declared && !required[key] && !allowsNull(sub, root) {
 				continue

@@ -146,7 +146,7 @@ func UnmarshalObject(data []byte, fields []Field, extra any) error {
 			extraMap.Set(reflect.MakeMap(extraMap.Type()))
 		}
 		item := reflect.New(extraMap.Type().Elem()).Elem()
-		problems = append(problems, under(k, decodeValue(obj.values[k], item))...)
+		problems = append(problems, under(k, decodeValue(obj.value(k), item))...)
 		extraMap.SetMapIndex(reflect.ValueOf(k), item)
 	}
 	if len(problems) > 0 {
@@ -296,7 +296,7 @@ func decodeValue(value Value, v reflect.Value) []Problem {
 		var problems []Problem
 		for _, key := range obj.keys {
 			item := reflect.New(v.Type().Elem()).Elem()
-			problems = append(problems, under(key, decodeValue(obj.values[key], item))...)
+			problems = append(problems, under(key, decodeValue(obj.value(key), item))...)
 			out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), item)
 		}
 		if len(problems) > 0 {

@@ -74,7 +74,7 @@ func writePython(b *strings.Builder, v Value) {
 			}
 			writePython(b, k)
 			b.WriteByte(':')
-			writePython(b, x.values[k])
+			writePython(b, x.value(k))
 		}
 		b.WriteByte('}')
 	default:
