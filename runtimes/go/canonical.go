@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -35,8 +36,43 @@ type canonicalWriter struct {
 	buf bytes.Buffer
 }
 
+// written is a value's canonical JSON, which a request body carries as it is.
+type written []byte
+
+// schemas holds the canonical JSON of each schema object a request has carried.
+var schemas sync.Map // *Object -> written
+
+// schemaJSON is a schema as a request body carries it: its canonical JSON, written once
+// per schema object (the schemas of an SDK are made once, by its generated code, and never
+// change; writing them was most of the work of building a request).
+func schemaJSON(schema Value) Value {
+	o, ok := schema.(*Object)
+	if !ok || o == nil {
+		return schema
+	}
+	if found, ok := schemas.Load(o); ok {
+		return found.(written)
+	}
+	data, err := Canonical(o)
+	if err != nil {
+		return schema
+	}
+	schemas.Store(o, written(data))
+	return written(data)
+}
+
+// schemaText is schemaJSON as text (CanonicalString of the schema).
+func schemaText(schema Value) string {
+	if data, ok := schemaJSON(schema).(written); ok {
+		return string(data)
+	}
+	return CanonicalString(schema)
+}
+
 func (w *canonicalWriter) value(v Value) error {
 	switch x := v.(type) {
+	case written:
+		w.buf.Write(x)
 	case nil, missing:
 		w.buf.WriteString("null")
 	case bool:

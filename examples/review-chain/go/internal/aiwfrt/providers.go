@@ -92,7 +92,7 @@ func baseHeaders(ex *exchange) [][2]string {
 // json_object modes (json_object needs the word JSON in the prompt).
 func instructionsFor(ex *exchange) string {
 	if (ex.mode == "prompt" || ex.mode == "json_object") && ex.wire != nil {
-		extra := promptInstruction + CanonicalString(ex.wire.schema)
+		extra := promptInstruction + schemaText(ex.wire.schema)
 		if ex.instructions != "" {
 			return ex.instructions + "\n\n" + extra
 		}
@@ -312,7 +312,7 @@ func (openAI) build(ex *exchange, getenv func(string) string) (*httpCall, error)
 		body.Set("max_output_tokens", Int(ex.maxTokens))
 	}
 	if ex.wire != nil && ex.mode == "json_schema" {
-		body.Set("text", Obj("format", Obj("type", "json_schema", "name", schemaName(ex.req.Output.Contract), "schema", ex.wire.schema, "strict", true)))
+		body.Set("text", Obj("format", Obj("type", "json_schema", "name", schemaName(ex.req.Output.Contract), "schema", schemaJSON(ex.wire.schema), "strict", true)))
 	} else if ex.wire != nil && ex.mode == "json_object" {
 		body.Set("text", Obj("format", Obj("type", "json_object")))
 	}
@@ -445,10 +445,10 @@ func (anthropic) build(ex *exchange, getenv func(string) string) (*httpCall, err
 	}
 	if ex.wire != nil && ex.mode == "tool" {
 		name := schemaName(ex.req.Output.Contract)
-		body.Set("tools", []Value{Obj("name", name, "description", toolDescription, "input_schema", ex.wire.schema)})
+		body.Set("tools", []Value{Obj("name", name, "description", toolDescription, "input_schema", schemaJSON(ex.wire.schema))})
 		body.Set("tool_choice", Obj("type", "tool", "name", name))
 	} else if ex.wire != nil && ex.mode == "native" {
-		body.Set("output_config", Obj("format", Obj("type", "json_schema", "schema", ex.wire.schema)))
+		body.Set("output_config", Obj("format", Obj("type", "json_schema", "schema", schemaJSON(ex.wire.schema))))
 	}
 	if ex.stream {
 		body.Set("stream", true)
@@ -679,7 +679,7 @@ func (*openAICompatible) build(ex *exchange, getenv func(string) string) (*httpC
 	}
 	if ex.wire != nil && ex.mode == "json_schema" {
 		body.Set("response_format", Obj("type", "json_schema", "json_schema",
-			Obj("name", schemaName(ex.req.Output.Contract), "schema", ex.wire.schema, "strict", true)))
+			Obj("name", schemaName(ex.req.Output.Contract), "schema", schemaJSON(ex.wire.schema), "strict", true)))
 	} else if ex.wire != nil && ex.mode == "json_object" {
 		body.Set("response_format", Obj("type", "json_object"))
 	}
