@@ -38,29 +38,26 @@ _opt_int = st.none() | st.integers(0, 3)
 _opt_num = st.none() | st.sampled_from([-1, 0, 1, 2, 0.5, 2.5])
 _common = {"nullable": st.booleans()}
 
+
+def _numeric(cls: type[t.IntegerType] | type[t.NumberType]) -> st.SearchStrategy[t.Type]:
+    return st.builds(
+        cls,
+        minimum=_opt_num,
+        maximum=_opt_num,
+        exclusive_minimum=_opt_num,
+        exclusive_maximum=_opt_num,
+        multiple_of=st.none() | st.sampled_from([1, 2, 0.5]),
+        **_common,
+    )
+
+
 scalar_types = st.one_of(
     st.builds(t.AnyType, **_common),
     st.builds(t.NeverType, **_common),
     st.builds(t.NullType, **_common),
     st.builds(t.BooleanType, **_common),
-    st.builds(
-        t.IntegerType,
-        minimum=_opt_num,
-        maximum=_opt_num,
-        exclusive_minimum=_opt_num,
-        exclusive_maximum=_opt_num,
-        multiple_of=st.none() | st.sampled_from([1, 2, 0.5]),
-        **_common,
-    ),
-    st.builds(
-        t.NumberType,
-        minimum=_opt_num,
-        maximum=_opt_num,
-        exclusive_minimum=_opt_num,
-        exclusive_maximum=_opt_num,
-        multiple_of=st.none() | st.sampled_from([1, 2, 0.5]),
-        **_common,
-    ),
+    _numeric(t.IntegerType),
+    _numeric(t.NumberType),
     st.builds(
         t.StringType,
         min_length=_opt_int,
