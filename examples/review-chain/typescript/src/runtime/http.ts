@@ -152,7 +152,10 @@ interface Target {
   hostname: string;
   port: number;
   path: string;
-  auth: string | undefined;
+  /** The Host header: host[:port], the port left out when it is the scheme's own. */
+  host: string;
+  /** Basic credentials of a URL that has them (`https://user:pass@host`). */
+  authorization: string | null;
 }
 
 const targets = new Map<string, Target>();
@@ -170,7 +173,8 @@ function targetOf(url: string): Target {
       hostname: options.hostname ?? "localhost",
       port: Number(options.port ?? "") || (secure ? 443 : 80),
       path: options.path ?? "/",
-      auth: options.auth ?? undefined,
+      host: parsed.host,
+      authorization: options.auth ? "Basic " + Buffer.from(options.auth).toString("base64") : null,
     };
     if (targets.size >= MAX_TARGETS) targets.clear();
     targets.set(url, found);
@@ -178,10 +182,34 @@ function targetOf(url: string): Target {
   return found;
 }
 
-function hasHeader(headers: Record<string, string>, lowered: string): boolean {
-  for (const key in headers) if (key.toLowerCase() === lowered) return true;
-  return false;
+/**
+ * The request's header lines: Host (unless given), the request's own, Content-Length, and
+ * Accept-Encoding and Authorization unless given. As a list, node:http writes them as they
+ * are (still validated) instead of setting them one by one: a fifth of a request's CPU.
+ */
+function headerLines(target: Target, headers: Record<string, string>, body: string): string[] {
+  let encoding = false;
+  let authorization = false;
+  const lines: string[] = ["Host", target.host]; // names and values in turn, as rawHeaders
+  for (const name in headers) {
+    const lowered = name.toLowerCase();
+    if (lowered === "content-length") continue;
+    if (lowered === "host") {
+      lines[1] = headers[name] as string;
+      continue;
+    }
+    if (lowered === "accept-encoding") encoding = true;
+    else if (lowered === "authorization") authorization = true;
+    lines.push(name, headers[name] as string);
+  }
+  lines.push("Content-Length", String(Buffer.byteLength(body)));
+  if (!encoding) lines.push("Accept-Encoding", ACCEPT_ENCODING);
+  if (!authorization && target.authorization !== null) lines.push("Authorization", target.authorization);
+  return lines;
 }
+
+/** What the node:http transport accepts (the Python runtime's httpx asks for the same). */
+export const ACCEPT_ENCODING = "gzip, deflate";
 
 /** The body as it is read: decoded when the server compressed it. */
 function decoded(message: http.IncomingMessage): Readable {
@@ -197,8 +225,8 @@ function decoded(message: http.IncomingMessage): Readable {
 
 /**
  * The `node:http` / `node:https` Transport over `agents` (default: the shared keep-alive
- * Agents). `Content-Length` is set from the body; `Accept-Encoding: gzip, deflate, br` unless
- * the headers name one.
+ * Agents). `Content-Length` is set from the body; `Accept-Encoding: gzip, deflate` unless the
+ * headers name one (gzip, deflate and br answers are decoded).
  */
 export function nodeTransport(agents: Agents = {}): Transport {
   return (url, request) =>
@@ -211,8 +239,6 @@ export function nodeTransport(agents: Agents = {}): Transport {
       const target = targetOf(url);
       const secure = target.secure;
       const agent = secure ? (agents.https ?? sharedAgents().https) : (agents.http ?? sharedAgents().http);
-      const headers: Record<string, string> = { ...request.headers, "Content-Length": String(Buffer.byteLength(request.body)) };
-      if (!hasHeader(headers, "accept-encoding")) headers["Accept-Encoding"] = "gzip, deflate, br";
       let stream: Readable | null = null;
       const onAbort = (): void => {
         const reason: unknown = signal.reason;
@@ -224,9 +250,8 @@ export function nodeTransport(agents: Agents = {}): Transport {
         hostname: target.hostname,
         port: target.port,
         path: target.path,
-        auth: target.auth,
         method: request.method,
-        headers,
+        headers: headerLines(target, request.headers, request.body),
         agent,
       };
       const req = (secure ? https : http).request(options, (message) => {
