@@ -1,14 +1,13 @@
-// How the runtime sends its requests. On Node (and Deno and Bun, which have `node:http`), the
-// default transport is `node:http` / `node:https` over keep-alive Agents shared by every
-// Runtime in the process: on a scatter of 100 calls it costs about a third of the CPU of
-// Node's global fetch (undici) per request. A fetch the caller passes (`Runtime`'s `fetch`
-// option) is used instead, as before.
+// How the runtime sends its requests. By default with `node:http` / `node:https` over
+// keep-alive Agents shared by every Runtime in the process: on a scatter of 100 calls it
+// costs about a third of the CPU of Node's global fetch (undici) per request. A fetch the
+// caller passes (`Runtime`'s `fetch` option) is used instead, as before.
 //
 // The shared Agents keep every connection alive and open as many as there are calls in flight
 // (`maxSockets: Infinity`, as fetch does): the callers bound the concurrency (a scatter's
 // `concurrency`), so the connections follow it; up to MAX_FREE_SOCKETS idle connections per
-// host are kept for the next calls (the Go runtime keeps 256 too). Bodies compressed with
-// gzip, deflate or br are decoded, as fetch decodes them.
+// host are kept for the next calls (the Go runtime keeps 256 too), each for IDLE_TIMEOUT.
+// Bodies compressed with gzip, deflate or br are decoded, as fetch decodes them.
 
 import * as http from "node:http";
 import * as https from "node:https";
@@ -63,7 +62,20 @@ export interface Agents {
 /** Idle keep-alive connections kept per host by the shared Agents. */
 export const MAX_FREE_SOCKETS = 256;
 
-const AGENT_OPTIONS = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: "lifo" } as const;
+/**
+ * Seconds an idle connection of the shared Agents stays open (fetch's own default; a server's
+ * shorter `Keep-Alive: timeout=N` hint wins): a connection the server is about to close is
+ * not reused, which would fail the attempt with a reset. A call in flight is not affected.
+ */
+export const IDLE_TIMEOUT = 4;
+
+const AGENT_OPTIONS = {
+  keepAlive: true,
+  maxSockets: Infinity,
+  maxFreeSockets: MAX_FREE_SOCKETS,
+  scheduling: "lifo",
+  timeout: IDLE_TIMEOUT * 1000,
+} as const;
 
 let shared: { http: http.Agent; https: https.Agent } | null = null;
 
