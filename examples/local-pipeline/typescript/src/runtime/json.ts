@@ -160,6 +160,21 @@ export function formatNumber(value: number): string {
   return String(value); // -0 writes as "0"
 }
 
+const keyCache = new Map<string, string>();
+
+/** `"key":`, from a cache: member names repeat from one body to the next. */
+function quotedKey(key: string): string {
+  let found = keyCache.get(key);
+  if (found === undefined) {
+    found = quote(key) + ":";
+    if (key.length <= 64) {
+      if (keyCache.size >= 4096) keyCache.clear();
+      keyCache.set(key, found);
+    }
+  }
+  return found;
+}
+
 /** `value` as canonical JSON: members in their recorded order, no whitespace. */
 export function dumps(value: unknown): string {
   return write(value);
@@ -190,7 +205,7 @@ function write(value: unknown): string {
       if (item === undefined) continue;
       if (!first) out += ",";
       first = false;
-      out += quote(key) + ":" + write(item);
+      out += quotedKey(key) + write(item);
     }
     return out + "}";
   }
