@@ -1,12 +1,12 @@
-// The HTTP runtime: a ModelClient for every provider, over node:http (or a fetch you pass). One call
-// (docs/wire.md §7): resolve the provider and structured-output mode, send an attempt (its
-// own timeout and first-token timeout, linked to the caller's AbortSignal), retry retryable
-// failures, parse and check the answer, send a repair turn when it is invalid, and record
-// every attempt, failed ones included (§9).
+// The HTTP runtime: a ModelClient for every provider, over node:http (http.ts; or a fetch you
+// pass). One call (docs/wire.md §7): resolve the provider and structured-output mode, send an
+// attempt (its own timeout and first-token timeout, linked to the caller's AbortSignal), retry
+// retryable failures, parse and check the answer, send a repair turn when it is invalid, and
+// record every attempt, failed ones included (§9).
 
 import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
-import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { defaultTransport, type AbortLike, type Agents, type FetchLike, type Transport } from "./http.js";
+import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
 import { RetryPolicy, abortError, callWithRetries, systemClock, type Clock } from "./retry.js";
