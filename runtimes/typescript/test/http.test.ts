@@ -217,6 +217,25 @@ for (const [name, options] of TRANSPORTS) {
   });
 }
 
+test("a route's headers replace the transport's own; a base URL's credentials go as Basic auth", async () => {
+  const server = await loopback(ok);
+  try {
+    const runtime = new rt.Runtime({ env: {} });
+    const route: rt.ModelRoute = { provider: "openai-compatible", model: "m", base_url: server.base, headers: { "accept-encoding": "identity", "X-Team": "a" } };
+    await runtime.complete({ ...call(server.base), route });
+    const withCredentials = server.base.replace("http://", "http://us%40er:p%3Ass@");
+    await runtime.complete(call(withCredentials));
+    const [first, second] = server.requests.map((req) => req.headers);
+    assert.equal(first?.["accept-encoding"], "identity");
+    assert.equal(first?.["x-team"], "a");
+    assert.equal(first?.["authorization"], undefined);
+    assert.equal(second?.["authorization"], "Basic " + Buffer.from("us@er:p:ss").toString("base64"));
+    assert.equal(server.requests[1]?.url, "/v1/chat/completions");
+  } finally {
+    await server.close();
+  }
+});
+
 test("one caller signal cancels every call in flight under it, each with its own Cancelled", async () => {
   const server = await loopback(hang);
   try {
