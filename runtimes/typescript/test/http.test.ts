@@ -236,6 +236,25 @@ test("a route's headers replace the transport's own; a base URL's credentials go
   }
 });
 
+test("a redirect is not followed, as in the Python runtime: the attempt's answer is not JSON", async () => {
+  const server = await loopback((_req, res) => {
+    res.writeHead(307, { location: "/elsewhere" });
+    res.end();
+  });
+  try {
+    const runtime = new rt.Runtime({ env: {} });
+    assert.deepEqual(await failure(runtime.complete(call(server.base, { retry: { ...RETRY, max_attempts: 1 } }))), {
+      name: "ProviderError",
+      code: "R007",
+      message: "openai-compatible m: malformed response: not JSON",
+      attempts: ["call malformed"],
+    });
+    assert.deepEqual(server.requests.map((req) => req.url), ["/v1/chat/completions"]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("one caller signal cancels every call in flight under it, each with its own Cancelled", async () => {
   const server = await loopback(hang);
   try {
