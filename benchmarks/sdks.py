@@ -13,11 +13,11 @@ scatter grows. One run, one server, one Markdown table.
       route's base URL set with ``WithRoute``), as generated (``New()``: the runtime's
       default ``http.Client``) and with a Transport tuned like the bare loop's
       (``WithModelClient(&Runtime{HTTP: ...})``); timed inside the Go process;
-    - a bare Node ``fetch`` loop and the generated TypeScript SDK's workflow function
-      (``aiwf sdk --lang typescript``, built with its own tsc; ``createClient({routes})``);
-      both on Node's global ``fetch`` (undici: keep-alive, no connection cap by default; it
-      takes no ``http.Agent``), timed inside the Node process; and, to show what ``fetch``
-      itself costs, a bare ``node:http`` loop over a keep-alive ``http.Agent``;
+    - a bare ``node:http`` loop over a keep-alive ``http.Agent`` and the generated
+      TypeScript SDK's workflow function (``aiwf sdk --lang typescript``, built with its own
+      tsc; ``createClient({routes})``), whose runtime sends with ``node:http`` over shared
+      keep-alive Agents too, timed inside the Node process; and, to show what Node's global
+      ``fetch`` (undici) costs, a bare ``fetch`` loop;
     - ``aiwf run SPEC -w fan --input FILE`` as a user runs it: a subprocess in a project
       whose aiwf.toml points the route at the server through an environment, default file
       checkpoints, timed from process start to exit; ``aiwf --version`` is timed the same way
@@ -585,7 +585,7 @@ def main() -> None:
         "aiwf engine (Python)": "bare aiohttp loop (Python)",
         "Go SDK, as generated (New())": "bare goroutine loop (Go)",
         "Go SDK, tuned Transport": "bare goroutine loop (Go)",
-        "TypeScript SDK": "bare fetch loop (Node)",
+        "TypeScript SDK": "bare node:http loop, keep-alive Agent (Node)",
         "`aiwf run`, end to end": "bare aiohttp loop (Python)",
     }
     for name, wall in best.items():

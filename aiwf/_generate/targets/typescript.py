@@ -1,6 +1,6 @@
 """The TypeScript target: an ESM package with interfaces for the contracts, one async function
 per assistant and per workflow, and the runtime (``runtimes/typescript``, copied byte for byte)
-over Node's own fetch.
+over node:http (or a fetch the caller passes).
 
 The generated code is thin: :meth:`TypeScriptTarget.context` hands the templates
 (``copier-templates/typescript/generated``) a small view model (names, fields, types, and the

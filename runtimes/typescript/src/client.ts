@@ -1,10 +1,11 @@
-// The HTTP runtime: a ModelClient over Node's own fetch for every provider. One call
-// (docs/wire.md §7): resolve the provider and structured-output mode, send an attempt (its
-// own timeout and first-token timeout, linked to the caller's AbortSignal), retry retryable
-// failures, parse and check the answer, send a repair turn when it is invalid, and record
-// every attempt, failed ones included (§9).
+// The HTTP runtime: a ModelClient for every provider, over node:http (http.ts; or a fetch you
+// pass). One call (docs/wire.md §7): resolve the provider and structured-output mode, send an
+// attempt (its own timeout and first-token timeout, linked to the caller's AbortSignal), retry
+// retryable failures, parse and check the answer, send a repair turn when it is invalid, and
+// record every attempt, failed ones included (§9).
 
 import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
+import { defaultTransport, type AbortLike, type Agents, type FetchLike, type Transport } from "./http.js";
 import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
@@ -28,11 +29,14 @@ export const DEFAULT_TIMEOUT = 600;
 /** The User-Agent when the SDK names no aiwf version (the generated code always does). */
 export const DEFAULT_USER_AGENT = "aiwf (typescript)";
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
 export interface RuntimeOptions {
-  /** The fetch to use (default: globalThis.fetch). */
+  /**
+   * A fetch to send requests with (globalThis.fetch, or your own). Default: none, requests go
+   * out through node:http / node:https over keep-alive Agents (http.ts).
+   */
   fetch?: FetchLike | undefined;
+  /** The Agents of the node:http transport (default: the shared keep-alive ones; unused with `fetch`). */
+  agents?: Agents | undefined;
   /** Environment variables: keys, base URLs (default: process.env). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** `aiwf/VERSION (typescript)`: the SDK passes its aiwf version. */
@@ -66,6 +70,58 @@ interface Outcome {
   answer: string;
 }
 
+/** The abort of one attempt: its timers and the caller's signal end it (lighter than an AbortController). */
+class AttemptAbort implements AbortLike {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: Array<() => void> | null = null;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.listeners;
+    this.listeners = null;
+    for (const listener of listeners ?? []) listener();
+  }
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    (this.listeners ??= []).push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners?.indexOf(listener) ?? -1;
+    if (at >= 0) this.listeners?.splice(at, 1);
+  }
+}
+
+const watched = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `listener` when `signal` aborts; returns what stops that. One listener per signal
+ * whatever the number of calls in flight under it (a scatter shares one signal).
+ */
+function whenAborted(signal: AbortSignal | undefined, listener: () => void): () => void {
+  if (signal === undefined) return () => undefined;
+  let listeners = watched.get(signal);
+  if (listeners === undefined) {
+    const created = new Set<() => void>();
+    listeners = created;
+    watched.set(signal, created);
+    signal.addEventListener(
+      "abort",
+      () => {
+        for (const each of [...created]) each();
+        created.clear();
+      },
+      { once: true },
+    );
+  }
+  const own = listeners;
+  own.add(listener);
+  return () => own.delete(listener);
+}
+
 /** `seconds` as Python's `{:g}` writes it, for messages that every runtime shares. */
 export function formatSeconds(seconds: number): string {
   const precise = Number(seconds.toPrecision(6));
@@ -87,7 +143,7 @@ function sumUsage(attempts: readonly Attempt[]): Usage {
 
 /** A ModelClient for every provider in PROVIDERS. */
 export class Runtime implements ModelClient {
-  private readonly fetchImpl: FetchLike;
+  private readonly transport: Transport;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly userAgent: string;
   private readonly clock: Clock;
@@ -96,7 +152,7 @@ export class Runtime implements ModelClient {
   private readonly providers = new Map<string, Provider>();
 
   constructor(options: RuntimeOptions = {}) {
-    this.fetchImpl = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.transport = defaultTransport(options.fetch, options.agents);
     this.env = options.env ?? process.env;
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.clock = options.clock ?? systemClock;
@@ -296,7 +352,7 @@ export class Runtime implements ModelClient {
     let httpStatus: number | null = null;
     let requestId: string | null = null;
     let firstToken: number | null = null;
-    const controller = new AbortController();
+    const controller = new AttemptAbort();
     const what = deadlineBound
       ? "call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s"
       : "attempt timeout of " + formatNumber(perAttempt) + "s";
@@ -327,8 +383,7 @@ export class Runtime implements ModelClient {
         }, firstTokenTimeout * 1000),
       );
     }
-    const onCallerAbort = (): void => controller.abort(abortError(request.signal as AbortSignal));
-    request.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const unwatch = whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal)));
     try {
       if (budget <= 0) {
         throw new Timeout("no complete answer within the call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s", {
@@ -340,11 +395,11 @@ export class Runtime implements ModelClient {
       const call = provider.build(exchange, stream, this.env, this.userAgent);
       let completion: Completion;
       try {
-        const response = await this.fetchImpl(call.url, {
+        const response = await this.transport(call.url, {
           method: call.method,
           headers: withRouteHeaders(call.headers, route.headers),
           body: dumps(call.body),
-          signal: controller.signal,
+          signal: controller,
         });
         httpStatus = response.status;
         requestId = provider.requestId(response.headers);
@@ -354,7 +409,7 @@ export class Runtime implements ModelClient {
         if (stream && response.body !== null) {
           completion = await provider.parseStream(
             exchange,
-            parseSse(lines(response.body as unknown as AsyncIterable<Uint8Array>)),
+            parseSse(lines(response.body)),
             (text) => {
               if (firstToken === null) firstToken = this.clock.now() - began;
               state.emitted = true;
@@ -377,7 +432,7 @@ export class Runtime implements ModelClient {
           completion = provider.parse(exchange, body);
         }
       } catch (error) {
-        throw this.transportError(error, controller.signal, route.provider, route.model);
+        throw this.transportError(error, controller, route.provider, route.model);
       }
       requestId = requestId ?? completion.responseId;
       const outcome = this.check(exchange, completion);
@@ -398,7 +453,7 @@ export class Runtime implements ModelClient {
       );
       return outcome;
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : this.transportError(error, controller.signal, route.provider, route.model);
+      const failure = error instanceof ProviderError ? error : this.transportError(error, controller, route.provider, route.model);
       this.record(
         state,
         exchange,
@@ -408,11 +463,11 @@ export class Runtime implements ModelClient {
       throw failure;
     } finally {
       for (const timer of timers) clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onCallerAbort);
+      unwatch();
     }
   }
 
-  private transportError(error: unknown, signal: AbortSignal, provider: string, model: string): ProviderError {
+  private transportError(error: unknown, signal: AbortLike, provider: string, model: string): ProviderError {
     if (signal.aborted) {
       const reason: unknown = signal.reason;
       return reason instanceof ProviderError ? reason : new Cancelled(undefined, { provider, model });

@@ -1,8 +1,9 @@
-// The runtime every aiwf TypeScript SDK carries: no dependency beyond Node (18.17+) and its
-// own fetch. The rules it follows on the wire are docs/wire.md's.
+// The runtime every aiwf TypeScript SDK carries: no dependency beyond Node (18.17+): its
+// node:http over keep-alive Agents, or a fetch you pass. The rules it follows on the wire are docs/wire.md's.
 
 export * from "./client.js";
 export * from "./errors.js";
+export * from "./http.js";
 export * from "./json.js";
 export * from "./order.js";
 export * from "./providers.js";

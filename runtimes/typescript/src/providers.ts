@@ -4,6 +4,7 @@
 // live in client.ts, once.
 
 import { BadRequest, ProviderError, Refused, RouteError, ServerError, Timeout, errorForStatus } from "./errors.js";
+import type { HeaderLookup } from "./http.js";
 import { dumps, hasOwn, isObject, quote, type RawJson } from "./json.js";
 import { parseRetryAfter, parseShouldRetry, type HeaderSource } from "./retry.js";
 import type { SseEvent } from "./sse.js";
@@ -99,7 +100,7 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 function getHeader(headers: HeaderSource, name: string): string | null {
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name);
+  if (typeof (headers as HeaderLookup).get === "function") return (headers as HeaderLookup).get(name);
   for (const [key, value] of Object.entries(headers as Record<string, string>)) {
     if (key.toLowerCase() === name) return value;
   }

@@ -29,6 +29,12 @@ test("strings escape exactly the characters the rules name", () => {
   assert.equal(quote("\u2028\u2029"), '"\\u2028\\u2029"');
   assert.equal(quote("<>&\u007f é 😀 /"), '"<>&\u007f é 😀 /"');
   assert.equal(quote("a\ud800b\udc00"), '"a\ufffdb\ufffd"');
+  const short: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r" };
+  for (let code = 0; code < 0xd800; code++) {
+    const ch = String.fromCharCode(code);
+    const escaped = code < 0x20 || code === 0x2028 || code === 0x2029 ? "\\u" + code.toString(16).padStart(4, "0") : ch;
+    assert.equal(quote("a" + ch), '"a' + (short[ch] ?? escaped) + '"', "U+" + code.toString(16));
+  }
   assert.equal(dumps({ b: [1, true, null], a: { "": "x" } }), '{"b":[1,true,null],"a":{"":"x"}}');
 });
 
@@ -50,6 +56,35 @@ test("the parser is strict", () => {
   }
   assert.deepEqual(parse(' \n[1e2, -0.5, "\\u00e9\\ud83d\\ude00"] '), [100, -0.5, "é😀"]);
   assert.deepEqual(parseAt('text {"a": [1]} more', 5), [{ a: [1] }, 16]);
+});
+
+test("parse reads every text as the strict parser does (JSON.parse serves the texts it reads alike)", () => {
+  const strict = (text: string): unknown => {
+    const [value, end] = parseAt(text, 0);
+    assert.equal(end, text.length);
+    return value;
+  };
+  const deep = (n: number): string => "[".repeat(n) + "]".repeat(n);
+  const texts = [
+    '{"id":"c1","choices":[{"message":{"content":"{\\"n\\": 1}"}}],"usage":{"prompt_tokens":5}}',
+    '{"b": 1, "a": 2, "b": 3}',
+    '{"z": 0, "\\u0031": "escaped integer-like key"}',
+    '{"x": "2024-01-01", "1": true}',
+    '{"__proto__": 1, "constructor": 2}',
+    '[-0, 0.1, 12345678901234567891, "\\ud800", "\\u2028"]',
+    " \t\r\n{}\n",
+    deep(512) + " ".repeat(10),
+  ];
+  for (const text of texts) {
+    const value = parse(text);
+    assert.deepEqual(value, strict(text), text.slice(0, 40));
+    assert.equal(dumps(value), dumps(strict(text)), text.slice(0, 40));
+  }
+  assert.deepEqual(parse("[1e400, -1e400]"), [Infinity, -Infinity]);
+  assert.deepEqual(keysOf(parse('{"z": 0, "\\u0031": 1}') as Record<string, unknown>), ["z", "1"]);
+  assert.deepEqual(keysOf(parse('{"x": "2024-01-01", "1": true}') as Record<string, unknown>), ["x", "1"]);
+  assert.throws(() => parse(deep(514)), /not valid JSON \(at offset 513\)/);
+  assert.throws(() => parse('{"a": [1, 2,]}'), /not valid JSON \(at offset 12\)/);
 });
 
 test("code point order is not UTF-16 order", () => {

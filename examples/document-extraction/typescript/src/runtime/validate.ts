@@ -44,7 +44,8 @@ export class ValidationError extends Error {
 
 /** A JSON Pointer (RFC 6901) one member or index deeper. */
 export function pointer(base: string, part: string | number): string {
-  const token = String(part).replace(/~/g, "~0").replace(/\//g, "~1");
+  const text = String(part);
+  const token = text.includes("~") || text.includes("/") ? text.replace(/~/g, "~0").replace(/\//g, "~1") : text;
   return (base === "(root)" ? "" : base) + "/" + token;
 }
 

@@ -4,8 +4,9 @@
 // client that calls assistants and runs workflows with run-time route overrides and a
 // run-time choice of environment.
 
-import { Runtime, type FetchLike } from "./client.js";
+import { Runtime } from "./client.js";
 import { ProviderError, RouteError } from "./errors.js";
+import type { Agents, FetchLike } from "./http.js";
 import { dumps } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { Router } from "./router.js";
@@ -61,10 +62,12 @@ export interface ClientOptions {
   environment?: string | null | undefined;
   /** Environment variables: keys, base URLs, AIWF_ENV (default: process.env). */
   env?: Readonly<Record<string, string | undefined>> | undefined;
-  /** The client that answers model requests (default: the HTTP runtime over fetch). */
+  /** The client that answers model requests (default: the HTTP runtime, `Runtime`). */
   modelClient?: ModelClient | undefined;
-  /** The fetch the HTTP runtime uses (default: globalThis.fetch). */
+  /** A fetch for the HTTP runtime to send requests with (default: node:http, keep-alive). */
   fetch?: FetchLike | undefined;
+  /** The Agents of the HTTP runtime's node:http transport (default: the shared keep-alive ones). */
+  agents?: Agents | undefined;
 }
 
 /** Options of one call of an assistant or one run of a workflow. */
@@ -179,7 +182,7 @@ export class SdkClient {
     this.routes = effectiveRoutes(definition, options);
     this.modelClient =
       options.modelClient ??
-      new Runtime({ env: options.env ?? process.env, fetch: options.fetch, userAgent: definition.userAgent });
+      new Runtime({ env: options.env ?? process.env, fetch: options.fetch, agents: options.agents, userAgent: definition.userAgent });
     this.router = new Router(this.routes, this.modelClient);
   }
 

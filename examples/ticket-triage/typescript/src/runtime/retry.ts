@@ -9,6 +9,7 @@
 // - stop after max_attempts attempts, or when the next sleep would end past the deadline.
 
 import { Cancelled, ProviderError } from "./errors.js";
+import type { HeaderLookup } from "./http.js";
 import type { RetrySpec } from "./types.js";
 
 /** The longest provider-requested wait (seconds) that is honoured. */
@@ -16,11 +17,11 @@ export const MAX_RETRY_AFTER = 60;
 /** Fraction of the backoff removed at random, at most. */
 export const JITTER = 0.25;
 
-/** Response headers, from fetch's Headers or a plain record. */
-export type HeaderSource = Headers | Record<string, string>;
+/** Response headers: fetch's Headers, the node:http transport's, or a plain record. */
+export type HeaderSource = HeaderLookup | Record<string, string>;
 
 function header(headers: HeaderSource, name: string): string | null {
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name);
+  if (typeof (headers as HeaderLookup).get === "function") return (headers as HeaderLookup).get(name);
   const lowered = name.toLowerCase();
   for (const [key, value] of Object.entries(headers as Record<string, string>)) {
     if (key.toLowerCase() === lowered) return value;
