@@ -165,3 +165,24 @@ def test_the_installed_command_validates_without_click(project: Path, how: str) 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "warning[W002]" in proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == "loaded: []", proc.stderr
+
+
+def test_a_blank_config_file_is_an_empty_config_read_without_the_toml_parser(
+    project: Path,
+) -> None:
+    (project / "blank.toml").write_text(" \r\n\t\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from aiwf._entry import main\n"
+        "try:\n    main(['validate', '--config', 'blank.toml', 'clean.aiwf.yaml'])\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "assert 'tomllib' not in sys.modules and 'tomli' not in sys.modules\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (project / "form-feed.toml").write_text("\f", encoding="utf-8")  # not TOML whitespace
+    status, _out, err = run(_entry.main, ["validate", "--config", "form-feed.toml"])
+    assert status == 1
+    assert "error[C002]: invalid TOML" in err
