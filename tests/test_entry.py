@@ -5,6 +5,7 @@ itself handed to click."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from spec_support import BASE, write
 
-from aiwf import _cli, _entry
+from aiwf import _cli, _echo, _entry
 
 UNUSED = BASE.replace(
     "workflows:\n",
@@ -139,7 +140,7 @@ def test_styled_text_goes_through_click(monkeypatch: pytest.MonkeyPatch) -> None
     fast path's echo (by handing such text to click)."""
     out = io.StringIO()
     with redirect_stdout(out):
-        _entry._echo("\x1b[1mbold\x1b[0m and plain")
+        _echo.echo("\x1b[1mbold\x1b[0m and plain")
     assert out.getvalue() == "bold and plain\n"
 
 
@@ -186,3 +187,102 @@ def test_a_blank_config_file_is_an_empty_config_read_without_the_toml_parser(
     status, _out, err = run(_entry.main, ["validate", "--config", "form-feed.toml"])
     assert status == 1
     assert "error[C002]: invalid TOML" in err
+
+
+# -- aiwf sdk ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sdk_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with a Python SDK made by the click command (its scaffold through copier)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("sdk-project")
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    write(root, BASE, "spec.aiwf.yaml")
+    write(root, BROKEN, "broken.aiwf.yaml")
+    write(root, "", "a-file.txt")
+    cwd = Path.cwd()
+    os.chdir(root)
+    try:
+        status, out, err = run(
+            _cli.main, ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--package", "p"]
+        )
+    finally:
+        os.chdir(cwd)
+    assert status == 0, out + err
+    shutil.rmtree(root / ".git")
+    return root
+
+
+#: aiwf sdk command lines the fast path runs itself (after an edit of the spec).
+SDK_FAST = [
+    ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--package", "p"],
+    ["sdk", "--out=sdk", "spec.aiwf.yaml", "--package=p", "-q"],
+    ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--package", "p", "--exit-code"],
+    ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--module", "p", "-v"],
+    ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--module", "a", "--package", "b"],
+    ["sdk", "spec.aiwf.yaml", "--out", "sdk", "--lang", "cobol"],
+    ["sdk", "broken.aiwf.yaml", "--out", "sdk", "--package", "p"],
+    ["sdk", "--lang", "python"],
+    ["sdk"],
+]
+
+#: aiwf sdk command lines left to click.
+SDK_CLICK = [
+    ["sdk", "--help"],
+    ["sdk", "spec.aiwf.yaml", "broken.aiwf.yaml"],
+    ["sdk", "spec.aiwf.yaml", "--out", "a-file.txt"],
+    ["sdk", "spec.aiwf.yaml", "--out"],
+    ["sdk", "spec.aiwf.yaml", "--nope"],
+]
+
+
+def run_in_copy(
+    project: Path, to: Path, main: object, argv: list[str]
+) -> tuple[tuple[int, str, str], dict[str, bytes]]:
+    import shutil
+
+    shutil.copytree(project, to)
+    spec = to / "spec.aiwf.yaml"
+    spec.write_text(spec.read_text().replace("Classify the ticket.", "Sort it."))
+    cwd = Path.cwd()
+    os.chdir(to)
+    try:
+        result = run(main, argv)
+    finally:
+        os.chdir(cwd)
+    tree = {p.relative_to(to).as_posix(): p.read_bytes() for p in to.rglob("*") if p.is_file()}
+    return result, tree
+
+
+@pytest.mark.parametrize("argv", SDK_FAST + SDK_CLICK, ids=" ".join)
+def test_aiwf_sdk_prints_and_writes_what_click_does(
+    sdk_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.delenv("AIWF_ENV", raising=False)
+    with monkeypatch.context() as local:
+        local.chdir(sdk_project)
+        assert (_entry.parse(argv) is not None) == (argv in SDK_FAST)
+    fast = run_in_copy(sdk_project, tmp_path / "fast", _entry.main, argv)
+    slow = run_in_copy(sdk_project, tmp_path / "click", _cli.main, argv)
+    assert fast == slow
+
+
+def test_aiwf_sdk_runs_without_click(sdk_project: Path, tmp_path: Path) -> None:
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(sdk_project, project)
+    code = (
+        "import sys\n"
+        "from aiwf._entry import main\n"
+        "try:\n    main(['sdk', 'spec.aiwf.yaml', '--out', 'sdk', '--package', 'p'])\n"
+        "except SystemExit as e:\n    assert e.code == 0, e.code\n"
+        "assert 'click' not in sys.modules, 'click imported by aiwf sdk'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sdk: python SDK p is up to date" in proc.stdout
