@@ -81,22 +81,25 @@ _COMMANDS = {
 
 
 class Parsed:
-    """A command line as click would parse it: the command, its arguments, its options and
-    the shared options in the order of their first appearance (click calls their callbacks in
-    that order, once each, with the last value: a count for ``-v``)."""
+    """A command line as click would parse it: the command, its arguments and options, and the
+    shared options given before the command (the group's) and after it, each in the order of
+    their first appearance (click calls their callbacks group first, then in that order, once
+    each, with the last value: a count for ``-v``)."""
 
-    def __init__(self, command: str) -> None:
-        self.command = command
+    def __init__(self) -> None:
+        self.command = ""
         self.args: list[Path] = []
         self.options: dict[str, Any] = {}
+        self.group: dict[str, Any] = {}
         self.shared: dict[str, Any] = {}
 
     def set(self, name: str, value: Any) -> None:
+        shared = self.shared if self.command else self.group
         if name == "verbose":
-            self.shared[name] = self.shared.get(name, 0) + value
+            shared[name] = shared.get(name, 0) + value
         elif name in ("config", "env", "quiet"):
-            self.shared.setdefault(name, value)
-            self.shared[name] = value
+            shared.setdefault(name, value)
+            shared[name] = value
         else:
             self.options[name] = value
 
@@ -121,15 +124,21 @@ def _path_ok(path: str, *, dir_okay: bool = True, file_okay: bool = True) -> boo
 def parse(argv: list[str]) -> Parsed | None:
     """``argv`` (without the program name) as one of the fast path's command lines, or None
     when click is to parse it (see the module docstring)."""
-    syntax = _COMMANDS.get(argv[0]) if argv else None
-    if syntax is None or sys.platform == "win32" or "_AIWF_COMPLETE" in os.environ:
+    if sys.platform == "win32" or "_AIWF_COMPLETE" in os.environ:
         return None
-    parsed = Parsed(argv[0])
-    i = 1
+    parsed = Parsed()
+    syntax = _Syntax({}, {})  # the group's options, until the command
+    i = 0
     while i < len(argv):
         token = argv[i]
         i += 1
         if not token.startswith("-"):
+            if not parsed.command:
+                command = _COMMANDS.get(token)
+                if command is None:
+                    return None
+                parsed.command, syntax = token, command
+                continue
             if not _path_ok(token):  # "" too: click would take it for "."
                 return None
             parsed.args.append(Path(token))
@@ -143,7 +152,7 @@ def parse(argv: list[str]) -> Parsed | None:
         name, eq, value = token.partition("=")
         option = syntax.valued.get(name)
         if option is None:
-            return None  # --help, --, -vq, an unknown option: click's to answer
+            return None  # --help, --version, --, -vq, an unknown option: click's to answer
         if not eq:
             if i == len(argv):
                 return None
@@ -163,6 +172,8 @@ def parse(argv: list[str]) -> Parsed | None:
             parsed.set(option, Path(value))
         else:
             parsed.set(option, value)
+    if not parsed.command:
+        return None
     if syntax.max_args is not None and len(parsed.args) > syntax.max_args:
         return None
     return parsed
@@ -202,8 +213,9 @@ def run(parsed: Parsed) -> NoReturn:
         from aiwf._context import AppContext
 
         app = AppContext()
-        for name, value in parsed.shared.items():
-            app.merge_shared(name, value)
+        for shared in (parsed.group, parsed.shared):
+            for name, value in shared.items():
+                app.merge_shared(name, value)
         if app.env is None:
             app.env = os.environ.get("AIWF_ENV") or None
         code = (_validate if parsed.command == "validate" else _sdk)(app, parsed)

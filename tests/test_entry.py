@@ -79,6 +79,11 @@ FAST = [
     ["validate", "--config", "missing.toml", "clean.aiwf.yaml"],
     ["validate", "--config", "empty.toml"],
     ["validate"],
+    ["-q", "validate", "unused.aiwf.yaml"],
+    ["-v", "validate", "-q", "-v", "clean.aiwf.yaml"],
+    ["-q", "validate", "-v", "clean.aiwf.yaml"],
+    ["--config", "bad-env.toml", "--env=prod", "validate", "clean.aiwf.yaml"],
+    ["--config", "bad-env.toml", "validate", "--config", "empty.toml", "clean.aiwf.yaml"],
 ]
 
 #: Command lines left to click (its messages, its help).
@@ -95,8 +100,10 @@ CLICK = [
     ["validate", "", "clean.aiwf.yaml"],
     ["validate", "--strict=1", "clean.aiwf.yaml"],
     ["validate", "--env", "-v", "clean.aiwf.yaml"],
-    ["-q", "validate", "unused.aiwf.yaml"],
     ["--version"],
+    ["-q", "--version", "validate"],
+    ["-h", "validate"],
+    ["-q"],
     ["schema"],
 ]
 
@@ -226,6 +233,8 @@ SDK_FAST = [
     ["sdk", "broken.aiwf.yaml", "--out", "sdk", "--package", "p"],
     ["sdk", "--lang", "python"],
     ["sdk"],
+    ["-q", "sdk", "spec.aiwf.yaml", "--out", "sdk", "--package", "p"],
+    ["-v", "sdk", "spec.aiwf.yaml", "--out", "sdk", "--package", "p", "-q", "-v"],
 ]
 
 #: aiwf sdk command lines left to click.
