@@ -1,6 +1,6 @@
 """``python -m aiwf`` runs the command-line interface."""
 
-from aiwf._cli import main
+from aiwf._entry import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
     main()

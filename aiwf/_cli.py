@@ -9,18 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from aiwf import __version__
+from aiwf._context import AppContext as AppContext  # re-exported: the commands import it here
 from aiwf._errors import EXIT_FAILURE, AiwfError
-from aiwf._ir._dc import dataclass
-
-if TYPE_CHECKING:
-    from aiwf._config import ProjectConfig
 
 #: Subcommand name -> "module:attribute" of its click command. One line per subcommand.
 COMMANDS: dict[str, str] = {
@@ -43,37 +39,9 @@ COMMANDS: dict[str, str] = {
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass
-class AppContext:
-    """What every subcommand receives: the shared options and the project config, lazily."""
-
-    config_path: Path | None = None
-    env: str | None = None
-    verbosity: int = 0
-    _config: ProjectConfig | None = field(default=None, repr=False)
-
-    @property
-    def config(self) -> ProjectConfig:
-        """The project config (``--config``, else ``aiwf.toml`` / ``pyproject.toml`` found
-        upwards from the working directory, else an empty config)."""
-        if self._config is None:
-            from aiwf._config import load_config
-
-            self._config = load_config(self.config_path, env=self.env)
-        return self._config
-
-
 def _merge_shared(ctx: click.Context, name: str, value: Any) -> Any:
     """Store a shared option given on the group or on a subcommand; the later one wins."""
-    app = ctx.find_root().ensure_object(AppContext)
-    if name == "verbose" and value:
-        app.verbosity = max(app.verbosity, 0) + int(value)
-    elif name == "quiet" and value:
-        app.verbosity = -1
-    elif name == "config" and value is not None:
-        app.config_path = Path(value)
-    elif name == "env" and value is not None:
-        app.env = value
+    ctx.find_root().ensure_object(AppContext).merge_shared(name, value)
     return value
 
 

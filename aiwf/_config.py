@@ -297,13 +297,16 @@ def _read_table(path: Path) -> dict[str, Any]:
         raise AiwfError(
             f"cannot read config file: {exc}", code=codes.C001, file=str(shown_path(path))
         ) from None
-    tomllib = _toml()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise AiwfError(
-            f"invalid TOML: {exc}", code=codes.C002, file=str(shown_path(path))
-        ) from None
+    if text.replace("\r\n", "\n").strip(" \t\n"):
+        tomllib = _toml()
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise AiwfError(
+                f"invalid TOML: {exc}", code=codes.C002, file=str(shown_path(path))
+            ) from None
+    else:  # only TOML whitespace: an empty table, without importing the parser
+        data = {}
     if path.name == PYPROJECT:
         table = data.get("tool", {}).get("aiwf")
         if table is None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning", "info"]
 OutputFormat = Literal["text", "json", "github"]
+#: The values of ``--format``, the default first.
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,8 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def _text(diagnostics: Sequence[Diagnostic], color: bool) -> str:
-    import click
+    if color:  # only then: aiwf validate runs without click (aiwf._entry)
+        import click
 
     lines = []
     for d in diagnostics:

@@ -1,6 +1,7 @@
 """Cold ``aiwf validate``: a new process per run, as a pre-commit hook runs it.
 
-Two cases, each as a ratio to a baseline measured in the same run with the same interpreter:
+Two cases, each as a ratio to a baseline measured in the same run with the same interpreter
+(baseline and aiwf take turns, one run of each per round):
 
 * the presets ``presets/workflows/*.aiwf.yaml`` (each file its own spec) against ``python -c "import yaml"`` (target < 4x, issue 17);
 * a generated spec (1,000 assistants, 1,000 workflows of 10 steps: a handful of schemas,
@@ -225,21 +226,26 @@ def write_spec(directory: Path) -> Path:
 # -- timing --------------------------------------------------------------------------------------
 
 
-def time_runs(argv: list[str], runs: int, env: dict[str, str], expect: int = 0) -> list[float]:
-    """Wall time in ms of ``runs`` cold processes (after one untimed warm-up run)."""
-    times = []
+def time_runs(
+    argvs: list[list[str]], runs: int, env: dict[str, str], expect: int = 0
+) -> list[list[float]]:
+    """Wall time in ms of ``runs`` cold processes of each command (after one untimed warm-up
+    round). The commands take turns, one run of each per round, so a burst of load from
+    other work falls on the baseline and on aiwf alike."""
+    times: list[list[float]] = [[] for _ in argvs]
     for i in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, capture_output=True, env=env, check=False)
-        elapsed = (time.perf_counter() - start) * 1000
-        if proc.returncode != expect:
-            sys.exit(
-                f"{' '.join(argv)} exited {proc.returncode} (expected {expect}):\n"
-                + proc.stdout.decode()[-3000:]
-                + proc.stderr.decode()[-3000:]
-            )
-        if i:  # the first run warms the page cache and the .pyc files
-            times.append(elapsed)
+        for argv, samples in zip(argvs, times, strict=True):
+            start = time.perf_counter()
+            proc = subprocess.run(argv, capture_output=True, env=env, check=False)
+            elapsed = (time.perf_counter() - start) * 1000
+            if proc.returncode != expect:
+                sys.exit(
+                    f"{' '.join(argv)} exited {proc.returncode} (expected {expect}):\n"
+                    + proc.stdout.decode()[-3000:]
+                    + proc.stderr.decode()[-3000:]
+                )
+            if i:  # the first round warms the page cache and the .pyc files
+                samples.append(elapsed)
     return times
 
 
@@ -294,24 +300,26 @@ def main() -> None:
     assert check.returncode == 0, check.stdout.decode()[:5000] + check.stderr.decode()[:5000]
     assert not check.stdout.strip(), check.stdout.decode()[:5000]
 
-    rows = []
-    small_base = time_runs([python, "-c", "import yaml"], args.small_runs, env)
     # The preset directory holds several independent specs (one per file, each with its own
     # name), so they are passed as separate paths, the way a pre-commit hook passes files.
     presets = sorted(str(p) for p in PRESET_DIR.glob("*.aiwf.yaml"))
-    small = time_runs([*validate, *presets], args.small_runs, env)
-    large_base = time_runs(
+    small_base, small = time_runs(
+        [[python, "-c", "import yaml"], [*validate, *presets]], args.small_runs, env
+    )
+    large_base, large_run = time_runs(
         [
-            python,
-            "-c",
-            "import sys, yaml\nwith open(sys.argv[1], 'rb') as f: "
-            "yaml.load(f, Loader=yaml.CSafeLoader)",
-            str(large),
+            [
+                python,
+                "-c",
+                "import sys, yaml\nwith open(sys.argv[1], 'rb') as f: "
+                "yaml.load(f, Loader=yaml.CSafeLoader)",
+                str(large),
+            ],
+            [*validate, str(large)],
         ],
         args.large_runs,
         env,
     )
-    large_run = time_runs([*validate, str(large)], args.large_runs, env)
 
     def med(xs: list[float]) -> float:
         return statistics.median(xs)

@@ -80,13 +80,13 @@ def test_schema_prints_the_format_schema() -> None:
 
 
 def test_internal_errors_are_one_line(tmp_path: Path, monkeypatch: object) -> None:
-    import aiwf._commands.validate as validate
+    import aiwf._commands._spec as spec  # what aiwf validate compiles with
 
     def boom(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("kaput")
 
     mp = monkeypatch
-    mp.setattr(validate, "compile_spec", boom)  # type: ignore[attr-defined]
+    mp.setattr(spec, "compile_spec", boom)  # type: ignore[attr-defined]
     run = run_cli("validate", str(write(tmp_path, BASE)))
     assert run.code == 3
     assert run.err.startswith("error[internal]: RuntimeError: kaput")

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from aiwf._cli import option_group
+from aiwf._diagnostics import OUTPUT_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,8 +35,8 @@ trace = click.option(
 diagnostic_format = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
+    type=click.Choice(list(OUTPUT_FORMATS)),
+    default=OUTPUT_FORMATS[0],
     show_default=True,
     help="How diagnostics are printed (github: workflow-command annotations).",
 )

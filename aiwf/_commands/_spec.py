@@ -9,15 +9,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aiwf._api import compile_with
-from aiwf._cli import AppContext
-from aiwf._diagnostics import Diagnostic
+from aiwf._context import AppContext
+from aiwf._diagnostics import Diagnostic, OutputFormat, render
 from aiwf._errors import EXIT_FAILURE, UsageError
 from aiwf._ir._dc import dataclass
 from aiwf._ir.compiler import CompileResult
 from aiwf._ir.model import Program
 from aiwf._paths import as_typed, repository_root
 
-__all__ = ["Compiled", "as_typed", "compile_spec", "program_or_exit", "spec_path", "spec_paths"]
+__all__ = [
+    "Compiled",
+    "Validation",
+    "as_typed",
+    "compile_spec",
+    "program_or_exit",
+    "spec_path",
+    "spec_paths",
+    "validate",
+]
 
 
 @dataclass
@@ -125,8 +134,6 @@ def program_or_exit(app: AppContext, path: Path) -> Program:
     stderr (warnings too, unless ``-q``), and errors end the command with exit 1."""
     import click
 
-    from aiwf._diagnostics import render
-
     compiled = compile_spec(app, path)
     program = compiled.result.program
     if compiled.diagnostics and (program is None or app.verbosity >= 0):
@@ -134,3 +141,34 @@ def program_or_exit(app: AppContext, path: Path) -> Program:
     if program is None:
         sys.exit(EXIT_FAILURE)
     return program
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``aiwf validate`` prints and how it ends: ``report`` for stdout (None: nothing),
+    ``note`` for stderr (None: nothing) and whether the command fails (exit 1)."""
+
+    report: str | None
+    note: str | None
+    failed: bool
+
+
+def validate(
+    app: AppContext, paths: tuple[Path, ...], fmt: OutputFormat, strict: bool
+) -> Validation:
+    """``aiwf validate PATHS --format FMT [--strict]``: every spec compiled, its diagnostics
+    rendered (only errors under ``-q``; colour when stdout is a terminal), and whether an
+    error (or, with ``strict``, any diagnostic) fails the command. Click-free: the command
+    and :mod:`aiwf._entry`'s fast path both print what this returns."""
+    diagnostics: list[Diagnostic] = []
+    for path in spec_paths(app, paths):
+        diagnostics.extend(compile_spec(app, path).diagnostics)
+    failed = any(d.is_error or strict for d in diagnostics)
+    shown = [d for d in diagnostics if d.is_error] if app.verbosity < 0 else diagnostics
+    report = None
+    if fmt == "json":
+        report = render(shown, "json")
+    elif shown:
+        report = render(shown, fmt, color=fmt == "text" and sys.stdout.isatty())
+    note = "ok" if fmt == "text" and app.verbosity > 0 and not failed else None
+    return Validation(report, note, failed)

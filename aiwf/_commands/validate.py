@@ -1,4 +1,9 @@
-"""``aiwf validate``: check specs like a compiler; silent and exit 0 when clean."""
+"""``aiwf validate``: check specs like a compiler; silent and exit 0 when clean.
+
+A plain ``aiwf validate`` (as pre-commit runs it) does not come here: :mod:`aiwf._entry`
+runs the same :func:`aiwf._commands._spec.validate` without importing click, and hands any
+other command line (``--help``, an unknown option, a bad value) to this command.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ import click
 
 from aiwf._cli import app_context, shared_options
 from aiwf._commands._options import diagnostic_format
-from aiwf._commands._spec import compile_spec, spec_paths
-from aiwf._diagnostics import Diagnostic, render
+from aiwf._commands._spec import validate
+from aiwf._diagnostics import OutputFormat
 from aiwf._errors import EXIT_FAILURE
 
 
@@ -19,25 +24,17 @@ from aiwf._errors import EXIT_FAILURE
 @diagnostic_format
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @shared_options
-def command(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def command(paths: tuple[Path, ...], fmt: OutputFormat, strict: bool) -> None:
     """Check spec files or directories; print every problem as FILE:LINE:COL: error[CODE].
 
     With no PATHS, the spec paths of the project config are checked; a file inside a spec
     directory of the project config checks that whole spec, once (as pre-commit passes
     files). Exit status: 0 clean (warnings allowed), 1 on errors, 2 on usage errors.
     """
-    app = app_context()
-    diagnostics: list[Diagnostic] = []
-    for path in spec_paths(app, paths):
-        diagnostics.extend(compile_spec(app, path).diagnostics)
-    failed = any(d.is_error or strict for d in diagnostics)
-    shown = [d for d in diagnostics if d.is_error] if app.verbosity < 0 else diagnostics
-    if fmt == "json":
-        click.echo(render(shown, "json"))
-    elif shown:
-        color = fmt == "text" and sys.stdout.isatty()
-        click.echo(render(shown, fmt, color=color))  # type: ignore[arg-type]
-    if fmt == "text" and app.verbosity > 0 and not failed:
-        click.echo("ok", err=True)
-    if failed:
+    result = validate(app_context(), paths, fmt, strict)
+    if result.report is not None:
+        click.echo(result.report)
+    if result.note is not None:
+        click.echo(result.note, err=True)
+    if result.failed:
         sys.exit(EXIT_FAILURE)

@@ -1,7 +1,8 @@
 """Formatting generated code with the formatter of each language, found robustly.
 
 Python files go through ``ruff format`` with fixed settings (``--isolated``: the consumer's
-own ruff config never changes what aiwf writes), so the output is the same everywhere.
+own ruff config never changes what aiwf writes), so the output is the same everywhere; what
+ruff made of a file is kept in the format cache (:mod:`aiwf._generate.cache`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiwf._errors import AiwfError
+
+if TYPE_CHECKING:
+    from aiwf._generate.cache import FormatCache
 
 RUFF_SETTINGS = ("--config", "line-length=100", "--config", 'target-version="py310"')
 
@@ -45,25 +50,66 @@ def find_ruff() -> list[str]:
 
 
 def format_files(
-    files: dict[str, str], suffix: str, tool: str, commands: Callable[[], list[list[str]]]
+    files: dict[str, str],
+    suffix: str,
+    tool: str,
+    commands: Callable[[], list[list[str]]],
+    *,
+    cached: bool = False,
 ) -> dict[str, str]:
     """``files`` (relative path -> text) with every file ending in ``suffix`` as the
     formatter ``tool`` leaves it: those files are written to a temporary directory and
     ``commands()`` (asked for only when there is such a file) run there one after the
-    other; a command that fails is a bug in aiwf's templates (``G011``)."""
+    other; a command that fails is a bug in aiwf's templates (``G011``).
+
+    With ``cached``, files found in the format cache (:mod:`aiwf._generate.cache`) are not
+    formatted again, and when all are found no command runs. The others are formatted in
+    the same layout (a file found in the cache is written as an empty file, so the
+    formatter sees the same paths, and its output for it is not used)."""
     chosen = {path: text for path, text in files.items() if path.endswith(suffix)}
     if not chosen:
         return dict(files)
     run = commands()
+    cache = _cache(run, list(chosen)) if cached else None
+    out = dict(files)
+    missed = dict(chosen)
+    if cache is not None:
+        for path, text in chosen.items():
+            hit = cache.get(path, text)
+            if hit is not None:
+                out[path] = hit
+                del missed[path]
+    if not missed:
+        return out
+    formatted = _run(chosen, missed, tool, run)
+    out.update(formatted)
+    if cache is not None:
+        cache.put({(path, text): formatted[path] for path, text in missed.items()})
+    return out
+
+
+def _cache(run: list[list[str]], paths: list[str]) -> FormatCache | None:
+    from aiwf._generate.cache import FormatCache, tool_identity
+
+    binaries = [tool_identity(binary) for binary in sorted({command[0] for command in run})]
+    if not all(binaries):
+        return None
+    return FormatCache.default(repr((binaries, run)), paths)
+
+
+def _run(
+    chosen: dict[str, str], missed: dict[str, str], tool: str, run: list[list[str]]
+) -> dict[str, str]:
+    """The files of ``missed`` formatted by ``run`` in the layout of ``chosen``."""
     import subprocess  # aiwf check of an SDK in step formats nothing
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="aiwf-fmt-") as tmp:
         root = Path(tmp)
-        for path, text in chosen.items():
+        for path in chosen:
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
+            target.write_bytes(missed[path].encode("utf-8") if path in missed else b"")
         for command in run:
             proc = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
@@ -72,10 +118,7 @@ def format_files(
                     code="G011",
                     hint="this is a bug in aiwf's templates; please report it with the spec",
                 )
-        out = dict(files)
-        for path in chosen:
-            out[path] = (root / path).read_bytes().decode("utf-8")
-        return out
+        return {path: (root / path).read_bytes().decode("utf-8") for path in missed}
 
 
 def _ruff_commands() -> list[list[str]]:
@@ -87,5 +130,6 @@ def _ruff_commands() -> list[list[str]]:
 
 
 def ruff_format(files: dict[str, str]) -> dict[str, str]:
-    """``files`` (relative path -> text) with every ``.py`` file formatted by ruff."""
-    return format_files(files, ".py", "ruff", _ruff_commands)
+    """``files`` (relative path -> text) with every ``.py`` file formatted by ruff (through
+    the format cache)."""
+    return format_files(files, ".py", "ruff", _ruff_commands, cached=True)

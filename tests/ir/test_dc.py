@@ -24,7 +24,7 @@ import aiwf._ir._dc as dc
 MODULES = [
     "aiwf._ir.types", "aiwf._ir.routes", "aiwf._ir.model", "aiwf._ir.expressions",
     "aiwf._ir.validate", "aiwf._ir.typecheck", "aiwf._ir.schemas", "aiwf._ir.compiler",
-    "aiwf._config", "aiwf._diagnostics", "aiwf._spec", "aiwf._spec.loader", "aiwf._cli",
+    "aiwf._config", "aiwf._diagnostics", "aiwf._spec", "aiwf._spec.loader", "aiwf._context",
     "aiwf._commands._spec", "aiwf._generate.drift",
     "aiwf._generate.jobs", "aiwf._generate.manifest", "aiwf._generate.render",
     "aiwf._generate.templates", "aiwf._generate.upgrade", "aiwf._generate.writer",
