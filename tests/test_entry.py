@@ -295,3 +295,25 @@ def test_aiwf_sdk_runs_without_click(sdk_project: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "sdk: python SDK p is up to date" in proc.stdout
+
+
+@pytest.mark.parametrize("name", sorted(_entry._COMMANDS))
+def test_the_fast_path_knows_every_option_of_the_click_command(name: str) -> None:
+    """An option added to the click command but not to the fast path's table would still
+    work (the fast path hands unknown options to click), but plain command lines would
+    stop taking the fast path without anyone noticing; and an option the table knows that
+    click dropped would be accepted only by the fast path."""
+    import click
+
+    command = _cli.cli.get_command(click.Context(_cli.cli), name)
+    assert command is not None
+    spellings = {
+        spelling
+        for param in command.params
+        if isinstance(param, click.Option)
+        for spelling in (*param.opts, *param.secondary_opts)
+    } - {"-h", "--help"}
+    syntax = _entry._COMMANDS[name]
+    known = set(syntax.flags) | set(syntax.valued)
+    verbose = {"-v", "--verbose"}  # -v, -vv ... are read as a count, not from the table
+    assert spellings - verbose == known - verbose
