@@ -13,12 +13,12 @@ else ``https://api.anthropic.com``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 from aiwf._ir.providers import PROVIDERS as TABLE
 from aiwf._ir.routes import Route
+from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import ProviderError
 from aiwf.runtime._providers.base import (
     Completion,
@@ -68,11 +68,11 @@ class AnthropicProvider(HttpProvider):
         return wire_schema(schema, "wrapped" if mode in ("tool", "native") else "plain")
 
     def build_env(self, route: Route) -> tuple[str | None, ...]:
-        return (None if route.base_url else os.environ.get("ANTHROPIC_BASE_URL"),)
+        return (None if route.base_url else getenv("ANTHROPIC_BASE_URL"),)
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
-        base = (route.base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+        base = (route.base_url or getenv("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
         headers = self.base_headers(exchange)

@@ -10,12 +10,12 @@ and project headers from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 from aiwf._ir.providers import PROVIDERS as TABLE
 from aiwf._ir.routes import Route
+from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import ProviderError
 from aiwf.runtime._providers.base import (
     Completion,
@@ -60,19 +60,18 @@ class OpenAIProvider(HttpProvider):
         return wire_schema(schema, "strict" if mode == "json_schema" else "plain")
 
     def build_env(self, route: Route) -> tuple[str | None, ...]:
-        env = os.environ
-        base = None if route.base_url else env.get("OPENAI_BASE_URL")
-        return base, env.get("OPENAI_ORG_ID"), env.get("OPENAI_PROJECT_ID")
+        base = None if route.base_url else getenv("OPENAI_BASE_URL")
+        return base, getenv("OPENAI_ORG_ID"), getenv("OPENAI_PROJECT_ID")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
-        base = (route.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        base = (route.base_url or getenv("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         headers = self.base_headers(exchange)
         if exchange.api_key:
             headers["Authorization"] = f"Bearer {exchange.api_key}"
-        if org := os.environ.get("OPENAI_ORG_ID"):
+        if org := getenv("OPENAI_ORG_ID"):
             headers["OpenAI-Organization"] = org
-        if project := os.environ.get("OPENAI_PROJECT_ID"):
+        if project := getenv("OPENAI_PROJECT_ID"):
             headers["OpenAI-Project"] = project
         body: dict[str, Any] = {"model": route.model}
         instructions = instructions_for(exchange)
