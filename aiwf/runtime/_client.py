@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -47,7 +48,7 @@ from aiwf.runtime._providers.base import (
     user_text,
 )
 from aiwf.runtime._redact import redact
-from aiwf.runtime._retry import DEFAULT_RETRY, RetryPolicy, call_with_retries
+from aiwf.runtime._retry import DEFAULT_RETRY, RetryPolicy, call_with_retries, is_retryable
 from aiwf.runtime._sse import parse_sse
 from aiwf.runtime._structured import (
     TRUNCATED,
@@ -172,9 +173,6 @@ class _Outcome:
     value: Any
     problem: OutputProblem | None
     request_id: str | None
-
-
-_T = TypeVar("_T")
 
 
 class Runtime:
@@ -338,25 +336,27 @@ class Runtime:
     async def _call(self, state: _CallState, repair_attempts: int) -> ModelResponse:
         request = state.request
         outcome: _Outcome | None = None
-
-        def before_sleep(error: BaseException, delay: float) -> None:
-            state.kind = "retry"
-            log(
-                "INFO",
-                f"retrying after {type(error).__name__} in {delay:.2f}s",
-                call_id=state.call_id,
-                attempt=state.attempts,
-                error=str(error),
-            )
-
         for repair in range(repair_attempts + 1):
             state.kind = "repair" if repair else "call"
-            outcome = await call_with_retries(
-                lambda: self._attempt(state),
-                state.policy,
-                deadline_at=state.deadline_at,
-                before_sleep=before_sleep,
-            )
+            # The first attempt of each answer runs here, in this coroutine (most succeed);
+            # only a retryable failure enters the retry machinery, handed that failure as
+            # its first attempt's outcome (the same waits, stops and announcements).
+            first: BaseException | None = None
+            try:
+                got = await self._attempt(state)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                first = exc
+            if first is not None:
+                got = await call_with_retries(
+                    lambda: self._attempt(state),
+                    state.policy,
+                    deadline_at=state.deadline_at,
+                    before_sleep=functools.partial(_before_sleep, state),
+                    first=first,
+                )
+            outcome = got
             if outcome.problem is None:
                 completion = outcome.completion
                 return made(
@@ -487,8 +487,8 @@ class Runtime:
                         state, exchange, call, budget, ttft, sent
                     )
                 else:
-                    completion, http_status, response_headers = await _within(
-                        budget, self._post_once(state, exchange, call, budget)
+                    completion, http_status, response_headers = await self._post_once(
+                        state, exchange, call, budget
                     )
             except (asyncio.TimeoutError, httpx.TimeoutException):
                 what = (
@@ -537,19 +537,23 @@ class Runtime:
         method, url, request_headers, content = call
         status: int
         headers: Mapping[str, str]
-        if self._http is None:  # the shared client: straight on aiohttp
-            status, headers, raw = await shared().send(
-                method, url, request_headers, content, budget
-            )
+        if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10: no uncancel
+            status, headers, raw = await asyncio.wait_for(self._send_http(call, budget), budget)
         else:
-            response = await self._http.request(
-                method,
-                _url(url),
-                headers=request_headers,
-                content=content,
-                timeout=_timeout(budget),
-            )
-            status, headers, raw = response.status_code, response.headers, response.content
+            limit = _TimeLimit(budget)
+            try:
+                if self._http is None:  # the shared client: straight on aiohttp
+                    status, headers, raw = await shared().send(
+                        method, url, request_headers, content, budget
+                    )
+                else:
+                    status, headers, raw = await self._send_http(call, budget)
+            except asyncio.CancelledError as exc:
+                if limit.fired():
+                    raise TimeoutError from exc
+                raise
+            finally:
+                limit.end()
         if status >= 400:
             raise state.provider.error(exchange, status, headers, raw)
         try:
@@ -564,6 +568,23 @@ class Runtime:
             malformed.outcome = "malformed"
             raise malformed from None
         return state.provider.parse(exchange, body), status, headers
+
+    async def _send_http(
+        self, call: tuple[str, str, Mapping[str, str], bytes], budget: float
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One plain request over this runtime's httpx client, else the shared HTTP:
+        ``(status, headers, body)``."""
+        method, url, request_headers, content = call
+        if self._http is None:
+            return await shared().send(method, url, request_headers, content, budget)
+        response = await self._http.request(
+            method,
+            _url(url),
+            headers=request_headers,
+            content=content,
+            timeout=_timeout(budget),
+        )
+        return response.status_code, response.headers, response.content
 
     async def _stream_once(
         self,
@@ -824,6 +845,19 @@ def _template(provider: Provider, exchange: Exchange, stream: bool) -> _Template
     return _Template(call.method, call.url, headers, head, tail)
 
 
+def _before_sleep(state: _CallState, error: BaseException, delay: float) -> None:
+    """A retry is about to wait ``delay`` seconds after ``error``: the next attempt is a
+    retry, and the log says so."""
+    state.kind = "retry"
+    log(
+        "INFO",
+        f"retrying after {type(error).__name__} in {delay:.2f}s",
+        call_id=state.call_id,
+        attempt=state.attempts,
+        error=str(error),
+    )
+
+
 def _outcome(failure: ProviderError | OutputProblem | None, completion: Completion | None) -> str:
     """An attempt's outcome as traces name it (docs/wire.md §9)."""
     if failure is None:
@@ -876,36 +910,46 @@ _TIMEOUTS: dict[float, httpx.Timeout] = {}
 _URLS: dict[str, httpx.URL] = {}
 
 
-async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:
-    """``await work`` in the caller's task with a time limit, raising ``TimeoutError``
-    (``asyncio.TimeoutError`` on 3.10, where ``wait_for`` is the fallback).
+if sys.version_info >= (3, 11):
 
-    What ``async with asyncio.timeout(seconds)`` does (the same cancellation and
-    ``uncancel`` accounting, so an outer cancellation still wins), for half its CPU: one
-    timer, no context manager object and no coroutines of its own."""
-    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
-        return await asyncio.wait_for(work, seconds)
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task(loop)
-    if task is None:
-        raise RuntimeError("a time limit needs a task")
-    cancelling = task.cancelling()
-    expired: list[bool] = []
-    handle = loop.call_at(loop.time() + seconds, _expire, task, expired)
-    try:
-        return await work
-    except asyncio.CancelledError as exc:
-        if expired:
-            expired.clear()  # accounted for here, not below
-            if task.uncancel() <= cancelling:
-                raise TimeoutError from exc
-        raise
-    finally:
-        handle.cancel()
-        if expired:
-            task.uncancel()
+    class _TimeLimit:
+        """A time limit on the current task's awaits from now until :meth:`end`: what
+        ``async with asyncio.timeout(seconds)`` does (the same cancellation and
+        ``uncancel`` accounting, so that an outer cancellation still wins) without a
+        context manager or a coroutine of its own (Python 3.11 on; 3.10 uses
+        ``asyncio.wait_for``).
 
+        The awaits go in a ``try``: on ``CancelledError``, :meth:`fired` says whether the
+        limit caused it (then raise ``TimeoutError``); ``finally``, :meth:`end`."""
 
-def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
-    expired.append(True)
-    task.cancel()
+        __slots__ = ("cancelling", "expired", "handle", "task")
+
+        def __init__(self, seconds: float) -> None:
+            loop = asyncio.get_running_loop()
+            task = asyncio.current_task(loop)
+            if task is None:
+                raise RuntimeError("a time limit needs a task")
+            self.task = task
+            self.cancelling = task.cancelling()
+            self.expired = False
+            self.handle = loop.call_at(loop.time() + seconds, self._expire)
+
+        def _expire(self) -> None:
+            self.expired = True
+            self.task.cancel()
+
+        def fired(self) -> bool:
+            """Whether the ``CancelledError`` being handled is this limit's own and not
+            also an outer cancellation's (which then wins); it is accounted for here."""
+            if not self.expired:
+                return False
+            self.expired = False
+            return self.task.uncancel() <= self.cancelling
+
+        def end(self) -> None:
+            """Disarm the limit; one that fired but whose cancellation did not surface
+            is taken back."""
+            self.handle.cancel()
+            if self.expired:
+                self.expired = False
+                self.task.uncancel()

@@ -72,9 +72,7 @@ class AnthropicProvider(HttpProvider):
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
-        base = (route.base_url or getenv("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
+        base = (route.base_url or getenv("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         headers = self.base_headers(exchange)
         version = route.api_version or API_VERSION
         headers["anthropic-version"] = version
