@@ -38,6 +38,7 @@ from aiwf.runtime._errors import (
     Timeout,
 )
 from aiwf.runtime._http import CONNECT_TIMEOUT, new_client, shared, shared_client
+from aiwf.runtime._limits import TimeLimit
 from aiwf.runtime._log import log
 from aiwf.runtime._providers import PROVIDERS, Provider
 from aiwf.runtime._providers.base import (
@@ -540,7 +541,7 @@ class Runtime:
         if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10: no uncancel
             status, headers, raw = await asyncio.wait_for(self._send_http(call, budget), budget)
         else:
-            limit = _TimeLimit(budget)
+            limit = TimeLimit(budget)
             try:
                 if self._http is None:  # the shared client: straight on aiohttp
                     status, headers, raw = await shared().send(
@@ -908,48 +909,3 @@ def _url(url: str) -> httpx.URL:
 
 _TIMEOUTS: dict[float, httpx.Timeout] = {}
 _URLS: dict[str, httpx.URL] = {}
-
-
-if sys.version_info >= (3, 11):
-
-    class _TimeLimit:
-        """A time limit on the current task's awaits from now until :meth:`end`: what
-        ``async with asyncio.timeout(seconds)`` does (the same cancellation and
-        ``uncancel`` accounting, so that an outer cancellation still wins) without a
-        context manager or a coroutine of its own (Python 3.11 on; 3.10 uses
-        ``asyncio.wait_for``).
-
-        The awaits go in a ``try``: on ``CancelledError``, :meth:`fired` says whether the
-        limit caused it (then raise ``TimeoutError``); ``finally``, :meth:`end`."""
-
-        __slots__ = ("cancelling", "expired", "handle", "task")
-
-        def __init__(self, seconds: float) -> None:
-            loop = asyncio.get_running_loop()
-            task = asyncio.current_task(loop)
-            if task is None:
-                raise RuntimeError("a time limit needs a task")
-            self.task = task
-            self.cancelling = task.cancelling()
-            self.expired = False
-            self.handle = loop.call_at(loop.time() + seconds, self._expire)
-
-        def _expire(self) -> None:
-            self.expired = True
-            self.task.cancel()
-
-        def fired(self) -> bool:
-            """Whether the ``CancelledError`` being handled is this limit's own and not
-            also an outer cancellation's (which then wins); it is accounted for here."""
-            if not self.expired:
-                return False
-            self.expired = False
-            return self.task.uncancel() <= self.cancelling
-
-        def end(self) -> None:
-            """Disarm the limit; one that fired but whose cancellation did not surface
-            is taken back."""
-            self.handle.cancel()
-            if self.expired:
-                self.expired = False
-                self.task.uncancel()
