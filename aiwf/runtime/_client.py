@@ -205,6 +205,9 @@ class Runtime:
         self.traces = TraceHub()
         self.metrics = Metrics()
         self.traces.subscribe(self.metrics)
+        #: The tracers while only this runtime's own :class:`Metrics` listen: it is then
+        #: fed its counts directly, and no span is made.
+        self._alone = (self.metrics,)
         for tracer in tracers:
             self.traces.subscribe(tracer)
 
@@ -389,23 +392,6 @@ class Runtime:
             request_id=outcome.request_id,
         )
 
-    async def _attempt(self, state: _CallState) -> _Outcome:
-        """One attempt; an immediate re-send when a provider downgrades its mode."""
-        while True:
-            exchange = self._exchange(state)
-            try:
-                return await self._send(state, exchange)
-            except BadRequest as exc:
-                if not state.provider.downgrade(exchange, exc):
-                    raise
-                state.kind = "downgrade"
-                log(
-                    "INFO",
-                    f"{exchange.route.provider} {exchange.route.model} refused "
-                    f"structured output mode {exchange.mode}; trying "
-                    f"{state.provider.resolve_mode(exchange.route)}",
-                )
-
     def _exchange(self, state: _CallState) -> Exchange:
         request, route, provider = state.request, state.request.route, state.provider
         schema = request.output_schema
@@ -454,6 +440,25 @@ class Runtime:
         headers = {**call.headers, **exchange.route.headers}
         return call.method, call.url, headers, dumps(call.json).encode()
 
+    async def _attempt(self, state: _CallState) -> _Outcome:
+        """One attempt (an immediate re-send when a provider downgrades its mode), in one
+        coroutine down to the HTTP send: a plain call's request, time limit, decoding,
+        parsing, check and record are all here."""
+        while True:
+            exchange = self._exchange(state)
+            try:
+                return await self._send(state, exchange)
+            except BadRequest as exc:
+                if not state.provider.downgrade(exchange, exc):
+                    raise
+                state.kind = "downgrade"
+                log(
+                    "INFO",
+                    f"{exchange.route.provider} {exchange.route.model} refused "
+                    f"structured output mode {exchange.mode}; trying "
+                    f"{state.provider.resolve_mode(exchange.route)}",
+                )
+
     async def _send(self, state: _CallState, exchange: Exchange) -> _Outcome:
         request, route, provider = state.request, exchange.route, state.provider
         state.attempts += 1
@@ -487,10 +492,25 @@ class Runtime:
                     completion, http_status, response_headers = await self._stream_once(
                         state, exchange, call, budget, ttft, sent
                     )
-                else:
-                    completion, http_status, response_headers = await self._post_once(
-                        state, exchange, call, budget
+                elif sys.version_info < (3, 11):  # pragma: no cover - 3.10: no uncancel
+                    http_status, response_headers, raw = await asyncio.wait_for(
+                        self._send_http(call, budget), budget
                     )
+                else:
+                    limit = TimeLimit(budget)
+                    try:
+                        if self._http is None:  # the shared client: straight on aiohttp
+                            http_status, response_headers, raw = await shared().send(
+                                call[0], call[1], call[2], call[3], budget
+                            )
+                        else:
+                            http_status, response_headers, raw = await self._send_http(call, budget)
+                    except asyncio.CancelledError as exc:
+                        if limit.fired():
+                            raise TimeoutError from exc
+                        raise
+                    finally:
+                        limit.end()
             except (asyncio.TimeoutError, httpx.TimeoutException):
                 what = (
                     f"call deadline of {number(state.policy.spec.deadline or 0)}s"
@@ -514,6 +534,9 @@ class Runtime:
                 )
                 failed.outcome = "reset"
                 raise failed from None
+            if not stream:
+                assert http_status is not None
+                completion = self._answer(state, exchange, http_status, response_headers, raw)
         except ProviderError as exc:
             self._record_attempt(state, exchange, sent, None, exc, exc.status, exc.request_id)
             raise
@@ -528,37 +551,20 @@ class Runtime:
         self._record_attempt(state, exchange, sent, completion, problem, http_status, request_id)
         return _Outcome(completion, exchange, value, problem, request_id)
 
-    async def _post_once(
+    def _answer(
         self,
         state: _CallState,
         exchange: Exchange,
-        call: tuple[str, str, Mapping[str, str], bytes],
-        budget: float,
-    ) -> tuple[Completion, int, Mapping[str, str]]:
-        method, url, request_headers, content = call
-        status: int
-        headers: Mapping[str, str]
-        if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10: no uncancel
-            status, headers, raw = await asyncio.wait_for(self._send_http(call, budget), budget)
-        else:
-            limit = TimeLimit(budget)
-            try:
-                if self._http is None:  # the shared client: straight on aiohttp
-                    status, headers, raw = await shared().send(
-                        method, url, request_headers, content, budget
-                    )
-                else:
-                    status, headers, raw = await self._send_http(call, budget)
-            except asyncio.CancelledError as exc:
-                if limit.fired():
-                    raise TimeoutError from exc
-                raise
-            finally:
-                limit.end()
+        status: int,
+        headers: Mapping[str, str],
+        raw: bytes,
+    ) -> Completion:
+        """A plain answer's completion; a failed status or a body that is not JSON is the
+        provider's error."""
         if status >= 400:
             raise state.provider.error(exchange, status, headers, raw)
         try:
-            body = _loads(raw)
+            body = loads(raw)
         except ValueError:
             malformed = ProviderError(
                 "malformed response: not JSON",
@@ -568,7 +574,7 @@ class Runtime:
             )
             malformed.outcome = "malformed"
             raise malformed from None
-        return state.provider.parse(exchange, body), status, headers
+        return state.provider.parse(exchange, body)
 
     async def _send_http(
         self, call: tuple[str, str, Mapping[str, str], bytes], budget: float
@@ -681,12 +687,6 @@ class Runtime:
 
     # -- traces --------------------------------------------------------------------------
 
-    def _quiet(self) -> bool:
-        """Whether only this runtime's own :class:`Metrics` listen: it is then fed its
-        counts without a span being made."""
-        tracers = self.traces.tracers
-        return len(tracers) == 1 and tracers[0] is self.metrics
-
     def _record_attempt(
         self,
         state: _CallState,
@@ -706,12 +706,27 @@ class Runtime:
                 alias=meta.alias,
                 provider=route.provider,
                 model=route.model,
-                outcome=_outcome(failure, completion),
+                outcome="ok" if failure is None else _outcome(failure, completion),
                 kind=sent.kind,
                 input_tokens=usage.input_tokens,
                 output_tokens=usage.output_tokens,
             )
         )
+        if self.traces.tracers == self._alone:
+            self.metrics.count_attempt(
+                state.plan.counter
+                if route is state.plan.route
+                else f"{route.provider}:{route.model}",
+                sent.attempt,
+                None
+                if failure is None
+                else type(failure).__name__
+                if isinstance(failure, ProviderError)
+                else "OutputInvalid",
+                usage.input_tokens,
+                usage.output_tokens,
+            )
+            return
         if failure is None:
             status, error_class, code, message = "ok", None, None, None
         elif isinstance(failure, ProviderError):
@@ -728,17 +743,6 @@ class Runtime:
                 "R006",
                 failure.render(),
             )
-        if self._quiet():
-            self.metrics.count_attempt(
-                state.plan.counter
-                if route is state.plan.route
-                else f"{route.provider}:{route.model}",
-                sent.attempt,
-                error_class,
-                usage.input_tokens,
-                usage.output_tokens,
-            )
-            return
         first_token = sent.first_token
         self.traces.record(
             AttemptSpan(
@@ -780,7 +784,7 @@ class Runtime:
         response: ModelResponse | None,
         stream: bool,
     ) -> None:
-        if self._quiet():
+        if self.traces.tracers == self._alone:
             self.metrics.count_call(error is None)
             return
         meta = request.metadata
@@ -877,11 +881,6 @@ _NOT_WRAPPED = OutputProblem(
     "schema",
     (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
 )
-
-
-def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)`` (:func:`aiwf.runtime._structured.loads`)."""
-    return loads(raw)
 
 
 def _timeout(budget: float) -> httpx.Timeout:
