@@ -34,6 +34,8 @@ class Raw(str):
 def quote(text: str) -> str:
     """A JSON string literal for ``text`` (lone surrogates become U+FFFD)."""
     out: str = encode_basestring(text)
+    if out.isascii():  # most texts: no separators or surrogates to look for
+        return out
     if "\u2028" in out or "\u2029" in out:
         out = out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     if _SURROGATE.search(out):

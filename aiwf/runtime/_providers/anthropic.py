@@ -38,7 +38,7 @@ from aiwf.runtime._providers.base import (
     wire_schema,
 )
 from aiwf.runtime._sse import SSEEvent
-from aiwf.runtime._types import Usage
+from aiwf.runtime._types import usage_of
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 #: The ``anthropic-version`` the official Python SDK (anthropic 2.14) sends.
@@ -126,7 +126,7 @@ class AnthropicProvider(HttpProvider):
         completion.text = (
             tool_text(exchange, completion.value) if completion.has_value else "".join(texts)
         )
-        completion.usage = Usage(
+        completion.usage = usage_of(
             int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
         )
         completion.model = body.get("model")
@@ -195,7 +195,7 @@ class AnthropicProvider(HttpProvider):
             )
         completion = Completion(
             text="",
-            usage=Usage(input_tokens, output_tokens),
+            usage=usage_of(input_tokens, output_tokens),
             model=model,
             response_id=response_id,
             stop_reason=stop,

@@ -36,7 +36,7 @@ from aiwf.runtime._providers.base import (
     wire_schema,
 )
 from aiwf.runtime._sse import SSEEvent
-from aiwf.runtime._types import Usage
+from aiwf.runtime._types import usage_of
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -114,7 +114,9 @@ class OpenAIProvider(HttpProvider):
         reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
         return Completion(
             text="".join(parts),
-            usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            usage=usage_of(
+                int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
+            ),
             model=body.get("model"),
             response_id=body.get("id"),
             stop_reason=reason or status,
