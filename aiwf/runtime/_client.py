@@ -335,7 +335,12 @@ class Runtime:
                 model=route.model,
             )
             raise
-        self._record_call(request, call_id, started, wall, state, None, response, emit is not None)
+        if self.traces.tracers == self._alone:
+            self.metrics.count_call(True)
+        else:
+            self._record_call(
+                request, call_id, started, wall, state, None, response, emit is not None
+            )
         return response
 
     async def _call(self, state: _CallState, repair_attempts: int) -> ModelResponse:
@@ -858,7 +863,7 @@ def _call_id() -> str:
         return _IDS.popleft()  # atomic: threads never get the same id
     except IndexError:
         raw = os.urandom(8 * _IDS_AT_ONCE).hex()
-        _IDS.extend(raw[i : i + 16] for i in range(16, len(raw), 16))
+        _IDS.extend([raw[i : i + 16] for i in range(16, len(raw), 16)])
         return raw[:16]
 
 
