@@ -39,8 +39,8 @@ class TimeLimit:
     __slots__ = ("armed", "cancelling", "expired", "keeper", "task")
 
     def __init__(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task(loop)
+        loop = _running_loop()
+        task = _current_task(loop)
         if task is None:
             raise RuntimeError("a time limit needs a task")
         keeper = _KEEPERS.get(loop)
@@ -51,7 +51,11 @@ class TimeLimit:
         self.cancelling: int = task.cancelling() if _UNCANCEL else 0  # type: ignore[attr-defined,unused-ignore]
         self.expired = False
         self.armed = True
-        keeper.add(self, loop.time() + seconds)
+        when = loop.time() + seconds
+        _heappush(keeper.heap, (when, id(self), self))
+        due = keeper.due
+        if due is None or when < due:
+            keeper.set_timer(when)
 
     def fired(self) -> bool:
         """Whether the ``CancelledError`` being handled is this limit's own and not also
@@ -90,14 +94,12 @@ class _Limits:
         self.due: float | None = None
         self.timer: asyncio.TimerHandle | None = None
 
-    def add(self, limit: TimeLimit, when: float) -> None:
-        heapq.heappush(self.heap, (when, id(limit), limit))
-        due = self.due
-        if due is None or when < due:
-            if self.timer is not None:
-                self.timer.cancel()
-            self.due = when
-            self.timer = self.loop.call_at(when, self.fire)
+    def set_timer(self, when: float) -> None:
+        """Set the loop timer for ``when`` (an entry earlier than the timer arrived)."""
+        if self.timer is not None:
+            self.timer.cancel()
+        self.due = when
+        self.timer = self.loop.call_at(when, self.fire)
 
     def fire(self) -> None:
         """The loop timer: expire every armed limit that is due, set the next timer."""
@@ -125,6 +127,9 @@ class _Limits:
 
 
 _KEEPERS: dict[Any, _Limits] = {}
+_running_loop = asyncio.get_running_loop
+_current_task = asyncio.current_task
+_heappush = heapq.heappush
 _UNCANCEL = sys.version_info >= (3, 11)
 
 
