@@ -168,7 +168,7 @@ class _CallState:
         self.log: list[AttemptRecord] = []
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     completion: Completion
     exchange: Exchange

@@ -91,7 +91,8 @@ class OpenAIProvider(HttpProvider):
         return post(f"{base}/responses", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
-        if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+        output = body.get("output") if isinstance(body, dict) else None
+        if not isinstance(output, list):
             raise malformed("no output list", self.name, exchange.route.model)
         status = body.get("status")
         if status == "failed":
@@ -99,13 +100,17 @@ class OpenAIProvider(HttpProvider):
             raise stream_error(self.name, exchange.route.model, {"error": err})
         parts: list[str] = []
         refused: str | None = None
-        for item in body["output"]:
+        for item in output:
             if not isinstance(item, dict) or item.get("type") != "message":
                 continue
-            for part in item.get("content") or []:
-                if isinstance(part, dict) and part.get("type") == "output_text":
-                    parts.append(str(part.get("text", "")))
-                elif isinstance(part, dict) and part.get("type") == "refusal":
+            for part in item.get("content") or ():
+                if not isinstance(part, dict):
+                    continue
+                kind = part.get("type")
+                if kind == "output_text":
+                    text = part.get("text", "")
+                    parts.append(text if text.__class__ is str else str(text))
+                elif kind == "refusal":
                     refused = str(part.get("refusal", ""))
         if not parts and refused is not None:
             raise refusal(refused, self.name, exchange.route.model)
@@ -113,10 +118,8 @@ class OpenAIProvider(HttpProvider):
         incomplete = body.get("incomplete_details") or {}
         reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
         return Completion(
-            text="".join(parts),
-            usage=usage_of(
-                int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
-            ),
+            text=parts[0] if len(parts) == 1 else "".join(parts),
+            usage=usage_of(_count(usage.get("input_tokens")), _count(usage.get("output_tokens"))),
             model=body.get("model"),
             response_id=body.get("id"),
             stop_reason=reason or status,
@@ -140,3 +143,8 @@ class OpenAIProvider(HttpProvider):
         raise ProviderError(
             "stream ended before response.completed", provider=self.name, model=exchange.route.model
         )
+
+
+def _count(value: Any) -> int:
+    """``int(value or 0)``: a token count as the usage member has it (an int, mostly)."""
+    return value if value.__class__ is int else int(value or 0)
