@@ -20,6 +20,7 @@ import os
 import random
 import sys
 import time
+import types
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -482,7 +483,7 @@ class Runtime:
         deadline_bound = remaining is not None and remaining <= per_attempt
         sent = _Sent(attempt, kind, now, time.time(), stream)
         http_status: int | None = None
-        response_headers: Mapping[str, str] = {}
+        response_headers: Mapping[str, str] = _NO_HEADERS
         try:
             if budget <= 0:
                 raise Timeout(
@@ -498,7 +499,7 @@ class Runtime:
                     completion, http_status, response_headers = await self._stream_once(
                         state, exchange, call, budget, ttft, sent
                     )
-                elif sys.version_info < (3, 11):  # pragma: no cover - 3.10: no uncancel
+                elif _PY310:  # pragma: no cover - Python 3.10: no uncancel
                     http_status, response_headers, raw = await asyncio.wait_for(
                         self._send_http(call, budget), budget
                     )
@@ -840,6 +841,8 @@ _MAX_TEMPLATES = 16
 #: (its NULs would be escaped), and a body that holds it anywhere else is not split.
 _MARK = "\x00aiwf:user-text\x00"
 _NO_USAGE = Usage()
+_NO_HEADERS: Mapping[str, str] = types.MappingProxyType({})
+_PY310 = sys.version_info < (3, 11)
 
 
 def _template(provider: Provider, exchange: Exchange, stream: bool) -> _Template:
