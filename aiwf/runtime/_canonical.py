@@ -34,6 +34,8 @@ class Raw(str):
 def quote(text: str) -> str:
     """A JSON string literal for ``text`` (lone surrogates become U+FFFD)."""
     out: str = encode_basestring(text)
+    if out.isascii():  # most texts: no separators or surrogates to look for
+        return out
     if "\u2028" in out or "\u2029" in out:
         out = out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     if _SURROGATE.search(out):
@@ -243,7 +245,8 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
     if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
         _write(value, out)  # strings, numbers, booleans, null (and tuples, as _order has it)
         return
-    schema = _resolve(schema, root)
+    if schema is not None:
+        schema = _resolve(schema, root)
     typed = schema is not None and isinstance(schema, Mapping) and bool(schema)
     if isinstance(value, list):
         items = schema.get("items") if typed else None
@@ -262,12 +265,21 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
     if typed:
         declared, extra = _plan(schema, root)
     sep = "{"
+    # String members (most of them) are written here rather than by a call each.
     for name, sub in declared.items():
         if name in value:
-            _member(name, value[name], sub, root, sep, out)
+            item = value[name]
+            if item.__class__ is str and name.__class__ is str:
+                out.append(sep + _quoted(name) + ":" + _quoted(item))
+            else:
+                _member(name, item, sub, root, sep, out)
             sep = ","
     for name in sorted(k for k in value if k not in declared) if declared else sorted(value):
-        _member(name, value[name], extra, root, sep, out)
+        item = value[name]
+        if item.__class__ is str and name.__class__ is str:
+            out.append(sep + _quoted(name) + ":" + _quoted(item))
+        else:
+            _member(name, item, extra, root, sep, out)
         sep = ","
     out.append("}" if sep == "," else "{}")
 

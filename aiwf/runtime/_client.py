@@ -12,15 +12,18 @@ itself are recorded as spans.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+import types
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
@@ -37,6 +40,7 @@ from aiwf.runtime._errors import (
     Timeout,
 )
 from aiwf.runtime._http import CONNECT_TIMEOUT, new_client, shared, shared_client
+from aiwf.runtime._limits import TimeLimit
 from aiwf.runtime._log import log
 from aiwf.runtime._providers import PROVIDERS, Provider
 from aiwf.runtime._providers.base import (
@@ -47,7 +51,7 @@ from aiwf.runtime._providers.base import (
     user_text,
 )
 from aiwf.runtime._redact import redact
-from aiwf.runtime._retry import DEFAULT_RETRY, RetryPolicy, call_with_retries
+from aiwf.runtime._retry import DEFAULT_RETRY, RetryPolicy, call_with_retries, is_retryable
 from aiwf.runtime._sse import parse_sse
 from aiwf.runtime._structured import (
     TRUNCATED,
@@ -165,16 +169,13 @@ class _CallState:
         self.log: list[AttemptRecord] = []
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     completion: Completion
     exchange: Exchange
     value: Any
     problem: OutputProblem | None
     request_id: str | None
-
-
-_T = TypeVar("_T")
 
 
 class Runtime:
@@ -206,6 +207,9 @@ class Runtime:
         self.traces = TraceHub()
         self.metrics = Metrics()
         self.traces.subscribe(self.metrics)
+        #: The tracers while only this runtime's own :class:`Metrics` listen: it is then
+        #: fed its counts directly, and no span is made.
+        self._alone = (self.metrics,)
         for tracer in tracers:
             self.traces.subscribe(tracer)
 
@@ -303,7 +307,7 @@ class Runtime:
         spec: Retry = request.retry or route.retry or DEFAULT_RETRY
         started = self.clock.now()
         wall = time.time()
-        call_id = os.urandom(8).hex()  # 16 hex digits, as uuid4().hex[:16] gave (cheaper)
+        call_id = _call_id()
         state: _CallState | None = None
         try:
             plan = self._plan(request, route, spec)
@@ -332,31 +336,38 @@ class Runtime:
                 model=route.model,
             )
             raise
-        self._record_call(request, call_id, started, wall, state, None, response, emit is not None)
+        if self.traces.tracers == self._alone:
+            self.metrics.count_call(True)
+        else:
+            self._record_call(
+                request, call_id, started, wall, state, None, response, emit is not None
+            )
         return response
 
     async def _call(self, state: _CallState, repair_attempts: int) -> ModelResponse:
         request = state.request
         outcome: _Outcome | None = None
-
-        def before_sleep(error: BaseException, delay: float) -> None:
-            state.kind = "retry"
-            log(
-                "INFO",
-                f"retrying after {type(error).__name__} in {delay:.2f}s",
-                call_id=state.call_id,
-                attempt=state.attempts,
-                error=str(error),
-            )
-
         for repair in range(repair_attempts + 1):
             state.kind = "repair" if repair else "call"
-            outcome = await call_with_retries(
-                lambda: self._attempt(state),
-                state.policy,
-                deadline_at=state.deadline_at,
-                before_sleep=before_sleep,
-            )
+            # The first attempt of each answer runs here, in this coroutine (most succeed);
+            # only a retryable failure enters the retry machinery, handed that failure as
+            # its first attempt's outcome (the same waits, stops and announcements).
+            first: BaseException | None = None
+            try:
+                got = await self._attempt(state)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                first = exc
+            if first is not None:
+                got = await call_with_retries(
+                    lambda: self._attempt(state),
+                    state.policy,
+                    deadline_at=state.deadline_at,
+                    before_sleep=functools.partial(_before_sleep, state),
+                    first=first,
+                )
+            outcome = got
             if outcome.problem is None:
                 completion = outcome.completion
                 return made(
@@ -387,23 +398,6 @@ class Runtime:
             model=request.route.model,
             request_id=outcome.request_id,
         )
-
-    async def _attempt(self, state: _CallState) -> _Outcome:
-        """One attempt; an immediate re-send when a provider downgrades its mode."""
-        while True:
-            exchange = self._exchange(state)
-            try:
-                return await self._send(state, exchange)
-            except BadRequest as exc:
-                if not state.provider.downgrade(exchange, exc):
-                    raise
-                state.kind = "downgrade"
-                log(
-                    "INFO",
-                    f"{exchange.route.provider} {exchange.route.model} refused "
-                    f"structured output mode {exchange.mode}; trying "
-                    f"{state.provider.resolve_mode(exchange.route)}",
-                )
 
     def _exchange(self, state: _CallState) -> Exchange:
         request, route, provider = state.request, state.request.route, state.provider
@@ -453,6 +447,25 @@ class Runtime:
         headers = {**call.headers, **exchange.route.headers}
         return call.method, call.url, headers, dumps(call.json).encode()
 
+    async def _attempt(self, state: _CallState) -> _Outcome:
+        """One attempt (an immediate re-send when a provider downgrades its mode), in one
+        coroutine down to the HTTP send: a plain call's request, time limit, decoding,
+        parsing, check and record are all here."""
+        while True:
+            exchange = self._exchange(state)
+            try:
+                return await self._send(state, exchange)
+            except BadRequest as exc:
+                if not state.provider.downgrade(exchange, exc):
+                    raise
+                state.kind = "downgrade"
+                log(
+                    "INFO",
+                    f"{exchange.route.provider} {exchange.route.model} refused "
+                    f"structured output mode {exchange.mode}; trying "
+                    f"{state.provider.resolve_mode(exchange.route)}",
+                )
+
     async def _send(self, state: _CallState, exchange: Exchange) -> _Outcome:
         request, route, provider = state.request, exchange.route, state.provider
         state.attempts += 1
@@ -470,7 +483,7 @@ class Runtime:
         deadline_bound = remaining is not None and remaining <= per_attempt
         sent = _Sent(attempt, kind, now, time.time(), stream)
         http_status: int | None = None
-        response_headers: Mapping[str, str] = {}
+        response_headers: Mapping[str, str] = _NO_HEADERS
         try:
             if budget <= 0:
                 raise Timeout(
@@ -486,10 +499,25 @@ class Runtime:
                     completion, http_status, response_headers = await self._stream_once(
                         state, exchange, call, budget, ttft, sent
                     )
-                else:
-                    completion, http_status, response_headers = await _within(
-                        budget, self._post_once(state, exchange, call, budget)
+                elif _PY310:  # pragma: no cover - Python 3.10: no uncancel
+                    http_status, response_headers, raw = await asyncio.wait_for(
+                        self._send_http(call, budget), budget
                     )
+                else:
+                    limit = TimeLimit(budget)
+                    try:
+                        if self._http is None:  # the shared client: straight on aiohttp
+                            http_status, response_headers, raw = await shared().send(
+                                call[0], call[1], call[2], call[3], budget
+                            )
+                        else:
+                            http_status, response_headers, raw = await self._send_http(call, budget)
+                    except asyncio.CancelledError as exc:
+                        if limit.fired():
+                            raise TimeoutError from exc
+                        raise
+                    finally:
+                        limit.end()
             except (asyncio.TimeoutError, httpx.TimeoutException):
                 what = (
                     f"call deadline of {number(state.policy.spec.deadline or 0)}s"
@@ -513,6 +541,9 @@ class Runtime:
                 )
                 failed.outcome = "reset"
                 raise failed from None
+            if not stream:
+                assert http_status is not None
+                completion = self._answer(state, exchange, http_status, response_headers, raw)
         except ProviderError as exc:
             self._record_attempt(state, exchange, sent, None, exc, exc.status, exc.request_id)
             raise
@@ -527,33 +558,20 @@ class Runtime:
         self._record_attempt(state, exchange, sent, completion, problem, http_status, request_id)
         return _Outcome(completion, exchange, value, problem, request_id)
 
-    async def _post_once(
+    def _answer(
         self,
         state: _CallState,
         exchange: Exchange,
-        call: tuple[str, str, Mapping[str, str], bytes],
-        budget: float,
-    ) -> tuple[Completion, int, Mapping[str, str]]:
-        method, url, request_headers, content = call
-        status: int
-        headers: Mapping[str, str]
-        if self._http is None:  # the shared client: straight on aiohttp
-            status, headers, raw = await shared().send(
-                method, url, request_headers, content, budget
-            )
-        else:
-            response = await self._http.request(
-                method,
-                _url(url),
-                headers=request_headers,
-                content=content,
-                timeout=_timeout(budget),
-            )
-            status, headers, raw = response.status_code, response.headers, response.content
+        status: int,
+        headers: Mapping[str, str],
+        raw: bytes,
+    ) -> Completion:
+        """A plain answer's completion; a failed status or a body that is not JSON is the
+        provider's error."""
         if status >= 400:
             raise state.provider.error(exchange, status, headers, raw)
         try:
-            body = _loads(raw)
+            body = loads(raw)
         except ValueError:
             malformed = ProviderError(
                 "malformed response: not JSON",
@@ -563,7 +581,24 @@ class Runtime:
             )
             malformed.outcome = "malformed"
             raise malformed from None
-        return state.provider.parse(exchange, body), status, headers
+        return state.provider.parse(exchange, body)
+
+    async def _send_http(
+        self, call: tuple[str, str, Mapping[str, str], bytes], budget: float
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One plain request over this runtime's httpx client, else the shared HTTP:
+        ``(status, headers, body)``."""
+        method, url, request_headers, content = call
+        if self._http is None:
+            return await shared().send(method, url, request_headers, content, budget)
+        response = await self._http.request(
+            method,
+            _url(url),
+            headers=request_headers,
+            content=content,
+            timeout=_timeout(budget),
+        )
+        return response.status_code, response.headers, response.content
 
     async def _stream_once(
         self,
@@ -659,12 +694,6 @@ class Runtime:
 
     # -- traces --------------------------------------------------------------------------
 
-    def _quiet(self) -> bool:
-        """Whether only this runtime's own :class:`Metrics` listen: it is then fed its
-        counts without a span being made."""
-        tracers = self.traces.tracers
-        return len(tracers) == 1 and tracers[0] is self.metrics
-
     def _record_attempt(
         self,
         state: _CallState,
@@ -684,12 +713,27 @@ class Runtime:
                 alias=meta.alias,
                 provider=route.provider,
                 model=route.model,
-                outcome=_outcome(failure, completion),
+                outcome="ok" if failure is None else _outcome(failure, completion),
                 kind=sent.kind,
                 input_tokens=usage.input_tokens,
                 output_tokens=usage.output_tokens,
             )
         )
+        if self.traces.tracers == self._alone:
+            self.metrics.count_attempt(
+                state.plan.counter
+                if route is state.plan.route
+                else f"{route.provider}:{route.model}",
+                sent.attempt,
+                None
+                if failure is None
+                else type(failure).__name__
+                if isinstance(failure, ProviderError)
+                else "OutputInvalid",
+                usage.input_tokens,
+                usage.output_tokens,
+            )
+            return
         if failure is None:
             status, error_class, code, message = "ok", None, None, None
         elif isinstance(failure, ProviderError):
@@ -706,17 +750,6 @@ class Runtime:
                 "R006",
                 failure.render(),
             )
-        if self._quiet():
-            self.metrics.count_attempt(
-                state.plan.counter
-                if route is state.plan.route
-                else f"{route.provider}:{route.model}",
-                sent.attempt,
-                error_class,
-                usage.input_tokens,
-                usage.output_tokens,
-            )
-            return
         first_token = sent.first_token
         self.traces.record(
             AttemptSpan(
@@ -758,7 +791,7 @@ class Runtime:
         response: ModelResponse | None,
         stream: bool,
     ) -> None:
-        if self._quiet():
+        if self.traces.tracers == self._alone:
             self.metrics.count_call(error is None)
             return
         meta = request.metadata
@@ -808,6 +841,8 @@ _MAX_TEMPLATES = 16
 #: (its NULs would be escaped), and a body that holds it anywhere else is not split.
 _MARK = "\x00aiwf:user-text\x00"
 _NO_USAGE = Usage()
+_NO_HEADERS: Mapping[str, str] = types.MappingProxyType({})
+_PY310 = sys.version_info < (3, 11)
 
 
 def _template(provider: Provider, exchange: Exchange, stream: bool) -> _Template:
@@ -822,6 +857,36 @@ def _template(provider: Provider, exchange: Exchange, stream: bool) -> _Template
         return _Template(call.method, call.url, headers, "", None)
     head, _, tail = text.partition(literal)
     return _Template(call.method, call.url, headers, head, tail)
+
+
+def _call_id() -> str:
+    """A new call id: 16 random hex digits (as ``uuid4().hex[:16]`` gave), from
+    ``os.urandom`` read for 64 ids at a time (one system call, not one per call)."""
+    try:
+        return _IDS.popleft()  # atomic: threads never get the same id
+    except IndexError:
+        raw = os.urandom(8 * _IDS_AT_ONCE).hex()
+        _IDS.extend([raw[i : i + 16] for i in range(16, len(raw), 16)])
+        return raw[:16]
+
+
+_IDS: collections.deque[str] = collections.deque()
+_IDS_AT_ONCE = 64
+if hasattr(os, "register_at_fork"):  # a forked child must not reuse its parent's ids
+    os.register_at_fork(after_in_child=_IDS.clear)
+
+
+def _before_sleep(state: _CallState, error: BaseException, delay: float) -> None:
+    """A retry is about to wait ``delay`` seconds after ``error``: the next attempt is a
+    retry, and the log says so."""
+    state.kind = "retry"
+    log(
+        "INFO",
+        f"retrying after {type(error).__name__} in {delay:.2f}s",
+        call_id=state.call_id,
+        attempt=state.attempts,
+        error=str(error),
+    )
 
 
 def _outcome(failure: ProviderError | OutputProblem | None, completion: Completion | None) -> str:
@@ -842,11 +907,6 @@ _NOT_WRAPPED = OutputProblem(
     "schema",
     (Problem((), "required", f'property "{WRAP_KEY}"', "nothing", f"missing {WRAP_KEY!r}"),),
 )
-
-
-def _loads(raw: bytes) -> Any:
-    """``json.loads(raw)`` (:func:`aiwf.runtime._structured.loads`)."""
-    return loads(raw)
 
 
 def _timeout(budget: float) -> httpx.Timeout:
@@ -874,38 +934,3 @@ def _url(url: str) -> httpx.URL:
 
 _TIMEOUTS: dict[float, httpx.Timeout] = {}
 _URLS: dict[str, httpx.URL] = {}
-
-
-async def _within(seconds: float, work: Coroutine[Any, Any, _T]) -> _T:
-    """``await work`` in the caller's task with a time limit, raising ``TimeoutError``
-    (``asyncio.TimeoutError`` on 3.10, where ``wait_for`` is the fallback).
-
-    What ``async with asyncio.timeout(seconds)`` does (the same cancellation and
-    ``uncancel`` accounting, so an outer cancellation still wins), for half its CPU: one
-    timer, no context manager object and no coroutines of its own."""
-    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10
-        return await asyncio.wait_for(work, seconds)
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task(loop)
-    if task is None:
-        raise RuntimeError("a time limit needs a task")
-    cancelling = task.cancelling()
-    expired: list[bool] = []
-    handle = loop.call_at(loop.time() + seconds, _expire, task, expired)
-    try:
-        return await work
-    except asyncio.CancelledError as exc:
-        if expired:
-            expired.clear()  # accounted for here, not below
-            if task.uncancel() <= cancelling:
-                raise TimeoutError from exc
-        raise
-    finally:
-        handle.cancel()
-        if expired:
-            task.uncancel()
-
-
-def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
-    expired.append(True)
-    task.cancel()

@@ -109,22 +109,29 @@ async def call_with_retries(
     *,
     deadline_at: float | None,
     before_sleep: Callable[[BaseException, float], None] | None = None,
+    first: BaseException | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds or the policy gives up; re-raise the last error.
 
-    ``deadline_at`` is a :meth:`Clock.now` value after which no sleep may end.
+    ``deadline_at`` is a :meth:`Clock.now` value after which no sleep may end. ``first``:
+    the retryable failure of a first attempt the caller already made (it then counts as
+    this call's first attempt).
 
     The first attempt runs on its own: most calls succeed at once, and tenacity's setup
     costs more CPU than the rest of a call's bookkeeping. Only a retryable failure enters
     tenacity, which is handed that failure as its first attempt's outcome (the same waits,
     stops and announcements as if it had run the attempt itself).
     """
-    try:
-        return await attempt()
-    except Exception as exc:
-        if not is_retryable(exc):
-            raise
-        first: list[BaseException] = [exc]
+    failures: list[BaseException] = []
+    if first is not None:
+        failures.append(first)
+    else:
+        try:
+            return await attempt()
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
+            failures.append(exc)
     planned: dict[int, float | None] = {}
 
     # tenacity runs wait before stop: wait plans the delay (it needs the error's
@@ -161,8 +168,8 @@ async def call_with_retries(
 
     async def run() -> T:
         # tenacity awaits only what it recognises as a coroutine function.
-        if first:
-            raise first.pop()
+        if failures:
+            raise failures.pop()
         return await attempt()
 
     return await retrying(run)

@@ -40,6 +40,9 @@ class Reply:
     stall: float = 0.0
     #: Close the connection with a TCP reset instead of answering.
     reset: bool = False
+    #: Seconds to wait after the headers and the first half of a plain body, before the
+    #: rest (an answer that stops mid-body).
+    cut: float = 0.0
 
 
 @dataclass
@@ -169,7 +172,15 @@ class ScriptedServer:
         else:
             payload = json.dumps(reply.body).encode()
         headers["content-length"] = str(len(payload))
-        writer.write(self._head(reply.status, headers) + payload)
+        if reply.cut:
+            half = len(payload) // 2
+            writer.write(self._head(reply.status, headers) + payload[:half])
+            await writer.drain()
+            await asyncio.sleep(reply.cut)
+            payload = payload[half:]
+        else:
+            payload = self._head(reply.status, headers) + payload
+        writer.write(payload)
         await writer.drain()
         return True
 

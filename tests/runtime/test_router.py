@@ -157,3 +157,18 @@ def test_values_made_without_init_are_the_init_ones() -> None:
         assert type(value) is cls
         with pytest.raises(dataclasses.FrozenInstanceError):
             value.kind = "x"
+
+
+def test_usage_made_without_init_is_the_init_one() -> None:
+    import dataclasses
+
+    from aiwf.runtime._types import Usage, usage_of
+
+    value = usage_of(11, 7)
+    assert value == Usage(11, 7)
+    assert type(value) is Usage
+    assert hash(value) == hash(Usage(11, 7))
+    assert value + usage_of(1, 2) == Usage(12, 9)
+    assert vars(value) == vars(Usage(11, 7))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.input_tokens = 3  # type: ignore[misc]

@@ -13,12 +13,12 @@ else ``https://api.anthropic.com``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 from aiwf._ir.providers import PROVIDERS as TABLE
 from aiwf._ir.routes import Route
+from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import ProviderError
 from aiwf.runtime._providers.base import (
     Completion,
@@ -38,7 +38,7 @@ from aiwf.runtime._providers.base import (
     wire_schema,
 )
 from aiwf.runtime._sse import SSEEvent
-from aiwf.runtime._types import Usage
+from aiwf.runtime._types import usage_of
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 #: The ``anthropic-version`` the official Python SDK (anthropic 2.14) sends.
@@ -68,13 +68,11 @@ class AnthropicProvider(HttpProvider):
         return wire_schema(schema, "wrapped" if mode in ("tool", "native") else "plain")
 
     def build_env(self, route: Route) -> tuple[str | None, ...]:
-        return (None if route.base_url else os.environ.get("ANTHROPIC_BASE_URL"),)
+        return (None if route.base_url else getenv("ANTHROPIC_BASE_URL"),)
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
-        base = (route.base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
+        base = (route.base_url or getenv("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         headers = self.base_headers(exchange)
         version = route.api_version or API_VERSION
         headers["anthropic-version"] = version
@@ -128,7 +126,7 @@ class AnthropicProvider(HttpProvider):
         completion.text = (
             tool_text(exchange, completion.value) if completion.has_value else "".join(texts)
         )
-        completion.usage = Usage(
+        completion.usage = usage_of(
             int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)
         )
         completion.model = body.get("model")
@@ -197,7 +195,7 @@ class AnthropicProvider(HttpProvider):
             )
         completion = Completion(
             text="",
-            usage=Usage(input_tokens, output_tokens),
+            usage=usage_of(input_tokens, output_tokens),
             model=model,
             response_id=response_id,
             stop_reason=stop,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, ClassVar, Protocol
 from aiwf import __version__
 from aiwf._ir.routes import Route
 from aiwf.runtime._canonical import Raw, dumps, in_contract_order, ordered_dumps, quote
+from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import (
     ProviderError,
     RouteError,
@@ -246,7 +246,7 @@ class HttpProvider:
 
     def api_key(self, route: Route) -> str | None:
         env = route.api_key_env or self.key_env
-        key = os.environ.get(env) if env else None
+        key = getenv(env) if env else None
         if not key and self.key_required:
             raise RouteError(
                 f"no API key: set ${env}",

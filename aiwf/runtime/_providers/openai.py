@@ -10,12 +10,12 @@ and project headers from ``$OPENAI_ORG_ID`` / ``$OPENAI_PROJECT_ID``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 from aiwf._ir.providers import PROVIDERS as TABLE
 from aiwf._ir.routes import Route
+from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import ProviderError
 from aiwf.runtime._providers.base import (
     Completion,
@@ -36,7 +36,7 @@ from aiwf.runtime._providers.base import (
     wire_schema,
 )
 from aiwf.runtime._sse import SSEEvent
-from aiwf.runtime._types import Usage
+from aiwf.runtime._types import usage_of
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -60,19 +60,18 @@ class OpenAIProvider(HttpProvider):
         return wire_schema(schema, "strict" if mode == "json_schema" else "plain")
 
     def build_env(self, route: Route) -> tuple[str | None, ...]:
-        env = os.environ
-        base = None if route.base_url else env.get("OPENAI_BASE_URL")
-        return base, env.get("OPENAI_ORG_ID"), env.get("OPENAI_PROJECT_ID")
+        base = None if route.base_url else getenv("OPENAI_BASE_URL")
+        return base, getenv("OPENAI_ORG_ID"), getenv("OPENAI_PROJECT_ID")
 
     def build(self, exchange: Exchange, *, stream: bool) -> HttpCall:
         route = exchange.route
-        base = (route.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        base = (route.base_url or getenv("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         headers = self.base_headers(exchange)
         if exchange.api_key:
             headers["Authorization"] = f"Bearer {exchange.api_key}"
-        if org := os.environ.get("OPENAI_ORG_ID"):
+        if org := getenv("OPENAI_ORG_ID"):
             headers["OpenAI-Organization"] = org
-        if project := os.environ.get("OPENAI_PROJECT_ID"):
+        if project := getenv("OPENAI_PROJECT_ID"):
             headers["OpenAI-Project"] = project
         body: dict[str, Any] = {"model": route.model}
         instructions = instructions_for(exchange)
@@ -92,7 +91,8 @@ class OpenAIProvider(HttpProvider):
         return post(f"{base}/responses", headers, body, stream)
 
     def parse(self, exchange: Exchange, body: Any) -> Completion:
-        if not isinstance(body, dict) or not isinstance(body.get("output"), list):
+        output = body.get("output") if isinstance(body, dict) else None
+        if not isinstance(output, list):
             raise malformed("no output list", self.name, exchange.route.model)
         status = body.get("status")
         if status == "failed":
@@ -100,13 +100,17 @@ class OpenAIProvider(HttpProvider):
             raise stream_error(self.name, exchange.route.model, {"error": err})
         parts: list[str] = []
         refused: str | None = None
-        for item in body["output"]:
+        for item in output:
             if not isinstance(item, dict) or item.get("type") != "message":
                 continue
-            for part in item.get("content") or []:
-                if isinstance(part, dict) and part.get("type") == "output_text":
-                    parts.append(str(part.get("text", "")))
-                elif isinstance(part, dict) and part.get("type") == "refusal":
+            for part in item.get("content") or ():
+                if not isinstance(part, dict):
+                    continue
+                kind = part.get("type")
+                if kind == "output_text":
+                    text = part.get("text", "")
+                    parts.append(text if text.__class__ is str else str(text))
+                elif kind == "refusal":
                     refused = str(part.get("refusal", ""))
         if not parts and refused is not None:
             raise refusal(refused, self.name, exchange.route.model)
@@ -114,8 +118,8 @@ class OpenAIProvider(HttpProvider):
         incomplete = body.get("incomplete_details") or {}
         reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
         return Completion(
-            text="".join(parts),
-            usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            text=parts[0] if len(parts) == 1 else "".join(parts),
+            usage=usage_of(_count(usage.get("input_tokens")), _count(usage.get("output_tokens"))),
             model=body.get("model"),
             response_id=body.get("id"),
             stop_reason=reason or status,
@@ -139,3 +143,8 @@ class OpenAIProvider(HttpProvider):
         raise ProviderError(
             "stream ended before response.completed", provider=self.name, model=exchange.route.model
         )
+
+
+def _count(value: Any) -> int:
+    """``int(value or 0)``: a token count as the usage member has it (an int, mostly)."""
+    return value if value.__class__ is int else int(value or 0)

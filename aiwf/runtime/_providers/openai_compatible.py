@@ -39,7 +39,7 @@ from aiwf.runtime._providers.base import (
     stream_error,
 )
 from aiwf.runtime._sse import SSEEvent
-from aiwf.runtime._types import Usage
+from aiwf.runtime._types import usage_of
 
 #: The order ``auto`` walks when the server rejects a mode.
 AUTO_MODES = ("json_schema", "json_object", "prompt")
@@ -129,7 +129,7 @@ class OpenAICompatibleProvider(HttpProvider):
         usage = body.get("usage") or {}
         return Completion(
             text=str(message.get("content") or ""),
-            usage=Usage(
+            usage=usage_of(
                 int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
             ),
             model=body.get("model"),
@@ -164,7 +164,7 @@ class OpenAICompatibleProvider(HttpProvider):
                     completion.stop_reason = choice["finish_reason"]
             usage = data.get("usage")
             if isinstance(usage, dict):
-                completion.usage = Usage(
+                completion.usage = usage_of(
                     int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
                 )
         if not done and completion.stop_reason is None:
