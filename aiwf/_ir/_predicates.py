@@ -12,6 +12,7 @@ JSON Schema test suite).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,17 @@ from aiwf._ir import types as t
 from aiwf._structure import json_equal, json_key, kind_of, regex
 
 Predicate = Callable[[Any], bool]
+
+
+def is_multiple(value: float, divisor: float) -> bool:
+    """Whether ``value`` is a multiple of ``divisor`` (integers exactly, floats within 1e-9
+    of a whole quotient)."""
+    if isinstance(value, int) and isinstance(divisor, int):
+        return value % divisor == 0
+    quotient = value / divisor
+    if math.isinf(quotient):
+        return False
+    return abs(quotient - round(quotient)) < 1e-9
 
 
 def _always(value: Any) -> bool:
@@ -183,8 +195,6 @@ class Compiler:
         return string
 
     def _number(self, typ: t.IntegerType | t.NumberType) -> Predicate:
-        from aiwf._ir.validate import _is_multiple
-
         kind_ok = _is_integer if typ.kind == "integer" else _is_number
         lo, hi = typ.minimum, typ.maximum
         xlo, xhi, step = typ.exclusive_minimum, typ.exclusive_maximum, typ.multiple_of
@@ -202,7 +212,7 @@ class Compiler:
                 return False
             if xhi is not None and value >= xhi:
                 return False
-            return step is None or _is_multiple(value, step)
+            return step is None or is_multiple(value, step)
 
         return number
 

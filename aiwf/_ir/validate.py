@@ -8,13 +8,12 @@ Lengths count Unicode code points; patterns are searched (unanchored), as in JSO
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiwf._ir import types as t
 from aiwf._ir._dc import dataclass
-from aiwf._ir._predicates import Compiler
+from aiwf._ir._predicates import Compiler, is_multiple
 from aiwf._structure import json_equal, json_key, kind_of, regex
 
 __all__ = ["Problem", "Validator", "json_equal", "pointer", "shown", "shown_all", "summary"]
@@ -272,7 +271,7 @@ class Validator:
                         f"{where}: {value} {legacy} {bound:g}",
                     )
                 )
-        if typ.multiple_of is not None and not _is_multiple(value, typ.multiple_of):
+        if typ.multiple_of is not None and not is_multiple(value, typ.multiple_of):
             out.append(
                 Problem(
                     path,
@@ -441,12 +440,3 @@ def shown_all(value: Any) -> str:
     from aiwf.runtime._canonical import dumps
 
     return dumps(value)
-
-
-def _is_multiple(value: float, divisor: float) -> bool:
-    if isinstance(value, int) and isinstance(divisor, int):
-        return value % divisor == 0
-    quotient = value / divisor
-    if math.isinf(quotient):
-        return False
-    return abs(quotient - round(quotient)) < 1e-9
