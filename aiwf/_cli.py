@@ -7,7 +7,6 @@ so ``aiwf validate`` never pays for the imports of ``aiwf run`` or ``aiwf sdk``.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +15,7 @@ import click
 
 from aiwf import __version__
 from aiwf._context import AppContext as AppContext  # re-exported: the commands import it here
-from aiwf._errors import EXIT_FAILURE, AiwfError
+from aiwf._errors import AiwfError, exit_after
 
 #: Subcommand name -> "module:attribute" of its click command. One line per subcommand.
 COMMANDS: dict[str, str] = {
@@ -165,34 +164,23 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI and turn every failure into one clear line."""
-    try:
-        cli.main(args=argv, prog_name="aiwf", standalone_mode=False)
-    except AiwfError as exc:
-        click.echo(exc.render(), err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (`aiwf schema | head`); that is not an error of ours.
-        sys.stderr.close()
-        sys.exit(EXIT_FAILURE)
-    except Exception as exc:  # the last boundary: never a traceback unless asked for
-        if os.environ.get("AIWF_TRACEBACK"):
-            raise
-        click.echo(
-            f"error[internal]: {type(exc).__name__}: {exc}\n"
-            "  hint: this is a bug in aiwf; set AIWF_TRACEBACK=1 for the traceback and report it",
-            err=True,
-        )
-        sys.exit(3)
-    sys.exit(0)
+    """Console-script entry point: run the CLI and turn every failure into one clear line
+    (:func:`aiwf._errors.exit_after`)."""
+
+    def work() -> int:
+        try:
+            cli.main(args=argv, prog_name="aiwf", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except click.exceptions.Abort:
+            click.echo("aborted", err=True)
+            return 130
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            return 130
+        return 0
+
+    exit_after(work)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from aiwf._diagnostics import OUTPUT_FORMATS
 from aiwf._echo import echo as _echo
-from aiwf._errors import EXIT_FAILURE, AiwfError
+from aiwf._errors import EXIT_FAILURE, exit_after
 
 if TYPE_CHECKING:
     from aiwf._context import AppContext
@@ -208,37 +208,26 @@ def _sdk(app: AppContext, parsed: Parsed) -> int:
 
 
 def run(parsed: Parsed) -> NoReturn:
-    """Run the command and exit as :func:`aiwf._cli.main` would."""
-    try:
+    """Run the command and exit as :func:`aiwf._cli.main` would (the same boundary,
+    :func:`aiwf._errors.exit_after`)."""
+
+    def work() -> int:
         from aiwf._context import AppContext
 
-        app = AppContext()
-        for shared in (parsed.group, parsed.shared):
-            for name, value in shared.items():
-                app.merge_shared(name, value)
-        if app.env is None:
-            app.env = os.environ.get("AIWF_ENV") or None
-        code = (_validate if parsed.command == "validate" else _sdk)(app, parsed)
-    except AiwfError as exc:
-        _echo(exc.render(), err=True)
-        code = exc.exit_code
-    except (KeyboardInterrupt, EOFError):
-        _echo("", err=True)  # what click prints before it aborts
-        _echo("aborted", err=True)
-        code = 130
-    except BrokenPipeError:  # the reader went away (aiwf validate | head): as click does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_FAILURE
-    except Exception as exc:  # the last boundary: never a traceback unless asked for
-        if os.environ.get("AIWF_TRACEBACK"):
-            raise
-        _echo(
-            f"error[internal]: {type(exc).__name__}: {exc}\n"
-            "  hint: this is a bug in aiwf; set AIWF_TRACEBACK=1 for the traceback and report it",
-            err=True,
-        )
-        code = 3
-    sys.exit(code)
+        try:
+            app = AppContext()
+            for shared in (parsed.group, parsed.shared):
+                for name, value in shared.items():
+                    app.merge_shared(name, value)
+            if app.env is None:
+                app.env = os.environ.get("AIWF_ENV") or None
+            return (_validate if parsed.command == "validate" else _sdk)(app, parsed)
+        except (KeyboardInterrupt, EOFError):
+            _echo("", err=True)  # what click prints before it aborts
+            _echo("aborted", err=True)
+            return 130
+
+    exit_after(work)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,9 @@ as a single line (``file:line:col: error[CODE]: message``) followed by an option
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NoReturn
+
 #: Exit code for errors in the user's input (spec, config, data) or a failed run.
 EXIT_FAILURE = 1
 #: Exit code for usage errors: a missing path, an unknown option value.
@@ -75,3 +78,33 @@ class UsageError(AiwfError):
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message, hint=hint, exit_code=EXIT_USAGE)
+
+
+def exit_after(work: Callable[[], int]) -> NoReturn:
+    """The CLI boundary: run a command's ``work`` and exit with the status it returns. An
+    :class:`AiwfError` is its one line (and hint); a reader that went away
+    (``aiwf schema | head``) is not an error of ours and ends quietly; anything else is one
+    ``error[internal]`` line, and the traceback only with ``AIWF_TRACEBACK`` set."""
+    import os
+    import sys
+
+    from aiwf._echo import echo
+
+    try:
+        code = work()
+    except AiwfError as exc:
+        echo(exc.render(), err=True)
+        code = exc.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()  # nor a message about stdout's last flush at exit
+        code = EXIT_FAILURE
+    except Exception as exc:  # the last boundary: never a traceback unless asked for
+        if os.environ.get("AIWF_TRACEBACK"):
+            raise
+        echo(
+            f"error[internal]: {type(exc).__name__}: {exc}\n"
+            "  hint: this is a bug in aiwf; set AIWF_TRACEBACK=1 for the traceback and report it",
+            err=True,
+        )
+        code = 3
+    sys.exit(code)
