@@ -166,7 +166,7 @@ func (p *parser) array() (Value, bool) {
 // encoding/json (escapes, surrogates, and invalid UTF-8 replaced as it replaces them).
 func (p *parser) str() (Value, bool) {
 	start := p.pos
-	plain := true
+	escaped, ascii := false, true
 	i := start + 1
 	for ; i < len(p.data); i++ {
 		c := p.data[i]
@@ -174,7 +174,7 @@ func (p *parser) str() (Value, bool) {
 			break
 		}
 		if c == '\\' {
-			plain = false
+			escaped = true
 			i++ // the escaped byte cannot end the string
 			continue
 		}
@@ -182,7 +182,7 @@ func (p *parser) str() (Value, bool) {
 			return nil, false // a control character: encoding/json refuses the text
 		}
 		if c >= 0x80 {
-			plain = false
+			ascii = false
 		}
 	}
 	if i >= len(p.data) {
@@ -190,7 +190,7 @@ func (p *parser) str() (Value, bool) {
 	}
 	p.pos = i + 1
 	body := p.data[start+1 : i]
-	if plain || (!containsByte(body, '\\') && utf8.Valid(body)) {
+	if !escaped && (ascii || utf8.Valid(body)) {
 		return string(body), true
 	}
 	var s string
@@ -198,15 +198,6 @@ func (p *parser) str() (Value, bool) {
 		return nil, false
 	}
 	return s, true
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // number reads a number as JSON's grammar has it and keeps its text (json.Number).
