@@ -150,7 +150,8 @@ class Server:
     @property
     def url(self) -> str:
         scheme = "https" if self.context else "http"
-        return f"{scheme}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
 
     async def __aenter__(self) -> Server:
         if self.context is not None:

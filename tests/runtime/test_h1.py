@@ -115,19 +115,42 @@ async def test_an_http_1_0_answer_without_keep_alive_is_not_reused(pool: Pool) -
         assert srv.accepted == 2
 
 
-async def test_a_server_that_closed_an_idle_connection_costs_no_error(pool: Pool) -> None:
-    async def once(conn: Conn) -> None:  # one answer, then FIN (no Connection: close said)
+@pytest.mark.parametrize("end", ["close", "reset"])
+async def test_a_server_that_closed_an_idle_connection_costs_no_error(pool: Pool, end: str) -> None:
+    async def once(conn: Conn) -> None:  # one answer, then FIN or RST (no Connection: close)
         request = await conn.request()
         assert request is not None
         await conn.send(response(200, request.target.encode()))
+        await asyncio.sleep(0.01)
+        conn.close() if end == "close" else conn.reset()
 
     async with Server(once) as srv:
         for n in range(3):
             assert (await get(pool, f"{srv.url}/{n}"))[2] == f"/{n}".encode()
             await until(lambda: srv.active == 0)
-            await asyncio.sleep(0.05)  # let the FIN reach the idle connection
+            await asyncio.sleep(0.05)  # let the FIN or RST reach the idle connection
         assert srv.accepted == 3
         assert pool.open_connections <= 1
+
+
+async def test_an_http_1_0_answer_with_keep_alive_is_reused(pool: Pool) -> None:
+    head = [("Connection", "keep-alive")]
+    reply = answering(lambda r: response(200, r.target.encode(), head, version="HTTP/1.0"))
+    async with Server(reply) as srv:
+        assert (await get(pool, f"{srv.url}/a"))[2] == b"/a"
+        assert (await get(pool, f"{srv.url}/b"))[2] == b"/b"
+        assert srv.accepted == 1
+
+
+async def test_the_connect_timeout_does_not_bound_the_wait_for_the_answer(pool: Pool) -> None:
+    async def slow(conn: Conn) -> None:
+        while (request := await conn.request()) is not None:
+            await asyncio.sleep(0.5)
+            await conn.send(response(200, request.target.encode()))
+
+    async with Server(slow) as srv:
+        status, _, body = await pool.send("GET", f"{srv.url}/slow", {}, b"", 0.05)
+        assert (status, body) == (200, b"/slow")
 
 
 async def test_idle_connections_past_keepalive_are_closed_without_further_requests(
@@ -686,6 +709,12 @@ async def test_https_to_a_host_the_certificate_does_not_name_is_a_connect_error(
 # -- host names -------------------------------------------------------------------------------
 
 
+async def test_an_ipv6_literal_is_bracketed_in_the_host_header(pool: Pool) -> None:
+    async with Server(echo_path(), host="::1") as srv:
+        assert (await get(pool, f"http://[::1]:{srv.port}/six"))[2] == b"/six"
+    assert srv.requests[0].header("host") == f"[::1]:{srv.port}"
+
+
 async def test_localhost_works(pool: Pool) -> None:
     async with Server(ok()) as srv:
         assert (await get(pool, f"http://localhost:{srv.port}/"))[2] == b"ok"
@@ -732,20 +761,25 @@ def answers(draw: st.DrawFn) -> dict[str, Any]:
     status = draw(st.integers(200, 599).filter(lambda s: s not in (204, 304)))
     framing = draw(st.sampled_from(["length", "chunked", "close"]))
     fields = draw(st.lists(st.tuples(NAMES, VALUES), max_size=8))
-    body = draw(st.binary(max_size=3000))
+    body = draw(st.binary(max_size=3000) | st.just(TEXT))
     reason = draw(st.sampled_from(["OK", "Whatever", "", "Not Quite Right"]))
+    encoding = draw(st.sampled_from(["", "", "gzip", "deflate"]))
     head = [f"HTTP/1.1 {status} {reason}"]
     head += [f"{k}: {v}" for k, v in fields]
+    encoded = body
+    if encoding:
+        head.append(f"Content-Encoding: {encoding}")
+        encoded = gzip.compress(body) if encoding == "gzip" else zlib.compress(body)
     if framing == "length":
-        head.append(f"Content-Length: {len(body)}")
-        payload = body
+        head.append(f"Content-Length: {len(encoded)}")
+        payload = encoded
     elif framing == "chunked":
         head.append("Transfer-Encoding: chunked")
         sizes = draw(st.lists(st.integers(1, 500), max_size=12))
         trailers = draw(st.lists(st.tuples(TRAILERS, VALUES), max_size=2))
-        payload = chunked(body, sizes, trailers)
+        payload = chunked(encoded, sizes, trailers)
     else:
-        payload = body
+        payload = encoded
     wire = ("\r\n".join(head) + "\r\n\r\n").encode() + payload
     pieces = draw(st.lists(st.integers(1, 97), max_size=80))
     pause = draw(st.sampled_from([0.0, 0.0, 0.001]))
