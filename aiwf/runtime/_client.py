@@ -23,9 +23,7 @@ import time
 import types
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from aiwf._errors import AiwfError
 from aiwf._ir.routes import Retry, Route
@@ -39,7 +37,7 @@ from aiwf.runtime._errors import (
     RouteError,
     Timeout,
 )
-from aiwf.runtime._http import CONNECT_TIMEOUT, new_client, shared, shared_client
+from aiwf.runtime._http import new_client, shared, shared_client
 from aiwf.runtime._limits import TimeLimit
 from aiwf.runtime._log import log
 from aiwf.runtime._providers import PROVIDERS, Provider
@@ -77,6 +75,9 @@ from aiwf.runtime._types import (
     Usage,
     made,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Seconds per attempt when neither the request nor the route sets ``timeout``.
 DEFAULT_TIMEOUT = 600.0
@@ -518,7 +519,7 @@ class Runtime:
                         raise
                     finally:
                         limit.end()
-            except (asyncio.TimeoutError, httpx.TimeoutException):
+            except _timeouts():
                 what = (
                     f"call deadline of {number(state.policy.spec.deadline or 0)}s"
                     if deadline_bound
@@ -530,7 +531,7 @@ class Runtime:
                     model=route.model,
                     retryable=not deadline_bound,
                 ) from None
-            except httpx.TransportError as exc:
+            except _transport_errors() as exc:
                 log(
                     "DEBUG",
                     f"connection failed: {type(exc).__name__}: {exc or 'no detail'}",
@@ -591,12 +592,14 @@ class Runtime:
         method, url, request_headers, content = call
         if self._http is None:
             return await shared().send(method, url, request_headers, content, budget)
+        from aiwf.runtime import _httpx
+
         response = await self._http.request(
             method,
-            _url(url),
+            _httpx.url(url),
             headers=request_headers,
             content=content,
-            timeout=_timeout(budget),
+            timeout=_httpx.timeout(budget),
         )
         return response.status_code, response.headers, response.content
 
@@ -623,13 +626,15 @@ class Runtime:
             emit(TextDelta(text, attempt))
 
         async def run() -> tuple[Completion, int, Mapping[str, str]]:
+            from aiwf.runtime import _httpx
+
             http = self._http or shared_client()
             async with http.stream(
                 method,
-                _url(url),
+                _httpx.url(url),
                 headers=request_headers,
                 content=content,
-                timeout=_timeout(budget),
+                timeout=_httpx.timeout(budget),
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
@@ -909,28 +914,16 @@ _NOT_WRAPPED = OutputProblem(
 )
 
 
-def _timeout(budget: float) -> httpx.Timeout:
-    """The transport timeouts of an attempt with ``budget`` seconds (made once per budget:
-    a route's attempts mostly share one)."""
-    found = _TIMEOUTS.get(budget)
-    if found is None:
-        found = httpx.Timeout(budget, connect=min(budget, CONNECT_TIMEOUT))
-        if len(_TIMEOUTS) >= 64:
-            _TIMEOUTS.pop(next(iter(_TIMEOUTS)))
-        _TIMEOUTS[budget] = found
-    return found
+def _timeouts() -> tuple[type[BaseException], ...]:
+    """What a transport timeout is: httpx's counts only once httpx is loaded (plain calls on
+    the shared client never load it, and nothing raises its exceptions before it is)."""
+    httpx = sys.modules.get("httpx")
+    if httpx is None:
+        return (asyncio.TimeoutError,)
+    return (asyncio.TimeoutError, httpx.TimeoutException)
 
 
-def _url(url: str) -> httpx.URL:
-    """``url`` parsed once (a route's calls all go to one URL)."""
-    found = _URLS.get(url)
-    if found is None:
-        found = httpx.URL(url)
-        if len(_URLS) >= 256:
-            _URLS.pop(next(iter(_URLS)))
-        _URLS[url] = found
-    return found
-
-
-_TIMEOUTS: dict[float, httpx.Timeout] = {}
-_URLS: dict[str, httpx.URL] = {}
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """What a failed connection is (see :func:`_timeouts`)."""
+    httpx = sys.modules.get("httpx")
+    return () if httpx is None else (httpx.TransportError,)

@@ -3,63 +3,54 @@ may bring instead.
 
 A runtime given an ``httpx.AsyncClient`` or a transport (``httpx.MockTransport`` in tests)
 sends every request through it. A runtime without one uses :func:`shared`, one
-:class:`SharedClient` per event loop: an aiohttp session (HTTP/1.1 keep-alive, as many
-connections as the engine runs calls at once: :data:`aiwf.runtime._types.expected_concurrency`,
-at least :data:`MAX_CONNECTIONS`), whose plain calls go straight to aiohttp
-(:meth:`SharedClient.send`), and an ``httpx.AsyncClient`` over the same session
-(httpx-aiohttp's transport) for streams and for :func:`shared_client`.
+:class:`SharedClient` per event loop, with as many connections as the engine runs calls at
+once (:data:`aiwf.runtime._types.expected_concurrency`, at least :data:`MAX_CONNECTIONS`):
+
+- plain calls (one request, the whole answer) go through :class:`aiwf.runtime._h1.Pool`, a
+  lean HTTP/1.1 keep-alive client on asyncio protocols and the httptools parser;
+- streams, and callers of :func:`shared_client`, get an ``httpx.AsyncClient`` over an aiohttp
+  session (httpx-aiohttp's transport), made on first use.
 
 Why (docs/architecture.md has the figures): httpcore's pool polls every pooled connection on
 each request, so one httpx pool of 100 connections spends milliseconds of CPU per request
-under a wide scatter; the runtime used to spread requests over 32 pools of 4 connections to
-dodge that. aiohttp's connector hands out an idle connection in constant time, and skipping
-httpx's request and response models saves more CPU per call than aiohttp's whole request
-costs.
-
-aiohttp is imported when the first shared client is made (never on ``aiwf validate``'s path).
+under a wide scatter (the runtime used to spread requests over 32 pools of 4 connections to
+dodge that). aiohttp hands out a connection in constant time, but its request machinery
+costs about three times the CPU of the whole call's own work; the pool does only what a
+plain call needs. aiohttp is imported only when a stream or an httpx client needs it, and the
+TLS context is built on the first https connection (never on ``aiwf validate``'s path).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import ssl
 from collections.abc import AsyncGenerator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import httpx
-
+from aiwf.runtime._net import (
+    CONNECT_TIMEOUT,
+    KEEPALIVE,
+    MAX_CONNECTIONS,
+    MAX_HEADER,
+    ssl_context,
+)
 from aiwf.runtime._types import expected_concurrency
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "KEEPALIVE",
+    "MAX_CONNECTIONS",
+    "MAX_HEADER",
+    "SharedClient",
+    "aclose_shared_client",
+    "new_client",
+    "shared",
+    "shared_client",
+    "ssl_context",
+]
 
 if TYPE_CHECKING:
     import aiohttp
-
-#: Connections of a shared client unless more concurrency was announced (the engine's
-#: default ``max_concurrency``).
-MAX_CONNECTIONS = 128
-#: Seconds an idle keep-alive connection is kept.
-KEEPALIVE = 30.0
-#: Seconds to establish a connection (per-attempt budgets are applied on top).
-CONNECT_TIMEOUT = 10.0
-#: Transport-level timeouts of a client; per-attempt budgets are applied on top.
-TIMEOUT = httpx.Timeout(600.0, connect=CONNECT_TIMEOUT)
-#: The longest response header line (and header field) accepted, in bytes (aiohttp allows
-#: 8 KiB by default; httpx, which the runtime used before, about 100 KiB for a whole head).
-MAX_HEADER = 65_536
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One TLS context for every client (loading the CA bundle costs ~15 ms per context)."""
-    return httpx.create_ssl_context()
-
-
-def _limits(connections: int) -> httpx.Limits:
-    return httpx.Limits(
-        max_connections=connections,
-        max_keepalive_connections=connections,
-        keepalive_expiry=KEEPALIVE,
-    )
+    import httpx
 
 
 def new_client(
@@ -72,77 +63,66 @@ def new_client(
     ``httpx.MockTransport`` in tests), else over httpx's own transport with ``connections``
     connections (or ``limits``). HTTP/1.1, the shared TLS context, no proxies from the
     environment, no cookie jar."""
-    return _Client(
-        http1=True,
-        http2=False,
-        verify=_ssl_context(),
-        limits=limits or _limits(connections),
-        timeout=TIMEOUT,
-        transport=transport,
-        trust_env=False,
-    )
+    from aiwf.runtime import _httpx
 
-
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        return None
-
-
-class _Client(httpx.AsyncClient):
-    """An ``httpx.AsyncClient`` that keeps no cookies: model APIs are stateless, a shared
-    client's jar would carry one caller's cookies into another's calls, and reading every
-    answer for cookies is a tenth of a call's CPU."""
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:
-        return None
-
-
-_NO_COOKIES = _NoCookies()
+    return _httpx.new_client(transport, limits, connections=connections)
 
 
 class SharedClient:
-    """The shared HTTP of one loop: an aiohttp session, the ``httpx.AsyncClient`` over it
-    (:attr:`client`), and the ones it replaced when more connections were asked for (they
-    finish their calls and are closed with it)."""
+    """The shared HTTP of one loop: the plain calls' :attr:`pool`, the ``httpx.AsyncClient``
+    over an aiohttp session for the rest (:attr:`client`, made on first use), and the shared
+    clients it replaced when more connections were asked for (they finish their calls and
+    are closed with it)."""
 
     def __init__(self, connections: int) -> None:
-        from aiwf.runtime import _aiohttp
+        from aiwf.runtime._h1 import Pool
 
         self.connections = connections
-        self._aiohttp = _aiohttp
-        self.session: aiohttp.ClientSession = _aiohttp.session(
-            connections, KEEPALIVE, _ssl_context(), MAX_HEADER
-        )
-        limits = _limits(connections)
-        self.client = new_client(_aiohttp.Transport(self.session, limits, _ssl_context()), limits)
+        self.pool = Pool(connections, KEEPALIVE, ssl_context, MAX_HEADER)
+        self._session: aiohttp.ClientSession | None = None
+        self._client: httpx.AsyncClient | None = None
         self.retired: list[SharedClient] = []
         self._closer: AsyncGenerator[None, None] | None = None
         self._watcher: asyncio.Task[None] | None = None
 
     @property
+    def session(self) -> aiohttp.ClientSession:
+        """The aiohttp session under :attr:`client` (made, and aiohttp imported, on first use)."""
+        if self._session is None:
+            if self.pool.closed:
+                raise RuntimeError("this shared client is closed")
+            from aiwf.runtime import _aiohttp
+
+            self._session = _aiohttp.session(self.connections, KEEPALIVE, ssl_context(), MAX_HEADER)
+        return self._session
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` configured like the pool, its I/O on aiohttp."""
+        if self._client is None:
+            from aiwf.runtime import _aiohttp, _httpx
+
+            limits = _httpx.limits(self.connections)
+            transport = _aiohttp.Transport(self.session, limits, ssl_context())
+            self._client = _httpx.new_client(transport, limits)
+        return self._client
+
+    @property
     def closed(self) -> bool:
-        return self.session.closed or self.client.is_closed
+        return (
+            self.pool.closed
+            or (self._session is not None and self._session.closed)
+            or (self._client is not None and self._client.is_closed)
+        )
 
     async def send(
         self, method: str, url: str, headers: Mapping[str, str], content: bytes, budget: float
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One plain request straight on aiohttp (no httpx request and response models: they
-        cost more CPU than aiohttp's whole request): ``(status, headers, body)``, the headers
+        """One plain request through the pool (no httpx request and response models: they
+        cost more CPU than the whole request): ``(status, headers, body)``, the headers
         case-insensitive; failures raise ``httpx.TimeoutException`` or
         ``httpx.TransportError`` as the httpx client would."""
-        return await self._aiohttp.send(
-            self.session, method, url, headers, content, min(budget, CONNECT_TIMEOUT)
-        )
+        return await self.pool.send(method, url, headers, content, min(budget, CONNECT_TIMEOUT))
 
     async def watch_loop(self) -> None:
         """Close the clients when the running loop shuts down (``asyncio.run`` finalises
@@ -162,8 +142,11 @@ class SharedClient:
         retired, self.retired = self.retired, []
         for old in retired:
             await old.aclose()
-        await self.client.aclose()
-        await self.session.close()
+        await self.pool.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 _shared: dict[asyncio.AbstractEventLoop, SharedClient] = {}
@@ -190,7 +173,8 @@ def shared() -> SharedClient:
 
 
 def shared_client() -> httpx.AsyncClient:
-    """The ``httpx.AsyncClient`` of the running loop's shared HTTP (its I/O on aiohttp)."""
+    """The ``httpx.AsyncClient`` of the running loop's shared HTTP (its I/O on aiohttp; the
+    runtime's own plain calls use the lean pool instead)."""
     return shared().client
 
 

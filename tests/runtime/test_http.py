@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from runtime_canned import openai_response
+from runtime_canned import chat_completion, chat_stream, openai_response
 from runtime_support import Reply, ScriptedServer
 
 from aiwf._ir.compiler import compile_files
@@ -25,7 +25,8 @@ from aiwf.runtime._types import ModelRequest, ModelResponse, Usage, expected_con
 async def test_the_shared_client_has_the_connections_a_caller_expects() -> None:
     try:
         first = http.shared()
-        assert first.connections == http.MAX_CONNECTIONS == first.session.connector.limit  # type: ignore[union-attr]
+        assert first.connections == http.MAX_CONNECTIONS == first.pool.limit
+        assert first.connections == first.session.connector.limit  # type: ignore[union-attr]
         assert http.shared() is first
         assert http.shared_client() is first.client
         token = expected_concurrency.set(300)
@@ -34,7 +35,8 @@ async def test_the_shared_client_has_the_connections_a_caller_expects() -> None:
         finally:
             expected_concurrency.reset(token)
         assert grown is not first
-        assert grown.connections == 300 == grown.session.connector.limit  # type: ignore[union-attr]
+        assert grown.connections == 300 == grown.pool.limit
+        assert grown.connections == grown.session.connector.limit  # type: ignore[union-attr]
         assert grown.retired == [first]
         assert not first.closed
         assert http.shared() is grown  # fewer expected later: the larger one stays
@@ -147,6 +149,45 @@ def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
     assert "Unclosed" not in done.stderr, done.stderr
+
+
+def test_plain_calls_load_neither_httpx_nor_aiohttp_and_streams_load_both(
+    server: ScriptedServer,
+) -> None:
+    """The runtime's plain calls on the shared client go through the lean pool: a process
+    whose calls all succeed never imports httpx or aiohttp (their import is a tenth of a
+    5,000-call run); a stream still goes over httpx and aiohttp."""
+    server.script(Reply(body=chat_completion(json.dumps({"n": 1}))))
+    server.script(Reply(sse=chat_stream(json.dumps({"n": 2}))))
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from aiwf._ir.routes import Route
+        from aiwf.runtime import ModelRequest
+        from aiwf.runtime._client import Runtime
+
+        def loaded():
+            return sorted(m for m in ("httpx", "aiohttp") if m in sys.modules)
+
+        async def main():
+            route = Route(provider="openai-compatible", model="m", base_url="{server.url}/v1")
+            schema = {{"type": "object", "properties": {{"n": {{"type": "integer"}}}}}}
+            request = ModelRequest(route=route, instructions="i", input=1, output_schema=schema)
+            runtime = Runtime()
+            plain = await runtime.complete(request)
+            print(plain.output, loaded())
+            async for event in runtime.stream(request):
+                pass
+            print(event.response.output, loaded())
+
+        asyncio.run(main())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["{'n': 1} []", "{'n': 2} ['aiohttp', 'httpx']"]
 
 
 def test_importing_the_http_module_does_not_import_aiohttp() -> None:

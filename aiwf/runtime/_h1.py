@@ -1,0 +1,685 @@
+"""A lean HTTP/1.1 client for the runtime's plain calls: asyncio protocols, the ``httptools``
+C parser (llhttp, Node's parser), keep-alive connections under one limit.
+
+The shared client of each event loop (:mod:`aiwf.runtime._http`) sends every plain
+(non-streaming) model call through one :class:`Pool`; streams and the ``httpx.AsyncClient``
+callers may ask for stay on aiohttp. Why (figures in docs/architecture.md): a model call
+needs one request and its whole answer, and under a wide scatter aiohttp's request machinery
+(its request and response objects, connector, timers, payload writer) cost about three
+times the CPU of the call's own work. This module does only what such a call needs:
+
+- HTTP/1.1 with keep-alive, at most ``connections`` connections open over all origins;
+  callers beyond that wait in order. An idle connection the server closed is dropped, not
+  reused; idle connections are closed after ``keepalive`` seconds.
+- Bodies framed by Content-Length, chunked, or the end of the connection; interim ``1xx``
+  answers skipped; gzip and deflate decoded (and asked for).
+- https through a given TLS context (built on the first https connection, so plain http
+  never loads a CA bundle), with SNI and the hostname checked.
+- Every failure is the ``httpx`` exception the runtime handles: ``ConnectError``,
+  ``ConnectTimeout``, ``ReadError``, ``RemoteProtocolError``, ``UnsupportedProtocol`` (all
+  ``httpx.TransportError``). Header names and values that would break the request head are
+  refused with ``ValueError`` before anything is sent.
+
+It does not follow redirects (the runtime never did), keeps no cookies, uses no proxy (the
+shared client never read them from the environment), and does not retry: a request that
+fails on a connection is the runtime's to retry, under its policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import contextlib
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import httptools
+
+from aiwf._version import __version__
+
+#: Seconds a resolved host's addresses are reused (as aiohttp's resolver cache does).
+DNS_TTL = 10.0
+#: Request bodies up to this size are written together with the head (one copy, one send).
+_JOIN_LIMIT = 65_536
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_USER_AGENT = f"aiwf/{__version__}"
+#: Characters kept as they are when a request target is percent-encoded.
+_TARGET_SAFE = "/%:@!$&'()*+,;=?~-._"
+#: Characters of a header name (RFC 9110 ``token``).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+#: Request headers the pool writes itself.
+_OWN = frozenset(("host", "content-length", "transfer-encoding", "connection"))
+_MAX_TARGETS = 256
+
+Key = tuple[str, str, int]
+
+
+class Pool:
+    """Keep-alive HTTP/1.1 connections of one event loop, at most ``connections`` open at
+    once over every origin. ``context`` is the TLS context for https (or a function making
+    it, called on the first https connection); ``max_header`` bounds one response header
+    field (name and value), four times it the whole response head."""
+
+    def __init__(
+        self,
+        connections: int,
+        keepalive: float,
+        context: ssl.SSLContext | Callable[[], ssl.SSLContext],
+        max_header: int,
+    ) -> None:
+        if connections < 1:
+            raise ValueError("a pool needs at least one connection")
+        self._limit = connections
+        self._keepalive = keepalive
+        self._context = context
+        self._max_header = max_header
+        self._idle: dict[Key, list[_Connection]] = {}
+        self._idle_count = 0
+        self._open = 0
+        self._leases = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._busy: set[_Connection] = set()
+        self._targets: dict[str, _Target] = {}
+        self._addresses: dict[tuple[str, int], tuple[float, list[tuple[int, str]]]] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def limit(self) -> int:
+        """The most connections open at once."""
+        return self._limit
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now, idle or carrying a request."""
+        return self._open
+
+    @property
+    def idle_connections(self) -> int:
+        return self._idle_count
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        connect_timeout: float,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Send one request and read its whole answer: ``(status, headers, body)``, the
+        headers case-insensitive (a repeated field's values joined with ``", "``), the body
+        decoded per its Content-Encoding."""
+        if self._closed:
+            raise RuntimeError("this HTTP pool is closed")
+        target = self._targets.get(url)
+        if target is None:
+            target = self._target(url)
+        head = _head(method, target, headers, len(content))
+        await self._lease()
+        try:
+            conn = await self._connection(target, connect_timeout)
+        except BaseException:
+            self._unlease()
+            raise
+        keep = False
+        try:
+            await conn.exchange(head, content)
+            keep = conn.keep
+            status, fields, body = conn.status, conn.fields, conn.take_body()
+        finally:
+            self._release(conn, keep)
+        return status, Headers(fields), _decoded(fields, body)
+
+    async def aclose(self) -> None:
+        """Close every connection; waiting and later requests fail."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        for idle in self._idle.values():
+            for conn in idle:
+                self._discard(conn)
+        self._idle.clear()
+        self._idle_count = 0
+        for conn in list(self._busy):
+            conn.close()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(RuntimeError("this HTTP pool was closed"))
+
+    # -- leases: the right to hold one connection, at most ``connections`` at once -------
+
+    async def _lease(self) -> None:
+        if self._leases < self._limit and not self._waiters:
+            self._leases += 1
+            return
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # the lease is handed over by _unlease
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._unlease()  # handed over, then cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def _unlease(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the lease goes to the first caller waiting
+                return
+        self._leases -= 1
+
+    # -- connections ------------------------------------------------------------------
+
+    async def _connection(self, target: _Target, connect_timeout: float) -> _Connection:
+        idle = self._idle.get(target.key)
+        if idle:
+            now = time.monotonic()
+            while idle:
+                conn = idle.pop()
+                self._idle_count -= 1
+                if conn.usable and now - conn.idle_since < self._keepalive:
+                    conn.reused = True
+                    self._busy.add(conn)
+                    return conn
+                self._discard(conn)
+        if self._open >= self._limit:
+            self._close_oldest_idle()  # a lease without a connection: one idle one is spare
+        self._open += 1
+        try:
+            conn = await self._connect(target, connect_timeout)
+        except BaseException:
+            self._open -= 1
+            raise
+        if self._closed:
+            self._open -= 1
+            conn.counted = False
+            conn.close()
+            raise RuntimeError("this HTTP pool was closed")
+        self._busy.add(conn)
+        return conn
+
+    def _release(self, conn: _Connection, keep: bool) -> None:
+        self._busy.discard(conn)
+        if keep and conn.alive and not self._closed:
+            conn.idle_since = time.monotonic()
+            self._idle.setdefault(conn.key, []).append(conn)
+            self._idle_count += 1
+            if self._sweeper is None:
+                loop = self._loop or asyncio.get_running_loop()
+                self._sweeper = loop.call_later(self._keepalive, self._sweep)
+        else:
+            self._discard(conn)
+        self._unlease()
+
+    def _discard(self, conn: _Connection) -> None:
+        """Close ``conn`` and stop counting it (once, however often it is called)."""
+        if conn.counted:
+            conn.counted = False
+            self._open -= 1
+        conn.close()
+
+    def lost(self, conn: _Connection) -> None:
+        """``conn``'s transport closed (the server hung up, a reset): forget it if idle."""
+        idle = self._idle.get(conn.key)
+        if idle is not None and conn in idle:
+            idle.remove(conn)
+            self._idle_count -= 1
+        if conn.counted and conn not in self._busy:
+            conn.counted = False
+            self._open -= 1
+
+    def _close_oldest_idle(self) -> None:
+        oldest: list[_Connection] | None = None
+        for idle in self._idle.values():
+            if idle and (oldest is None or idle[0].idle_since < oldest[0].idle_since):
+                oldest = idle
+        if oldest is not None:
+            self._idle_count -= 1
+            self._discard(oldest.pop(0))
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        now = time.monotonic()
+        first: float | None = None
+        for idle in self._idle.values():
+            while idle and now - idle[0].idle_since >= self._keepalive:
+                self._idle_count -= 1
+                self._discard(idle.pop(0))
+            if idle and (first is None or idle[0].idle_since < first):
+                first = idle[0].idle_since
+        if first is not None and self._loop is not None:
+            self._sweeper = self._loop.call_later(
+                max(first + self._keepalive - now, 0.0), self._sweep
+            )
+
+    async def _connect(self, target: _Target, timeout: float) -> _Connection:
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(self._open_connection(loop, target), timeout)
+        except asyncio.TimeoutError:
+            raise _error(
+                "ConnectTimeout", f"connecting to {target.origin} took longer than {timeout:g}s"
+            ) from None
+        except (OSError, ssl.CertificateError) as exc:
+            raise _error("ConnectError", f"{target.origin}: {exc or type(exc).__name__}") from None
+
+    async def _open_connection(
+        self, loop: asyncio.AbstractEventLoop, target: _Target
+    ) -> _Connection:
+        context: ssl.SSLContext | None = None
+        if target.tls:
+            if not isinstance(self._context, ssl.SSLContext):
+                self._context = self._context()
+            context = self._context
+        failure: BaseException | None = None
+        for family, address in await self._resolve(loop, target.host, target.port):
+            try:
+                _, conn = await loop.create_connection(
+                    lambda: _Connection(self, target.key, self._max_header),
+                    address,
+                    target.port,
+                    family=family,
+                    ssl=context,
+                    server_hostname=target.host if context is not None else None,
+                )
+            except ssl.SSLCertVerificationError:
+                raise  # the next address would present the same certificate
+            except OSError as exc:
+                failure = exc
+                continue
+            return conn
+        assert failure is not None
+        raise failure
+
+    async def _resolve(
+        self, loop: asyncio.AbstractEventLoop, host: str, port: int
+    ) -> list[tuple[int, str]]:
+        """``(family, address)`` of ``host``, in the resolver's order, kept ``DNS_TTL``."""
+        now = time.monotonic()
+        found = self._addresses.get((host, port))
+        if found is not None and found[0] > now:
+            return found[1]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses: list[tuple[int, str]] = list(
+                dict.fromkeys((int(info[0]), str(info[4][0])) for info in infos)
+            )
+        else:
+            family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+            addresses = [(int(family), host)]
+        if len(self._addresses) >= _MAX_TARGETS:
+            self._addresses.clear()
+        self._addresses[(host, port)] = (now + DNS_TTL, addresses)
+        return addresses
+
+    def _target(self, url: str) -> _Target:
+        target = _Target(url)
+        if len(self._targets) >= _MAX_TARGETS:
+            self._targets.pop(next(iter(self._targets)))
+        self._targets[url] = target
+        return target
+
+
+class _Target:
+    """What one URL is to the pool: its origin, the request target, the Host header."""
+
+    __slots__ = ("authorization", "host", "host_header", "key", "origin", "path", "port", "tls")
+
+    def __init__(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            host = parts.hostname or ""
+            port = parts.port
+        except ValueError:
+            raise _error("UnsupportedProtocol", "not a valid URL") from None
+        if scheme not in _DEFAULT_PORTS:
+            raise _error(
+                "UnsupportedProtocol",
+                f"{scheme or 'no'} scheme: only http:// and https:// URLs can be called",
+            )
+        if not host:
+            raise _error("UnsupportedProtocol", "the URL names no host")
+        if not host.isascii():
+            host = host.encode("idna").decode("ascii")
+        default = _DEFAULT_PORTS[scheme]
+        self.tls = scheme == "https"
+        self.host = host
+        self.port = port or default
+        self.key: Key = (scheme, host, self.port)
+        shown = f"[{host}]" if ":" in host else host
+        self.host_header = shown if self.port == default else f"{shown}:{self.port}"
+        self.origin = f"{scheme}://{self.host_header}"
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        self.path = quote(path, safe=_TARGET_SAFE)
+        self.authorization: str | None = None
+        if parts.username is not None or parts.password is not None:
+            pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+            self.authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+
+def _head(method: str, target: _Target, headers: Mapping[str, str], length: int) -> bytes:
+    """The request head: request line, Host, the caller's headers, the pool's own."""
+    lines = [f"{method} {target.path} HTTP/1.1\r\nHost: {target.host_header}\r\n"]
+    given = set()
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in _OWN:
+            continue
+        given.add(lower)
+        lines.append(f"{name}: {value}\r\n")
+    if "accept-encoding" not in given:
+        lines.append("Accept-Encoding: gzip, deflate\r\n")
+    if "user-agent" not in given:
+        lines.append(f"User-Agent: {_USER_AGENT}\r\n")
+    if target.authorization is not None and "authorization" not in given:
+        lines.append(f"Authorization: {target.authorization}\r\n")
+    lines.append(f"Content-Length: {length}\r\n\r\n")
+    text = "".join(lines)
+    # Each line ends in CRLF and has no other CR, LF or NUL: else a value would smuggle
+    # another header (or request) in.
+    count = len(lines) + 2  # the first line holds two, the blank line ends the last
+    if (
+        text.count("\n") != count
+        or text.count("\r") != count
+        or "\0" in text
+        or not method.isalpha()
+        or (not given <= _GOOD_NAMES and not _good_names(given))
+    ):
+        _refuse(method, headers)
+    return text.encode("utf-8")
+
+
+#: Header names already checked to be tokens (most calls send the same few).
+_GOOD_NAMES: set[str] = set()
+
+
+def _good_names(names: set[str]) -> bool:
+    if not all(name and _TOKEN.issuperset(name) for name in names):
+        return False
+    if len(_GOOD_NAMES) < 1024:
+        _GOOD_NAMES.update(names)
+    return True
+
+
+def _refuse(method: str, headers: Mapping[str, str]) -> None:
+    if not method.isalpha():
+        raise ValueError(f"invalid HTTP method {method!r}")
+    for name, value in headers.items():
+        if not name or not _TOKEN.issuperset(name):
+            raise ValueError(f"invalid HTTP header name {name!r}")
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise ValueError(f"the HTTP header {name} has a line break or NUL in its value")
+    raise ValueError("the URL has a line break or NUL in it")
+
+
+def _error(kind: str, message: str) -> Exception:
+    """The ``httpx`` exception ``kind`` (httpx is imported on the first failure: plain calls
+    that succeed never load it)."""
+    import httpx
+
+    error: Exception = getattr(httpx, kind)(message)
+    return error
+
+
+class _Undecodable(Exception):
+    """A body that does not decompress (before it is reported as httpx's exception)."""
+
+
+class _Refused(Exception):
+    """A response the pool will not read (raised in a parser callback)."""
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection and the parse of the answer it is waiting for."""
+
+    def __init__(self, pool: Pool, key: Key, max_header: int) -> None:
+        self.pool = pool
+        self.key = key
+        self.max_header = max_header
+        self.max_head = 4 * max_header
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[None] | None = None
+        self.alive = True
+        self.counted = True
+        self.reused = False
+        self.idle_since = 0.0
+        self.keep = False
+        self.status = 0
+        self.fields: dict[str, str] = {}
+        self.body: list[bytes] = []
+        self.head_bytes = 0
+        self.headers_done = False
+        self.framed = False
+
+    # -- the request ----------------------------------------------------------------
+
+    def exchange(self, head: bytes, content: bytes) -> asyncio.Future[None]:
+        """Write the request; the future is done when the whole answer was read."""
+        transport = self.transport
+        assert transport is not None
+        self.waiter = waiter = asyncio.get_running_loop().create_future()
+        self.status, self.fields, self.body = 0, {}, []
+        self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
+        if len(content) <= _JOIN_LIMIT:
+            transport.write(head + content)
+        else:
+            transport.write(head)
+            transport.write(content)
+        return waiter
+
+    def take_body(self) -> bytes:
+        body, self.body = self.body, []
+        return body[0] if len(body) == 1 else b"".join(body)
+
+    @property
+    def usable(self) -> bool:
+        """Whether another request may go out on this connection."""
+        return self.alive and self.transport is not None and not self.transport.is_closing()
+
+    def close(self) -> None:
+        self.alive = False
+        if self.transport is not None:
+            self.transport.close()
+
+    def _fail(self, exc: BaseException) -> None:
+        self.alive = False
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None:  # bytes nobody asked for: the connection is out of step
+            self.alive = False
+            if self.transport is not None:
+                self.transport.abort()
+            return
+        if not self.headers_done:
+            self.head_bytes += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__
+            if not isinstance(cause, _Refused):
+                raise
+            self._fail(_error("RemoteProtocolError", str(cause)))
+            return
+        except httptools.HttpParserUpgrade:
+            self._fail(_error("RemoteProtocolError", "the server switched protocols"))
+            return
+        except httptools.HttpParserError as exc:
+            self._fail(_error("RemoteProtocolError", f"not an HTTP/1.1 answer: {exc}"))
+            return
+        if not self.headers_done and self.waiter is not None and self.head_bytes > self.max_head:
+            self._fail(
+                _error(
+                    "RemoteProtocolError", f"the answer's head is longer than {self.max_head} bytes"
+                )
+            )
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport; connection_lost decides what the answer is
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.alive = False
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            if exc is None and self.headers_done and not self.framed and self.status >= 200:
+                self.keep = False
+                waiter.set_result(None)  # a body that ends with the connection
+            elif self.headers_done:
+                waiter.set_exception(
+                    _error("ReadError", "the server closed the connection before the answer ended")
+                )
+            else:
+                reason = f" ({exc})" if exc is not None else ""
+                waiter.set_exception(
+                    _error(
+                        "ReadError", f"the server closed the connection without an answer{reason}"
+                    )
+                )
+        self.pool.lost(self)
+
+    # -- httptools callbacks -------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self.waiter is None:
+            raise _Refused("an answer nobody asked for")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(name) + len(value) > self.max_header:
+            raise _Refused(f"an answer's header field is longer than {self.max_header} bytes")
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        fields = self.fields
+        if key in fields:
+            fields[key] = f"{fields[key]}, {text}"
+        else:
+            fields[key] = text
+        if key == "content-length" or key == "transfer-encoding":
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        self.status = self.parser.get_status_code()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self.status < 200:  # an interim answer (100 Continue, 103 Early Hints)
+            self.fields, self.body = {}, []
+            self.head_bytes, self.headers_done, self.framed = 0, False, False
+            return
+        transport = self.transport
+        self.keep = (
+            self.parser.should_keep_alive()
+            and transport is not None
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() == 0  # else the request is still going out
+        )
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class Headers(Mapping[str, str]):
+    """An answer's header fields, looked up case-insensitively (names kept in lower case)."""
+
+    __slots__ = ("_fields",)
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> str:
+        return self._fields[name.lower()]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._fields.get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._fields!r})"
+
+
+def _decoded(fields: dict[str, str], body: bytes) -> bytes:
+    coding = fields.get("content-encoding")
+    if not coding or not body:
+        return body
+    try:
+        for name in reversed(coding.split(",")):
+            name = name.strip().lower()
+            if name in ("", "identity"):
+                continue
+            if name in ("gzip", "x-gzip"):
+                body = _inflate(body, zlib.MAX_WBITS | 16)
+            elif name == "deflate":
+                try:
+                    body = _inflate(body, zlib.MAX_WBITS)
+                except _Undecodable:
+                    body = _inflate(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+            else:
+                raise _Undecodable(f"the answer's content-encoding {name!r} is unknown")
+    except _Undecodable as exc:
+        raise _error("RemoteProtocolError", str(exc)) from None
+    return body
+
+
+def _inflate(data: bytes, wbits: int) -> bytes:
+    out = []
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits)
+            out.append(inflater.decompress(data))
+            out.append(inflater.flush())
+            if not inflater.eof:
+                raise _Undecodable("the answer's compressed body is cut short")
+            data = inflater.unused_data  # gzip allows several members one after another
+    except zlib.error as exc:
+        raise _Undecodable(f"the answer's body does not decompress: {exc}") from None
+    return b"".join(out)
