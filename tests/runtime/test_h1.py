@@ -74,10 +74,24 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
 
 
-async def get(pool: Pool, url: str, timeout: float = 5.0) -> tuple[int, Any, bytes]:
-    """A GET with no headers and no body; ``timeout`` is a safety net against a hang."""
+async def send(
+    pool: Pool,
+    method: str,
+    url: str,
+    headers: dict[str, str] | None = None,
+    content: bytes = b"",
+    connect_timeout: float = 5.0,
+    timeout: float = 5.0,
+) -> tuple[int, Any, bytes]:
+    """``pool.send``, with ``timeout`` as a safety net against a hang (a hang fails the test
+    with TimeoutError instead of stalling the run)."""
     async with asyncio.timeout(timeout):
-        return await pool.send("GET", url, {}, b"", 5.0)
+        return await pool.send(method, url, headers or {}, content, connect_timeout)
+
+
+async def get(pool: Pool, url: str, timeout: float = 5.0) -> tuple[int, Any, bytes]:
+    """A GET with no headers and no body, under the same safety net."""
+    return await send(pool, "GET", url, timeout=timeout)
 
 
 # -- keep-alive -------------------------------------------------------------------------------
@@ -149,7 +163,7 @@ async def test_the_connect_timeout_does_not_bound_the_wait_for_the_answer(pool: 
             await conn.send(response(200, request.target.encode()))
 
     async with Server(slow) as srv:
-        status, _, body = await pool.send("GET", f"{srv.url}/slow", {}, b"", 0.05)
+        status, _, body = await send(pool, "GET", f"{srv.url}/slow", {}, b"", 0.05)
         assert (status, body) == (200, b"/slow")
 
 
@@ -174,7 +188,7 @@ async def test_a_request_carries_its_line_host_headers_and_body(pool: Pool) -> N
     async with Server(ok()) as srv:
         sent = {"Content-Type": "application/json", "X-Probe": "yes"}
         url = f"{srv.url}/v1/responses?a=1&b=%20x#fragment"
-        status, _, body = await pool.send("POST", url, sent, b'{"x": 1}', 5.0)
+        status, _, body = await send(pool, "POST", url, sent, b'{"x": 1}', 5.0)
     assert (status, body) == (200, b"ok")
     [request] = srv.requests
     assert (request.method, request.target, request.version) == (
@@ -194,7 +208,15 @@ async def test_a_request_carries_its_line_host_headers_and_body(pool: Pool) -> N
 
 @pytest.mark.parametrize(
     ("suffix", "target"),
-    [("", "/"), ("/", "/"), ("?q=1", "/?q=1"), ("#top", "/"), ("/a/b/?c=d#e", "/a/b/?c=d")],
+    [
+        ("", "/"),
+        ("/", "/"),
+        ("?q=1", "/?q=1"),
+        ("#top", "/"),
+        ("/a/b/?c=d#e", "/a/b/?c=d"),
+        ("/a%2Fb?x=%26", "/a%2Fb?x=%26"),  # escapes kept as they are
+        ("/a b?c d", "/a%20b?c%20d"),  # a space cannot go on the wire
+    ],
 )
 async def test_the_target_is_path_and_query(pool: Pool, suffix: str, target: str) -> None:
     async with Server(ok()) as srv:
@@ -205,7 +227,7 @@ async def test_the_target_is_path_and_query(pool: Pool, suffix: str, target: str
 async def test_an_empty_body_is_sent_with_content_length_zero(pool: Pool) -> None:
     async with Server(ok()) as srv:
         await get(pool, srv.url)
-        await pool.send("DELETE", f"{srv.url}/x", {}, b"", 5.0)
+        await send(pool, "DELETE", f"{srv.url}/x", {}, b"", 5.0)
     assert [(r.method, r.header("content-length"), r.body) for r in srv.requests] == [
         ("GET", "0", b""),
         ("DELETE", "0", b""),
@@ -215,7 +237,7 @@ async def test_an_empty_body_is_sent_with_content_length_zero(pool: Pool) -> Non
 async def test_given_accept_encoding_and_user_agent_replace_the_defaults(pool: Pool) -> None:
     async with Server(ok()) as srv:
         sent = {"accept-encoding": "identity", "user-agent": "probe/1.0"}
-        await pool.send("GET", srv.url, sent, b"", 5.0)
+        await send(pool, "GET", srv.url, sent, b"", 5.0)
     [request] = srv.requests
     assert request.header("Accept-Encoding") == "identity"  # once, the given value
     assert request.header("User-Agent") == "probe/1.0"
@@ -235,7 +257,7 @@ async def test_url_credentials_become_basic_authorization(pool: Pool) -> None:
     async with Server(ok()) as srv:
         await get(pool, f"http://alice:s3cret@127.0.0.1:{srv.port}/x")
         given = {"Authorization": "Bearer tok"}
-        await pool.send("GET", f"http://alice:s3cret@127.0.0.1:{srv.port}/y", given, b"", 5.0)
+        await send(pool, "GET", f"http://alice:s3cret@127.0.0.1:{srv.port}/y", given, b"", 5.0)
     first, second = srv.requests
     assert first.header("Authorization") == "Basic " + base64.b64encode(b"alice:s3cret").decode()
     assert second.header("Authorization") == "Bearer tok"
@@ -243,6 +265,13 @@ async def test_url_credentials_become_basic_authorization(pool: Pool) -> None:
         assert request.header("Host") == f"127.0.0.1:{srv.port}"
         assert b"alice" not in request.head
         assert b"s3cret" not in request.head
+
+
+async def test_percent_encoded_url_credentials_are_decoded(pool: Pool) -> None:
+    async with Server(ok()) as srv:
+        await get(pool, f"http://al%40ice:p%3As%20s@127.0.0.1:{srv.port}/")
+    expected = "Basic " + base64.b64encode(b"al@ice:p:s s").decode()
+    assert srv.requests[0].header("Authorization") == expected
 
 
 @pytest.mark.parametrize(
@@ -257,11 +286,12 @@ async def test_url_credentials_become_basic_authorization(pool: Pool) -> None:
     ],
 )
 async def test_header_fields_with_cr_lf_or_nul_are_refused_before_sending(
-    pool: Pool, headers: dict[str, str]
+    make_pool: MakePool, headers: dict[str, str]
 ) -> None:
+    pool = make_pool(connections=1)
     async with Server(ok()) as srv:
         with pytest.raises(ValueError):  # noqa: PT011 (any message)
-            await pool.send("POST", f"{srv.url}/bad", headers, b"body", 5.0)
+            await send(pool, "POST", f"{srv.url}/bad", headers, b"body", 5.0)
         assert (await get(pool, f"{srv.url}/good"))[2] == b"ok"  # the pool still works
         await pool.aclose()
         await until(lambda: all(c.gone.is_set() for c in srv.conns))
@@ -273,7 +303,7 @@ async def test_header_fields_with_cr_lf_or_nul_are_refused_before_sending(
 async def test_a_large_request_and_answer_arrive_whole(pool: Pool) -> None:
     payload = random.Random(7).randbytes(1 << 20)
     async with Server(answering(lambda r: response(200, r.body[::-1]))) as srv:
-        status, _, body = await pool.send("PUT", f"{srv.url}/big", {}, payload, 5.0)
+        status, _, body = await send(pool, "PUT", f"{srv.url}/big", {}, payload, 5.0)
     assert (status, body) == (200, payload[::-1])
     assert srv.requests[0].body == payload
 
@@ -336,10 +366,16 @@ async def test_no_body_is_read_for_204_and_304(pool: Pool, head: bytes) -> None:
         assert srv.accepted == 1
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="client bug (beyond the written contract): the answer to a HEAD request is parsed "
+    "as if it had the body its Content-Length announces, so send('HEAD', ...) hangs until "
+    "the server closes",
+)
 async def test_no_body_is_read_for_a_head_request(pool: Pool) -> None:
     replies = iter([b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", response(200, b"next")])
     async with Server(answering(lambda _: next(replies))) as srv:
-        status, headers, body = await pool.send("HEAD", srv.url, {}, b"", 5.0)
+        status, headers, body = await send(pool, "HEAD", srv.url, timeout=1.0)
         assert (status, headers["content-length"], body) == (200, "12", b"")
         assert (await get(pool, srv.url))[2] == b"next"
         assert srv.accepted == 1
@@ -352,7 +388,7 @@ async def test_interim_1xx_answers_are_skipped(pool: Pool) -> None:
         + response(201, b"final", [("X-Final", "1")])
     )
     async with Server(answering(lambda _: wire)) as srv:
-        status, headers, body = await pool.send("POST", srv.url, {}, b"{}", 5.0)
+        status, headers, body = await send(pool, "POST", srv.url, {}, b"{}", 5.0)
         assert (status, headers["x-final"], body) == (201, "1", b"final")
         assert (await get(pool, srv.url))[0] == 201  # and the connection is still in step
         assert srv.accepted == 1
@@ -388,9 +424,11 @@ async def test_a_chunked_gzip_body_is_decoded(pool: Pool) -> None:
 # -- failures ---------------------------------------------------------------------------------
 
 
-async def test_a_refused_connection_is_a_connect_error(pool: Pool) -> None:
-    with pytest.raises(httpx.ConnectError):
-        await get(pool, f"http://127.0.0.1:{refused_port()}/")
+async def test_a_refused_connection_is_a_connect_error(make_pool: MakePool) -> None:
+    pool = make_pool(connections=1)
+    for _ in range(3):  # each failure gives its slot back (else the second would wait forever)
+        with pytest.raises(httpx.ConnectError):
+            await get(pool, f"http://127.0.0.1:{refused_port()}/")
     assert pool.open_connections == 0
 
 
@@ -404,15 +442,16 @@ async def test_a_connect_past_its_timeout_is_a_connect_timeout(pool: Pool) -> No
     with unanswered_port() as port:
         with pytest.raises(httpx.ConnectTimeout):
             async with asyncio.timeout(10):
-                await pool.send("GET", f"http://127.0.0.1:{port}/", {}, b"", 0.2)
+                await send(pool, "GET", f"http://127.0.0.1:{port}/", {}, b"", 0.2)
         assert pool.open_connections == 0
 
 
-async def _read_then(conn: Conn, data: bytes, end: str) -> None:
-    """Read one request, write ``data``, then end as told: close, reset, or stay silent."""
+async def _read_then(conn: Conn, data: bytes, end: str, pieces: tuple[int, ...]) -> None:
+    """Read one request, write ``data`` (in ``pieces``), then end as told: close, reset, or
+    stay silent until the client hangs up."""
     if await conn.request() is None:
         return
-    await conn.send(data)
+    await conn.send(data, pieces)
     if end == "close":
         conn.close()
     elif end == "reset":
@@ -421,63 +460,108 @@ async def _read_then(conn: Conn, data: bytes, end: str) -> None:
         await conn.until_gone()
 
 
-def ends(data: bytes, end: str) -> Handler:
-    return lambda conn: _read_then(conn, data, end)
+def ends(data: bytes, end: str, pieces: tuple[int, ...] = ()) -> Handler:
+    return lambda conn: _read_then(conn, data, end, pieces)
 
 
-FAILURES = {
-    "closed before answering": (ends(b"", "close"), httpx.ReadError),
-    "reset before answering": (ends(b"", "reset"), httpx.ReadError),
-    "closed mid-head": (ends(b"HTTP/1.1 200 OK\r\nContent-Le", "close"), httpx.ReadError),
-    "reset mid-body": (ends(response(200, b"0123456789")[:-4], "reset"), httpx.ReadError),
-    "short content-length body": (
+def failure(name: str, handler: Handler, error: type[Exception], *marks: Any) -> Any:
+    return pytest.param(handler, error, id=name, marks=marks)
+
+
+BIG_HEAD = response(200, b"x", [(f"X-Pad-{n:02}", "v" * 490) for n in range(10)])
+FAILURES = [
+    failure("closed before answering", ends(b"", "close"), httpx.ReadError),
+    failure("reset before answering", ends(b"", "reset"), httpx.ReadError),
+    failure("closed mid-head", ends(b"HTTP/1.1 200 OK\r\nContent-Le", "close"), httpx.ReadError),
+    failure("reset mid-body", ends(response(200, b"0123456789")[:-4], "reset"), httpx.ReadError),
+    failure(
+        "short content-length body",
         ends(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234", "close"),
         httpx.ReadError,
     ),
-    "closed mid-chunks": (
+    failure(
+        "closed mid-chunks",
         ends(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "close"),
         httpx.ReadError,
     ),
-    "not http": (ends(b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "stay"), httpx.RemoteProtocolError),
-    "bad status line": (ends(b"HTTP/1.1 2x0 OK\r\n\r\n", "stay"), httpx.RemoteProtocolError),
-    "bad chunk size": (
+    failure("not http", ends(b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "stay"), httpx.RemoteProtocolError),
+    failure("bad status line", ends(b"HTTP/1.1 2x0 OK\r\n\r\n", "stay"), httpx.RemoteProtocolError),
+    failure(
+        "bad chunk size",
         ends(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n", "stay"),
         httpx.RemoteProtocolError,
     ),
-    "body that is not gzip": (
-        ends(response(200, b"plain text", [("Content-Encoding", "gzip")]), "stay"),
-        httpx.RemoteProtocolError,
-    ),
-    "truncated gzip": (
-        ends(response(200, gzip.compress(TEXT)[:40], [("Content-Encoding", "gzip")]), "stay"),
-        httpx.RemoteProtocolError,
-    ),
-    "unknown content-encoding": (
-        ends(response(200, b"data", [("Content-Encoding", "x-unheard-of")]), "stay"),
-        httpx.RemoteProtocolError,
-    ),
-    "header field past max_header": (
+    failure(
+        "header field past max_header",
         ends(response(200, b"x", [("X-Long", "v" * 1100)]), "stay"),
         httpx.RemoteProtocolError,
     ),
-    "head past 4 x max_header": (
-        ends(response(200, b"x", [(f"X-Pad-{n:02}", "v" * 490) for n in range(10)]), "stay"),
+    failure(
+        "head past 4 x max_header, in pieces",
+        ends(BIG_HEAD, "stay", (700,) * 10),
         httpx.RemoteProtocolError,
     ),
-}
+    failure(
+        "head past 4 x max_header, in one piece",
+        ends(BIG_HEAD, "stay"),
+        httpx.RemoteProtocolError,
+        pytest.mark.xfail(
+            strict=True,
+            reason="client bug: _Connection.data_received checks the head size only when the "
+            "head is still incomplete after feed_data, so a head over 4 x max_header that "
+            "arrives in one read is accepted (the answer is returned as 200)",
+        ),
+    ),
+]
 
 
-@pytest.mark.parametrize(("handler", "error"), FAILURES.values(), ids=FAILURES.keys())
+@pytest.mark.parametrize(("handler", "error"), FAILURES)
 async def test_failures_are_the_httpx_exceptions(
     make_pool: MakePool, handler: Handler, error: type[Exception]
 ) -> None:
-    pool = make_pool(max_header=1024)
+    pool = make_pool(connections=1, max_header=1024)
     async with Server(handler) as srv:
-        with pytest.raises(error) as info:
-            await get(pool, srv.url)
-        assert isinstance(info.value, httpx.TransportError)
-        assert not isinstance(info.value, httpx.TimeoutException)
-        await until(lambda: pool.open_connections == 0)  # the broken connection is gone
+        for _ in range(2):  # the failure gave its slot back: the second attempt fails alike
+            with pytest.raises(error) as info:
+                await get(pool, srv.url)
+            assert isinstance(info.value, httpx.TransportError)
+            assert not isinstance(info.value, httpx.TimeoutException)
+            await until(lambda: pool.open_connections == 0)  # the broken connection is gone
+        assert srv.accepted == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "wire"),
+    [
+        ("gzip", b"plain text, not gzip"),
+        ("gzip", gzip.compress(TEXT)[:40]),
+        ("deflate", b"plain text, not deflate"),
+        ("x-unheard-of", b"data"),
+    ],
+    ids=["not gzip", "truncated gzip", "not deflate", "unknown encoding"],
+)
+async def test_a_body_that_does_not_decode_is_a_remote_protocol_error(
+    pool: Pool, encoding: str, wire: bytes
+) -> None:
+    bad = response(200, wire, [("Content-Encoding", encoding)])
+    reply = answering(lambda r: bad if r.target == "/bad" else response(200, b"fine"))
+    async with Server(reply) as srv:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await get(pool, f"{srv.url}/bad")
+        # The answer was framed correctly: the connection may be kept, but not left busy.
+        assert pool.open_connections == pool.idle_connections <= 1
+        assert (await get(pool, f"{srv.url}/good"))[2] == b"fine"
+
+
+async def test_bytes_after_an_answer_do_not_reach_the_next_request(pool: Pool) -> None:
+    """A server that writes more than it framed (a body longer than its Content-Length)."""
+    extra = response(200, b"/first") + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"
+    replies = {"/first": extra}
+    reply = answering(lambda r: replies.get(r.target, response(200, r.target.encode())))
+    async with Server(reply) as srv:
+        assert (await get(pool, f"{srv.url}/first"))[2] == b"/first"
+        await asyncio.sleep(0.05)  # let the extra bytes arrive
+        assert (await get(pool, f"{srv.url}/second"))[2] == b"/second"
 
 
 async def test_long_fields_and_heads_within_the_limits_are_read(make_pool: MakePool) -> None:
@@ -486,6 +570,47 @@ async def test_long_fields_and_heads_within_the_limits_are_read(make_pool: MakeP
     async with Server(answering(lambda _: response(200, b"fine", head))) as srv:
         status, headers, body = await get(pool, srv.url)
     assert (status, body, headers["x-long"]) == (200, b"fine", "v" * 1000)
+
+
+async def test_a_tls_handshake_past_the_connect_timeout_is_a_connect_timeout(
+    pool: Pool,
+) -> None:
+    async with Server(lambda conn: conn.until_gone()) as silent:  # TCP accepted, TLS never
+        with pytest.raises(httpx.ConnectTimeout):
+            await send(pool, "GET", f"https://127.0.0.1:{silent.port}/", connect_timeout=0.2)
+        assert pool.open_connections == 0
+        await until(silent.conns[0].gone.is_set)  # the half-open connection was closed
+
+
+async def test_a_send_cancelled_while_connecting_frees_its_slot(make_pool: MakePool) -> None:
+    pool = make_pool(connections=1)
+    with unanswered_port() as port:
+        task = asyncio.create_task(pool.send("GET", f"http://127.0.0.1:{port}/", {}, b"", 30.0))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert pool.open_connections == 0
+    async with Server(ok()) as srv:
+        assert (await get(pool, srv.url))[2] == b"ok"
+    assert pool.open_connections == 1
+
+
+async def test_closing_the_pool_ends_requests_in_flight_and_waiting(make_pool: MakePool) -> None:
+    pool = make_pool(connections=1)
+    async with Server(lambda conn: conn.until_gone()) as silent:  # reads, never answers
+        flying = asyncio.create_task(get(pool, f"{silent.url}/flying"))
+        await until(lambda: silent.accepted == 1 and len(silent.conns[0].received) > 0)
+        waiting = asyncio.create_task(get(pool, f"{silent.url}/waiting"))
+        await asyncio.sleep(0.01)
+        await pool.aclose()
+        with pytest.raises(httpx.TransportError):
+            await flying
+        with pytest.raises(RuntimeError):
+            await waiting
+        await until(silent.conns[0].gone.is_set)
+        assert pool.open_connections == 0
+        assert silent.accepted == 1
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "file:///etc/hosts", "ws://127.0.0.1/"])
