@@ -515,6 +515,23 @@ FAILURES = [
 ]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="client bug: bytes that arrive on a new connection before the request is written "
+    "(a server that speaks first: SSH, SMTP) make _Connection.data_received abort the "
+    "connection, and the send fails with httpx.ReadError 'the server closed the connection "
+    "without an answer' (the server closed nothing) instead of httpx.RemoteProtocolError",
+)
+async def test_a_server_that_speaks_first_and_not_http_is_a_protocol_error(pool: Pool) -> None:
+    async def banner(conn: Conn) -> None:  # as an SSH server greets, before any request
+        await conn.send(b"SSH-2.0-OpenSSH_9.6\r\n")
+        await conn.until_gone()
+
+    async with Server(banner) as srv:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await get(pool, srv.url)
+
+
 @pytest.mark.parametrize(("handler", "error"), FAILURES)
 async def test_failures_are_the_httpx_exceptions(
     make_pool: MakePool, handler: Handler, error: type[Exception]
@@ -696,6 +713,26 @@ async def test_at_the_limit_a_request_to_another_host_closes_an_idle_one(
         assert (pool.open_connections, pool.idle_connections) == (1, 1)
         assert (await get(pool, a.url))[2] == b"A"
         assert (a.accepted, b.accepted) == (2, 1)
+
+
+async def test_requests_to_many_hosts_at_the_limit_all_complete(make_pool: MakePool) -> None:
+    pool = make_pool(connections=2)
+    jitter = random.Random(5)
+    seen_open: list[int] = []
+
+    async def slow_echo(conn: Conn) -> None:
+        while (request := await conn.request()) is not None:
+            seen_open.append(pool.open_connections)
+            await asyncio.sleep(jitter.random() / 200)
+            await conn.send(response(200, request.target.encode()))
+
+    async with Server(slow_echo) as a, Server(slow_echo) as b, Server(slow_echo) as c:
+        urls = [f"{jitter.choice([a, b, c]).url}/{n}" for n in range(30)]
+        answers = await asyncio.gather(*(get(pool, url, timeout=20) for url in urls))
+        assert [x[2] for x in answers] == [f"/{n}".encode() for n in range(30)]
+        assert len(seen_open) == 30
+        assert max(seen_open) <= 2
+        assert pool.open_connections <= 2
 
 
 # -- cancellation -----------------------------------------------------------------------------
