@@ -133,13 +133,13 @@ class Pool:
         except BaseException:
             self._unlease()
             raise
-        keep = False
         try:
-            await conn.exchange(head, content)
-            keep = conn.keep
-            status, fields, body = conn.status, conn.fields, conn.take_body()
-        finally:
-            self._release(conn, keep)
+            await conn.exchange(head, content, method == "HEAD")
+        except BaseException:
+            self._release(conn, False)  # failed or cancelled: the connection is out of step
+            raise
+        status, fields, body = conn.status, conn.fields, conn.take_body()
+        self._release(conn, conn.keep)
         return status, Headers(fields), _decoded(fields, body)
 
     async def aclose(self) -> None:
@@ -150,17 +150,20 @@ class Pool:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        # Closed at once (a TLS connection's polite close waits for the server's answer,
+        # and the loop may be about to end), then one turn of the loop for them to go.
         for idle in self._idle.values():
             for conn in idle:
-                self._discard(conn)
+                self._discard(conn, abort=True)
         self._idle.clear()
         self._idle_count = 0
         for conn in list(self._busy):
-            conn.close()
+            conn.close(abort=True)
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(RuntimeError("this HTTP pool was closed"))
+        await asyncio.sleep(0)
 
     # -- leases: the right to hold one connection, at most ``connections`` at once -------
 
@@ -230,15 +233,15 @@ class Pool:
                 loop = self._loop or asyncio.get_running_loop()
                 self._sweeper = loop.call_later(self._keepalive, self._sweep)
         else:
-            self._discard(conn)
+            self._discard(conn, abort=not conn.keep)
         self._unlease()
 
-    def _discard(self, conn: _Connection) -> None:
+    def _discard(self, conn: _Connection, abort: bool = False) -> None:
         """Close ``conn`` and stop counting it (once, however often it is called)."""
         if conn.counted:
             conn.counted = False
             self._open -= 1
-        conn.close()
+        conn.close(abort)
 
     def lost(self, conn: _Connection) -> None:
         """``conn``'s transport closed (the server hung up, a reset): forget it if idle."""
@@ -454,6 +457,10 @@ class _Undecodable(Exception):
     """A body that does not decompress (before it is reported as httpx's exception)."""
 
 
+class _Done(Exception):
+    """The answer is complete before the parser thinks it is (raised in a parser callback)."""
+
+
 class _Refused(Exception):
     """A response the pool will not read (raised in a parser callback)."""
 
@@ -480,16 +487,24 @@ class _Connection(asyncio.Protocol):
         self.head_bytes = 0
         self.headers_done = False
         self.framed = False
+        self.bodiless = False
 
     # -- the request ----------------------------------------------------------------
 
-    def exchange(self, head: bytes, content: bytes) -> asyncio.Future[None]:
-        """Write the request; the future is done when the whole answer was read."""
+    def exchange(self, head: bytes, content: bytes, bodiless: bool) -> asyncio.Future[None]:
+        """Write the request; the future is done when the whole answer was read (``bodiless``:
+        at its head, as the answer to a HEAD request has no body)."""
         transport = self.transport
         assert transport is not None
         self.waiter = waiter = asyncio.get_running_loop().create_future()
+        if not self.alive or transport.is_closing():  # the server hung up as it was handed out
+            waiter.set_exception(
+                _error("ReadError", "the server closed the connection before the request")
+            )
+            return waiter
         self.status, self.fields, self.body = 0, {}, []
         self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
+        self.bodiless = bodiless
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
         else:
@@ -506,10 +521,15 @@ class _Connection(asyncio.Protocol):
         """Whether another request may go out on this connection."""
         return self.alive and self.transport is not None and not self.transport.is_closing()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Close the connection: politely (FIN, TLS close_notify) when idle, at once
+        (``abort``) when a request on it failed or was cancelled."""
         self.alive = False
         if self.transport is not None:
-            self.transport.close()
+            if abort:
+                self.transport.abort()
+            else:
+                self.transport.close()
 
     def _fail(self, exc: BaseException) -> None:
         self.alive = False
@@ -537,6 +557,9 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
+            if isinstance(cause, _Done):
+                self.alive = False
+                return
             if not isinstance(cause, _Refused):
                 raise
             self._fail(_error("RemoteProtocolError", str(cause)))
@@ -599,6 +622,13 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self.headers_done = True
         self.status = self.parser.get_status_code()
+        if self.bodiless and self.status >= 200:
+            # The parser expects the body the head announces: the connection is not reused.
+            self.keep = False
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            raise _Done
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
