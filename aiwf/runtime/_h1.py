@@ -138,9 +138,14 @@ class Pool:
         except BaseException:
             self._release(conn, False)  # failed or cancelled: the connection is out of step
             raise
-        status, fields, body = conn.status, conn.fields, conn.take_body()
+        status, fields = conn.status, conn.fields
+        try:
+            body = _decoded(fields, conn.take_body())
+        except BaseException:
+            self._release(conn, False)  # a server whose bodies do not decode is not reused
+            raise
         self._release(conn, conn.keep)
-        return status, Headers(fields), _decoded(fields, body)
+        return status, Headers(fields), body
 
     async def aclose(self) -> None:
         """Close every connection; waiting and later requests fail."""
@@ -487,6 +492,7 @@ class _Connection(asyncio.Protocol):
         self.head_bytes = 0
         self.headers_done = False
         self.framed = False
+        self.fields_size = 0
         self.bodiless = False
 
     # -- the request ----------------------------------------------------------------
@@ -504,6 +510,7 @@ class _Connection(asyncio.Protocol):
             return waiter
         self.status, self.fields, self.body = 0, {}, []
         self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
+        self.fields_size = 0
         self.bodiless = bodiless
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
@@ -558,7 +565,7 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
             if isinstance(cause, _Done):
-                self.alive = False
+                self.parser = httptools.HttpResponseParser(self)
                 return
             if not isinstance(cause, _Refused):
                 raise
@@ -607,8 +614,12 @@ class _Connection(asyncio.Protocol):
             raise _Refused("an answer nobody asked for")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if len(name) + len(value) > self.max_header:
+        size = len(name) + len(value)
+        if size > self.max_header:
             raise _Refused(f"an answer's header field is longer than {self.max_header} bytes")
+        self.fields_size += size + 4  # ": " and CRLF
+        if self.fields_size > self.max_head:
+            raise _Refused(f"the answer's head is longer than {self.max_head} bytes")
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         fields = self.fields
@@ -623,8 +634,9 @@ class _Connection(asyncio.Protocol):
         self.headers_done = True
         self.status = self.parser.get_status_code()
         if self.bodiless and self.status >= 200:
-            # The parser expects the body the head announces: the connection is not reused.
-            self.keep = False
+            # The answer ends at its head, where the parser expects the body it announces:
+            # the parse stops here, and the next answer gets a parser of its own.
+            self.keep = self._reusable()
             waiter, self.waiter = self.waiter, None
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
@@ -636,18 +648,22 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.status < 200:  # an interim answer (100 Continue, 103 Early Hints)
             self.fields, self.body = {}, []
-            self.head_bytes, self.headers_done, self.framed = 0, False, False
+            self.head_bytes, self.headers_done, self.framed, self.fields_size = 0, False, False, 0
             return
+        self.keep = self._reusable()
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _reusable(self) -> bool:
+        """Whether the answer just read leaves the connection ready for another request."""
         transport = self.transport
-        self.keep = (
+        return (
             self.parser.should_keep_alive()
             and transport is not None
             and not transport.is_closing()
             and transport.get_write_buffer_size() == 0  # else the request is still going out
         )
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
 
 class Headers(Mapping[str, str]):
