@@ -31,7 +31,6 @@ import asyncio
 import base64
 import collections
 import contextlib
-import ipaddress
 import socket
 import ssl
 import time
@@ -320,8 +319,7 @@ class Pool:
                 failure = exc
                 continue
             return conn
-        assert failure is not None
-        raise failure
+        raise failure or OSError(f"{target.host} has no address")
 
     async def _resolve(
         self, loop: asyncio.AbstractEventLoop, host: str, port: int
@@ -331,16 +329,14 @@ class Pool:
         found = self._addresses.get((host, port))
         if found is not None and found[0] > now:
             return found[1]
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
+        family = _literal(host)
+        if family is None:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             addresses: list[tuple[int, str]] = list(
                 dict.fromkeys((int(info[0]), str(info[4][0])) for info in infos)
             )
         else:
-            family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-            addresses = [(int(family), host)]
+            addresses = [(family, host)]
         if len(self._addresses) >= _MAX_TARGETS:
             self._addresses.clear()
         self._addresses[(host, port)] = (now + DNS_TTL, addresses)
@@ -352,6 +348,17 @@ class Pool:
             self._targets.pop(next(iter(self._targets)))
         self._targets[url] = target
         return target
+
+
+def _literal(host: str) -> int | None:
+    """The address family of an IP address ``host``; ``None`` for a name."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return int(family)
+    return None
 
 
 class _Target:
