@@ -3,12 +3,12 @@
 (a) wall: 2,000 calls, 50 in flight, to an OpenAI-shaped server on 127.0.0.1 (in a separate
     process) that answers every request after 20 ms. The baselines post the same body and
     decode the JSON: a bare aiohttp loop, and a bare httpx loop over the transport aiwf's
-    shared client uses (httpx-aiohttp); aiwf.runtime does what it does for every call
-    (request building, retries machinery, schema validation, spans and metrics).
+    shared client uses for streams (httpx-aiohttp); aiwf.runtime does what it does for every
+    call (request building, retries machinery, schema validation, spans and metrics).
 (b) CPU per call (``--cpu``), answered in-process so that the figure is the CPU of one call
     and nothing else: a bare ``httpx.AsyncClient.post`` + ``json.loads`` over an in-process
     transport; aiwf.runtime over an httpx client on that transport (the path of a client a
-    caller passes); and aiwf.runtime on the shared client's path with its aiohttp send
+    caller passes); and aiwf.runtime on the shared client's path with its pool's send
     answered in-process, which is the runtime's own work per call, split by component from
     a cProfile run (self time per module, scaled to the unprofiled total).
 

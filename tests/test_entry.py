@@ -161,7 +161,8 @@ def test_the_installed_command_validates_without_click(project: Path, how: str) 
     code = (
         "import atexit, sys\n"
         "def report():\n"
-        "    heavy = ('click', 'pydantic', 'jinja2', 'httpx', 'aiohttp', 'copier', 'jsonschema')\n"
+        "    heavy = ('click', 'pydantic', 'jinja2', 'httpx', 'aiohttp', 'httptools', 'copier',"
+        " 'jsonschema')\n"
         "    print('loaded:', sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
         "atexit.register(report)\n"
         "sys.argv = ['aiwf', 'validate', 'unused.aiwf.yaml', 'clean.aiwf.yaml']\n"

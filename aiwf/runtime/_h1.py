@@ -31,7 +31,6 @@ import asyncio
 import base64
 import collections
 import contextlib
-import ipaddress
 import socket
 import ssl
 import time
@@ -133,14 +132,19 @@ class Pool:
         except BaseException:
             self._unlease()
             raise
-        keep = False
         try:
-            await conn.exchange(head, content)
-            keep = conn.keep
-            status, fields, body = conn.status, conn.fields, conn.take_body()
-        finally:
-            self._release(conn, keep)
-        return status, Headers(fields), _decoded(fields, body)
+            await conn.exchange(head, content, method == "HEAD")
+        except BaseException:
+            self._release(conn, False)  # failed or cancelled: the connection is out of step
+            raise
+        status, fields = conn.status, conn.fields
+        try:
+            body = _decoded(fields, conn.take_body())
+        except BaseException:
+            self._release(conn, False)  # a server whose bodies do not decode is not reused
+            raise
+        self._release(conn, conn.keep)
+        return status, Headers(fields), body
 
     async def aclose(self) -> None:
         """Close every connection; waiting and later requests fail."""
@@ -150,17 +154,20 @@ class Pool:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        # Closed at once (a TLS connection's polite close waits for the server's answer,
+        # and the loop may be about to end), then one turn of the loop for them to go.
         for idle in self._idle.values():
             for conn in idle:
-                self._discard(conn)
+                self._discard(conn, abort=True)
         self._idle.clear()
         self._idle_count = 0
         for conn in list(self._busy):
-            conn.close()
+            conn.close(abort=True)
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(RuntimeError("this HTTP pool was closed"))
+        await asyncio.sleep(0)
 
     # -- leases: the right to hold one connection, at most ``connections`` at once -------
 
@@ -230,15 +237,15 @@ class Pool:
                 loop = self._loop or asyncio.get_running_loop()
                 self._sweeper = loop.call_later(self._keepalive, self._sweep)
         else:
-            self._discard(conn)
+            self._discard(conn, abort=not conn.keep)
         self._unlease()
 
-    def _discard(self, conn: _Connection) -> None:
+    def _discard(self, conn: _Connection, abort: bool = False) -> None:
         """Close ``conn`` and stop counting it (once, however often it is called)."""
         if conn.counted:
             conn.counted = False
             self._open -= 1
-        conn.close()
+        conn.close(abort)
 
     def lost(self, conn: _Connection) -> None:
         """``conn``'s transport closed (the server hung up, a reset): forget it if idle."""
@@ -312,8 +319,7 @@ class Pool:
                 failure = exc
                 continue
             return conn
-        assert failure is not None
-        raise failure
+        raise failure or OSError(f"{target.host} has no address")
 
     async def _resolve(
         self, loop: asyncio.AbstractEventLoop, host: str, port: int
@@ -323,16 +329,14 @@ class Pool:
         found = self._addresses.get((host, port))
         if found is not None and found[0] > now:
             return found[1]
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
+        family = _literal(host)
+        if family is None:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             addresses: list[tuple[int, str]] = list(
                 dict.fromkeys((int(info[0]), str(info[4][0])) for info in infos)
             )
         else:
-            family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-            addresses = [(int(family), host)]
+            addresses = [(family, host)]
         if len(self._addresses) >= _MAX_TARGETS:
             self._addresses.clear()
         self._addresses[(host, port)] = (now + DNS_TTL, addresses)
@@ -344,6 +348,17 @@ class Pool:
             self._targets.pop(next(iter(self._targets)))
         self._targets[url] = target
         return target
+
+
+def _literal(host: str) -> int | None:
+    """The address family of an IP address ``host``; ``None`` for a name."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return int(family)
+    return None
 
 
 class _Target:
@@ -454,6 +469,10 @@ class _Undecodable(Exception):
     """A body that does not decompress (before it is reported as httpx's exception)."""
 
 
+class _Done(Exception):
+    """The answer is complete before the parser thinks it is (raised in a parser callback)."""
+
+
 class _Refused(Exception):
     """A response the pool will not read (raised in a parser callback)."""
 
@@ -480,16 +499,26 @@ class _Connection(asyncio.Protocol):
         self.head_bytes = 0
         self.headers_done = False
         self.framed = False
+        self.fields_size = 0
+        self.bodiless = False
 
     # -- the request ----------------------------------------------------------------
 
-    def exchange(self, head: bytes, content: bytes) -> asyncio.Future[None]:
-        """Write the request; the future is done when the whole answer was read."""
+    def exchange(self, head: bytes, content: bytes, bodiless: bool) -> asyncio.Future[None]:
+        """Write the request; the future is done when the whole answer was read (``bodiless``:
+        at its head, as the answer to a HEAD request has no body)."""
         transport = self.transport
         assert transport is not None
         self.waiter = waiter = asyncio.get_running_loop().create_future()
+        if not self.alive or transport.is_closing():  # the server hung up as it was handed out
+            waiter.set_exception(
+                _error("ReadError", "the server closed the connection before the request")
+            )
+            return waiter
         self.status, self.fields, self.body = 0, {}, []
         self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
+        self.fields_size = 0
+        self.bodiless = bodiless
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
         else:
@@ -506,10 +535,15 @@ class _Connection(asyncio.Protocol):
         """Whether another request may go out on this connection."""
         return self.alive and self.transport is not None and not self.transport.is_closing()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Close the connection: politely (FIN, TLS close_notify) when idle, at once
+        (``abort``) when a request on it failed or was cancelled."""
         self.alive = False
         if self.transport is not None:
-            self.transport.close()
+            if abort:
+                self.transport.abort()
+            else:
+                self.transport.close()
 
     def _fail(self, exc: BaseException) -> None:
         self.alive = False
@@ -537,6 +571,9 @@ class _Connection(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
+            if isinstance(cause, _Done):
+                self.parser = httptools.HttpResponseParser(self)
+                return
             if not isinstance(cause, _Refused):
                 raise
             self._fail(_error("RemoteProtocolError", str(cause)))
@@ -584,8 +621,12 @@ class _Connection(asyncio.Protocol):
             raise _Refused("an answer nobody asked for")
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if len(name) + len(value) > self.max_header:
+        size = len(name) + len(value)
+        if size > self.max_header:
             raise _Refused(f"an answer's header field is longer than {self.max_header} bytes")
+        self.fields_size += size + 4  # ": " and CRLF
+        if self.fields_size > self.max_head:
+            raise _Refused(f"the answer's head is longer than {self.max_head} bytes")
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
         fields = self.fields
@@ -599,6 +640,14 @@ class _Connection(asyncio.Protocol):
     def on_headers_complete(self) -> None:
         self.headers_done = True
         self.status = self.parser.get_status_code()
+        if self.bodiless and self.status >= 200:
+            # The answer ends at its head, where the parser expects the body it announces:
+            # the parse stops here, and the next answer gets a parser of its own.
+            self.keep = self._reusable()
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            raise _Done
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -606,18 +655,22 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.status < 200:  # an interim answer (100 Continue, 103 Early Hints)
             self.fields, self.body = {}, []
-            self.head_bytes, self.headers_done, self.framed = 0, False, False
+            self.head_bytes, self.headers_done, self.framed, self.fields_size = 0, False, False, 0
             return
+        self.keep = self._reusable()
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _reusable(self) -> bool:
+        """Whether the answer just read leaves the connection ready for another request."""
         transport = self.transport
-        self.keep = (
+        return (
             self.parser.should_keep_alive()
             and transport is not None
             and not transport.is_closing()
             and transport.get_write_buffer_size() == 0  # else the request is still going out
         )
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
 
 class Headers(Mapping[str, str]):

@@ -142,6 +142,20 @@ async def test_prompt_mode_extracts_json_from_prose(
     assert "response_format" not in server.requests[0].json()
 
 
+@pytest.mark.parametrize("key", ["sk-local\n", "sk-lo\rcal", "sk-\x1blocal"])
+async def test_a_key_with_a_line_break_is_a_route_error_before_anything_is_sent(
+    server: ScriptedServer, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("LOCAL_KEY", key)
+    with pytest.raises(RouteError) as info:
+        await runtime.complete(request(server, {"api_key_env": "LOCAL_KEY"}))
+    assert info.value.code == "R008"
+    assert "$LOCAL_KEY" in str(info.value)
+    assert "newline" in (info.value.hint or "")
+    assert key not in str(info.value)
+    assert server.requests == []
+
+
 async def test_missing_base_url_is_a_route_error(runtime: Runtime) -> None:
     req = ModelRequest(route=Route(provider="openai-compatible", model="m"), input=1)
     with pytest.raises(RouteError) as info:

@@ -254,6 +254,13 @@ class HttpProvider:
                 model=route.model,
                 hint="export the key, or name another variable with api_key_env on the route",
             )
+        if key and not key.isprintable():
+            raise RouteError(
+                f"the API key in ${env} has a line break or another control character in it",
+                provider=self.name,
+                model=route.model,
+                hint="a key read from a file often keeps its trailing newline: strip it",
+            )
         register_secret(key)
         return key or None
 
