@@ -366,13 +366,6 @@ async def test_no_body_is_read_for_204_and_304(pool: Pool, head: bytes) -> None:
         assert srv.accepted == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="client bug (beyond the written contract): the answer to a HEAD request is parsed "
-    "as if it had the body its Content-Length announces, so send('HEAD', ...) waits for "
-    "bytes that never come (until the server closes; here the 1 s safety net ends it)",
-)
 async def test_no_body_is_read_for_a_head_request(pool: Pool) -> None:
     replies = iter([b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", response(200, b"next")])
     async with Server(answering(lambda _: next(replies))) as srv:
@@ -502,15 +495,7 @@ FAILURES = [
         httpx.RemoteProtocolError,
     ),
     failure(
-        "head past 4 x max_header, in one piece",
-        ends(BIG_HEAD, "stay"),
-        httpx.RemoteProtocolError,
-        pytest.mark.xfail(
-            strict=True,
-            reason="client bug: _Connection.data_received checks the head size only when the "
-            "head is still incomplete after feed_data, so a head over 4 x max_header that "
-            "arrives in one read is accepted (the answer is returned as 200)",
-        ),
+        "head past 4 x max_header, in one piece", ends(BIG_HEAD, "stay"), httpx.RemoteProtocolError
     ),
 ]
 
