@@ -501,6 +501,7 @@ class _Connection(asyncio.Protocol):
         self.framed = False
         self.fields_size = 0
         self.bodiless = False
+        self.stray = False
 
     # -- the request ----------------------------------------------------------------
 
@@ -510,6 +511,14 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         self.waiter = waiter = asyncio.get_running_loop().create_future()
+        if self.stray:  # a fresh connection whose server spoke first
+            waiter.set_exception(
+                _error(
+                    "RemoteProtocolError",
+                    "the server spoke before the request: is it an HTTP server?",
+                )
+            )
+            return waiter
         if not self.alive or transport.is_closing():  # the server hung up as it was handed out
             waiter.set_exception(
                 _error("ReadError", "the server closed the connection before the request")
@@ -562,6 +571,7 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.waiter is None:  # bytes nobody asked for: the connection is out of step
             self.alive = False
+            self.stray = True
             if self.transport is not None:
                 self.transport.abort()
             return

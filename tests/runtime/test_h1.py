@@ -500,14 +500,6 @@ FAILURES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=httpx.ReadError,
-    reason="client bug: bytes that arrive on a new connection before the request is written "
-    "(a server that speaks first: SSH, SMTP) make _Connection.data_received abort the "
-    "connection, and the send fails with httpx.ReadError 'the server closed the connection "
-    "without an answer' (the server closed nothing) instead of httpx.RemoteProtocolError",
-)
 async def test_a_server_that_speaks_first_and_not_http_is_a_protocol_error(pool: Pool) -> None:
     async def banner(conn: Conn) -> None:  # as an SSH server greets, before any request
         await conn.send(b"SSH-2.0-OpenSSH_9.6\r\n")
