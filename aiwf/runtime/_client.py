@@ -37,7 +37,7 @@ from aiwf.runtime._errors import (
     RouteError,
     Timeout,
 )
-from aiwf.runtime._http import new_client, shared, shared_client
+from aiwf.runtime._http import new_client, shared
 from aiwf.runtime._limits import TimeLimit
 from aiwf.runtime._log import log
 from aiwf.runtime._providers import PROVIDERS, Provider
@@ -507,7 +507,7 @@ class Runtime:
                 else:
                     limit = TimeLimit(budget)
                     try:
-                        if self._http is None:  # the shared client: straight on aiohttp
+                        if self._http is None:  # the shared client's pool
                             http_status, response_headers, raw = await shared().send(
                                 call[0], call[1], call[2], call[3], budget
                             )
@@ -626,16 +626,20 @@ class Runtime:
             emit(TextDelta(text, attempt))
 
         async def run() -> tuple[Completion, int, Mapping[str, str]]:
-            from aiwf.runtime import _httpx
+            answer: contextlib.AbstractAsyncContextManager[Any]
+            if self._http is None:  # the shared client's pool
+                answer = shared().stream(method, url, request_headers, content, budget)
+            else:
+                from aiwf.runtime import _httpx
 
-            http = self._http or shared_client()
-            async with http.stream(
-                method,
-                _httpx.url(url),
-                headers=request_headers,
-                content=content,
-                timeout=_httpx.timeout(budget),
-            ) as response:
+                answer = self._http.stream(
+                    method,
+                    _httpx.url(url),
+                    headers=request_headers,
+                    content=content,
+                    timeout=_httpx.timeout(budget),
+                )
+            async with answer as response:
                 if response.status_code >= 400:
                     await response.aread()
                     raise state.provider.error(

@@ -1,18 +1,20 @@
-"""A lean HTTP/1.1 client for the runtime's plain calls: asyncio protocols, the ``httptools``
+"""A lean HTTP/1.1 client for the runtime's model calls: asyncio protocols, the ``httptools``
 C parser (llhttp, Node's parser), keep-alive connections under one limit.
 
-The shared client of each event loop (:mod:`aiwf.runtime._http`) sends every plain
-(non-streaming) model call through one :class:`Pool`; streams and the ``httpx.AsyncClient``
-callers may ask for stay on aiohttp. Why (figures in docs/architecture.md): a model call
-needs one request and its whole answer, and under a wide scatter aiohttp's request machinery
-(its request and response objects, connector, timers, payload writer) cost about three
-times the CPU of the call's own work. This module does only what such a call needs:
+The shared client of each event loop (:mod:`aiwf.runtime._http`) sends every model call
+through one :class:`Pool`: :meth:`Pool.send` reads a plain call's whole answer,
+:meth:`Pool.stream` hands a stream's answer over as it arrives. Why (figures in
+docs/architecture.md): under a wide scatter aiohttp's request machinery (its request and
+response objects, connector, timers, payload writer) cost about three times the CPU of the
+call's own work, and httpx's pool far more. This module does only what a model call needs:
 
 - HTTP/1.1 with keep-alive, at most ``connections`` connections open over all origins;
   callers beyond that wait in order. An idle connection the server closed is dropped, not
   reused; idle connections are closed after ``keepalive`` seconds.
 - Bodies framed by Content-Length, chunked, or the end of the connection; interim ``1xx``
-  answers skipped; gzip and deflate decoded (and asked for).
+  answers skipped; gzip and deflate decoded (and asked for); a stream read as it arrives,
+  reading paused while its reader is more than 1 MiB behind, its text split into lines at
+  CRLF, LF or CR (as server-sent events end them).
 - https through a given TLS context (built on the first https connection, so plain http
   never loads a CA bundle), with SNI and the hostname checked.
 - Every failure is the ``httpx`` exception the runtime handles: ``ConnectError``,
@@ -29,22 +31,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import collections
 import contextlib
+import re
 import socket
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 import httptools
 
 from aiwf._version import __version__
 
-#: Seconds a resolved host's addresses are reused (as aiohttp's resolver cache does).
-DNS_TTL = 10.0
+#: Seconds before the next address of a host is tried while the last is still connecting.
+_NEXT_ADDRESS_AFTER = 0.25
+#: ``asyncio.timeout`` (Python 3.11 on).
+_TIMEOUT = getattr(asyncio, "timeout", None)
 #: Request bodies up to this size are written together with the head (one copy, one send).
 _JOIN_LIMIT = 65_536
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -56,8 +62,13 @@ _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 #: Request headers the pool writes itself.
 _OWN = frozenset(("host", "content-length", "transfer-encoding", "connection"))
 _MAX_TARGETS = 256
+#: Bytes of a streamed answer buffered before the connection stops reading (flow control).
+_STREAM_BUFFER = 1 << 20
+#: Where a streamed text splits into lines: CRLF, LF or CR (as server-sent events end lines).
+_LINE_ENDS = re.compile("\r\n|\r|\n")
 
 Key = tuple[str, str, int]
+_T = TypeVar("_T")
 
 
 class Pool:
@@ -86,7 +97,6 @@ class Pool:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._busy: set[_Connection] = set()
         self._targets: dict[str, _Target] = {}
-        self._addresses: dict[tuple[str, int], tuple[float, list[tuple[int, str]]]] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -145,6 +155,42 @@ class Pool:
             raise
         self._release(conn, conn.keep)
         return status, Headers(fields), body
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        connect_timeout: float,
+    ) -> AsyncIterator[Stream]:
+        """Send one request and hand over its answer as it arrives: a :class:`Stream` with
+        the status and headers, whose body is read with :meth:`Stream.aiter_lines` (or
+        ``aiter_bytes``, ``aread``). An answer read to its end leaves its connection for
+        the next request; one left unread closes it."""
+        if self._closed:
+            raise RuntimeError("this HTTP pool is closed")
+        target = self._targets.get(url)
+        if target is None:
+            target = self._target(url)
+        head = _head(method, target, headers, len(content))
+        await self._lease()
+        try:
+            conn = await self._connection(target, connect_timeout)
+        except BaseException:
+            self._unlease()
+            raise
+        try:
+            await conn.exchange(head, content, method == "HEAD", streaming=True)
+        except BaseException:
+            self._release(conn, False)
+            raise
+        answer = Stream(conn)
+        try:
+            yield answer
+        finally:
+            self._release(conn, answer.finished and conn.keep)
 
     async def aclose(self) -> None:
         """Close every connection; waiting and later requests fail."""
@@ -207,7 +253,6 @@ class Pool:
                 conn = idle.pop()
                 self._idle_count -= 1
                 if conn.usable and now - conn.idle_since < self._keepalive:
-                    conn.reused = True
                     self._busy.add(conn)
                     return conn
                 self._discard(conn)
@@ -248,14 +293,15 @@ class Pool:
         conn.close(abort)
 
     def lost(self, conn: _Connection) -> None:
-        """``conn``'s transport closed (the server hung up, a reset): forget it if idle."""
+        """``conn``'s transport closed (the server hung up, a reset): forget it if idle (a
+        busy one is let go by its request, a half-made one by its connect)."""
         idle = self._idle.get(conn.key)
         if idle is not None and conn in idle:
             idle.remove(conn)
             self._idle_count -= 1
-        if conn.counted and conn not in self._busy:
-            conn.counted = False
-            self._open -= 1
+            if conn.counted:
+                conn.counted = False
+                self._open -= 1
 
     def _close_oldest_idle(self) -> None:
         oldest: list[_Connection] | None = None
@@ -285,62 +331,42 @@ class Pool:
         loop = self._loop
         if loop is None:
             loop = self._loop = asyncio.get_running_loop()
-        try:
-            return await asyncio.wait_for(self._open_connection(loop, target), timeout)
-        except asyncio.TimeoutError:
-            raise _error(
-                "ConnectTimeout", f"connecting to {target.origin} took longer than {timeout:g}s"
-            ) from None
-        except (OSError, ssl.CertificateError) as exc:
-            raise _error("ConnectError", f"{target.origin}: {exc or type(exc).__name__}") from None
-
-    async def _open_connection(
-        self, loop: asyncio.AbstractEventLoop, target: _Target
-    ) -> _Connection:
         context: ssl.SSLContext | None = None
-        if target.tls:
+        if target.tls:  # outside the failures below: a bad CA bundle is no network failure
             if not isinstance(self._context, ssl.SSLContext):
                 self._context = self._context()
             context = self._context
-        failure: BaseException | None = None
-        for family, address in await self._resolve(loop, target.host, target.port):
-            try:
-                _, conn = await loop.create_connection(
-                    lambda: _Connection(self, target.key, self._max_header),
-                    address,
-                    target.port,
-                    family=family,
-                    ssl=context,
-                    server_hostname=target.host if context is not None else None,
-                )
-            except ssl.SSLCertVerificationError:
-                raise  # the next address would present the same certificate
-            except OSError as exc:
-                failure = exc
-                continue
-            return conn
-        raise failure or OSError(f"{target.host} has no address")
+        # The connect runs in the caller's task under a deadline of its own (asyncio.wait_for
+        # would run it in another task, and a cancellation arriving as it completes, the
+        # caller's own time limit, could be lost).
+        try:
+            if _TIMEOUT is not None:
+                async with _TIMEOUT(timeout):
+                    return await self._open_connection(loop, target, context)
+            return await _within(loop, timeout, self._open_connection(loop, target, context))
+        except TimeoutError:
+            raise _error(
+                "ConnectTimeout", f"connecting to {target.origin} took longer than {timeout:g}s"
+            ) from None
+        except (OSError, ssl.CertificateError, UnicodeError) as exc:
+            raise _error("ConnectError", f"{target.origin}: {exc or type(exc).__name__}") from None
 
-    async def _resolve(
-        self, loop: asyncio.AbstractEventLoop, host: str, port: int
-    ) -> list[tuple[int, str]]:
-        """``(family, address)`` of ``host``, in the resolver's order, kept ``DNS_TTL``."""
-        now = time.monotonic()
-        found = self._addresses.get((host, port))
-        if found is not None and found[0] > now:
-            return found[1]
-        family = _literal(host)
-        if family is None:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            addresses: list[tuple[int, str]] = list(
-                dict.fromkeys((int(info[0]), str(info[4][0])) for info in infos)
-            )
-        else:
-            addresses = [(family, host)]
-        if len(self._addresses) >= _MAX_TARGETS:
-            self._addresses.clear()
-        self._addresses[(host, port)] = (now + DNS_TTL, addresses)
-        return addresses
+    async def _open_connection(
+        self, loop: asyncio.AbstractEventLoop, target: _Target, context: ssl.SSLContext | None
+    ) -> _Connection:
+        # Every address the name resolves to, the next one tried 250 ms after the last (as
+        # browsers and httpx do): a first address that drops packets costs 250 ms, not the
+        # whole connect timeout.
+        _, conn = await loop.create_connection(
+            lambda: _Connection(self, target.key, self._max_header),
+            target.host,
+            target.port,
+            ssl=context,
+            server_hostname=target.host if context is not None else None,
+            happy_eyeballs_delay=_NEXT_ADDRESS_AFTER,
+            interleave=1,
+        )
+        return conn
 
     def _target(self, url: str) -> _Target:
         target = _Target(url)
@@ -359,6 +385,29 @@ def _literal(host: str) -> int | None:
             continue
         return int(family)
     return None
+
+
+async def _within(
+    loop: asyncio.AbstractEventLoop, seconds: float, work: Awaitable[_T]
+) -> _T:  # pragma: no cover - Python 3.10 (no asyncio.timeout)
+    """``await work``, cancelled after ``seconds`` with ``TimeoutError`` (in this task)."""
+    task = asyncio.current_task()
+    assert task is not None
+    fired = []
+
+    def expire() -> None:
+        fired.append(True)
+        task.cancel()
+
+    timer = loop.call_later(seconds, expire)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if fired:
+            raise TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
 
 
 class _Target:
@@ -381,8 +430,11 @@ class _Target:
             )
         if not host:
             raise _error("UnsupportedProtocol", "the URL names no host")
-        if not host.isascii():
-            host = host.encode("idna").decode("ascii")
+        if _literal(host) is None:
+            try:  # also refuses empty and overlong labels (api..example.com)
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise _error("UnsupportedProtocol", "the URL's host name is not valid") from None
         default = _DEFAULT_PORTS[scheme]
         self.tls = scheme == "https"
         self.host = host
@@ -469,6 +521,14 @@ class _Undecodable(Exception):
     """A body that does not decompress (before it is reported as httpx's exception)."""
 
 
+def _parser(protocol: _Connection) -> httptools.HttpResponseParser:
+    """A response parser for ``protocol``, taking a bare LF for CRLF (as httpx and aiohttp
+    do: some hand-written servers end lines so)."""
+    parser = httptools.HttpResponseParser(protocol)
+    parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True)
+    return parser
+
+
 class _Done(Exception):
     """The answer is complete before the parser thinks it is (raised in a parser callback)."""
 
@@ -485,12 +545,11 @@ class _Connection(asyncio.Protocol):
         self.key = key
         self.max_header = max_header
         self.max_head = 4 * max_header
-        self.parser = httptools.HttpResponseParser(self)
+        self.parser = _parser(self)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.alive = True
         self.counted = True
-        self.reused = False
         self.idle_since = 0.0
         self.keep = False
         self.status = 0
@@ -502,12 +561,24 @@ class _Connection(asyncio.Protocol):
         self.fields_size = 0
         self.bodiless = False
         self.stray = False
+        #: A streamed answer: its body is being read (:class:`Stream`), has all arrived, or
+        #: failed after its head; :attr:`reader` is woken as it moves.
+        self.streaming = False
+        self.reading = False
+        self.complete = False
+        self.error: BaseException | None = None
+        self.reader: asyncio.Future[None] | None = None
+        self.buffered = 0
+        self.paused = False
 
     # -- the request ----------------------------------------------------------------
 
-    def exchange(self, head: bytes, content: bytes, bodiless: bool) -> asyncio.Future[None]:
-        """Write the request; the future is done when the whole answer was read (``bodiless``:
-        at its head, as the answer to a HEAD request has no body)."""
+    def exchange(
+        self, head: bytes, content: bytes, bodiless: bool, streaming: bool = False
+    ) -> asyncio.Future[None]:
+        """Write the request; the future is done when the whole answer was read, or its head
+        when ``streaming`` (the body then arrives in :attr:`body`, :attr:`reader` woken);
+        ``bodiless``: the answer ends at its head, as a HEAD request's does."""
         transport = self.transport
         assert transport is not None
         self.waiter = waiter = asyncio.get_running_loop().create_future()
@@ -528,6 +599,7 @@ class _Connection(asyncio.Protocol):
         self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
         self.fields_size = 0
         self.bodiless = bodiless
+        self.streaming, self.reading, self.complete, self.error = streaming, False, False, None
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
         else:
@@ -559,8 +631,25 @@ class _Connection(asyncio.Protocol):
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_exception(exc)
+        elif self.reading:
+            self.reading = False
+            self.error = exc
+            self.wake()
         if self.transport is not None:
             self.transport.abort()
+
+    def wake(self) -> None:
+        """Wake the streamed answer's reader (more body, its end, or a failure)."""
+        reader = self.reader
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+    def taken(self) -> None:
+        """The reader took the buffered body: read on if reading was paused."""
+        self.buffered = 0
+        if self.paused and self.transport is not None:
+            self.paused = False
+            self.transport.resume_reading()
 
     # -- asyncio.Protocol ----------------------------------------------------------------
 
@@ -569,7 +658,7 @@ class _Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self.waiter is None:  # bytes nobody asked for: the connection is out of step
+        if self.waiter is None and not self.reading:  # bytes nobody asked for: out of step
             self.alive = False
             self.stray = True
             if self.transport is not None:
@@ -582,7 +671,7 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserCallbackError as exc:
             cause = exc.__context__
             if isinstance(cause, _Done):
-                self.parser = httptools.HttpResponseParser(self)
+                self.parser = _parser(self)
                 return
             if not isinstance(cause, _Refused):
                 raise
@@ -622,12 +711,22 @@ class _Connection(asyncio.Protocol):
                         "ReadError", f"the server closed the connection without an answer{reason}"
                     )
                 )
+        elif self.reading:
+            self.reading = False
+            if exc is None and not self.framed:
+                self.keep = False
+                self.complete = True  # a body that ends with the connection
+            else:
+                self.error = _error(
+                    "ReadError", "the server closed the connection before the answer ended"
+                )
+            self.wake()
         self.pool.lost(self)
 
     # -- httptools callbacks -------------------------------------------------------------
 
     def on_message_begin(self) -> None:
-        if self.waiter is None:
+        if self.waiter is None and not self.reading:
             raise _Refused("an answer nobody asked for")
 
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -644,23 +743,45 @@ class _Connection(asyncio.Protocol):
             fields[key] = f"{fields[key]}, {text}"
         else:
             fields[key] = text
-        if key == "content-length" or key == "transfer-encoding":
+        if key == "content-length":
             self.framed = True
+        elif key == "transfer-encoding":
+            codings = [c.strip().lower() for c in fields[key].split(",")]
+            if codings[-1] == "chunked":
+                if len(codings) > 1:
+                    raise _Refused(f"the answer's transfer coding {fields[key]!r} is not chunked")
+                self.framed = True
+            elif codings != ["identity"]:
+                raise _Refused(f"the answer's transfer coding {fields[key]!r} is unknown")
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
         self.status = self.parser.get_status_code()
-        if self.bodiless and self.status >= 200:
+        if self.status < 200:
+            return
+        if self.bodiless:
             # The answer ends at its head, where the parser expects the body it announces:
             # the parse stops here, and the next answer gets a parser of its own.
             self.keep = self._reusable()
+            self.complete = True
             waiter, self.waiter = self.waiter, None
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
             raise _Done
+        if self.streaming:
+            self.reading = True
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
+        if self.reading:
+            self.buffered += len(body)
+            if self.buffered > _STREAM_BUFFER and not self.paused and self.transport is not None:
+                self.paused = True  # the reader is behind: stop reading until it catches up
+                self.transport.pause_reading()
+            self.wake()
 
     def on_message_complete(self) -> None:
         if self.status < 200:  # an interim answer (100 Continue, 103 Early Hints)
@@ -668,6 +789,11 @@ class _Connection(asyncio.Protocol):
             self.head_bytes, self.headers_done, self.framed, self.fields_size = 0, False, False, 0
             return
         self.keep = self._reusable()
+        if self.reading:
+            self.reading = False
+            self.complete = True
+            self.wake()
+            return
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -714,35 +840,182 @@ def _decoded(fields: dict[str, str], body: bytes) -> bytes:
     coding = fields.get("content-encoding")
     if not coding or not body:
         return body
-    try:
-        for name in reversed(coding.split(",")):
+    decoder = _Decoder(coding)
+    return decoder.feed(body) + decoder.flush()
+
+
+class _Decoder:
+    """A body's Content-Encoding undone as its pieces arrive (gzip, deflate, identity;
+    several in the order they were applied); a failure is httpx's RemoteProtocolError."""
+
+    def __init__(self, coding: str | None) -> None:
+        self._steps: list[_Inflater] = []
+        for name in reversed((coding or "").split(",")):
             name = name.strip().lower()
             if name in ("", "identity"):
                 continue
             if name in ("gzip", "x-gzip"):
-                body = _inflate(body, zlib.MAX_WBITS | 16)
+                self._steps.append(_Inflater(zlib.MAX_WBITS | 16))
             elif name == "deflate":
-                try:
-                    body = _inflate(body, zlib.MAX_WBITS)
-                except _Undecodable:
-                    body = _inflate(body, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+                self._steps.append(_Inflater(zlib.MAX_WBITS, raw_fallback=True))
             else:
-                raise _Undecodable(f"the answer's content-encoding {name!r} is unknown")
-    except _Undecodable as exc:
-        raise _error("RemoteProtocolError", str(exc)) from None
-    return body
+                raise _error(
+                    "RemoteProtocolError", f"the answer's content-encoding {name!r} is unknown"
+                )
+
+    def feed(self, data: bytes) -> bytes:
+        try:
+            for step in self._steps:
+                data = step.feed(data)
+        except _Undecodable as exc:
+            raise _error("RemoteProtocolError", str(exc)) from None
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        try:
+            for step in self._steps:
+                data = step.feed(data) + step.flush()
+        except _Undecodable as exc:
+            raise _error("RemoteProtocolError", str(exc)) from None
+        return data
 
 
-def _inflate(data: bytes, wbits: int) -> bytes:
-    out = []
-    try:
-        while data:
-            inflater = zlib.decompressobj(wbits)
-            out.append(inflater.decompress(data))
-            out.append(inflater.flush())
-            if not inflater.eof:
-                raise _Undecodable("the answer's compressed body is cut short")
-            data = inflater.unused_data  # gzip allows several members one after another
-    except zlib.error as exc:
-        raise _Undecodable(f"the answer's body does not decompress: {exc}") from None
-    return b"".join(out)
+class _Inflater:
+    """One zlib stream (gzip members one after another; a deflate body in its zlib wrapper,
+    or raw as some servers send it)."""
+
+    def __init__(self, wbits: int, *, raw_fallback: bool = False) -> None:
+        self._wbits = wbits
+        self._raw_fallback = raw_fallback
+        self._inflater = zlib.decompressobj(wbits)
+        self._started = False
+        self._eof = False
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        try:
+            while data:
+                if self._eof:  # the next gzip member
+                    self._inflater = zlib.decompressobj(self._wbits)
+                    self._eof = False
+                try:
+                    out.append(self._inflater.decompress(data))
+                except zlib.error:
+                    if not (self._raw_fallback and not self._started):
+                        raise
+                    self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._raw_fallback = False
+                    out.append(self._inflater.decompress(data))
+                self._started = True
+                if not self._inflater.eof:
+                    break
+                self._eof = True
+                data = self._inflater.unused_data
+        except zlib.error as exc:
+            raise _Undecodable(f"the answer's body does not decompress: {exc}") from None
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        if not self._started:
+            return b""
+        tail = self._inflater.flush()
+        if not self._eof and not self._inflater.eof:
+            raise _Undecodable("the answer's compressed body is cut short")
+        return tail
+
+
+class Stream:
+    """An answer whose body is read as it arrives (:meth:`Pool.stream`): its
+    ``status_code`` and ``headers`` at once, then :meth:`aiter_lines`, :meth:`aiter_bytes`
+    or :meth:`aread` (once)."""
+
+    def __init__(self, conn: _Connection) -> None:
+        self._conn = conn
+        self.status_code = conn.status
+        self.headers = Headers(conn.fields)
+        #: The whole body was read (the connection may serve the next request).
+        self.finished = False
+        self._content: bytes | None = None
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        """The body's bytes as they arrive, still encoded."""
+        conn = self._conn
+        loop = asyncio.get_running_loop()
+        while True:
+            if conn.body:
+                chunks, conn.body = conn.body, []
+                conn.taken()
+                yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                continue
+            if conn.error is not None:
+                raise conn.error
+            if conn.complete:
+                self.finished = True
+                return
+            if not conn.reading:  # pragma: no cover - every end sets complete or error
+                raise _error("ReadError", "the answer ended unread")
+            conn.reader = reader = loop.create_future()
+            try:
+                await reader
+            finally:
+                conn.reader = None
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body's bytes as they arrive, decoded per its Content-Encoding."""
+        decoder = _Decoder(self.headers.get("content-encoding"))
+        async for raw in self.aiter_raw():
+            data = decoder.feed(raw)
+            if data:
+                yield data
+        tail = decoder.flush()
+        if tail:
+            yield tail
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        """The body as text lines, without their ends (CRLF, LF or CR), decoded with the
+        charset the Content-Type names (UTF-8 without one; undecodable bytes replaced)."""
+        text = codecs.getincrementaldecoder(_charset(self.headers.get("content-type")))
+        decoder = text(errors="replace")
+        pending = ""
+        async for data in self.aiter_bytes():
+            chunk = pending + decoder.decode(data)
+            # A CR at the end may be the first half of a CRLF: it waits for the next piece.
+            held = chunk.endswith("\r")
+            lines = _LINE_ENDS.split(chunk[:-1] if held else chunk)
+            pending = lines.pop() + ("\r" if held else "")
+            for line in lines:
+                yield line
+        rest = pending + decoder.decode(b"", final=True)
+        if rest:
+            lines = _LINE_ENDS.split(rest)
+            if lines[-1] == "":
+                lines.pop()
+            for line in lines:
+                yield line
+
+    async def aread(self) -> bytes:
+        """The whole (decoded) body."""
+        if self._content is None:
+            self._content = b"".join([data async for data in self.aiter_bytes()])
+        return self._content
+
+    @property
+    def content(self) -> bytes:
+        """The body :meth:`aread` read."""
+        if self._content is None:
+            raise RuntimeError("the answer's body was not read: await aread() first")
+        return self._content
+
+
+def _charset(content_type: str | None) -> str:
+    """The codec of a Content-Type's charset parameter, UTF-8 without a known one."""
+    if content_type:
+        for param in content_type.split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset":
+                try:
+                    return codecs.lookup(value.strip().strip('"')).name
+                except LookupError:
+                    break
+    return "utf-8"

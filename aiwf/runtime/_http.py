@@ -3,21 +3,19 @@ may bring instead.
 
 A runtime given an ``httpx.AsyncClient`` or a transport (``httpx.MockTransport`` in tests)
 sends every request through it. A runtime without one uses :func:`shared`, one
-:class:`SharedClient` per event loop, with as many connections as the engine runs calls at
-once (:data:`aiwf.runtime._types.expected_concurrency`, at least :data:`MAX_CONNECTIONS`):
-
-- plain calls (one request, the whole answer) go through :class:`aiwf.runtime._h1.Pool`, a
-  lean HTTP/1.1 keep-alive client on asyncio protocols and the httptools parser;
-- streams, and callers of :func:`shared_client`, get an ``httpx.AsyncClient`` over an aiohttp
-  session (httpx-aiohttp's transport), made on first use.
+:class:`SharedClient` per event loop: a :class:`aiwf.runtime._h1.Pool`, a lean HTTP/1.1
+keep-alive client on asyncio protocols and the httptools parser, with as many connections as
+the engine runs calls at once (:data:`aiwf.runtime._types.expected_concurrency`, at least
+:data:`MAX_CONNECTIONS`). Plain calls read the whole answer (:meth:`SharedClient.send`);
+streams read it as it arrives (:meth:`SharedClient.stream`).
 
 Why (docs/architecture.md has the figures): httpcore's pool polls every pooled connection on
 each request, so one httpx pool of 100 connections spends milliseconds of CPU per request
 under a wide scatter (the runtime used to spread requests over 32 pools of 4 connections to
-dodge that). aiohttp hands out a connection in constant time, but its request machinery
-costs about three times the CPU of the whole call's own work; the pool does only what a
-plain call needs. aiohttp is imported only when a stream or an httpx client needs it, and the
-TLS context is built on the first https connection (never on ``aiwf validate``'s path).
+dodge that, then moved to aiohttp). aiohttp hands out a connection in constant time, but its
+request machinery costs about three times the CPU of the whole call's own work; the pool
+does only what a model call needs. Neither httpx nor aiohttp is imported for it, and the TLS
+context is built on the first https connection (never on ``aiwf validate``'s path).
 """
 
 from __future__ import annotations
@@ -44,13 +42,15 @@ __all__ = [
     "aclose_shared_client",
     "new_client",
     "shared",
-    "shared_client",
     "ssl_context",
 ]
 
 if TYPE_CHECKING:
-    import aiohttp
+    from contextlib import AbstractAsyncContextManager
+
     import httpx
+
+    from aiwf.runtime._h1 import Stream
 
 
 def new_client(
@@ -69,65 +69,44 @@ def new_client(
 
 
 class SharedClient:
-    """The shared HTTP of one loop: the plain calls' :attr:`pool`, the ``httpx.AsyncClient``
-    over an aiohttp session for the rest (:attr:`client`, made on first use), and the shared
-    clients it replaced when more connections were asked for (they finish their calls and
-    are closed with it)."""
+    """The shared HTTP of one loop: its :attr:`pool`, and the shared clients it replaced
+    when more connections were asked for (they finish their calls and are closed with
+    it)."""
 
     def __init__(self, connections: int) -> None:
         from aiwf.runtime._h1 import Pool
 
         self.connections = connections
         self.pool = Pool(connections, KEEPALIVE, ssl_context, MAX_HEADER)
-        self._session: aiohttp.ClientSession | None = None
-        self._client: httpx.AsyncClient | None = None
         self.retired: list[SharedClient] = []
         self._closer: AsyncGenerator[None, None] | None = None
         self._watcher: asyncio.Task[None] | None = None
 
     @property
-    def session(self) -> aiohttp.ClientSession:
-        """The aiohttp session under :attr:`client` (made, and aiohttp imported, on first use)."""
-        if self._session is None:
-            if self.pool.closed:
-                raise RuntimeError("this shared client is closed")
-            from aiwf.runtime import _aiohttp
-
-            self._session = _aiohttp.session(self.connections, KEEPALIVE, ssl_context(), MAX_HEADER)
-        return self._session
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` configured like the pool, its I/O on aiohttp."""
-        if self._client is None:
-            from aiwf.runtime import _aiohttp, _httpx
-
-            limits = _httpx.limits(self.connections)
-            transport = _aiohttp.Transport(self.session, limits, ssl_context())
-            self._client = _httpx.new_client(transport, limits)
-        return self._client
-
-    @property
     def closed(self) -> bool:
-        return (
-            self.pool.closed
-            or (self._session is not None and self._session.closed)
-            or (self._client is not None and self._client.is_closed)
-        )
+        return self.pool.closed
 
     async def send(
         self, method: str, url: str, headers: Mapping[str, str], content: bytes, budget: float
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One plain request through the pool (no httpx request and response models: they
-        cost more CPU than the whole request): ``(status, headers, body)``, the headers
-        case-insensitive; failures raise ``httpx.TimeoutException`` or
-        ``httpx.TransportError`` as the httpx client would."""
+        """One plain request (no httpx request and response models: they cost more CPU than
+        the whole request): ``(status, headers, body)``, the headers case-insensitive;
+        failures raise ``httpx.TimeoutException`` or ``httpx.TransportError`` as the httpx
+        client would."""
         return await self.pool.send(method, url, headers, content, min(budget, CONNECT_TIMEOUT))
+
+    def stream(
+        self, method: str, url: str, headers: Mapping[str, str], content: bytes, budget: float
+    ) -> AbstractAsyncContextManager[Stream]:
+        """One request whose answer is read as it arrives (``async with``): its
+        ``status_code``, ``headers``, ``aiter_lines()`` and ``aread()`` as httpx's
+        streamed response has them; failures as :meth:`send`'s."""
+        return self.pool.stream(method, url, headers, content, min(budget, CONNECT_TIMEOUT))
 
     async def watch_loop(self) -> None:
         """Close the clients when the running loop shuts down (``asyncio.run`` finalises
         live async generators first), so that a program that never calls
-        :func:`aclose_shared_client` is not warned about an unclosed aiohttp session."""
+        :func:`aclose_shared_client` is not warned about unclosed transports."""
 
         async def closer() -> AsyncGenerator[None, None]:
             try:
@@ -143,10 +122,6 @@ class SharedClient:
         for old in retired:
             await old.aclose()
         await self.pool.aclose()
-        if self._client is not None:
-            await self._client.aclose()
-        if self._session is not None:
-            await self._session.close()
 
 
 _shared: dict[asyncio.AbstractEventLoop, SharedClient] = {}
@@ -170,12 +145,6 @@ def shared() -> SharedClient:
     _shared[loop] = made
     made._watcher = loop.create_task(made.watch_loop())
     return made
-
-
-def shared_client() -> httpx.AsyncClient:
-    """The ``httpx.AsyncClient`` of the running loop's shared HTTP (its I/O on aiohttp; the
-    runtime's own plain calls use the lean pool instead)."""
-    return shared().client
 
 
 async def aclose_shared_client() -> None:

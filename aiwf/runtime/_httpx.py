@@ -1,6 +1,7 @@
-"""The ``httpx.AsyncClient`` the runtime makes: for a runtime given a transport, and over
-the shared aiohttp session for streams (:mod:`aiwf.runtime._http`). Imported only by those
-paths: plain calls on the shared client never import httpx."""
+"""The ``httpx.AsyncClient`` the runtime makes for a runtime given a transport
+(:func:`aiwf.runtime._http.new_client`), and the per-attempt timeouts and parsed URLs of
+calls over a caller's httpx client. Imported only on those paths: the shared client never
+imports httpx."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""The settings every HTTP client of the runtime shares (the lean pool, the aiohttp session,
-the httpx clients), and its one TLS context."""
+"""The settings every HTTP client of the runtime shares (the shared client's pool, the httpx
+clients it makes), and its one TLS context."""
 
 from __future__ import annotations
 
 import functools
 import os
 import ssl
+
+from aiwf._errors import AiwfError
 
 #: Connections of a shared client unless more concurrency was announced (the engine's
 #: default ``max_concurrency``).
@@ -14,8 +16,8 @@ MAX_CONNECTIONS = 128
 KEEPALIVE = 30.0
 #: Seconds to establish a connection (per-attempt budgets are applied on top).
 CONNECT_TIMEOUT = 10.0
-#: The longest response header line (and header field) accepted, in bytes (aiohttp allows
-#: 8 KiB by default; httpx, which the runtime used before, about 100 KiB for a whole head).
+#: The longest response header field accepted, in bytes (a whole head may be four times as
+#: long; httpx allows about 100 KiB for a whole head, aiohttp 8 KiB per line by default).
 MAX_HEADER = 65_536
 
 
@@ -23,13 +25,24 @@ MAX_HEADER = 65_536
 def ssl_context() -> ssl.SSLContext:
     """One TLS context for every client, made on first use (loading the CA bundle costs
     ~15 ms per context): the CA bundle of ``$SSL_CERT_FILE`` or ``$SSL_CERT_DIR`` when set,
-    else certifi's, as httpx chooses (without importing httpx)."""
+    else certifi's, as httpx chooses (without importing httpx). A bundle that cannot be
+    loaded is an :class:`~aiwf.AiwfError` naming it, not a failed connection."""
     cafile = os.environ.get("SSL_CERT_FILE")
-    if cafile:
-        return ssl.create_default_context(cafile=cafile)
     capath = os.environ.get("SSL_CERT_DIR")
-    if capath:
-        return ssl.create_default_context(capath=capath)
-    import certifi
+    try:
+        if cafile:
+            return ssl.create_default_context(cafile=cafile)
+        if capath:
+            return ssl.create_default_context(capath=capath)
+        import certifi
 
-    return ssl.create_default_context(cafile=certifi.where())
+        return ssl.create_default_context(cafile=certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        where = f"$SSL_CERT_FILE ({cafile})" if cafile else f"$SSL_CERT_DIR ({capath})"
+        if not cafile and not capath:
+            where = "certifi's CA bundle"
+        raise AiwfError(
+            f"cannot load the CA certificates of {where}: {exc.strerror or exc}",
+            code="R008",
+            hint="point $SSL_CERT_FILE at a PEM bundle of CA certificates, or unset it",
+        ) from None

@@ -43,8 +43,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 async def runtime(
     request: pytest.FixtureRequest, http: httpx.AsyncClient, clock: FakeClock
 ) -> AsyncIterator[Runtime]:
-    """The runtime over a given httpx client, and over the shared client (whose plain calls
-    go straight to aiohttp): every runtime test runs on both."""
+    """The runtime over a given httpx client, and over the shared client (its own HTTP/1.1
+    pool, aiwf/runtime/_h1.py): every runtime test runs on both."""
     # random=0 makes backoff exact: min(initial * 2**n, max_delay).
     if request.param == "httpx":
         yield Runtime(http=http, clock=clock, random=lambda: 0.0)
