@@ -135,10 +135,13 @@ export function formatSeconds(seconds: number): string {
 }
 
 function sumUsage(attempts: readonly Attempt[]): Usage {
-  return {
-    inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
-    outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
-  };
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const attempt of attempts) {
+    inputTokens += attempt.inputTokens;
+    outputTokens += attempt.outputTokens;
+  }
+  return { inputTokens, outputTokens };
 }
 
 /** A ModelClient for every provider in PROVIDERS. */
@@ -312,21 +315,30 @@ export class Runtime implements ModelClient {
     }
   }
 
-  private record(state: CallState, exchange: Exchange, fields: Partial<Attempt>, began: number): void {
+  private record(
+    state: CallState,
+    exchange: Exchange,
+    outcome: string,
+    kind: string,
+    tokens: Usage | null,
+    status: number | null,
+    requestId: string | null,
+    timeToFirstToken: number | null,
+    began: number,
+  ): void {
     const route = exchange.route;
     const attempt: Attempt = {
       alias: state.request.metadata?.alias ?? route.model,
       provider: route.provider,
       model: route.model,
-      outcome: "ok",
-      kind: "call",
-      inputTokens: 0,
-      outputTokens: 0,
-      status: null,
-      requestId: null,
+      outcome,
+      kind,
+      inputTokens: tokens === null ? 0 : tokens.inputTokens,
+      outputTokens: tokens === null ? 0 : tokens.outputTokens,
+      status,
+      requestId,
       latency: this.clock.now() - began,
-      timeToFirstToken: null,
-      ...fields,
+      timeToFirstToken,
     };
     state.attempts.push(attempt);
     this.onAttempt?.(attempt, state.request);
@@ -353,35 +365,29 @@ export class Runtime implements ModelClient {
     let requestId: string | null = null;
     let firstToken: number | null = null;
     const controller = new AttemptAbort();
-    const what = deadlineBound
-      ? "call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s"
-      : "attempt timeout of " + formatNumber(perAttempt) + "s";
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    timers.push(
-      setTimeout(
-        () =>
-          controller.abort(
-            new Timeout("no complete answer within the " + what, {
-              provider: route.provider,
-              model: route.model,
-              retryable: !deadlineBound,
-            }),
-          ),
-        Math.max(0, budget * 1000),
-      ),
-    );
-    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
-      timers.push(
-        setTimeout(() => {
-          if (firstToken !== null) return;
-          controller.abort(
-            new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
-              provider: route.provider,
-              model: route.model,
-            }),
-          );
-        }, firstTokenTimeout * 1000),
+    const limit = deadlineBound ? (state.policy.spec.deadline ?? 0) : perAttempt;
+    if (!Number.isFinite(limit)) formatNumber(limit); // refused here, as when the message was made up front
+    const timer = setTimeout(() => {
+      const what = (deadlineBound ? "call deadline of " : "attempt timeout of ") + formatNumber(limit) + "s";
+      controller.abort(
+        new Timeout("no complete answer within the " + what, {
+          provider: route.provider,
+          model: route.model,
+          retryable: !deadlineBound,
+        }),
       );
+    }, Math.max(0, budget * 1000));
+    let firstTokenTimer: ReturnType<typeof setTimeout> | null = null;
+    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
+      firstTokenTimer = setTimeout(() => {
+        if (firstToken !== null) return;
+        controller.abort(
+          new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
+            provider: route.provider,
+            model: route.model,
+          }),
+        );
+      }, firstTokenTimeout * 1000);
     }
     const unwatch = whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal)));
     try {
@@ -397,7 +403,8 @@ export class Runtime implements ModelClient {
       try {
         const response = await this.transport(call.url, {
           method: call.method,
-          headers: withRouteHeaders(call.headers, route.headers),
+          // The provider made these headers for this call: the route's, when it has some, go last.
+          headers: route.headers === undefined ? call.headers : withRouteHeaders(call.headers, route.headers),
           body: dumps(call.body),
           signal: controller,
         });
@@ -440,29 +447,22 @@ export class Runtime implements ModelClient {
       this.record(
         state,
         exchange,
-        {
-          outcome: outcome.invalid === null ? "ok" : outcome.invalid.kind === "truncated" ? "truncated" : "invalid",
-          kind,
-          inputTokens: completion.usage.inputTokens,
-          outputTokens: completion.usage.outputTokens,
-          status: httpStatus,
-          requestId,
-          timeToFirstToken: firstToken,
-        },
+        outcome.invalid === null ? "ok" : outcome.invalid.kind === "truncated" ? "truncated" : "invalid",
+        kind,
+        completion.usage,
+        httpStatus,
+        requestId,
+        firstToken,
         began,
       );
       return outcome;
     } catch (error) {
       const failure = error instanceof ProviderError ? error : this.transportError(error, controller, route.provider, route.model);
-      this.record(
-        state,
-        exchange,
-        { outcome: failure.outcome, kind, status: failure.status ?? httpStatus, requestId: failure.requestId ?? requestId, timeToFirstToken: firstToken },
-        began,
-      );
+      this.record(state, exchange, failure.outcome, kind, null, failure.status ?? httpStatus, failure.requestId ?? requestId, firstToken, began);
       throw failure;
     } finally {
-      for (const timer of timers) clearTimeout(timer);
+      clearTimeout(timer);
+      if (firstTokenTimer !== null) clearTimeout(firstTokenTimer);
       unwatch();
     }
   }

@@ -46,6 +46,21 @@ function declared(schema: unknown, root: Schema | null, found: Map<string, unkno
   }
 }
 
+const NONE: ReadonlyMap<string, unknown> = new Map();
+
+/** The properties `schema` declares (its own, then its variants'), found once per schema and
+ * root: a contract's schema is the same object on every call. */
+const declaredCache = new WeakMap<Schema, { root: Schema | null; names: Map<string, unknown> }>();
+
+function declaredOf(schema: Schema, root: Schema | null): ReadonlyMap<string, unknown> {
+  const cached = declaredCache.get(schema);
+  if (cached !== undefined && cached.root === root) return cached.names;
+  const names = new Map<string, unknown>();
+  declared(schema, root, names, 0);
+  declaredCache.set(schema, { root, names });
+  return names;
+}
+
 function order(value: unknown, schema: unknown, root: Schema | null): unknown {
   schema = resolveRef(schema, root);
   const typed = isObject(schema) && Object.keys(schema).length > 0;
@@ -54,10 +69,10 @@ function order(value: unknown, schema: unknown, root: Schema | null): unknown {
     return value.map((item) => order(item, items, root));
   }
   if (!isObject(value)) return value;
-  const names = new Map<string, unknown>();
+  let names: ReadonlyMap<string, unknown> = NONE;
   let extra: unknown = undefined;
   if (typed) {
-    declared(schema, root, names, 0);
+    names = declaredOf(schema as Schema, root);
     const additional = (schema as Schema)["additionalProperties"];
     extra = isObject(additional) ? additional : undefined;
   }

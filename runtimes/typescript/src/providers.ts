@@ -301,7 +301,12 @@ abstract class HttpProvider implements Provider {
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 function baseUrl(route: ModelRoute, env: Env, variable: string, fallback: string): string {
-  return (route.base_url || env[variable] || fallback).replace(/\/+$/, "");
+  return withoutTrailingSlashes(route.base_url || env[variable] || fallback);
+}
+
+/** `url` without its trailing slashes (a route's base URL: the same few on every call). */
+function withoutTrailingSlashes(url: string): string {
+  return url.charCodeAt(url.length - 1) === 0x2f ? url.replace(/\/+$/, "") : url;
 }
 
 /** OpenAI, over the Responses API (`POST {base}/responses`). */
@@ -617,7 +622,7 @@ export class OpenAICompatibleProvider extends HttpProvider {
       body["stream"] = true;
       body["stream_options"] = { include_usage: true };
     }
-    return { method: "POST", url: route.base_url.replace(/\/+$/, "") + "/chat/completions", headers, body };
+    return { method: "POST", url: withoutTrailingSlashes(route.base_url) + "/chat/completions", headers, body };
   }
 
   parse(exchange: Exchange, raw: unknown): Completion {
