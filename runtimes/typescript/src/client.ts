@@ -9,7 +9,7 @@ import { defaultTransport, type AbortLike, type Agents, type FetchLike, type Tra
 import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
-import { RetryPolicy, abortError, callWithRetries, systemClock, type Clock } from "./retry.js";
+import { RetryPolicy, abortError, systemClock, type Clock } from "./retry.js";
 import { lines, parseSse } from "./sse.js";
 import {
   WRAP_KEY,
@@ -144,6 +144,17 @@ function sumUsage(attempts: readonly Attempt[]): Usage {
   return { inputTokens, outputTokens };
 }
 
+/** The error of a call whose last answer is still invalid after its repairs. */
+function outputInvalid(route: ModelRequest["route"], last: Outcome, repairAttempts: number): OutputInvalid {
+  const invalid = last.invalid as Invalid;
+  return new OutputInvalid(
+    "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
+    invalid.kind === "problems" ? invalid.problems : [],
+    last.completion.text,
+    { provider: route.provider, model: route.model, requestId: last.requestId ?? undefined },
+  );
+}
+
 /** A ModelClient for every provider in PROVIDERS. */
 export class Runtime implements ModelClient {
   private readonly transport: Transport;
@@ -240,48 +251,63 @@ export class Runtime implements ModelClient {
         kind: request.attemptKind ?? "call",
         emitted: false,
       };
-      return await this.call(state, spec.repair_attempts);
+      // Each answer, then a repair turn while it is invalid (up to repair_attempts of them).
+      const repairAttempts = spec.repair_attempts;
+      let outcome: Outcome | null = null;
+      for (let repair = 0; repair <= repairAttempts; repair++) {
+        if (repair > 0) state.kind = "repair";
+        outcome = await this.retried(state);
+        if (outcome.invalid === null) {
+          return {
+            output: outcome.value,
+            text: outcome.completion.text,
+            usage: sumUsage(attempts),
+            requestId: outcome.requestId,
+            model: outcome.completion.model ?? route.model,
+            provider: route.provider,
+            attempts: [...attempts],
+            latency: this.clock.now() - started,
+            stopReason: outcome.completion.stopReason,
+            alias: request.metadata?.alias ?? null,
+            checked: request.check !== undefined,
+          };
+        }
+        state.turns.push(["assistant", outcome.answer]);
+        state.turns.push(["user", repairMessage(outcome.invalid)]);
+      }
+      throw outputInvalid(route, outcome as Outcome, repairAttempts);
     } catch (error) {
       if (error instanceof ProviderError) error.attempts = [...attempts];
       throw error;
     }
   }
 
-  private async call(state: CallState, repairAttempts: number): Promise<ModelResponse> {
-    const request = state.request;
-    let outcome: Outcome | null = null;
-    for (let repair = 0; repair <= repairAttempts; repair++) {
-      if (repair > 0) state.kind = "repair";
-      outcome = await callWithRetries(() => this.attempt(state), state.policy, {
-        deadlineAt: state.deadlineAt,
-        signal: request.signal,
-      });
-      if (outcome.invalid === null) {
-        return {
-          output: outcome.value,
-          text: outcome.completion.text,
-          usage: sumUsage(state.attempts),
-          requestId: outcome.requestId,
-          model: outcome.completion.model ?? request.route.model,
-          provider: request.route.provider,
-          attempts: [...state.attempts],
-          latency: this.clock.now() - state.started,
-          stopReason: outcome.completion.stopReason,
-          alias: request.metadata?.alias ?? null,
-          checked: request.check !== undefined,
-        };
+  /**
+   * One answer: attempts until one succeeds, retried as `callWithRetries` retries them (the
+   * same policy, deadline and signal), an attempt the provider downgrades sent again at once
+   * in the lower mode (not counted as a retry).
+   */
+  private async retried(state: CallState): Promise<Outcome> {
+    const policy = state.policy;
+    const signal = state.request.signal;
+    for (let number = 1; ; number++) {
+      const exchange = this.exchange(state);
+      try {
+        return await this.send(state, exchange);
+      } catch (error) {
+        if (error instanceof ProviderError && state.provider.downgrade(exchange, error)) {
+          state.kind = "downgrade";
+          number--;
+          continue;
+        }
+        if (signal?.aborted) throw abortError(signal);
+        const delay = policy.delayFor(error, number - 1);
+        if (delay === null || number >= policy.spec.max_attempts) throw error;
+        const deadline = state.deadlineAt;
+        if (deadline !== null && policy.clock.now() + delay >= deadline) throw error;
+        await policy.clock.sleep(delay, signal);
       }
-      state.turns.push(["assistant", outcome.answer]);
-      state.turns.push(["user", repairMessage(outcome.invalid)]);
     }
-    const last = outcome as Outcome;
-    const invalid = last.invalid as Invalid;
-    throw new OutputInvalid(
-      "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
-      invalid.kind === "problems" ? invalid.problems : [],
-      last.completion.text,
-      { provider: request.route.provider, model: request.route.model, requestId: last.requestId ?? undefined },
-    );
   }
 
   private exchange(state: CallState): Exchange {
@@ -301,18 +327,6 @@ export class Runtime implements ModelClient {
       maxTokens: request.maxTokens || route.max_tokens || null,
       temperature: request.temperature ?? route.temperature ?? null,
     };
-  }
-
-  private async attempt(state: CallState): Promise<Outcome> {
-    while (true) {
-      const exchange = this.exchange(state);
-      try {
-        return await this.send(state, exchange);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || !state.provider.downgrade(exchange, error)) throw error;
-        state.kind = "downgrade";
-      }
-    }
   }
 
   private record(

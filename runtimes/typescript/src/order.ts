@@ -66,7 +66,7 @@ function order(value: unknown, schema: unknown, root: Schema | null): unknown {
   const typed = isObject(schema) && Object.keys(schema).length > 0;
   if (Array.isArray(value)) {
     const items = typed ? (schema as Schema)["items"] : undefined;
-    return value.map((item) => order(item, items, root));
+    return value.map((item) => inOrder(item, items, root));
   }
   if (!isObject(value)) return value;
   let names: ReadonlyMap<string, unknown> = NONE;
@@ -78,11 +78,20 @@ function order(value: unknown, schema: unknown, root: Schema | null): unknown {
   }
   const entries: Array<[string, unknown]> = [];
   for (const [name, sub] of names) {
-    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, order(value[name], sub, root)]);
+    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, inOrder(value[name], sub, root)]);
   }
-  const rest = Object.keys(value)
-    .filter((name) => !names.has(name))
-    .sort(compareCodePoints);
-  for (const name of rest) entries.push([name, order(value[name], extra, root)]);
+  let rest: string[] | null = null;
+  for (const name of Object.keys(value)) {
+    if (!names.has(name)) (rest ??= []).push(name);
+  }
+  if (rest !== null) {
+    rest.sort(compareCodePoints);
+    for (const name of rest) entries.push([name, inOrder(value[name], extra, root)]);
+  }
   return ordered(entries);
+}
+
+/** `order`, which leaves a scalar as it is whatever its schema. */
+function inOrder(value: unknown, schema: unknown, root: Schema | null): unknown {
+  return typeof value === "object" && value !== null ? order(value, schema, root) : value;
 }

@@ -8,7 +8,7 @@ import { ProviderError, RouteError } from "./errors.js";
 import type { Agents, FetchLike } from "./http.js";
 import { dumps } from "./json.js";
 import { inContractOrder } from "./order.js";
-import { Router } from "./router.js";
+import { Router, type RoutedClient } from "./router.js";
 import { SchemaForms, type SchemaFormsData } from "./structured.js";
 import { Trace, entryFor, type Attempt } from "./trace.js";
 import type { ModelClient, ModelRequest, ModelResponse, ModelRoute, RetrySpec, StreamEvent } from "./types.js";
@@ -146,6 +146,20 @@ export function effectiveRoutes(definition: SdkDefinition, options: ClientOption
   return routes;
 }
 
+/** A call streamed: every event passed to `onEvent`, then the response. */
+async function streamed(
+  client: RoutedClient,
+  request: ModelRequest,
+  onEvent: NonNullable<CallOptions["onEvent"]>,
+  where: { step: string | null; index: number | null; assistant: string },
+): Promise<ModelResponse> {
+  for await (const event of client.stream(request)) {
+    onEvent(event, where);
+    if (event.type === "completed") return event.response;
+  }
+  throw new ProviderError("the stream ended without an answer", { outcome: "malformed" });
+}
+
 let defaultModelClient: ModelClient | null = null;
 const defaults = new WeakMap<SdkDefinition, SdkClient>();
 
@@ -226,10 +240,24 @@ export class SdkClient {
   }
 
   /** One model call of an assistant: the response (with its attempts), or the error. */
-  async complete(
+  complete(
     assistant: AssistantDef,
     value: unknown,
     options: CallOptions & { step?: string | null; index?: number | null; workflow?: string | null } = {},
+  ): Promise<ModelResponse> {
+    // Not an async function: the routed client's promise is returned as it is (a mistake
+    // found here still comes as a rejection).
+    try {
+      return this.request(assistant, value, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private request(
+    assistant: AssistantDef,
+    value: unknown,
+    options: CallOptions & { step?: string | null; index?: number | null; workflow?: string | null },
   ): Promise<ModelResponse> {
     const router = options.client !== undefined ? new Router(this.routes, options.client) : this.router;
     const route = router.route(assistant.model);
@@ -259,11 +287,7 @@ export class SdkClient {
     const onEvent = options.onEvent;
     if (onEvent === undefined) return client.complete(request);
     const where = { step: options.step ?? null, index: options.index ?? null, assistant: assistant.name };
-    for await (const event of client.stream(request)) {
-      onEvent(event, where);
-      if (event.type === "completed") return event.response;
-    }
-    throw new ProviderError("the stream ended without an answer", { outcome: "malformed" });
+    return streamed(client, request, onEvent, where);
   }
 
   /** Calls the assistant `name` on `input` (checked against its input contract first). */
