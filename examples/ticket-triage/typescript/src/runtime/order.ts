@@ -47,28 +47,52 @@ function declared(schema: unknown, root: Schema | null, found: Map<string, unkno
   }
 }
 
+const NONE: ReadonlyMap<string, unknown> = new Map();
+
+/** The properties `schema` declares (its own, then its variants'), found once per schema and
+ * root: a contract's schema is the same object on every call. */
+const declaredCache = new WeakMap<Schema, { root: Schema | null; names: Map<string, unknown> }>();
+
+function declaredOf(schema: Schema, root: Schema | null): ReadonlyMap<string, unknown> {
+  const cached = declaredCache.get(schema);
+  if (cached !== undefined && cached.root === root) return cached.names;
+  const names = new Map<string, unknown>();
+  declared(schema, root, names, 0);
+  declaredCache.set(schema, { root, names });
+  return names;
+}
+
 function order(value: unknown, schema: unknown, root: Schema | null): unknown {
   schema = resolveRef(schema, root);
   const typed = isObject(schema) && Object.keys(schema).length > 0;
   if (Array.isArray(value)) {
     const items = typed ? (schema as Schema)["items"] : undefined;
-    return value.map((item) => order(item, items, root));
+    return value.map((item) => inOrder(item, items, root));
   }
   if (!isObject(value)) return value;
-  const names = new Map<string, unknown>();
+  let names: ReadonlyMap<string, unknown> = NONE;
   let extra: unknown = undefined;
   if (typed) {
-    declared(schema, root, names, 0);
+    names = declaredOf(schema as Schema, root);
     const additional = (schema as Schema)["additionalProperties"];
     extra = isObject(additional) ? additional : undefined;
   }
   const entries: Array<[string, unknown]> = [];
   for (const [name, sub] of names) {
-    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, order(value[name], sub, root)]);
+    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, inOrder(value[name], sub, root)]);
   }
-  const rest = Object.keys(value)
-    .filter((name) => !names.has(name))
-    .sort(compareCodePoints);
-  for (const name of rest) entries.push([name, order(value[name], extra, root)]);
+  let rest: string[] | null = null;
+  for (const name of Object.keys(value)) {
+    if (!names.has(name)) (rest ??= []).push(name);
+  }
+  if (rest !== null) {
+    rest.sort(compareCodePoints);
+    for (const name of rest) entries.push([name, inOrder(value[name], extra, root)]);
+  }
   return ordered(entries);
+}
+
+/** `order`, which leaves a scalar as it is whatever its schema. */
+function inOrder(value: unknown, schema: unknown, root: Schema | null): unknown {
+  return typeof value === "object" && value !== null ? order(value, schema, root) : value;
 }
