@@ -56,9 +56,18 @@ export class Router {
     return order;
   }
 
-  /** `chain(alias)`, computed once per alias (an unknown alias throws every time). */
+  /** `chain(alias)`, computed once per alias and again if one of its routes was replaced (an
+   * unknown alias throws every time). */
   chainOf(alias: string): ReadonlyArray<readonly [string, ModelRoute]> {
     let found = this.chains.get(alias);
+    if (found !== undefined) {
+      for (const [name, route] of found) {
+        if (this.models[name] !== route) {
+          found = undefined;
+          break;
+        }
+      }
+    }
     if (found === undefined) {
       found = this.chain(alias);
       this.chains.set(alias, found);
