@@ -5,7 +5,7 @@
 // record every attempt, failed ones included (§9).
 
 import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
-import { defaultTransport, type AbortLike, type Agents, type FetchLike, type Transport } from "./http.js";
+import { defaultTransport, type AbortLike, type Agents, type FetchLike, type HttpResponse, type Transport } from "./http.js";
 import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
@@ -142,6 +142,32 @@ function sumUsage(attempts: readonly Attempt[]): Usage {
     outputTokens += attempt.outputTokens;
   }
   return { inputTokens, outputTokens };
+}
+
+/** An attempt in flight: when it began, its time budget, its abort and timers. */
+interface LiveAttempt {
+  began: number;
+  budget: number;
+  controller: AttemptAbort;
+  /** Seconds to the first streamed text, once it came. */
+  firstToken: number | null;
+  timer: ReturnType<typeof setTimeout>;
+  firstTokenTimer: ReturnType<typeof setTimeout> | null;
+  unwatch: () => void;
+}
+
+/** A response body as JSON; a malformed response (R007) when it is not. */
+function parseBody(text: string, route: ModelRequest["route"], requestId: string | null): unknown {
+  try {
+    return parse(text);
+  } catch {
+    throw new ProviderError("malformed response: not JSON", {
+      provider: route.provider,
+      model: route.model,
+      requestId: requestId ?? undefined,
+      outcome: "malformed",
+    });
+  }
 }
 
 /** The error of a call whose last answer is still invalid after its repairs. */
@@ -358,8 +384,12 @@ export class Runtime implements ModelClient {
     this.onAttempt?.(attempt, state.request);
   }
 
+  /**
+   * One attempt: its timers and the caller's signal armed (`arm`), the request built and
+   * sent, the answer read (a streamed or failed one by `receive`), checked and recorded.
+   */
   private async send(state: CallState, exchange: Exchange): Promise<Outcome> {
-    const { request, provider } = state;
+    const provider = state.provider;
     const route = exchange.route;
     const kind = state.kind;
     state.kind = "retry"; // a later attempt without another reason is a retry
@@ -369,43 +399,11 @@ export class Runtime implements ModelClient {
       state.emit({ type: "reset", attempt: number, reason: kind });
       state.emitted = false;
     }
-    const perAttempt = request.timeout ?? route.timeout ?? DEFAULT_TIMEOUT;
-    const began = this.clock.now();
-    const remaining = state.deadlineAt !== null ? state.deadlineAt - began : null;
-    const budget = remaining === null ? perAttempt : Math.min(perAttempt, remaining);
-    const deadlineBound = remaining !== null && remaining <= perAttempt;
-    const firstTokenTimeout = stream ? (request.firstTokenTimeout ?? route.first_token_timeout ?? null) : null;
+    const live = this.arm(state, route, stream);
     let httpStatus: number | null = null;
     let requestId: string | null = null;
-    let firstToken: number | null = null;
-    const controller = new AttemptAbort();
-    const limit = deadlineBound ? (state.policy.spec.deadline ?? 0) : perAttempt;
-    if (!Number.isFinite(limit)) formatNumber(limit); // refused here, as when the message was made up front
-    const timer = setTimeout(() => {
-      const what = (deadlineBound ? "call deadline of " : "attempt timeout of ") + formatNumber(limit) + "s";
-      controller.abort(
-        new Timeout("no complete answer within the " + what, {
-          provider: route.provider,
-          model: route.model,
-          retryable: !deadlineBound,
-        }),
-      );
-    }, Math.max(0, budget * 1000));
-    let firstTokenTimer: ReturnType<typeof setTimeout> | null = null;
-    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
-      firstTokenTimer = setTimeout(() => {
-        if (firstToken !== null) return;
-        controller.abort(
-          new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
-            provider: route.provider,
-            model: route.model,
-          }),
-        );
-      }, firstTokenTimeout * 1000);
-    }
-    const unwatch = whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal)));
     try {
-      if (budget <= 0) {
+      if (live.budget <= 0) {
         throw new Timeout("no complete answer within the call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s", {
           provider: route.provider,
           model: route.model,
@@ -420,44 +418,20 @@ export class Runtime implements ModelClient {
           // The provider made these headers for this call: the route's, when it has some, go last.
           headers: route.headers === undefined ? call.headers : withRouteHeaders(call.headers, route.headers),
           body: dumps(call.body),
-          signal: controller,
+          signal: live.controller,
         });
         httpStatus = response.status;
         requestId = provider.requestId(response.headers);
-        if (response.status >= 400) {
-          throw provider.error(exchange, response.status, response.headers, await response.text());
-        }
-        if (stream && response.body !== null) {
-          completion = await provider.parseStream(
-            exchange,
-            parseSse(lines(response.body)),
-            (text) => {
-              if (firstToken === null) firstToken = this.clock.now() - began;
-              state.emitted = true;
-              state.emit?.({ type: "delta", text, attempt: number });
-            },
-          );
+        if (response.status >= 400 || (stream && response.body !== null)) {
+          completion = await this.receive(state, exchange, response, live, number);
         } else {
-          const text = await response.text();
-          let body: unknown;
-          try {
-            body = parse(text);
-          } catch {
-            throw new ProviderError("malformed response: not JSON", {
-              provider: route.provider,
-              model: route.model,
-              requestId: requestId ?? undefined,
-              outcome: "malformed",
-            });
-          }
-          completion = provider.parse(exchange, body);
+          completion = provider.parse(exchange, parseBody(await response.text(), route, requestId));
         }
       } catch (error) {
-        throw this.transportError(error, controller, route.provider, route.model);
+        throw this.transportError(error, live.controller, route.provider, route.model);
       }
       requestId = requestId ?? completion.responseId;
-      const outcome = this.check(exchange, completion);
-      outcome.requestId = requestId;
+      const outcome = this.check(exchange, completion, requestId);
       this.record(
         state,
         exchange,
@@ -466,19 +440,76 @@ export class Runtime implements ModelClient {
         completion.usage,
         httpStatus,
         requestId,
-        firstToken,
-        began,
+        live.firstToken,
+        live.began,
       );
       return outcome;
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : this.transportError(error, controller, route.provider, route.model);
-      this.record(state, exchange, failure.outcome, kind, null, failure.status ?? httpStatus, failure.requestId ?? requestId, firstToken, began);
+      const failure = error instanceof ProviderError ? error : this.transportError(error, live.controller, route.provider, route.model);
+      this.record(state, exchange, failure.outcome, kind, null, failure.status ?? httpStatus, failure.requestId ?? requestId, live.firstToken, live.began);
       throw failure;
     } finally {
-      clearTimeout(timer);
-      if (firstTokenTimer !== null) clearTimeout(firstTokenTimer);
-      unwatch();
+      clearTimeout(live.timer);
+      if (live.firstTokenTimer !== null) clearTimeout(live.firstTokenTimer);
+      live.unwatch();
     }
+  }
+
+  /** An attempt's abort, armed: its timeout (and first-token timeout) and the caller's signal. */
+  private arm(state: CallState, route: ModelRequest["route"], stream: boolean): LiveAttempt {
+    const request = state.request;
+    const perAttempt = request.timeout ?? route.timeout ?? DEFAULT_TIMEOUT;
+    const began = this.clock.now();
+    const remaining = state.deadlineAt !== null ? state.deadlineAt - began : null;
+    const budget = remaining === null ? perAttempt : Math.min(perAttempt, remaining);
+    const deadlineBound = remaining !== null && remaining <= perAttempt;
+    const firstTokenTimeout = stream ? (request.firstTokenTimeout ?? route.first_token_timeout ?? null) : null;
+    const controller = new AttemptAbort();
+    const limit = deadlineBound ? (state.policy.spec.deadline ?? 0) : perAttempt;
+    if (!Number.isFinite(limit)) formatNumber(limit); // refused here, as when the message was made up front
+    const live: LiveAttempt = {
+      began,
+      budget,
+      controller,
+      firstToken: null,
+      timer: setTimeout(() => {
+        const what = (deadlineBound ? "call deadline of " : "attempt timeout of ") + formatNumber(limit) + "s";
+        controller.abort(
+          new Timeout("no complete answer within the " + what, {
+            provider: route.provider,
+            model: route.model,
+            retryable: !deadlineBound,
+          }),
+        );
+      }, Math.max(0, budget * 1000)),
+      firstTokenTimer: null,
+      unwatch: whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal))),
+    };
+    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
+      live.firstTokenTimer = setTimeout(() => {
+        if (live.firstToken !== null) return;
+        controller.abort(
+          new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
+            provider: route.provider,
+            model: route.model,
+          }),
+        );
+      }, firstTokenTimeout * 1000);
+    }
+    return live;
+  }
+
+  /** The answer of an attempt that failed with an HTTP status (thrown) or streams its text. */
+  private async receive(state: CallState, exchange: Exchange, response: HttpResponse, live: LiveAttempt, number: number): Promise<Completion> {
+    const provider = state.provider;
+    if (response.status >= 400) {
+      throw provider.error(exchange, response.status, response.headers, await response.text());
+    }
+    return provider.parseStream(exchange, parseSse(lines(response.body as AsyncIterable<Uint8Array>)), (text) => {
+      if (live.firstToken === null) live.firstToken = this.clock.now() - live.began;
+      state.emitted = true;
+      state.emit?.({ type: "delta", text, attempt: number });
+    });
   }
 
   private transportError(error: unknown, signal: AbortLike, provider: string, model: string): ProviderError {
@@ -490,9 +521,9 @@ export class Runtime implements ModelClient {
     return new ProviderError("connection failed", { provider, model, outcome: "reset" });
   }
 
-  private check(exchange: Exchange, completion: Completion): Outcome {
+  private check(exchange: Exchange, completion: Completion, requestId: string | null): Outcome {
     const forms = exchange.forms;
-    const outcome: Outcome = { completion, value: completion.text, invalid: null, requestId: null, answer: completion.text };
+    const outcome: Outcome = { completion, value: completion.text, invalid: null, requestId, answer: completion.text };
     if (forms === null || exchange.wire === null) return outcome;
     let found: { value: unknown } | null;
     if (completion.hasValue) found = { value: completion.value };
