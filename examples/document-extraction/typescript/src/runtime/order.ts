@@ -2,7 +2,7 @@
 // Contract order (docs/wire.md §2): an input value's object members put in the order of its
 // contract's JSON Schema, so a caller's key order never reaches the wire.
 
-import { compareCodePoints, isObject, keysOf, ordered } from "./json.js";
+import { compareCodePoints, isObject, keysOf, recordOrder, setMember } from "./json.js";
 
 type Schema = Record<string, unknown>;
 
@@ -47,19 +47,27 @@ function declared(schema: unknown, root: Schema | null, found: Map<string, unkno
   }
 }
 
-const NONE: ReadonlyMap<string, unknown> = new Map();
+/** The properties a schema declares, in order, with their schemas. */
+interface Declared {
+  names: string[];
+  schemas: unknown[];
+  known: Set<string>;
+}
+
+const NONE: Declared = { names: [], schemas: [], known: new Set() };
 
 /** The properties `schema` declares (its own, then its variants'), found once per schema and
  * root: a contract's schema is the same object on every call. */
-const declaredCache = new WeakMap<Schema, { root: Schema | null; names: Map<string, unknown> }>();
+const declaredCache = new WeakMap<Schema, { root: Schema | null; declared: Declared }>();
 
-function declaredOf(schema: Schema, root: Schema | null): ReadonlyMap<string, unknown> {
+function declaredOf(schema: Schema, root: Schema | null): Declared {
   const cached = declaredCache.get(schema);
-  if (cached !== undefined && cached.root === root) return cached.names;
-  const names = new Map<string, unknown>();
-  declared(schema, root, names, 0);
-  declaredCache.set(schema, { root, names });
-  return names;
+  if (cached !== undefined && cached.root === root) return cached.declared;
+  const found = new Map<string, unknown>();
+  declared(schema, root, found, 0);
+  const result: Declared = { names: [...found.keys()], schemas: [...found.values()], known: new Set(found.keys()) };
+  declaredCache.set(schema, { root, declared: result });
+  return result;
 }
 
 function order(value: unknown, schema: unknown, root: Schema | null): unknown {
@@ -70,26 +78,37 @@ function order(value: unknown, schema: unknown, root: Schema | null): unknown {
     return value.map((item) => inOrder(item, items, root));
   }
   if (!isObject(value)) return value;
-  let names: ReadonlyMap<string, unknown> = NONE;
+  let known = NONE;
   let extra: unknown = undefined;
   if (typed) {
-    names = declaredOf(schema as Schema, root);
+    known = declaredOf(schema as Schema, root);
     const additional = (schema as Schema)["additionalProperties"];
     extra = isObject(additional) ? additional : undefined;
   }
-  const entries: Array<[string, unknown]> = [];
-  for (const [name, sub] of names) {
-    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, inOrder(value[name], sub, root)]);
+  // The declared members first, in the schema's order, then the others by code point: each
+  // name once, so the object is written member by member (as `ordered` would make it).
+  const out: Record<string, unknown> = {};
+  const names: string[] = [];
+  for (let i = 0; i < known.names.length; i++) {
+    const name = known.names[i] as string;
+    if (Object.prototype.hasOwnProperty.call(value, name)) {
+      names.push(name);
+      setMember(out, name, inOrder(value[name], known.schemas[i], root));
+    }
   }
   let rest: string[] | null = null;
   for (const name of Object.keys(value)) {
-    if (!names.has(name)) (rest ??= []).push(name);
+    if (!known.known.has(name)) (rest ??= []).push(name);
   }
   if (rest !== null) {
     rest.sort(compareCodePoints);
-    for (const name of rest) entries.push([name, inOrder(value[name], extra, root)]);
+    for (const name of rest) {
+      names.push(name);
+      setMember(out, name, inOrder(value[name], extra, root));
+    }
   }
-  return ordered(entries);
+  recordOrder(out, names);
+  return out;
 }
 
 /** `order`, which leaves a scalar as it is whatever its schema. */
