@@ -17,7 +17,9 @@ scatter grows. One run, one server, one Markdown table.
       TypeScript SDK's workflow function (``aiwf sdk --lang typescript``, built with its own
       tsc; ``createClient({routes})``), whose runtime sends with ``node:http`` over shared
       keep-alive Agents too, timed inside the Node process; and, to show what Node's global
-      ``fetch`` (undici) costs, a bare ``fetch`` loop;
+      ``fetch`` (undici) costs, a bare ``fetch`` loop; each Node runner also reports its CPU
+      per call (user + system over the scatter), the figure that compares the SDK's own work
+      with the bare loop's when the two cores are shared;
     - ``aiwf run SPEC -w fan --input FILE`` as a user runs it: a subprocess in a project
       whose aiwf.toml points the route at the server through an environment, default file
       checkpoints, timed from process start to exit; ``aiwf --version`` is timed the same way
@@ -237,6 +239,7 @@ const payload = (i) => JSON.stringify({
   response_format: { type: "json_object" },
 });
 let wall;
+const cpu0 = process.cpuUsage();
 if (mode === "http") {
   const target = new URL(`${url}/chat/completions`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -283,7 +286,8 @@ if (mode === "http") {
   wall = (performance.now() - start) / 1000;
   if (out.length !== items) throw new Error("wrong number of outputs");
 }
-console.log(JSON.stringify({ wall }));
+const used = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ wall, cpu: (used.user + used.system) / items }));
 """
 
 
@@ -341,12 +345,20 @@ def build_ts(work: Path, spec: Path) -> Path:
     return sdk
 
 
+#: CPU per call (user + system, µs) of each Node runner's runs, as the runner measured it.
+NODE_CPU: dict[str, list[float]] = {}
+
+
 def wall_of(args: list[str], cwd: Path | None = None) -> float:
-    """The wall time a runner measured in its own process (its last line, JSON)."""
+    """The wall time a runner measured in its own process (its last line, JSON); a Node
+    runner's CPU per call goes to NODE_CPU under its mode."""
     out = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{out.stdout}{out.stderr}")
-    wall: float = json.loads(out.stdout.strip().splitlines()[-1])["wall"]
+    last = json.loads(out.stdout.strip().splitlines()[-1])
+    if "cpu" in last:
+        NODE_CPU.setdefault(args[2], []).append(float(last["cpu"]))
+    wall: float = last["wall"]
     return wall
 
 
@@ -603,6 +615,15 @@ def main() -> None:
         "during the run; most in flight: the most requests the server answered at once; "
         "connections: the TCP connections it accepted (each the highest of the runs)."
     )
+    if {"http", "sdk"} <= set(NODE_CPU):
+        bare_cpu = statistics.median(NODE_CPU["http"])
+        sdk_cpu = statistics.median(NODE_CPU["sdk"])
+        print(
+            f"\nNode CPU per call (user + system over the scatter, median of {args.repeat}): "
+            f"bare node:http loop {bare_cpu:.0f} µs, TypeScript SDK {sdk_cpu:.0f} µs "
+            f"({sdk_cpu / bare_cpu:.2f}x), bare fetch loop "
+            f"{statistics.median(NODE_CPU.get('bare', [0.0])):.0f} µs."
+        )
     print(
         "\nTargets: Go and TypeScript SDKs within 1.2x of the ideal; the engine within 1.3x of "
         "the ideal and 1.1x of the bare aiohttp loop; `aiwf run` (process start aside) within "

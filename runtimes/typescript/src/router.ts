@@ -5,7 +5,7 @@
 // cancellation) never fall back: they are mistakes to fix.
 
 import { ProviderError, RouteError } from "./errors.js";
-import { dumps } from "./json.js";
+import { dumps, hasOwn } from "./json.js";
 import type { Attempt } from "./trace.js";
 import type { ModelClient, ModelRequest, ModelResponse, ModelRoute, StreamEvent } from "./types.js";
 
@@ -25,6 +25,10 @@ export function unknownAlias(alias: string, models: Readonly<Record<string, unkn
 }
 
 export class Router {
+  /** Per alias, its chain and its client (the routes are fixed: made once, on first use). */
+  private readonly chains = new Map<string, ReadonlyArray<readonly [string, ModelRoute]>>();
+  private readonly clients = new Map<string, RoutedClient>();
+
   constructor(
     readonly models: Readonly<Record<string, ModelRoute>>,
     readonly backend: ModelClient,
@@ -51,8 +55,32 @@ export class Router {
     return order;
   }
 
+  /** `chain(alias)`, computed once per alias and again if one of its routes was replaced (an
+   * unknown alias throws every time). */
+  chainOf(alias: string): ReadonlyArray<readonly [string, ModelRoute]> {
+    let found = this.chains.get(alias);
+    if (found !== undefined) {
+      for (const [name, route] of found) {
+        if (this.models[name] !== route) {
+          found = undefined;
+          break;
+        }
+      }
+    }
+    if (found === undefined) {
+      found = this.chain(alias);
+      this.chains.set(alias, found);
+    }
+    return found;
+  }
+
   client(alias: string): RoutedClient {
-    return new RoutedClient(this, alias);
+    let found = this.clients.get(alias);
+    if (found === undefined) {
+      found = new RoutedClient(this, alias);
+      this.clients.set(alias, found);
+    }
+    return found;
   }
 }
 
@@ -75,18 +103,30 @@ export class RoutedClient implements ModelClient {
   ) {}
 
   private requests(request: ModelRequest): ModelRequest[] {
-    return this.router.chain(this.alias).map(([name, route], i) => ({
+    const chain = this.router.chainOf(this.alias);
+    return chain.map((_, i) => this.requestFor(request, chain, i));
+  }
+
+  /** The request to the `i`th route of `chain`. */
+  private requestFor(request: ModelRequest, chain: ReadonlyArray<readonly [string, ModelRoute]>, i: number): ModelRequest {
+    const [name, route] = chain[i] as readonly [string, ModelRoute];
+    // A request made for this route already (the SDK client's) goes as it is: the copy below
+    // would have the same members in the same order.
+    if (i === 0 && request.route === route && request.metadata?.alias === name && hasOwn(request, "attemptKind")) return request;
+    return {
       ...request,
       route,
       attemptKind: i === 0 ? request.attemptKind : "fallback",
       metadata: { ...(request.metadata ?? {}), alias: name },
-    }));
+    };
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
     let last: ProviderError | null = null;
     const earlier: Attempt[] = [];
-    for (const attempt of this.requests(request)) {
+    const chain = this.router.chainOf(this.alias); // each route's request made when it is tried
+    for (let i = 0; i < chain.length; i++) {
+      const attempt = this.requestFor(request, chain, i);
       try {
         return withEarlier(await this.router.backend.complete(attempt), earlier);
       } catch (error) {

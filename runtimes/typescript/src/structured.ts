@@ -154,6 +154,15 @@ export function describeSchemaPrompt(plain: SchemaForm): string {
 
 /** A schema / tool name as the APIs accept it: `^[a-zA-Z0-9_-]{1,64}$`. */
 export function schemaName(name: string): string {
-  const cleaned = Array.from(name.replace(/[^A-Za-z0-9_-]/gu, "_")).slice(0, 64).join("");
-  return cleaned || "output";
+  let found = schemaNames.get(name);
+  if (found === undefined) {
+    const cleaned = Array.from(name.replace(/[^A-Za-z0-9_-]/gu, "_")).slice(0, 64).join("");
+    found = cleaned || "output";
+    if (schemaNames.size >= 1024) schemaNames.clear();
+    schemaNames.set(name, found);
+  }
+  return found;
 }
+
+/** Names already cleaned (one per output contract: the same few on every call). */
+const schemaNames = new Map<string, string>();

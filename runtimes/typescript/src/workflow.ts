@@ -222,10 +222,11 @@ export async function runSteps(
   };
 
   const call = async (step: StepDef, value: unknown, index: number | null, skip: boolean, inner: AbortSignal): Promise<unknown> => {
-    const base = { step: step.id, index, assistant: step.assistant };
     const outcome = await callStep(step, value, index, inner);
     if (!("error" in outcome)) {
-      entries.push(entryFor({ ...base, status: "ok", attempts: outcome.attempts, latency: outcome.latency, error: null }));
+      entries.push(
+        entryFor({ step: step.id, index, assistant: step.assistant, status: "ok", attempts: outcome.attempts, latency: outcome.latency, error: null }),
+      );
       return outcome.output;
     }
     const error = outcome.error;
@@ -233,7 +234,7 @@ export async function runSteps(
     const failed = StepFailed.of(step.id, index, error);
     const status = skip ? "skipped" : "failed";
     const text = failed.message.slice(failed.message.indexOf(" failed: ") + " failed: ".length);
-    entries.push(entryFor({ ...base, status, attempts: outcome.attempts, latency: outcome.latency, error: text }));
+    entries.push(entryFor({ step: step.id, index, assistant: step.assistant, status, attempts: outcome.attempts, latency: outcome.latency, error: text }));
     if (skip) return null;
     throw failed;
   };

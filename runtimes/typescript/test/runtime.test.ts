@@ -509,6 +509,29 @@ test("the pool keeps input order, bounds concurrency and cancels siblings on fai
   assert.deepEqual(aborted.sort(), [0, 2]);
 });
 
+test("a router's chains are made once per alias: a replaced route is used, an unknown alias fails every time", async () => {
+  const fake = new rt.FakeClient([{ output: { ok: 1 }, repeat: true }]);
+  const routes: Record<string, rt.ModelRoute> = {
+    a: { provider: "openai", model: "a1", fallback: ["b"] },
+    b: { provider: "openai", model: "b1" },
+  };
+  const router = new rt.Router(routes, fake);
+  assert.equal(router.client("a"), router.client("a"));
+  assert.deepEqual(router.chainOf("a").map(([name, route]) => name + " " + route.model), ["a a1", "b b1"]);
+  // What the SDK client sends: the route's own request, members in the order a copy has them.
+  const made: rt.ModelRequest = { route: routes["a"] as rt.ModelRoute, instructions: "", input: {}, metadata: { alias: "a" }, attemptKind: undefined };
+  await router.client("a").complete(made);
+  assert.equal(fake.requests[0], made);
+  // Any other request is copied for the route, as before.
+  await router.client("a").complete({ route: routes["b"] as rt.ModelRoute, instructions: "", input: {} });
+  assert.deepEqual(Object.keys(fake.requests[1] ?? {}), ["route", "instructions", "input", "attemptKind", "metadata"]);
+  assert.equal(fake.requests[1]?.route, routes["a"]);
+  assert.deepEqual(fake.requests[1]?.metadata, { alias: "a" });
+  routes["b"] = { provider: "openai", model: "b2" };
+  assert.deepEqual(router.chainOf("a").map(([name, route]) => name + " " + route.model), ["a a1", "b b2"]);
+  for (let i = 0; i < 2; i++) assert.throws(() => router.chainOf("missing"), /unknown model alias "missing"/);
+});
+
 test("the fake client plays a script; the replay client answers by fingerprint", async () => {
   const route: rt.ModelRoute = { provider: "openai", model: "m" };
   const fake = new rt.FakeClient([

@@ -302,7 +302,12 @@ abstract class HttpProvider implements Provider {
 export const OPENAI_BASE_URL = "https://api.openai.com/v1";
 
 function baseUrl(route: ModelRoute, env: Env, variable: string, fallback: string): string {
-  return (route.base_url || env[variable] || fallback).replace(/\/+$/, "");
+  return withoutTrailingSlashes(route.base_url || env[variable] || fallback);
+}
+
+/** `url` without its trailing slashes (a route's base URL: the same few on every call). */
+function withoutTrailingSlashes(url: string): string {
+  return url.charCodeAt(url.length - 1) === 0x2f ? url.replace(/\/+$/, "") : url;
 }
 
 /** OpenAI, over the Responses API (`POST {base}/responses`). */
@@ -372,14 +377,14 @@ export class OpenAIProvider extends HttpProvider {
     const usage = record(raw["usage"]);
     const incomplete = record(raw["incomplete_details"]);
     const reason = str(incomplete["reason"]);
-    return completion({
+    return { // every field of a Completion, in completion()'s order
       text: parts.join(""),
       usage: { inputTokens: int(usage["input_tokens"]), outputTokens: int(usage["output_tokens"]) },
       model: str(raw["model"]),
       responseId: str(raw["id"]),
       stopReason: reason ?? str(status),
       truncated: status === "incomplete" && reason === "max_output_tokens",
-    });
+    };
   }
 
   async parseStream(exchange: Exchange, events: AsyncIterable<SseEvent>, emit: Emit): Promise<Completion> {
@@ -542,14 +547,14 @@ export class AnthropicProvider extends HttpProvider {
     if (stop === "refusal" && !(exchange.mode === "tool" && tools.length > 0)) {
       throw refused(texts.trim(), this.name, exchange.route.model);
     }
-    return completion({
+    return { // every field of a Completion, in completion()'s order
       text: exchange.mode === "tool" && tools.length > 0 ? tools[0] || "{}" : texts,
       usage: { inputTokens, outputTokens },
       model,
       responseId,
       stopReason: stop,
       truncated: stop === "max_tokens",
-    });
+    };
   }
 }
 
@@ -618,7 +623,7 @@ export class OpenAICompatibleProvider extends HttpProvider {
       body["stream"] = true;
       body["stream_options"] = { include_usage: true };
     }
-    return { method: "POST", url: route.base_url.replace(/\/+$/, "") + "/chat/completions", headers, body };
+    return { method: "POST", url: withoutTrailingSlashes(route.base_url) + "/chat/completions", headers, body };
   }
 
   parse(exchange: Exchange, raw: unknown): Completion {
@@ -632,14 +637,14 @@ export class OpenAICompatibleProvider extends HttpProvider {
     const message = record(choice["message"]);
     const finish = str(choice["finish_reason"]);
     const usage = record(raw["usage"]);
-    return completion({
+    return { // every field of a Completion, in completion()'s order
       text: String(message["content"] ?? ""),
       usage: { inputTokens: int(usage["prompt_tokens"]), outputTokens: int(usage["completion_tokens"]) },
       model: str(raw["model"]),
       responseId: str(raw["id"]),
       stopReason: finish,
       truncated: finish === "length",
-    });
+    };
   }
 
   async parseStream(exchange: Exchange, events: AsyncIterable<SseEvent>, emit: Emit): Promise<Completion> {

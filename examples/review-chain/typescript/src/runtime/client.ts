@@ -6,11 +6,11 @@
 // record every attempt, failed ones included (§9).
 
 import { Cancelled, OutputInvalid, ProviderError, Timeout } from "./errors.js";
-import { defaultTransport, type AbortLike, type Agents, type FetchLike, type Transport } from "./http.js";
+import { defaultTransport, type AbortLike, type Agents, type FetchLike, type HttpResponse, type Transport } from "./http.js";
 import { dumps, formatNumber, hasOwn, isObject, parse, quote } from "./json.js";
 import { inContractOrder } from "./order.js";
 import { PROVIDERS, unknownProvider, withRouteHeaders, type Completion, type Exchange, type Provider, type Turn } from "./providers.js";
-import { RetryPolicy, abortError, callWithRetries, systemClock, type Clock } from "./retry.js";
+import { RetryPolicy, abortError, systemClock, type Clock } from "./retry.js";
 import { lines, parseSse } from "./sse.js";
 import {
   WRAP_KEY,
@@ -136,10 +136,50 @@ export function formatSeconds(seconds: number): string {
 }
 
 function sumUsage(attempts: readonly Attempt[]): Usage {
-  return {
-    inputTokens: attempts.reduce((sum, a) => sum + a.inputTokens, 0),
-    outputTokens: attempts.reduce((sum, a) => sum + a.outputTokens, 0),
-  };
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const attempt of attempts) {
+    inputTokens += attempt.inputTokens;
+    outputTokens += attempt.outputTokens;
+  }
+  return { inputTokens, outputTokens };
+}
+
+/** An attempt in flight: when it began, its time budget, its abort and timers. */
+interface LiveAttempt {
+  began: number;
+  budget: number;
+  controller: AttemptAbort;
+  /** Seconds to the first streamed text, once it came. */
+  firstToken: number | null;
+  timer: ReturnType<typeof setTimeout>;
+  firstTokenTimer: ReturnType<typeof setTimeout> | null;
+  unwatch: () => void;
+}
+
+/** A response body as JSON; a malformed response (R007) when it is not. */
+function parseBody(text: string, route: ModelRequest["route"], requestId: string | null): unknown {
+  try {
+    return parse(text);
+  } catch {
+    throw new ProviderError("malformed response: not JSON", {
+      provider: route.provider,
+      model: route.model,
+      requestId: requestId ?? undefined,
+      outcome: "malformed",
+    });
+  }
+}
+
+/** The error of a call whose last answer is still invalid after its repairs. */
+function outputInvalid(route: ModelRequest["route"], last: Outcome, repairAttempts: number): OutputInvalid {
+  const invalid = last.invalid as Invalid;
+  return new OutputInvalid(
+    "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
+    invalid.kind === "problems" ? invalid.problems : [],
+    last.completion.text,
+    { provider: route.provider, model: route.model, requestId: last.requestId ?? undefined },
+  );
 }
 
 /** A ModelClient for every provider in PROVIDERS. */
@@ -238,48 +278,63 @@ export class Runtime implements ModelClient {
         kind: request.attemptKind ?? "call",
         emitted: false,
       };
-      return await this.call(state, spec.repair_attempts);
+      // Each answer, then a repair turn while it is invalid (up to repair_attempts of them).
+      const repairAttempts = spec.repair_attempts;
+      let outcome: Outcome | null = null;
+      for (let repair = 0; repair <= repairAttempts; repair++) {
+        if (repair > 0) state.kind = "repair";
+        outcome = await this.retried(state);
+        if (outcome.invalid === null) {
+          return {
+            output: outcome.value,
+            text: outcome.completion.text,
+            usage: sumUsage(attempts),
+            requestId: outcome.requestId,
+            model: outcome.completion.model ?? route.model,
+            provider: route.provider,
+            attempts: [...attempts],
+            latency: this.clock.now() - started,
+            stopReason: outcome.completion.stopReason,
+            alias: request.metadata?.alias ?? null,
+            checked: request.check !== undefined,
+          };
+        }
+        state.turns.push(["assistant", outcome.answer]);
+        state.turns.push(["user", repairMessage(outcome.invalid)]);
+      }
+      throw outputInvalid(route, outcome as Outcome, repairAttempts);
     } catch (error) {
       if (error instanceof ProviderError) error.attempts = [...attempts];
       throw error;
     }
   }
 
-  private async call(state: CallState, repairAttempts: number): Promise<ModelResponse> {
-    const request = state.request;
-    let outcome: Outcome | null = null;
-    for (let repair = 0; repair <= repairAttempts; repair++) {
-      if (repair > 0) state.kind = "repair";
-      outcome = await callWithRetries(() => this.attempt(state), state.policy, {
-        deadlineAt: state.deadlineAt,
-        signal: request.signal,
-      });
-      if (outcome.invalid === null) {
-        return {
-          output: outcome.value,
-          text: outcome.completion.text,
-          usage: sumUsage(state.attempts),
-          requestId: outcome.requestId,
-          model: outcome.completion.model ?? request.route.model,
-          provider: request.route.provider,
-          attempts: [...state.attempts],
-          latency: this.clock.now() - state.started,
-          stopReason: outcome.completion.stopReason,
-          alias: request.metadata?.alias ?? null,
-          checked: request.check !== undefined,
-        };
+  /**
+   * One answer: attempts until one succeeds, retried as `callWithRetries` retries them (the
+   * same policy, deadline and signal), an attempt the provider downgrades sent again at once
+   * in the lower mode (not counted as a retry).
+   */
+  private async retried(state: CallState): Promise<Outcome> {
+    const policy = state.policy;
+    const signal = state.request.signal;
+    for (let number = 1; ; number++) {
+      const exchange = this.exchange(state);
+      try {
+        return await this.send(state, exchange);
+      } catch (error) {
+        if (error instanceof ProviderError && state.provider.downgrade(exchange, error)) {
+          state.kind = "downgrade";
+          number--;
+          continue;
+        }
+        if (signal?.aborted) throw abortError(signal);
+        const delay = policy.delayFor(error, number - 1);
+        if (delay === null || number >= policy.spec.max_attempts) throw error;
+        const deadline = state.deadlineAt;
+        if (deadline !== null && policy.clock.now() + delay >= deadline) throw error;
+        await policy.clock.sleep(delay, signal);
       }
-      state.turns.push(["assistant", outcome.answer]);
-      state.turns.push(["user", repairMessage(outcome.invalid)]);
     }
-    const last = outcome as Outcome;
-    const invalid = last.invalid as Invalid;
-    throw new OutputInvalid(
-      "output invalid after " + (repairAttempts + 1) + " answer(s): " + describeInvalid(invalid),
-      invalid.kind === "problems" ? invalid.problems : [],
-      last.completion.text,
-      { provider: request.route.provider, model: request.route.model, requestId: last.requestId ?? undefined },
-    );
   }
 
   private exchange(state: CallState): Exchange {
@@ -301,40 +356,41 @@ export class Runtime implements ModelClient {
     };
   }
 
-  private async attempt(state: CallState): Promise<Outcome> {
-    while (true) {
-      const exchange = this.exchange(state);
-      try {
-        return await this.send(state, exchange);
-      } catch (error) {
-        if (!(error instanceof ProviderError) || !state.provider.downgrade(exchange, error)) throw error;
-        state.kind = "downgrade";
-      }
-    }
-  }
-
-  private record(state: CallState, exchange: Exchange, fields: Partial<Attempt>, began: number): void {
+  private record(
+    state: CallState,
+    exchange: Exchange,
+    outcome: string,
+    kind: string,
+    tokens: Usage | null,
+    status: number | null,
+    requestId: string | null,
+    timeToFirstToken: number | null,
+    began: number,
+  ): void {
     const route = exchange.route;
     const attempt: Attempt = {
       alias: state.request.metadata?.alias ?? route.model,
       provider: route.provider,
       model: route.model,
-      outcome: "ok",
-      kind: "call",
-      inputTokens: 0,
-      outputTokens: 0,
-      status: null,
-      requestId: null,
+      outcome,
+      kind,
+      inputTokens: tokens === null ? 0 : tokens.inputTokens,
+      outputTokens: tokens === null ? 0 : tokens.outputTokens,
+      status,
+      requestId,
       latency: this.clock.now() - began,
-      timeToFirstToken: null,
-      ...fields,
+      timeToFirstToken,
     };
     state.attempts.push(attempt);
     this.onAttempt?.(attempt, state.request);
   }
 
+  /**
+   * One attempt: its timers and the caller's signal armed (`arm`), the request built and
+   * sent, the answer read (a streamed or failed one by `receive`), checked and recorded.
+   */
   private async send(state: CallState, exchange: Exchange): Promise<Outcome> {
-    const { request, provider } = state;
+    const provider = state.provider;
     const route = exchange.route;
     const kind = state.kind;
     state.kind = "retry"; // a later attempt without another reason is a retry
@@ -344,49 +400,11 @@ export class Runtime implements ModelClient {
       state.emit({ type: "reset", attempt: number, reason: kind });
       state.emitted = false;
     }
-    const perAttempt = request.timeout ?? route.timeout ?? DEFAULT_TIMEOUT;
-    const began = this.clock.now();
-    const remaining = state.deadlineAt !== null ? state.deadlineAt - began : null;
-    const budget = remaining === null ? perAttempt : Math.min(perAttempt, remaining);
-    const deadlineBound = remaining !== null && remaining <= perAttempt;
-    const firstTokenTimeout = stream ? (request.firstTokenTimeout ?? route.first_token_timeout ?? null) : null;
+    const live = this.arm(state, route, stream);
     let httpStatus: number | null = null;
     let requestId: string | null = null;
-    let firstToken: number | null = null;
-    const controller = new AttemptAbort();
-    const what = deadlineBound
-      ? "call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s"
-      : "attempt timeout of " + formatNumber(perAttempt) + "s";
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    timers.push(
-      setTimeout(
-        () =>
-          controller.abort(
-            new Timeout("no complete answer within the " + what, {
-              provider: route.provider,
-              model: route.model,
-              retryable: !deadlineBound,
-            }),
-          ),
-        Math.max(0, budget * 1000),
-      ),
-    );
-    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
-      timers.push(
-        setTimeout(() => {
-          if (firstToken !== null) return;
-          controller.abort(
-            new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
-              provider: route.provider,
-              model: route.model,
-            }),
-          );
-        }, firstTokenTimeout * 1000),
-      );
-    }
-    const unwatch = whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal)));
     try {
-      if (budget <= 0) {
+      if (live.budget <= 0) {
         throw new Timeout("no complete answer within the call deadline of " + formatNumber(state.policy.spec.deadline ?? 0) + "s", {
           provider: route.provider,
           model: route.model,
@@ -398,74 +416,101 @@ export class Runtime implements ModelClient {
       try {
         const response = await this.transport(call.url, {
           method: call.method,
-          headers: withRouteHeaders(call.headers, route.headers),
+          // The provider made these headers for this call: the route's, when it has some, go last.
+          headers: route.headers === undefined ? call.headers : withRouteHeaders(call.headers, route.headers),
           body: dumps(call.body),
-          signal: controller,
+          signal: live.controller,
         });
         httpStatus = response.status;
         requestId = provider.requestId(response.headers);
-        if (response.status >= 400) {
-          throw provider.error(exchange, response.status, response.headers, await response.text());
-        }
-        if (stream && response.body !== null) {
-          completion = await provider.parseStream(
-            exchange,
-            parseSse(lines(response.body)),
-            (text) => {
-              if (firstToken === null) firstToken = this.clock.now() - began;
-              state.emitted = true;
-              state.emit?.({ type: "delta", text, attempt: number });
-            },
-          );
+        if (response.status >= 400 || (stream && response.body !== null)) {
+          completion = await this.receive(state, exchange, response, live, number);
         } else {
-          const text = await response.text();
-          let body: unknown;
-          try {
-            body = parse(text);
-          } catch {
-            throw new ProviderError("malformed response: not JSON", {
-              provider: route.provider,
-              model: route.model,
-              requestId: requestId ?? undefined,
-              outcome: "malformed",
-            });
-          }
-          completion = provider.parse(exchange, body);
+          completion = provider.parse(exchange, parseBody(await response.text(), route, requestId));
         }
       } catch (error) {
-        throw this.transportError(error, controller, route.provider, route.model);
+        throw this.transportError(error, live.controller, route.provider, route.model);
       }
       requestId = requestId ?? completion.responseId;
-      const outcome = this.check(exchange, completion);
-      outcome.requestId = requestId;
+      const outcome = this.check(exchange, completion, requestId);
       this.record(
         state,
         exchange,
-        {
-          outcome: outcome.invalid === null ? "ok" : outcome.invalid.kind === "truncated" ? "truncated" : "invalid",
-          kind,
-          inputTokens: completion.usage.inputTokens,
-          outputTokens: completion.usage.outputTokens,
-          status: httpStatus,
-          requestId,
-          timeToFirstToken: firstToken,
-        },
-        began,
+        outcome.invalid === null ? "ok" : outcome.invalid.kind === "truncated" ? "truncated" : "invalid",
+        kind,
+        completion.usage,
+        httpStatus,
+        requestId,
+        live.firstToken,
+        live.began,
       );
       return outcome;
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : this.transportError(error, controller, route.provider, route.model);
-      this.record(
-        state,
-        exchange,
-        { outcome: failure.outcome, kind, status: failure.status ?? httpStatus, requestId: failure.requestId ?? requestId, timeToFirstToken: firstToken },
-        began,
-      );
+      const failure = error instanceof ProviderError ? error : this.transportError(error, live.controller, route.provider, route.model);
+      this.record(state, exchange, failure.outcome, kind, null, failure.status ?? httpStatus, failure.requestId ?? requestId, live.firstToken, live.began);
       throw failure;
     } finally {
-      for (const timer of timers) clearTimeout(timer);
-      unwatch();
+      clearTimeout(live.timer);
+      if (live.firstTokenTimer !== null) clearTimeout(live.firstTokenTimer);
+      live.unwatch();
     }
+  }
+
+  /** An attempt's abort, armed: its timeout (and first-token timeout) and the caller's signal. */
+  private arm(state: CallState, route: ModelRequest["route"], stream: boolean): LiveAttempt {
+    const request = state.request;
+    const perAttempt = request.timeout ?? route.timeout ?? DEFAULT_TIMEOUT;
+    const began = this.clock.now();
+    const remaining = state.deadlineAt !== null ? state.deadlineAt - began : null;
+    const budget = remaining === null ? perAttempt : Math.min(perAttempt, remaining);
+    const deadlineBound = remaining !== null && remaining <= perAttempt;
+    const firstTokenTimeout = stream ? (request.firstTokenTimeout ?? route.first_token_timeout ?? null) : null;
+    const controller = new AttemptAbort();
+    const limit = deadlineBound ? (state.policy.spec.deadline ?? 0) : perAttempt;
+    if (!Number.isFinite(limit)) formatNumber(limit); // refused here, as when the message was made up front
+    const live: LiveAttempt = {
+      began,
+      budget,
+      controller,
+      firstToken: null,
+      timer: setTimeout(() => {
+        const what = (deadlineBound ? "call deadline of " : "attempt timeout of ") + formatNumber(limit) + "s";
+        controller.abort(
+          new Timeout("no complete answer within the " + what, {
+            provider: route.provider,
+            model: route.model,
+            retryable: !deadlineBound,
+          }),
+        );
+      }, Math.max(0, budget * 1000)),
+      firstTokenTimer: null,
+      unwatch: whenAborted(request.signal, () => controller.abort(abortError(request.signal as AbortSignal))),
+    };
+    if (firstTokenTimeout !== null && firstTokenTimeout > 0 && firstTokenTimeout < budget) {
+      live.firstTokenTimer = setTimeout(() => {
+        if (live.firstToken !== null) return;
+        controller.abort(
+          new Timeout("no token within the first-token timeout of " + formatSeconds(firstTokenTimeout) + "s", {
+            provider: route.provider,
+            model: route.model,
+          }),
+        );
+      }, firstTokenTimeout * 1000);
+    }
+    return live;
+  }
+
+  /** The answer of an attempt that failed with an HTTP status (thrown) or streams its text. */
+  private async receive(state: CallState, exchange: Exchange, response: HttpResponse, live: LiveAttempt, number: number): Promise<Completion> {
+    const provider = state.provider;
+    if (response.status >= 400) {
+      throw provider.error(exchange, response.status, response.headers, await response.text());
+    }
+    return provider.parseStream(exchange, parseSse(lines(response.body as AsyncIterable<Uint8Array>)), (text) => {
+      if (live.firstToken === null) live.firstToken = this.clock.now() - live.began;
+      state.emitted = true;
+      state.emit?.({ type: "delta", text, attempt: number });
+    });
   }
 
   private transportError(error: unknown, signal: AbortLike, provider: string, model: string): ProviderError {
@@ -477,9 +522,9 @@ export class Runtime implements ModelClient {
     return new ProviderError("connection failed", { provider, model, outcome: "reset" });
   }
 
-  private check(exchange: Exchange, completion: Completion): Outcome {
+  private check(exchange: Exchange, completion: Completion, requestId: string | null): Outcome {
     const forms = exchange.forms;
-    const outcome: Outcome = { completion, value: completion.text, invalid: null, requestId: null, answer: completion.text };
+    const outcome: Outcome = { completion, value: completion.text, invalid: null, requestId, answer: completion.text };
     if (forms === null || exchange.wire === null) return outcome;
     let found: { value: unknown } | null;
     if (completion.hasValue) found = { value: completion.value };

@@ -9,11 +9,11 @@ import { ProviderError, RouteError } from "./errors.js";
 import type { Agents, FetchLike } from "./http.js";
 import { dumps } from "./json.js";
 import { inContractOrder } from "./order.js";
-import { Router } from "./router.js";
+import { Router, type RoutedClient } from "./router.js";
 import { SchemaForms, type SchemaFormsData } from "./structured.js";
 import { Trace, entryFor, type Attempt } from "./trace.js";
 import type { ModelClient, ModelRequest, ModelResponse, ModelRoute, RetrySpec, StreamEvent } from "./types.js";
-import { problems, summary, ValidationError, type TypeTable } from "./validate.js";
+import { problems, summary, ValidationError, type TypeData, type TypeTable } from "./validate.js";
 import { RunFailed, StepFailed, runSteps, type CallOutcome, type StepDef, type WorkflowDef } from "./workflow.js";
 
 /** An assistant as the IR defines it. */
@@ -147,6 +147,20 @@ export function effectiveRoutes(definition: SdkDefinition, options: ClientOption
   return routes;
 }
 
+/** A call streamed: every event passed to `onEvent`, then the response. */
+async function streamed(
+  client: RoutedClient,
+  request: ModelRequest,
+  onEvent: NonNullable<CallOptions["onEvent"]>,
+  where: { step: string | null; index: number | null; assistant: string },
+): Promise<ModelResponse> {
+  for await (const event of client.stream(request)) {
+    onEvent(event, where);
+    if (event.type === "completed") return event.response;
+  }
+  throw new ProviderError("the stream ended without an answer", { outcome: "malformed" });
+}
+
 let defaultModelClient: ModelClient | null = null;
 const defaults = new WeakMap<SdkDefinition, SdkClient>();
 
@@ -176,6 +190,9 @@ export class SdkClient {
   readonly modelClient: ModelClient;
   private readonly router: Router;
   private readonly forms = new Map<string, SchemaForms>();
+  /** Per contract, its `ref` type and its output check (made once, used on every call). */
+  private readonly refs = new Map<string, TypeData>();
+  private readonly checks = new Map<string, (output: unknown) => string[]>();
 
   constructor(definition: SdkDefinition, options: ClientOptions = {}) {
     this.definition = definition;
@@ -188,7 +205,22 @@ export class SdkClient {
 
   /** The validation problems of `value` against `contract` (none: valid). */
   problems(contract: string, value: unknown): string[] {
-    return problems(value, { kind: "ref", name: contract }, this.definition.types);
+    let type = this.refs.get(contract);
+    if (type === undefined) {
+      type = { kind: "ref", name: contract };
+      this.refs.set(contract, type);
+    }
+    return problems(value, type, this.definition.types);
+  }
+
+  /** The check of a call's output against `contract`. */
+  private outputCheck(contract: string): (output: unknown) => string[] {
+    let found = this.checks.get(contract);
+    if (found === undefined) {
+      found = (output) => this.problems(contract, output);
+      this.checks.set(contract, found);
+    }
+    return found;
   }
 
   private schemaForms(contract: string): SchemaForms {
@@ -209,10 +241,24 @@ export class SdkClient {
   }
 
   /** One model call of an assistant: the response (with its attempts), or the error. */
-  async complete(
+  complete(
     assistant: AssistantDef,
     value: unknown,
     options: CallOptions & { step?: string | null; index?: number | null; workflow?: string | null } = {},
+  ): Promise<ModelResponse> {
+    // Not an async function: the routed client's promise is returned as it is (a mistake
+    // found here still comes as a rejection).
+    try {
+      return this.request(assistant, value, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private request(
+    assistant: AssistantDef,
+    value: unknown,
+    options: CallOptions & { step?: string | null; index?: number | null; workflow?: string | null },
   ): Promise<ModelResponse> {
     const router = options.client !== undefined ? new Router(this.routes, options.client) : this.router;
     const route = router.route(assistant.model);
@@ -222,7 +268,7 @@ export class SdkClient {
       input: inContractOrder(value, this.schemaForms(assistant.input).plain.value),
       outputForms: this.schemaForms(assistant.output),
       schemaName: assistant.output,
-      check: (output) => this.problems(assistant.output, output),
+      check: this.outputCheck(assistant.output),
       temperature: assistant.temperature,
       maxTokens: assistant.maxTokens,
       // The assistant's retry settings, else its own route's, on every route it tries: a
@@ -236,16 +282,13 @@ export class SdkClient {
         index: options.index ?? null,
         alias: assistant.model,
       },
+      attemptKind: undefined, // the router's member, here so that it sends this request as it is
     };
     const client = router.client(assistant.model);
     const onEvent = options.onEvent;
     if (onEvent === undefined) return client.complete(request);
     const where = { step: options.step ?? null, index: options.index ?? null, assistant: assistant.name };
-    for await (const event of client.stream(request)) {
-      onEvent(event, where);
-      if (event.type === "completed") return event.response;
-    }
-    throw new ProviderError("the stream ended without an answer", { outcome: "malformed" });
+    return streamed(client, request, onEvent, where);
   }
 
   /** Calls the assistant `name` on `input` (checked against its input contract first). */
@@ -296,7 +339,14 @@ export class SdkClient {
       }
       const started = performance.now();
       try {
-        const response = await this.complete(assistant, value, { ...options, signal, step: step.id, index, workflow: name });
+        const response = await this.complete(assistant, value, {
+          client: options.client,
+          onEvent: options.onEvent,
+          signal,
+          step: step.id,
+          index,
+          workflow: name,
+        });
         const invalid = response.checked ? [] : this.problems(assistant.output, response.output);
         if (invalid.length > 0) {
           const text = "the model's output is not valid for " + assistant.output + ": " + summary(invalid);

@@ -98,9 +98,21 @@ export class Trace {
 export function entryFor(
   fields: Omit<TraceEntry, "inputTokens" | "outputTokens">,
 ): TraceEntry {
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const attempt of fields.attempts) {
+    inputTokens += attempt.inputTokens;
+    outputTokens += attempt.outputTokens;
+  }
   return {
-    ...fields,
-    inputTokens: fields.attempts.reduce((sum, a) => sum + a.inputTokens, 0),
-    outputTokens: fields.attempts.reduce((sum, a) => sum + a.outputTokens, 0),
+    step: fields.step,
+    index: fields.index,
+    assistant: fields.assistant,
+    status: fields.status,
+    attempts: fields.attempts,
+    latency: fields.latency,
+    error: fields.error,
+    inputTokens,
+    outputTokens,
   };
 }

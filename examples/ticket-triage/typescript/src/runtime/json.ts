@@ -51,9 +51,20 @@ export function ordered(entries: ReadonlyArray<readonly [string, unknown]>): Rec
   return out;
 }
 
-function recordOrder(target: Record<string, unknown>, names: string[]): void {
+/** Records `names` as the member order of `target` (whose members they are, each once) where
+ * Object.keys would list them otherwise. */
+export function recordOrder(target: Record<string, unknown>, names: string[]): void {
   const natural = Object.keys(target);
-  if (natural.length === names.length && natural.every((key, i) => key === names[i])) return;
+  if (natural.length === names.length) {
+    let same = true;
+    for (let i = 0; i < names.length; i++) {
+      if (natural[i] !== names[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+  }
   Object.defineProperty(target, ORDER, { value: names, enumerable: false });
 }
 

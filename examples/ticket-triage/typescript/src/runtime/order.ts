@@ -2,7 +2,7 @@
 // Contract order (docs/wire.md §2): an input value's object members put in the order of its
 // contract's JSON Schema, so a caller's key order never reaches the wire.
 
-import { compareCodePoints, isObject, keysOf, ordered } from "./json.js";
+import { compareCodePoints, isObject, keysOf, recordOrder, setMember } from "./json.js";
 
 type Schema = Record<string, unknown>;
 
@@ -47,28 +47,71 @@ function declared(schema: unknown, root: Schema | null, found: Map<string, unkno
   }
 }
 
+/** The properties a schema declares, in order, with their schemas. */
+interface Declared {
+  names: string[];
+  schemas: unknown[];
+  known: Set<string>;
+}
+
+const NONE: Declared = { names: [], schemas: [], known: new Set() };
+
+/** The properties `schema` declares (its own, then its variants'), found once per schema and
+ * root: a contract's schema is the same object on every call. */
+const declaredCache = new WeakMap<Schema, { root: Schema | null; declared: Declared }>();
+
+function declaredOf(schema: Schema, root: Schema | null): Declared {
+  const cached = declaredCache.get(schema);
+  if (cached !== undefined && cached.root === root) return cached.declared;
+  const found = new Map<string, unknown>();
+  declared(schema, root, found, 0);
+  const result: Declared = { names: [...found.keys()], schemas: [...found.values()], known: new Set(found.keys()) };
+  declaredCache.set(schema, { root, declared: result });
+  return result;
+}
+
 function order(value: unknown, schema: unknown, root: Schema | null): unknown {
   schema = resolveRef(schema, root);
   const typed = isObject(schema) && Object.keys(schema).length > 0;
   if (Array.isArray(value)) {
     const items = typed ? (schema as Schema)["items"] : undefined;
-    return value.map((item) => order(item, items, root));
+    return value.map((item) => inOrder(item, items, root));
   }
   if (!isObject(value)) return value;
-  const names = new Map<string, unknown>();
+  let known = NONE;
   let extra: unknown = undefined;
   if (typed) {
-    declared(schema, root, names, 0);
+    known = declaredOf(schema as Schema, root);
     const additional = (schema as Schema)["additionalProperties"];
     extra = isObject(additional) ? additional : undefined;
   }
-  const entries: Array<[string, unknown]> = [];
-  for (const [name, sub] of names) {
-    if (Object.prototype.hasOwnProperty.call(value, name)) entries.push([name, order(value[name], sub, root)]);
+  // The declared members first, in the schema's order, then the others by code point: each
+  // name once, so the object is written member by member (as `ordered` would make it).
+  const out: Record<string, unknown> = {};
+  const names: string[] = [];
+  for (let i = 0; i < known.names.length; i++) {
+    const name = known.names[i] as string;
+    if (Object.prototype.hasOwnProperty.call(value, name)) {
+      names.push(name);
+      setMember(out, name, inOrder(value[name], known.schemas[i], root));
+    }
   }
-  const rest = Object.keys(value)
-    .filter((name) => !names.has(name))
-    .sort(compareCodePoints);
-  for (const name of rest) entries.push([name, order(value[name], extra, root)]);
-  return ordered(entries);
+  let rest: string[] | null = null;
+  for (const name of Object.keys(value)) {
+    if (!known.known.has(name)) (rest ??= []).push(name);
+  }
+  if (rest !== null) {
+    rest.sort(compareCodePoints);
+    for (const name of rest) {
+      names.push(name);
+      setMember(out, name, inOrder(value[name], extra, root));
+    }
+  }
+  recordOrder(out, names);
+  return out;
+}
+
+/** `order`, which leaves a scalar as it is whatever its schema. */
+function inOrder(value: unknown, schema: unknown, root: Schema | null): unknown {
+  return typeof value === "object" && value !== null ? order(value, schema, root) : value;
 }

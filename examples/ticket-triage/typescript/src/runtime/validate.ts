@@ -172,22 +172,21 @@ function numberType(value: unknown, type: TypeData, kind: string, nullable: bool
     report(out, at, "type", kindExpected("integer", nullable), kind);
     return;
   }
-  const shown = show(value);
   const minimum = num(type["minimum"]);
-  if (minimum !== null && value < minimum) report(out, at, "minimum", "at least " + formatNumber(minimum), shown);
+  if (minimum !== null && value < minimum) report(out, at, "minimum", "at least " + formatNumber(minimum), show(value));
   const maximum = num(type["maximum"]);
-  if (maximum !== null && value > maximum) report(out, at, "maximum", "at most " + formatNumber(maximum), shown);
+  if (maximum !== null && value > maximum) report(out, at, "maximum", "at most " + formatNumber(maximum), show(value));
   const exclusiveMinimum = num(type["exclusive_minimum"]);
   if (exclusiveMinimum !== null && value <= exclusiveMinimum) {
-    report(out, at, "exclusiveMinimum", "more than " + formatNumber(exclusiveMinimum), shown);
+    report(out, at, "exclusiveMinimum", "more than " + formatNumber(exclusiveMinimum), show(value));
   }
   const exclusiveMaximum = num(type["exclusive_maximum"]);
   if (exclusiveMaximum !== null && value >= exclusiveMaximum) {
-    report(out, at, "exclusiveMaximum", "less than " + formatNumber(exclusiveMaximum), shown);
+    report(out, at, "exclusiveMaximum", "less than " + formatNumber(exclusiveMaximum), show(value));
   }
   const multipleOf = num(type["multiple_of"]);
   if (multipleOf !== null && !isMultipleOf(value, multipleOf)) {
-    report(out, at, "multipleOf", "a multiple of " + formatNumber(multipleOf), shown);
+    report(out, at, "multipleOf", "a multiple of " + formatNumber(multipleOf), show(value));
   }
 }
 
@@ -283,14 +282,13 @@ function objectType(
     return;
   }
   const properties = (Array.isArray(type["properties"]) ? type["properties"] : []) as PropertyData[];
-  const declared = new Set<string>();
   for (const prop of properties) {
-    declared.add(prop.name);
     if (hasOwn(value, prop.name)) check(value[prop.name], prop.type, types, pointer(at, prop.name), out);
     else if (prop.required === true) report(out, at, "required", "property " + quote(prop.name), "nothing");
   }
   const additional = type["additional"] ?? true;
   if (additional === true) return;
+  const declared = new Set<string>(properties.map((prop) => prop.name));
   const others = Object.keys(value)
     .filter((key) => !declared.has(key))
     .sort(compareCodePoints);
