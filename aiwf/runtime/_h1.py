@@ -130,23 +130,7 @@ class Pool:
         """Send one request and read its whole answer: ``(status, headers, body)``, the
         headers case-insensitive (a repeated field's values joined with ``", "``), the body
         decoded per its Content-Encoding."""
-        if self._closed:
-            raise RuntimeError("this HTTP pool is closed")
-        target = self._targets.get(url)
-        if target is None:
-            target = self._target(url)
-        head = _head(method, target, headers, len(content))
-        await self._lease()
-        try:
-            conn = await self._connection(target, connect_timeout)
-        except BaseException:
-            self._unlease()
-            raise
-        try:
-            await conn.exchange(head, content, method == "HEAD")
-        except BaseException:
-            self._release(conn, False)  # failed or cancelled: the connection is out of step
-            raise
+        conn = await self._exchange(method, url, headers, content, connect_timeout, False)
         status, fields = conn.status, conn.fields
         try:
             body = _decoded(fields, conn.take_body())
@@ -169,6 +153,24 @@ class Pool:
         the status and headers, whose body is read with :meth:`Stream.aiter_lines` (or
         ``aiter_bytes``, ``aread``). An answer read to its end leaves its connection for
         the next request; one left unread closes it."""
+        conn = await self._exchange(method, url, headers, content, connect_timeout, True)
+        answer = Stream(conn)
+        try:
+            yield answer
+        finally:
+            self._release(conn, answer.finished and conn.keep)
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        connect_timeout: float,
+        streaming: bool,
+    ) -> _Connection:
+        """A connection (under a lease) that sent the request and read the answer, or its
+        head when ``streaming``; the caller releases it."""
         if self._closed:
             raise RuntimeError("this HTTP pool is closed")
         target = self._targets.get(url)
@@ -182,15 +184,11 @@ class Pool:
             self._unlease()
             raise
         try:
-            await conn.exchange(head, content, method == "HEAD", streaming=True)
+            await conn.exchange(head, content, method == "HEAD", streaming)
         except BaseException:
-            self._release(conn, False)
+            self._release(conn, False)  # failed or cancelled: the connection is out of step
             raise
-        answer = Stream(conn)
-        try:
-            yield answer
-        finally:
-            self._release(conn, answer.finished and conn.keep)
+        return conn
 
     async def aclose(self) -> None:
         """Close every connection; waiting and later requests fail."""
