@@ -190,6 +190,8 @@ def _assign_by_kind(
 ) -> None:
     """A destination of any kind with per-kind constraints: a source of one kind must fit the
     facet of that kind (if any); unions and intersections are split as usual."""
+    if depth > 32:
+        return  # recursive types (an allOf that refers to itself): as in _assign
     if isinstance(s, t.UnionType):
         for variant in s.variants:
             _assign_by_kind(resolve(variant, lookup), d, lookup, where, out, depth + 1)

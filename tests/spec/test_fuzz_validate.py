@@ -409,6 +409,22 @@ FOUND_CRASH_CASES = [
         PRESET_TEXT.replace("${input.tickets}", "${input.tickets[" + "9" * 4301 + "]}").encode(),
         id="huge-index",
     ),
+    # A schema whose allOf refers to itself, flowing into a destination of any kind with
+    # per-kind facets: _assign_by_kind (aiwf/_ir/typecheck.py) split the intersection
+    # without the depth bound _assign has -> RecursionError.
+    pytest.param(
+        "self-referring-allof",
+        PRESET_TEXT.replace(
+            "  Triage:\n    type: object\n",
+            "  Triage:\n    type: null\n    allOf:\n    - {type: string, $ref: '#/schemas/Triage'}\n",
+        )
+        .replace(
+            'input: {type: array, items: {$ref: "#/schemas/Triage"}}',
+            'input: {type: array, items: {$ref: "#/schemas/Triage", properties: {type: string}}}',
+        )
+        .encode(),
+        id="self-referring-allof",
+    ),
 ]
 
 
