@@ -452,7 +452,24 @@ class _Target:
 
 
 def _head(method: str, target: _Target, headers: Mapping[str, str], length: int) -> bytes:
-    """The request head: request line, Host, the caller's headers, the pool's own."""
+    """The request head: request line, Host, the caller's headers, the pool's own (made once
+    per method, URL and headers: a route's calls mostly share them)."""
+    key = (method, target, *headers.items())
+    start = _HEADS.get(key)
+    if start is None:
+        start = _head_start(method, target, headers)
+        if len(_HEADS) >= _MAX_TARGETS:
+            _HEADS.pop(next(iter(_HEADS)))
+        _HEADS[key] = start
+    return b"%sContent-Length: %d\r\n\r\n" % (start, length)
+
+
+#: Request heads without their Content-Length, by method, target and headers.
+_HEADS: dict[tuple[Any, ...], bytes] = {}
+
+
+def _head_start(method: str, target: _Target, headers: Mapping[str, str]) -> bytes:
+    """A request head up to its Content-Length, checked."""
     lines = [f"{method} {target.path} HTTP/1.1\r\nHost: {target.host_header}\r\n"]
     given = set()
     for name, value in headers.items():
@@ -467,11 +484,10 @@ def _head(method: str, target: _Target, headers: Mapping[str, str], length: int)
         lines.append(f"User-Agent: {_USER_AGENT}\r\n")
     if target.authorization is not None and "authorization" not in given:
         lines.append(f"Authorization: {target.authorization}\r\n")
-    lines.append(f"Content-Length: {length}\r\n\r\n")
     text = "".join(lines)
     # Each line ends in CRLF and has no other CR, LF or NUL: else a value would smuggle
     # another header (or request) in.
-    count = len(lines) + 2  # the first line holds two, the blank line ends the last
+    count = len(lines) + 1  # the first line holds two
     if (
         text.count("\n") != count
         or text.count("\r") != count

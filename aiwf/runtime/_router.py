@@ -17,7 +17,7 @@ must fix, and would usually fail the same way.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -125,11 +125,17 @@ class RoutedClient:
         self.router = router
         self.alias = alias
 
-    def _requests(self, request: ModelRequest) -> list[ModelRequest]:
-        return [
-            _replaced(request, route=route, metadata=_replaced(request.metadata, alias=name))
-            for name, route in self.router.chain(self.alias)
-        ]
+    def _requests(self, request: ModelRequest) -> Iterator[ModelRequest]:
+        """The request for each route of the chain, made as the route's turn comes (most
+        calls never fall back); the request itself when it already names the route."""
+        for name, route in self.router.chain(self.alias):
+            metadata = request.metadata
+            if metadata.alias != name:
+                metadata = _replaced(metadata, alias=name)
+            if request.route is route and metadata is request.metadata:
+                yield request
+            else:
+                yield _replaced(request, route=route, metadata=metadata)
 
     async def complete(self, request: ModelRequest) -> ModelResponse:
         """Call the alias' route, then its fallbacks while routes are exhausted. The attempt
