@@ -91,7 +91,6 @@ class Pool:
         self._context = context
         self._max_header = max_header
         self._idle: dict[Key, list[_Connection]] = {}
-        self._idle_count = 0
         self._open = 0
         self._leases = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
@@ -117,7 +116,8 @@ class Pool:
 
     @property
     def idle_connections(self) -> int:
-        return self._idle_count
+        """Connections open now and waiting for a request."""
+        return sum(map(len, self._idle.values()))
 
     async def send(
         self,
@@ -204,7 +204,6 @@ class Pool:
             for conn in idle:
                 self._discard(conn, abort=True)
         self._idle.clear()
-        self._idle_count = 0
         for conn in list(self._busy):
             conn.close(abort=True)
         while self._waiters:
@@ -249,7 +248,6 @@ class Pool:
             now = time.monotonic()
             while idle:
                 conn = idle.pop()
-                self._idle_count -= 1
                 if conn.usable and now - conn.idle_since < self._keepalive:
                     self._busy.add(conn)
                     return conn
@@ -275,7 +273,6 @@ class Pool:
         if keep and conn.alive and not self._closed:
             conn.idle_since = time.monotonic()
             self._idle.setdefault(conn.key, []).append(conn)
-            self._idle_count += 1
             if self._sweeper is None:
                 loop = self._loop or asyncio.get_running_loop()
                 self._sweeper = loop.call_later(self._keepalive, self._sweep)
@@ -296,7 +293,6 @@ class Pool:
         idle = self._idle.get(conn.key)
         if idle is not None and conn in idle:
             idle.remove(conn)
-            self._idle_count -= 1
             if conn.counted:
                 conn.counted = False
                 self._open -= 1
@@ -307,7 +303,6 @@ class Pool:
             if idle and (oldest is None or idle[0].idle_since < oldest[0].idle_since):
                 oldest = idle
         if oldest is not None:
-            self._idle_count -= 1
             self._discard(oldest.pop(0))
 
     def _sweep(self) -> None:
@@ -316,7 +311,6 @@ class Pool:
         first: float | None = None
         for idle in self._idle.values():
             while idle and now - idle[0].idle_since >= self._keepalive:
-                self._idle_count -= 1
                 self._discard(idle.pop(0))
             if idle and (first is None or idle[0].idle_since < first):
                 first = idle[0].idle_since
