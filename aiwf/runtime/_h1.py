@@ -487,22 +487,10 @@ def _head_start(method: str, target: _Target, headers: Mapping[str, str]) -> byt
         or text.count("\r") != count
         or "\0" in text
         or not method.isalpha()
-        or (not given <= _GOOD_NAMES and not _good_names(given))
+        or not all(name and _TOKEN.issuperset(name) for name in given)
     ):
         _refuse(method, headers)
     return text.encode("utf-8")
-
-
-#: Header names already checked to be tokens (most calls send the same few).
-_GOOD_NAMES: set[str] = set()
-
-
-def _good_names(names: set[str]) -> bool:
-    if not all(name and _TOKEN.issuperset(name) for name in names):
-        return False
-    if len(_GOOD_NAMES) < 1024:
-        _GOOD_NAMES.update(names)
-    return True
 
 
 def _refuse(method: str, headers: Mapping[str, str]) -> None:
