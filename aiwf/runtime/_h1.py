@@ -551,10 +551,12 @@ class _Connection(asyncio.Protocol):
         self.status = 0
         self.fields: dict[str, str] = {}
         self.body: list[bytes] = []
+        #: Bytes read, and bytes of header fields parsed, before the head was complete.
         self.head_bytes = 0
-        self.headers_done = False
-        self.framed = False
         self.fields_size = 0
+        self.headers_done = False
+        #: The answer's body has a length or is chunked (else it ends with the connection).
+        self.framed = False
         self.bodiless = False
         self.stray = False
         #: A streamed answer: its body is being read (:class:`Stream`), has all arrived, or
@@ -586,14 +588,13 @@ class _Connection(asyncio.Protocol):
                 )
             )
             return waiter
-        if not self.alive or transport.is_closing():  # the server hung up as it was handed out
+        if not self.usable:  # the server hung up as it was handed out
             waiter.set_exception(
                 _error("ReadError", "the server closed the connection before the request")
             )
             return waiter
-        self.status, self.fields, self.body = 0, {}, []
-        self.head_bytes, self.headers_done, self.framed, self.keep = 0, False, False, False
-        self.fields_size = 0
+        self._new_answer()
+        self.keep = False
         self.bodiless = bodiless
         self.streaming, self.reading, self.complete, self.error = streaming, False, False, None
         if len(content) <= _JOIN_LIMIT:
@@ -602,6 +603,12 @@ class _Connection(asyncio.Protocol):
             transport.write(head)
             transport.write(content)
         return waiter
+
+    def _new_answer(self) -> None:
+        """Forget the answer read so far (the next request's, or the final one after an
+        interim answer, starts afresh)."""
+        self.status, self.fields, self.body = 0, {}, []
+        self.head_bytes, self.fields_size, self.headers_done, self.framed = 0, 0, False, False
 
     def take_body(self) -> bytes:
         body, self.body = self.body, []
@@ -781,8 +788,7 @@ class _Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         if self.status < 200:  # an interim answer (100 Continue, 103 Early Hints)
-            self.fields, self.body = {}, []
-            self.head_bytes, self.headers_done, self.framed, self.fields_size = 0, False, False, 0
+            self._new_answer()
             return
         self.keep = self._reusable()
         if self.reading:
