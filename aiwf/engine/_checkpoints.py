@@ -35,8 +35,9 @@ from typing import Any
 
 from aiwf._errors import AiwfError
 from aiwf.engine._errors import RESUME_REFUSED
+from aiwf.engine._trace import RunTrace
 from aiwf.stores import ArtifactNotFound, ArtifactStore, Journal
-from aiwf.stores._base import encode_json
+from aiwf.stores._base import JSON_CONTENT_TYPE, encode_json, encode_own_json
 
 #: Checkpoints live this long (seconds) unless the caller says otherwise: 30 days.
 DEFAULT_TTL = 30 * 86400.0
@@ -195,8 +196,18 @@ class Checkpoints:
     def save_result(self, result: Any) -> None:
         self._put("result.json", result)
 
-    def save_trace(self, trace: dict[str, Any]) -> None:
-        self._put("trace.json", trace)
+    def save_trace(self, trace: RunTrace | dict[str, Any], *, items: bool = True) -> None:
+        """Write the trace: a :class:`RunTrace` (:meth:`RunTrace.to_json`, without the item
+        spans if not ``items``) or what its :meth:`~RunTrace.to_dict` gave. Either is aiwf's
+        own data, encoded with orjson (at the end of a 100,000-item scatter, json took 0.6 s
+        and ``to_dict`` 1.1 s more)."""
+        self.store.put(
+            self.prefix + "trace.json",
+            trace.to_json(items=items) if isinstance(trace, RunTrace) else encode_own_json(trace),
+            content_type=JSON_CONTENT_TYPE,
+            ttl=self.ttl,
+            metadata={"run_id": self.run_id},
+        )
 
     def read_trace(self) -> dict[str, Any] | None:
         """The trace the run left (written at the end of every run, and as it goes), if any."""

@@ -317,7 +317,7 @@ class Engine:
             # The trace first, so that it is there when the beat that announces it is; the
             # item spans only while they are few (a beat must stay cheap).
             items = sum(len(span.items) for span in trace.steps.values()) <= BEAT_ITEMS
-            checkpoints.save_trace(trace.to_dict(items=items))
+            checkpoints.save_trace(trace, items=items)
             manifest["heartbeat"] = time.time()
             manifest["totals"] = trace.totals()
             checkpoints.write_manifest(manifest)
@@ -347,7 +347,7 @@ class Engine:
         def write() -> None:
             if status == "succeeded":
                 checkpoints.save_result(result)
-            checkpoints.save_trace(trace.to_dict())
+            checkpoints.save_trace(trace)
             manifest = checkpoints.read_manifest()
             manifest["status"] = status
             manifest["error"] = error

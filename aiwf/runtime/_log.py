@@ -3,20 +3,101 @@
 The runtime logs under the ``aiwf.runtime`` name and is disabled by default, as a library
 should be; an application turns it on with ``loguru.logger.enable("aiwf.runtime")``.
 Every message and every field passes :func:`aiwf.runtime._redact.redact` first.
+
+loguru is not imported for this (it is a tenth of the runtime's import time, and a run
+whose calls succeed logs nothing). Until something imports it, nobody can have enabled the
+name, so a message is dropped as loguru would drop it. When something does, the name is
+disabled the moment loguru's module has run, before the importer gets it back: an
+application's own ``enable`` afterwards wins, as it did when the runtime imported loguru.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from loguru import logger
+import importlib.util
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
 from aiwf.runtime._redact import redact, redact_value
 
-# A library stays quiet until the application opts in.
-logger.disable("aiwf.runtime")
+if TYPE_CHECKING:  # importlib.abc alone takes longer to import than this whole module
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+
+NAME = "aiwf.runtime"
+
+_quiet = False
+_lock = threading.Lock()
 
 
 def log(level: str, message: str, **fields: Any) -> None:
     """Log ``message`` at ``level`` with ``fields`` bound as structured extras."""
-    logger.bind(**redact_value(fields)).log(level, redact(message))
+    loguru = sys.modules.get("loguru")
+    if loguru is None:
+        return  # nobody can have enabled NAME: loguru would drop it
+    if not _quiet:  # loguru came in some way that bypassed the import system
+        _disable(loguru)
+    loguru.logger.bind(**redact_value(fields)).log(level, redact(message))
+
+
+def _disable(loguru: ModuleType) -> None:
+    global _quiet
+    with _lock:
+        if not _quiet:
+            loguru.logger.disable(NAME)
+            _quiet = True
+
+
+class _DisableOnImport:
+    """A meta path finder (:class:`importlib.abc.MetaPathFinder`) that finds nothing itself: when loguru is about to be imported for the first time, it
+    takes the spec the other finders give and has NAME disabled right after the module
+    ran (then leaves the spec and the module as the other finders made them)."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if fullname != "loguru":
+            return None
+        _unhook()
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = cast("Loader", _ThenDisable(spec.loader))
+        return spec
+
+
+class _ThenDisable:
+    """The loader of loguru's module, then :func:`_disable` (an :class:`importlib.abc.Loader`)."""
+
+    def __init__(self, loader: Loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        try:
+            self.loader.exec_module(module)
+        finally:
+            if module.__spec__ is not None:
+                module.__spec__.loader = self.loader
+            module.__loader__ = self.loader
+        _disable(module)
+
+
+_HOOK = _DisableOnImport()
+
+
+def _unhook() -> None:
+    if _HOOK in sys.meta_path:
+        sys.meta_path.remove(_HOOK)
+
+
+if "loguru" in sys.modules:
+    _disable(sys.modules["loguru"])
+else:
+    sys.meta_path.insert(0, _HOOK)

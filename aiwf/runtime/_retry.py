@@ -13,18 +13,18 @@ The rules follow the official OpenAI and Anthropic SDKs, with a total deadline o
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+from typing import TYPE_CHECKING, TypeVar
 
 from aiwf._ir.routes import Retry
 from aiwf.runtime._clock import Clock
 from aiwf.runtime._errors import ProviderError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 
@@ -53,6 +53,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         return float(raw)
     except ValueError:
         pass
+    import email.utils  # only an HTTP date needs it
+
     parsed = email.utils.parsedate_tz(raw)
     if parsed is None:
         return None
@@ -132,6 +134,9 @@ async def call_with_retries(
             if not is_retryable(exc):
                 raise
             failures.append(exc)
+    # Imported here, by the first failure: a run whose calls all succeed never loads it.
+    from tenacity import AsyncRetrying, retry_if_exception
+
     planned: dict[int, float | None] = {}
 
     # tenacity runs wait before stop: wait plans the delay (it needs the error's

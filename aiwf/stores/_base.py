@@ -689,6 +689,21 @@ def encode_json(value: Any) -> bytes:
     return text.encode("utf-8")
 
 
+def encode_own_json(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON, for data aiwf builds itself, such as a run's trace: orjson,
+    a fifteenth of :func:`encode_json`'s CPU on a 5,000-item trace. orjson writes NaN and
+    infinities as ``null`` where :func:`encode_json` refuses them, so the value must hold
+    none (a trace holds counts, latencies and strings); what orjson refuses (integers past
+    64 bits, keys that are not strings, lone surrogates) goes to :func:`encode_json`, whose
+    result and errors are then the caller's."""
+    import orjson  # a runtime dependency, imported by the first answer anyway
+
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return encode_json(value)
+
+
 def decode_json(key: str, data: bytes) -> Any:
     """An artifact's payload as JSON; :class:`InvalidArtifact` if it is not JSON."""
     try:

@@ -1,5 +1,6 @@
 """RunTrace.to_dict builds the trace field by field (for speed): it must give exactly what
-``dataclasses.asdict`` gives, in the same key order, and copy what it takes."""
+``dataclasses.asdict`` gives, in the same key order, and copy what it takes. RunTrace.to_json
+(what checkpoints store) must be those data as JSON, byte for byte."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
+import orjson
+
 from aiwf.engine._trace import ItemSpan, RunTrace, StepSpan
-from aiwf.runtime._types import AttemptRecord
+from aiwf.runtime._types import AttemptRecord, made
+from aiwf.stores._base import encode_json
 
 
 def _as_asdict_gives(trace: RunTrace, *, items: bool) -> dict[str, Any]:
@@ -79,3 +83,31 @@ def test_the_outline_lists_every_call_that_ran() -> None:
         entry("each", 3, "failed", ["anthropic http 529", "m ok"], [5, 3]),
         entry("one", None, "ok", ["anthropic http 529", "m ok"], [5, 3]),
     ]
+
+
+def test_to_json_is_to_dict_as_json_byte_for_byte() -> None:
+    trace = _trace()
+    # The runtime makes its records without __init__ (their __dict__ in another order).
+    trace.steps["each"].items[0].attempt_log = [
+        made(AttemptRecord, alias="m", provider="p", model="x", outcome="ok", input_tokens=1)
+    ]
+    for items in (True, False):
+        got = trace.to_json(items=items)
+        assert got == orjson.dumps(trace.to_dict(items=items))
+        assert json.loads(got) == _as_asdict_gives(trace, items=items)
+
+
+def test_to_json_leaves_what_orjson_refuses_to_encode_json() -> None:
+    trace = _trace()
+    trace.steps["one"].input_tokens = 2**70  # past orjson's 64 bits
+    assert trace.to_json() == encode_json(trace.to_dict())
+    assert json.loads(trace.to_json())["steps"][1]["input_tokens"] == 2**70
+
+
+def test_a_trace_dict_is_stored_as_encode_json_would_store_it() -> None:
+    from aiwf.stores._base import encode_own_json
+
+    data = _trace().to_dict()
+    assert json.loads(encode_own_json(data)) == json.loads(encode_json(data))
+    big = {"tokens": 2**70, "text": "é"}
+    assert encode_own_json(big) == encode_json(big)

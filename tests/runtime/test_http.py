@@ -151,7 +151,8 @@ def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer
 def test_calls_and_streams_load_neither_httpx_nor_aiohttp(server: ScriptedServer) -> None:
     """The runtime's calls on the shared client, plain and streamed, go through the lean
     pool: a process whose calls all succeed never imports httpx or aiohttp (their import
-    was a tenth of a 5,000-call run)."""
+    was a tenth of a 5,000-call run), nor tenacity and loguru (retries and logging, which
+    only a failure needs)."""
     server.script(Reply(body=chat_completion(json.dumps({"n": 1}))))
     server.script(Reply(sse=chat_stream(json.dumps({"n": 2}))))
     script = textwrap.dedent(
@@ -162,7 +163,9 @@ def test_calls_and_streams_load_neither_httpx_nor_aiohttp(server: ScriptedServer
         from aiwf.runtime._client import Runtime
 
         def loaded():
-            return sorted(m for m in ("httpx", "aiohttp") if m in sys.modules)
+            return sorted(
+                m for m in ("httpx", "aiohttp", "tenacity", "loguru") if m in sys.modules
+            )
 
         async def main():
             route = Route(provider="openai-compatible", model="m", base_url="{server.url}/v1")
