@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from aiwf._ir._dc import Discriminated, dataclass, to_data
 from aiwf._ir.routes import Retry, Route
 from aiwf._ir.types import Type
+from aiwf._memo import remember
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -285,9 +286,7 @@ def _cached_digest(program: Program, kind: str, data: Callable[[], Any]) -> str:
     import hashlib  # not on aiwf validate's path, which never digests a program
 
     digest = "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-    if len(_DIGESTS) >= 32:
-        _DIGESTS.pop(next(iter(_DIGESTS)))
-    _DIGESTS[(id(program), kind)] = (program, digest)
+    remember(_DIGESTS, (id(program), kind), (program, digest), 32)
     return digest
 
 

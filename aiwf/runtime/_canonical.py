@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any
 
+from aiwf._memo import remember
+
 #: Integers up to this magnitude are exact doubles; larger ones go out as the nearest double.
 _EXACT = 2**53
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -214,9 +216,7 @@ def _plan(
     _declared(schema, root, declared)
     additional = schema.get("additionalProperties")
     extra = additional if isinstance(additional, Mapping) else None
-    if len(_PLANS) >= 1024:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[key] = (schema, root, declared, extra)
+    remember(_PLANS, key, (schema, root, declared, extra), 1024)
     return declared, extra
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from aiwf._errors import AiwfError
 from aiwf._ir.routes import Retry, Route
 from aiwf._ir.validate import Problem
+from aiwf._memo import remember
 from aiwf.runtime._canonical import dumps, number, quote
 from aiwf.runtime._clock import Clock, SystemClock
 from aiwf.runtime._errors import (
@@ -296,9 +297,7 @@ class Runtime:
                 self.provider(route.provider),
                 RetryPolicy(spec, self.clock, self._random),
             )
-            if len(self._plans) >= _MAX_PLANS:
-                self._plans.pop(next(iter(self._plans)))
-            self._plans[key] = plan
+            remember(self._plans, key, plan, _MAX_PLANS)
         return plan
 
     async def _run(
@@ -437,9 +436,7 @@ class Runtime:
             template = templates.get(key)
             if template is None:
                 template = _template(provider, exchange, stream)
-                if len(templates) >= _MAX_TEMPLATES:
-                    templates.pop(next(iter(templates)))
-                templates[key] = template
+                remember(templates, key, template, _MAX_TEMPLATES)
             if template.tail is not None:
                 literal = quote(exchange.turns[0][1])
                 content = (template.head + literal + template.tail).encode()

@@ -45,6 +45,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import httptools
 
+from aiwf._memo import remember
 from aiwf._version import __version__
 
 #: Seconds before the next address of a host is tried while the last is still connecting.
@@ -362,9 +363,7 @@ class Pool:
 
     def _target(self, url: str) -> _Target:
         target = _Target(url)
-        if len(self._targets) >= _MAX_TARGETS:
-            self._targets.pop(next(iter(self._targets)))
-        self._targets[url] = target
+        remember(self._targets, url, target, _MAX_TARGETS)
         return target
 
 
@@ -452,9 +451,7 @@ def _head(method: str, target: _Target, headers: Mapping[str, str], length: int)
     start = _HEADS.get(key)
     if start is None:
         start = _head_start(method, target, headers)
-        if len(_HEADS) >= _MAX_TARGETS:
-            _HEADS.pop(next(iter(_HEADS)))
-        _HEADS[key] = start
+        remember(_HEADS, key, start, _MAX_TARGETS)
     return b"%sContent-Length: %d\r\n\r\n" % (start, length)
 
 

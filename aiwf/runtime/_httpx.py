@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from aiwf._memo import remember
 from aiwf.runtime._net import CONNECT_TIMEOUT, KEEPALIVE, MAX_CONNECTIONS, ssl_context
 
 #: Transport-level timeouts of a client; per-attempt budgets are applied on top.
@@ -74,9 +75,7 @@ def timeout(budget: float) -> httpx.Timeout:
     found = _TIMEOUTS.get(budget)
     if found is None:
         found = httpx.Timeout(budget, connect=min(budget, CONNECT_TIMEOUT))
-        if len(_TIMEOUTS) >= 64:
-            _TIMEOUTS.pop(next(iter(_TIMEOUTS)))
-        _TIMEOUTS[budget] = found
+        remember(_TIMEOUTS, budget, found, 64)
     return found
 
 
@@ -85,9 +84,7 @@ def url(text: str) -> httpx.URL:
     found = _URLS.get(text)
     if found is None:
         found = httpx.URL(text)
-        if len(_URLS) >= 256:
-            _URLS.pop(next(iter(_URLS)))
-        _URLS[text] = found
+        remember(_URLS, text, found, 256)
     return found
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from aiwf._ir.validate import Problem, summary
+from aiwf._memo import remember
 from aiwf._structure import kind_of
 from aiwf.runtime._canonical import Raw, dumps
 
@@ -89,9 +90,7 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     if cached is None:
         cached = _strict(copy.deepcopy(dict(schema)))
         assert isinstance(cached, dict)
-        if len(_STRICT_CACHE) >= 256:
-            _STRICT_CACHE.pop(next(iter(_STRICT_CACHE)))
-        _STRICT_CACHE[key] = cached
+        remember(_STRICT_CACHE, key, cached, 256)
     return cached
 
 
@@ -165,9 +164,7 @@ def wire_forms(schema: Mapping[str, Any]) -> WireForms:
     made = WireForms(
         forms, Raw(dumps(forms.plain)), Raw(dumps(forms.wrapped)), Raw(dumps(forms.strict))
     )
-    if len(_FORMS) >= 512:
-        _FORMS.pop(next(iter(_FORMS)))
-    _FORMS[key] = (schema, made)
+    remember(_FORMS, key, (schema, made), 512)
     return made
 
 
@@ -219,9 +216,7 @@ def null_stripper(schema: Mapping[str, Any], wrapped: bool) -> Callable[[Any], A
     made = _Stripper(original).of(original)
     if made is _same:
         made = None
-    if len(_STRIPPERS) >= 512:
-        _STRIPPERS.pop(next(iter(_STRIPPERS)))
-    _STRIPPERS[key] = (schema, made)
+    remember(_STRIPPERS, key, (schema, made), 512)
     return made
 
 
@@ -388,9 +383,7 @@ def validate(value: Any, schema: Mapping[str, Any]) -> OutputProblem | None:
 
         validator = _validator(_schema_key(schema))  # checks the schema itself, first
         quick = compile_check(schema)
-        if len(_VALIDATORS) >= 512:
-            _VALIDATORS.pop(next(iter(_VALIDATORS)))
-        _VALIDATORS[key] = (schema, validator, quick)
+        remember(_VALIDATORS, key, (schema, validator, quick), 512)
     if quick is not None and quick(value):
         return None  # valid; only an answer that may not be is walked by jsonschema
     found = [_problem(error) for error in validator.iter_errors(value)]

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from aiwf import __version__
 from aiwf._ir.routes import Route
+from aiwf._memo import remember
 from aiwf.runtime._canonical import Raw, dumps, in_contract_order, ordered_dumps, quote
 from aiwf.runtime._env import getenv
 from aiwf.runtime._errors import (
@@ -58,9 +59,7 @@ def wire_schema(schema: Mapping[str, Any], form: str) -> WireSchema:
         wire = WireSchema(forms.wrapped, made.wrapped, wrapped=forms.is_wrapped)
     else:
         wire = WireSchema(forms.plain, made.plain)
-    if len(_WIRE) >= 1024:
-        _WIRE.pop(next(iter(_WIRE)))
-    _WIRE[key] = (made, wire)
+    remember(_WIRE, key, (made, wire), 1024)
     return wire
 
 
