@@ -217,10 +217,10 @@ class RunTrace:
 
     def to_json(self, *, items: bool = True) -> bytes:
         """:meth:`to_dict` as UTF-8 JSON, the same bytes as ``orjson.dumps(to_dict())``,
-        for a tenth of the CPU on a wide scatter: the spans and outline entries are encoded
+        for under half its CPU on a wide scatter: the spans and outline entries are encoded
         as they are made and dropped at once, instead of every item's dicts living until
         the whole is encoded (which also made the garbage collector walk them, over and
-        over: at 100,000 items, two thirds of ``to_dict``'s time). Latencies and counts
+        over: at 100,000 items, 40-60 % of ``to_dict``'s time). Latencies and counts
         are never NaN; what orjson refuses (an integer past 64 bits, a lone surrogate) is
         encoded from :meth:`to_dict` by ``encode_json``, with its result and errors."""
         import orjson  # the runtime's, imported by the first answer anyway

@@ -16,9 +16,10 @@ Typical use::
     response.output, response.usage, response.attempts
 
 Import cost: the data types and errors load eagerly; :class:`Runtime`, :class:`Router`,
-the tracing and HTTP modules (httpx, tenacity) load on first attribute access, and
-jsonschema only when an output is first validated. Logging goes through loguru under the
-name ``aiwf.runtime`` and is off until ``loguru.logger.enable("aiwf.runtime")``.
+the tracing and HTTP modules load on first attribute access; jsonschema only when an output
+is first validated, httpx and tenacity only when a call first fails. Logging goes through
+loguru under the name ``aiwf.runtime`` and is off until
+``loguru.logger.enable("aiwf.runtime")``; the runtime never imports loguru itself.
 """
 
 from __future__ import annotations
