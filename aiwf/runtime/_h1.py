@@ -97,6 +97,9 @@ class Pool:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._busy: set[_Connection] = set()
         self._targets: dict[str, _Target] = {}
+        #: The host name lookups running, by (host, port): a scatter opens its connections
+        #: at once, and they all wait for one lookup (the system's resolver caches nothing).
+        self._lookups: dict[tuple[str, int], asyncio.Task[list[_AddrInfo]]] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -347,19 +350,50 @@ class Pool:
     async def _open_connection(
         self, loop: asyncio.AbstractEventLoop, target: _Target, context: ssl.SSLContext | None
     ) -> _Connection:
+        def made() -> _Connection:
+            return _Connection(self, target.key, self._max_header)
+
+        hostname = target.host if context is not None else None
+        if target.literal:
+            _, conn = await loop.create_connection(
+                made, target.host, target.port, ssl=context, server_hostname=hostname
+            )
+            return conn
         # Every address the name resolves to, the next one tried 250 ms after the last (as
         # browsers and httpx do): a first address that drops packets costs 250 ms, not the
         # whole connect timeout.
-        _, conn = await loop.create_connection(
-            lambda: _Connection(self, target.key, self._max_header),
-            target.host,
-            target.port,
-            ssl=context,
-            server_hostname=target.host if context is not None else None,
-            happy_eyeballs_delay=_NEXT_ADDRESS_AFTER,
-            interleave=1,
-        )
+        sock = await _connect_first(loop, await self._lookup(loop, target.host, target.port))
+        try:
+            _, conn = await loop.create_connection(
+                made, sock=sock, ssl=context, server_hostname=hostname
+            )
+        except BaseException:
+            sock.close()
+            raise
         return conn
+
+    async def _lookup(
+        self, loop: asyncio.AbstractEventLoop, host: str, port: int
+    ) -> list[_AddrInfo]:
+        """``host``'s addresses for a TCP connection to ``port``: one lookup for every
+        connect that asks while it runs (a waiter's cancellation leaves it to the others)."""
+        key = (host, port)
+        lookup = self._lookups.get(key)
+        if lookup is None:
+            lookup = loop.create_task(_addresses(loop, host, port))
+            self._lookups[key] = lookup
+
+            def ended(task: asyncio.Task[list[_AddrInfo]]) -> None:
+                if self._lookups.get(key) is task:
+                    del self._lookups[key]
+                if not task.cancelled():
+                    task.exception()  # read here: every waiter may have gone
+
+            lookup.add_done_callback(ended)
+        infos = await asyncio.shield(lookup)
+        if not infos:
+            raise OSError(f"{host} has no address")
+        return infos
 
     def _target(self, url: str) -> _Target:
         target = _Target(url)
@@ -376,6 +410,92 @@ def _literal(host: str) -> int | None:
             continue
         return int(family)
     return None
+
+
+#: One ``getaddrinfo`` entry: family, type, protocol, canonical name, socket address.
+_AddrInfo = tuple[int, int, int, str, Any]
+
+
+async def _addresses(loop: asyncio.AbstractEventLoop, host: str, port: int) -> list[_AddrInfo]:
+    return list(await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+
+
+async def _connect_first(loop: asyncio.AbstractEventLoop, infos: list[_AddrInfo]) -> socket.socket:
+    """A socket connected to the first of ``infos`` that takes the connection, the families
+    taken in turn and the next address tried :data:`_NEXT_ADDRESS_AFTER` after the last
+    (or at once when it fails), as ``loop.create_connection`` does with
+    ``happy_eyeballs_delay`` and ``interleave=1``; an ``OSError`` when none does."""
+    by_family: dict[int, list[_AddrInfo]] = {}
+    for entry in infos:
+        by_family.setdefault(entry[0], []).append(entry)
+    turns = list(by_family.values())
+    order = [turn[i] for i in range(max(map(len, turns))) for turn in turns if i < len(turn)]
+    if len(order) == 1:
+        return await _connect_one(loop, order[0])
+    errors: list[OSError] = []
+    running: set[asyncio.Task[socket.socket]] = set()
+    waiting = iter(order)
+    try:
+        while True:
+            info = next(waiting, None)
+            if info is not None:
+                running.add(loop.create_task(_connect_one(loop, info)))
+            elif not running:
+                raise _all_failed(errors)
+            done, running = await asyncio.wait(
+                running,
+                timeout=_NEXT_ADDRESS_AFTER if info is not None else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            won: socket.socket | None = None
+            unexpected: BaseException | None = None
+            for task in done:
+                error = task.exception()
+                if error is None:
+                    if won is None:
+                        won = task.result()
+                    else:
+                        task.result().close()  # two at once: the first one wins
+                elif isinstance(error, OSError):
+                    errors.append(error)
+                else:
+                    unexpected = error
+            if won is not None:
+                return won
+            if unexpected is not None:
+                raise unexpected
+    finally:
+        for task in running:  # the others, once one won (or the caller gave up)
+            task.cancel()
+            task.add_done_callback(_close_won)
+
+
+def _close_won(task: asyncio.Task[socket.socket]) -> None:
+    if not task.cancelled() and task.exception() is None:
+        task.result().close()
+
+
+async def _connect_one(loop: asyncio.AbstractEventLoop, info: _AddrInfo) -> socket.socket:
+    family, kind, proto, _, address = info
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        await loop.sock_connect(sock, address)
+    except BaseException as exc:
+        sock.close()
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, f"connecting to {address[0]} port {address[1]}: "
+                          f"{exc.strerror or exc}") from None  # fmt: skip
+        raise
+    return sock
+
+
+def _all_failed(errors: list[OSError]) -> OSError:
+    """One error for every address that refused (their messages, once each)."""
+    messages = list(dict.fromkeys(str(error) for error in errors))
+    if len(messages) == 1:
+        return errors[0]
+    return OSError(f"every address failed: {'; '.join(messages)}")
 
 
 async def _within(
@@ -404,7 +524,17 @@ async def _within(
 class _Target:
     """What one URL is to the pool: its origin, the request target, the Host header."""
 
-    __slots__ = ("authorization", "host", "host_header", "key", "origin", "path", "port", "tls")
+    __slots__ = (
+        "authorization",
+        "host",
+        "host_header",
+        "key",
+        "literal",
+        "origin",
+        "path",
+        "port",
+        "tls",
+    )
 
     def __init__(self, url: str) -> None:
         try:
@@ -421,7 +551,9 @@ class _Target:
             )
         if not host:
             raise _error("UnsupportedProtocol", "the URL names no host")
-        if _literal(host) is None:
+        #: Whether the host is an IP address (else a name to look up).
+        self.literal = _literal(host) is not None
+        if not self.literal:
             try:  # also refuses empty and overlong labels (api..example.com)
                 host = host.encode("idna").decode("ascii")
             except UnicodeError:

@@ -12,6 +12,7 @@ import random
 import socket
 import ssl
 import string
+import time
 import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -880,6 +881,114 @@ async def test_localhost_falls_through_to_the_next_address(
     async with Server(ok()) as srv:
         assert (await get(pool, f"http://localhost:{srv.port}/"))[2] == b"ok"
     assert asked  # the ::1-first answer was the one the client had
+
+
+class Resolver:
+    """``socket.getaddrinfo`` for the name ``aiwf-test.invalid``: the addresses given (or the
+    failure), after ``delay`` seconds; every other name as the system resolves it."""
+
+    NAME = "aiwf-test.invalid"
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *ports: int, delay: float = 0.0) -> None:
+        self.ports = list(ports)
+        self.delay = delay
+        self.calls = 0
+        self.fail: OSError | None = None
+        real = socket.getaddrinfo
+
+        def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            if host not in (self.NAME, self.NAME.encode()):
+                return real(host, port, *args, **kwargs)
+            self.calls += 1
+            time.sleep(self.delay)  # in the executor's thread, as a slow resolver is
+            if self.fail is not None:
+                raise self.fail
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", p)) for p in self.ports
+            ]
+
+        monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+    def url(self, port: int) -> str:
+        return f"http://{self.NAME}:{port}/"
+
+
+async def test_connects_at_once_share_one_lookup(
+    make_pool: MakePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scatter opens its connections at once: one lookup serves them all (the system's
+    resolver caches nothing, and its lookups queue for the loop's few executor threads)."""
+    pool = make_pool(connections=20)
+    async with Server(ok()) as srv:
+        names = Resolver(monkeypatch, srv.port, delay=0.05)
+        answers = await asyncio.gather(*(get(pool, names.url(srv.port)) for _ in range(20)))
+        assert [a[2] for a in answers] == [b"ok"] * 20
+        assert srv.accepted == 20
+        assert names.calls == 1
+        assert srv.requests[0].header("host") == f"{Resolver.NAME}:{srv.port}"
+        await get(pool, names.url(srv.port))  # an idle connection: no lookup
+        assert names.calls == 1
+
+
+async def test_a_failed_lookup_fails_its_connects_and_the_next_one_looks_again(
+    make_pool: MakePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = make_pool(connections=5)
+    async with Server(ok()) as srv:
+        names = Resolver(monkeypatch, srv.port, delay=0.05)
+        names.fail = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        failed = await asyncio.gather(
+            *(get(pool, names.url(srv.port)) for _ in range(5)), return_exceptions=True
+        )
+        assert all(isinstance(f, httpx.ConnectError) for f in failed), failed
+        assert "Name or service not known" in str(failed[0])
+        assert names.calls == 1
+        names.fail = None
+        assert (await get(pool, names.url(srv.port)))[2] == b"ok"
+        assert names.calls == 2
+        assert pool.open_connections == 1
+
+
+async def test_a_connect_cancelled_while_it_looks_up_leaves_the_lookup_to_the_others(
+    make_pool: MakePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = make_pool(connections=2)
+    async with Server(ok()) as srv:
+        names = Resolver(monkeypatch, srv.port, delay=0.3)
+        first = asyncio.ensure_future(get(pool, names.url(srv.port)))
+        second = asyncio.ensure_future(get(pool, names.url(srv.port)))
+        await asyncio.sleep(0.1)
+        first.cancel()
+        assert (await second)[2] == b"ok"
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert names.calls == 1
+        assert pool.open_connections == 1
+
+
+async def test_an_address_that_drops_the_connect_is_passed_after_a_quarter_second(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with unanswered_port() as dropped:
+        async with Server(ok()) as srv:
+            names = Resolver(monkeypatch, dropped, srv.port)
+            started = time.monotonic()
+            assert (await send(pool, "GET", names.url(srv.port), connect_timeout=3.0))[2] == b"ok"
+            took = time.monotonic() - started
+    assert 0.2 <= took < 2.0, took
+    assert pool.open_connections == 1
+
+
+async def test_every_address_refusing_is_one_connect_error_that_names_each(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = refused_port(), refused_port()
+    names = Resolver(monkeypatch, one, two)
+    with pytest.raises(httpx.ConnectError) as info:
+        await get(pool, names.url(one))
+    assert f"port {one}" in str(info.value)
+    assert f"port {two}" in str(info.value) or one == two
+    assert pool.open_connections == 0
 
 
 # -- any correct answer, in any pieces ------------------------------------------------------
