@@ -221,8 +221,8 @@ class RunTrace:
         as they are made and dropped at once, instead of every item's dicts living until
         the whole is encoded (which also made the garbage collector walk them, over and
         over: at 100,000 items, 40-60 % of ``to_dict``'s time). Latencies and counts
-        are never NaN; what orjson refuses (an integer past 64 bits, a lone surrogate) is
-        encoded from :meth:`to_dict` by ``encode_json``, with its result and errors."""
+        are never NaN; what orjson refuses (an integer past 64 bits, a lone surrogate in
+        an error message) is encoded from :meth:`to_dict` by ``encode_json``."""
         import orjson  # the runtime's, imported by the first answer anyway
 
         data = _record(self, skip="steps")

@@ -34,6 +34,7 @@ import base64
 import codecs
 import collections
 import contextlib
+import os
 import re
 import socket
 import ssl
@@ -484,8 +485,10 @@ async def _connect_one(loop: asyncio.AbstractEventLoop, info: _AddrInfo) -> sock
     except BaseException as exc:
         sock.close()
         if isinstance(exc, OSError):
-            raise OSError(exc.errno, f"connecting to {address[0]} port {address[1]}: "
-                          f"{exc.strerror or exc}") from None  # fmt: skip
+            why = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise OSError(
+                exc.errno, f"connecting to {address[0]} port {address[1]}: {why}"
+            ) from None
         raise
     return sock
 

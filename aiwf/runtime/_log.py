@@ -13,7 +13,6 @@ application's own ``enable`` afterwards wins, as it did when the runtime importe
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 from collections.abc import Sequence
@@ -28,7 +27,8 @@ if TYPE_CHECKING:  # importlib.abc alone takes longer to import than this whole 
 
 NAME = "aiwf.runtime"
 
-_quiet = False
+#: The loguru logger whose NAME this module disabled (loguru makes a new one on a reload).
+_quieted: Any = None
 _lock = threading.Lock()
 
 
@@ -37,23 +37,25 @@ def log(level: str, message: str, **fields: Any) -> None:
     loguru = sys.modules.get("loguru")
     if loguru is None:
         return  # nobody can have enabled NAME: loguru would drop it
-    if not _quiet:  # loguru came in some way that bypassed the import system
+    logger = loguru.logger
+    if logger is not _quieted:  # loguru came back (a reload) or around the import system
         _disable(loguru)
-    loguru.logger.bind(**redact_value(fields)).log(level, redact(message))
+    logger.bind(**redact_value(fields)).log(level, redact(message))
 
 
 def _disable(loguru: ModuleType) -> None:
-    global _quiet
+    global _quieted
     with _lock:
-        if not _quiet:
+        if loguru.logger is not _quieted:
             loguru.logger.disable(NAME)
-            _quiet = True
+            _quieted = loguru.logger
 
 
 class _DisableOnImport:
-    """A meta path finder (:class:`importlib.abc.MetaPathFinder`) that finds nothing itself: when loguru is about to be imported for the first time, it
-    takes the spec the other finders give and has NAME disabled right after the module
-    ran (then leaves the spec and the module as the other finders made them)."""
+    """A meta path finder (:class:`importlib.abc.MetaPathFinder`) that finds nothing of
+    its own: for loguru it hands on the spec the finders after it give, with a loader that
+    has NAME disabled right after the module ran, and leaves the import system once one
+    has (a probe such as ``importlib.util.find_spec("loguru")`` loads nothing)."""
 
     def find_spec(
         self,
@@ -63,15 +65,19 @@ class _DisableOnImport:
     ) -> ModuleSpec | None:
         if fullname != "loguru":
             return None
-        _unhook()
-        spec = importlib.util.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            spec.loader = cast("Loader", _ThenDisable(spec.loader))
-        return spec
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec: ModuleSpec | None = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = cast("Loader", _ThenDisable(spec.loader))
+                return spec
+        return None
 
 
 class _ThenDisable:
-    """The loader of loguru's module, then :func:`_disable` (an :class:`importlib.abc.Loader`)."""
+    """loguru's own loader, then :func:`_disable` (an :class:`importlib.abc.Loader`)."""
 
     def __init__(self, loader: Loader) -> None:
         self.loader = loader
@@ -87,14 +93,15 @@ class _ThenDisable:
                 module.__spec__.loader = self.loader
             module.__loader__ = self.loader
         _disable(module)
+        _unhook()
 
 
 _HOOK = _DisableOnImport()
 
 
 def _unhook() -> None:
-    if _HOOK in sys.meta_path:
-        sys.meta_path.remove(_HOOK)
+    # A new list: another thread may be walking the old one for an import of its own.
+    sys.meta_path = [finder for finder in sys.meta_path if finder is not _HOOK]
 
 
 if "loguru" in sys.modules:

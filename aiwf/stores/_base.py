@@ -689,7 +689,8 @@ def encode_json(value: Any) -> bytes:
     orjson encodes it (a journal encodes one record per scatter item; orjson takes a fifth
     of json's CPU), and json when orjson cannot say: a value orjson refuses (an integer
     past 64 bits, a key that is not a string, a dataclass, a date) and any value whose JSON
-    holds ``null`` (orjson writes NaN and infinities as ``null``; json refuses them). The
+    holds ``null`` (orjson writes NaN and infinities as ``null``; json refuses them). A
+    string with a lone surrogate, which UTF-8 cannot hold, is written escaped. The
     data are json's in either case (except that orjson also encodes an enum or a UUID, by
     value, which json refuses); the bytes differ only in spacing and in how some floats are
     written (``1e-7`` for ``1e-07``)."""
@@ -717,7 +718,14 @@ def encode_json(value: Any) -> bytes:
         text = _JSON.encode(value)
     except (TypeError, ValueError) as exc:
         raise InvalidArtifact(f"value is not JSON-serialisable: {exc}") from None
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot hold: escape it
+        return _JSON_ASCII.encode(value).encode("ascii")
+
+
+#: The same, every non-ASCII character escaped (``"\ud800"`` reads back as it was).
+_JSON_ASCII = json.JSONEncoder(ensure_ascii=True, allow_nan=False)
 
 
 def encode_own_json(value: Any) -> bytes:

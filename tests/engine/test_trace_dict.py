@@ -111,3 +111,9 @@ def test_a_trace_dict_is_stored_as_encode_json_would_store_it() -> None:
     assert json.loads(encode_own_json(data)) == json.loads(encode_json(data))
     big = {"tokens": 2**70, "text": "é"}
     assert encode_own_json(big) == encode_json(big)
+
+
+def test_a_trace_with_a_lone_surrogate_in_an_error_is_still_written() -> None:
+    trace = _trace()
+    trace.error = "provider said \ud800"
+    assert json.loads(trace.to_json())["error"] == "provider said \ud800"

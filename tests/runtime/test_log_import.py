@@ -61,3 +61,38 @@ def test_loguru_imported_before_the_runtime_is_disabled_by_its_import() -> None:
         print(*lines)
     """)
     assert out == ["two"]
+
+
+def test_a_probe_for_loguru_does_not_lose_the_application_s_enable() -> None:
+    """``importlib.util.find_spec("loguru")`` (is it installed?) loads nothing: the import
+    after it still starts with the runtime disabled, and the application's enable wins."""
+    out = _run("""
+        import importlib.util
+        from aiwf.runtime import _log
+        assert importlib.util.find_spec("loguru") is not None
+        from loguru import logger
+        lines = []
+        logger.remove()
+        logger.add(lambda m: lines.append(m.record["message"]), level="DEBUG")
+        _log.log("INFO", "one")
+        logger.enable("aiwf.runtime")
+        _log.log("INFO", "two")
+        _log.log("INFO", "three")
+        print(*lines)
+    """)
+    assert out == ["two", "three"]
+
+
+def test_a_reloaded_loguru_starts_with_the_runtime_disabled_again() -> None:
+    out = _run("""
+        import importlib
+        import loguru
+        from aiwf.runtime import _log
+        importlib.reload(loguru)  # a new logger, with loguru's own stderr sink
+        lines = []
+        loguru.logger.remove()
+        loguru.logger.add(lambda m: lines.append(m.record["message"]), level="DEBUG")
+        _log.log("INFO", "one")
+        print(len(lines))
+    """)
+    assert out == ["0"]

@@ -61,3 +61,9 @@ def test_what_orjson_refuses_or_encodes_otherwise_is_json_s() -> None:
     assert encode_json(Text("x")) == b'"x"'
     with pytest.raises(InvalidArtifact):
         encode_json({"when": __import__("datetime").date(2026, 1, 1)})
+
+
+def test_a_lone_surrogate_is_written_escaped_and_reads_back() -> None:
+    value = {"error": "bad \ud800 text", "ok": "é"}
+    data = encode_json(value)
+    assert json.loads(data) == value
