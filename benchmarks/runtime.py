@@ -14,6 +14,13 @@
 
     .venv/bin/python benchmarks/runtime.py [--calls 2000] [--concurrency 50] [--latency 0.02]
     .venv/bin/python benchmarks/runtime.py --cpu [--calls 5000]
+(c) instructions per call (``--instructions``): the shared path of (b), counted by valgrind's
+    callgrind (user-space instructions: the same count on a busy machine as on an idle one,
+    where (b)'s CPU time moves with the load). Two runs of the same process, ``--calls``
+    and a fifth of them after the same warm-up; the count per call is their difference
+    over the calls between. Needs valgrind (``apt install valgrind``); about a minute.
+
+    .venv/bin/python benchmarks/runtime.py --instructions [--calls 2000]
 """
 
 from __future__ import annotations
@@ -22,8 +29,11 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -311,6 +321,49 @@ def cpu(calls: int) -> None:
         print(f"    {name:<44}{seconds / total * ours * 1e6:8.1f} us")
 
 
+async def shared_calls(calls: int) -> None:
+    """``calls`` calls on the shared client's path, its send answered in-process, after
+    the warm-up of (b) (what ``--instructions`` counts, in a child under callgrind)."""
+    from aiwf.runtime import _http as aiwf_http
+    from aiwf.runtime._client import Runtime
+
+    os.environ["OPENAI_API_KEY"] = "sk-bench"
+    body, head = response_body(), {"content-type": "application/json", "x-request-id": "req_1"}
+
+    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, head, body
+
+    runtime = Runtime()
+    aiwf_http.shared().send = answer  # type: ignore[method-assign]
+    req = request("http://127.0.0.1:9")
+    for _ in range(300):
+        await runtime.complete(req)
+    for _ in range(calls):
+        await runtime.complete(req)
+
+
+def instructions(calls: int) -> None:
+    """Instructions per call on the shared path (see the module docstring, (c))."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--instructions needs valgrind (apt install valgrind)")
+    counts = []
+    for n in (calls // 5, calls):
+        with tempfile.TemporaryDirectory() as tmp:
+            done = subprocess.run(
+                [valgrind, "--tool=callgrind", f"--callgrind-out-file={tmp}/out",
+                 sys.executable, __file__, "--calls-child", str(n)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+        found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+        if found is None:
+            sys.exit(f"callgrind printed no count:\n{done.stderr}")
+        counts.append(int(found.group(1)))
+    per_call = (counts[1] - counts[0]) / (calls - calls // 5)
+    print(f"instructions per call, shared client path, HTTP answered in-process: {per_call:,.0f}")
+    print(f"  (callgrind; {calls // 5:,} and {calls:,} calls, each after a warm-up of 300)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
@@ -318,13 +371,23 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cpu", action="store_true", help="CPU per call, in-process transport")
+    parser.add_argument(
+        "--instructions", action="store_true", help="instructions per call (callgrind)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--calls-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.latency))
         return
+    if args.calls_child is not None:
+        asyncio.run(shared_calls(args.calls_child))
+        return
     if args.cpu:
         cpu(args.calls)
+        return
+    if args.instructions:
+        instructions(args.calls)
         return
     proc = subprocess.Popen(
         [sys.executable, __file__, "--serve", "--latency", str(args.latency)],
