@@ -4,8 +4,8 @@ The runtime logs under the ``aiwf.runtime`` name and is disabled by default, as 
 should be; an application turns it on with ``loguru.logger.enable("aiwf.runtime")``.
 Every message and every field passes :func:`aiwf.runtime._redact.redact` first.
 
-loguru is not imported for this (it is a tenth of the runtime's import time, and a run
-whose calls succeed logs nothing). Until something imports it, nobody can have enabled the
+loguru is not imported for this (it took longer to import than the rest of the runtime,
+and a run whose calls succeed logs nothing). Until something imports it, nobody can have enabled the
 name, so a message is dropped as loguru would drop it. When something does, the name is
 disabled the moment loguru's module has run, before the importer gets it back: an
 application's own ``enable`` afterwards wins, as it did when the runtime imported loguru.

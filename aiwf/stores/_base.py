@@ -686,8 +686,8 @@ def encode_json(value: Any) -> bytes:
     """``value`` as UTF-8 JSON; :class:`InvalidArtifact` if it is not JSON-serialisable
     (NaN and infinities included).
 
-    orjson encodes it (a journal encodes one record per scatter item; orjson takes a fifth
-    of json's CPU), and json when orjson cannot say: a value orjson refuses (an integer
+    orjson encodes it (a journal encodes one record per scatter item, and orjson halves
+    what a record costs), and json when orjson cannot say: a value orjson refuses (an integer
     past 64 bits, a key that is not a string, a dataclass, a date) and any value whose JSON
     holds ``null`` (orjson writes NaN and infinities as ``null``; json refuses them). A
     string with a lone surrogate, which UTF-8 cannot hold, is written escaped. The
