@@ -1,7 +1,10 @@
-// How the runtime sends its requests. By default with `node:http` / `node:https` over
-// keep-alive Agents shared by every Runtime in the process: on a scatter of 100 calls it
-// costs about a third of the CPU of Node's global fetch (undici) per request. A fetch the
-// caller passes (`Runtime`'s `fetch` option) is used instead, as before.
+// How the runtime sends its requests. By default: plain (non-streaming) requests with the lean
+// HTTP/1.1 client of src/h1.ts (keep-alive connections over node:net / node:tls, about a
+// quarter of node:http's CPU per call), streamed ones with `node:http` / `node:https` over
+// keep-alive Agents shared by every Runtime in the process (about a third of the CPU of Node's
+// global fetch, undici, per request). A Runtime given Agents of its own sends every request of
+// their scheme through them; a fetch the caller passes (`Runtime`'s `fetch` option) is used
+// instead of all of these, as before.
 //
 // The shared Agents keep every connection alive and open as many as there are calls in flight
 // (`maxSockets: Infinity`, as fetch does): the callers bound the concurrency (a scatter's
@@ -11,9 +14,10 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
-import { urlToHttpOptions } from "node:url";
 import { pipeline, type Readable } from "node:stream";
 import * as zlib from "node:zlib";
+
+import { ACCEPT_ENCODING, IDLE_TIMEOUT, MAX_FREE_SOCKETS, h1Transport, targetOf, type Target } from "./h1.js";
 
 /** Response headers as the runtime reads them: fetch's `Headers`, or anything with `get`. */
 export interface HeaderLookup {
@@ -35,6 +39,8 @@ export interface HttpRequest {
   body: string;
   /** Aborts the request, and the reading of its response body. */
   signal: AbortLike;
+  /** The body will be read as it arrives (an event stream): a hint, transports may ignore it. */
+  stream?: boolean | undefined;
 }
 
 /** What the runtime reads of a response. */
@@ -58,16 +64,6 @@ export interface Agents {
   http?: http.Agent | undefined;
   https?: https.Agent | undefined;
 }
-
-/** Idle keep-alive connections kept per host by the shared Agents. */
-export const MAX_FREE_SOCKETS = 256;
-
-/**
- * Seconds an idle connection of the shared Agents stays open (fetch's own default; a server's
- * shorter `Keep-Alive: timeout=N` hint wins): a connection the server is about to close is
- * not reused, which would fail the attempt with a reset. A call in flight is not affected.
- */
-export const IDLE_TIMEOUT = 4;
 
 const AGENT_OPTIONS = {
   keepAlive: true,
@@ -157,42 +153,6 @@ class NodeResponse implements HttpResponse {
   }
 }
 
-/** Where a URL points (host, port, path), parsed once per URL. */
-interface Target {
-  secure: boolean;
-  hostname: string;
-  port: number;
-  path: string;
-  /** The Host header: host[:port], the port left out when it is the scheme's own. */
-  host: string;
-  /** Basic credentials of a URL that has them (`https://user:pass@host`). */
-  authorization: string | null;
-}
-
-const targets = new Map<string, Target>();
-const MAX_TARGETS = 256;
-
-function targetOf(url: string): Target {
-  let found = targets.get(url);
-  if (found === undefined) {
-    const parsed = new URL(url);
-    const secure = parsed.protocol === "https:";
-    if (!secure && parsed.protocol !== "http:") throw new TypeError("unsupported URL scheme " + JSON.stringify(parsed.protocol));
-    const options = urlToHttpOptions(parsed);
-    found = {
-      secure,
-      hostname: options.hostname ?? "localhost",
-      port: Number(options.port ?? "") || (secure ? 443 : 80),
-      path: options.path ?? "/",
-      host: parsed.host,
-      authorization: options.auth ? "Basic " + Buffer.from(options.auth).toString("base64") : null,
-    };
-    if (targets.size >= MAX_TARGETS) targets.clear();
-    targets.set(url, found);
-  }
-  return found;
-}
-
 /**
  * The request's header lines: Host (unless given), the request's own, Content-Length, and
  * Accept-Encoding and Authorization unless given. As a list, node:http writes them as they
@@ -218,9 +178,6 @@ function headerLines(target: Target, headers: Record<string, string>, body: stri
   if (!authorization && target.authorization !== null) lines.push("Authorization", target.authorization);
   return lines;
 }
-
-/** What the node:http transport accepts (the Python runtime's httpx asks for the same). */
-export const ACCEPT_ENCODING = "gzip, deflate";
 
 /** The body as it is read: decoded when the server compressed it. */
 function decoded(message: http.IncomingMessage): Readable {
@@ -279,7 +236,22 @@ export function nodeTransport(agents: Agents = {}): Transport {
     });
 }
 
-/** The transport a Runtime uses: `fetch` when one is given, else node:http over `agents`. */
+/**
+ * The transport a Runtime uses: `fetch` when one is given; else the lean HTTP/1.1 client for
+ * plain requests to a scheme without an Agent in `agents`, and node:http over `agents` (default:
+ * the shared keep-alive Agents) for streamed requests and for the schemes with an Agent.
+ */
 export function defaultTransport(fetchImpl: FetchLike | undefined, agents: Agents | undefined): Transport {
-  return fetchImpl !== undefined ? fetchTransport(fetchImpl) : nodeTransport(agents);
+  if (fetchImpl !== undefined) return fetchTransport(fetchImpl);
+  const node = nodeTransport(agents);
+  const lean = h1Transport();
+  const ownHttp = agents?.http !== undefined;
+  const ownHttps = agents?.https !== undefined;
+  return (url, request) => {
+    if (request.stream === true) return node(url, request);
+    if (ownHttp || ownHttps) {
+      if (/^https:/i.test(url) ? ownHttps : ownHttp) return node(url, request);
+    }
+    return lean(url, request);
+  };
 }
