@@ -420,6 +420,7 @@ export class Runtime implements ModelClient {
           headers: route.headers === undefined ? call.headers : withRouteHeaders(call.headers, route.headers),
           body: dumps(call.body),
           signal: live.controller,
+          stream,
         });
         httpStatus = response.status;
         requestId = provider.requestId(response.headers);
