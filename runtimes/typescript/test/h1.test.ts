@@ -232,13 +232,14 @@ test("Connection: close (or HTTP/1.0 without keep-alive) is honoured: the connec
   }
 });
 
-test("a body without a length is read until the server closes; an empty body ends with its head", async () => {
+test("a body without a length is read until the server closes; an empty body (204, length 0, HEAD) ends with its head", async () => {
   const server = await rawServer((socket, _request, n) => {
     if (n === 1) {
       socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n");
       writeSplit(socket, BYTES, 7);
       setTimeout(() => socket.end(), 20);
     } else if (n === 2) socket.write("HTTP/1.1 204 No Content\r\n\r\n");
+    else if (n === 4) socket.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"); // to a HEAD request: no body follows
     else socket.write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   });
   try {
@@ -246,6 +247,9 @@ test("a body without a length is read until the server closes; an empty body end
     const empty = await post(server.url);
     assert.equal(empty.status, 204);
     assert.equal(await empty.text(), "");
+    assert.equal(await (await post(server.url)).text(), "");
+    const head = await transport(server.url, { method: "HEAD", headers: {}, body: "", signal: new AbortController().signal });
+    assert.equal(await head.text(), "");
     assert.equal(await (await post(server.url)).text(), "");
     assert.equal(server.connections(), 2);
   } finally {
