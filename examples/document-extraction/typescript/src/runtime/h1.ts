@@ -224,6 +224,8 @@ interface Exchange {
   response: H1Response | null;
   /** The request asked for `Connection: close`. */
   close: boolean;
+  /** A HEAD request: its answer has no body, whatever its headers say. */
+  head: boolean;
 }
 
 const CRLF2 = Buffer.from("\r\n\r\n");
@@ -434,11 +436,12 @@ class Conn {
     const encoding = map.get("transfer-encoding");
     const length = map.get("content-length");
     this.chunks = [];
-    if (status === 204 || status === 304) {
+    if (status === 204 || status === 304 || exchange.head) {
       this.phase = Phase.Length;
       this.left = 0;
     } else if (encoding !== undefined) {
       const codings = encoding.split(",");
+      if (length !== undefined) this.keepAlive = false; // both: chunked wins, the connection is not trusted again
       if ((codings[codings.length - 1] as string).trim().toLowerCase() === "chunked") this.phase = Phase.ChunkSize;
       else {
         this.phase = Phase.UntilClose;
@@ -601,6 +604,7 @@ export function h1Transport(): Transport {
         },
         response: null,
         close: head.close,
+        head: request.method === "HEAD",
       };
       signal.addEventListener("abort", exchange.onAbort, { once: true });
       conn.send(head.text, body, exchange);
