@@ -290,21 +290,32 @@ def _shallow(span: StepSpan) -> dict[str, Any]:
 
 #: The types :func:`_value` passes through as they are (immutable: nothing to copy).
 _ATOMS = frozenset({str, int, float, bool, type(None)})
-#: The field names of each dataclass :func:`_record` met, in declaration order.
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: Each dataclass :func:`_record` and :func:`_fields` met: its field names in declaration
+#: order, and one getter of them all (None for a single field: ``attrgetter`` of one name
+#: gives the value, not a tuple).
+_SHAPES: dict[type, tuple[tuple[str, ...], Callable[[Any], Any] | None]] = {}
+
+
+def _shape(obj: Any) -> tuple[tuple[str, ...], Callable[[Any], Any] | None]:
+    """The field names and getter of the dataclass instance ``obj`` (``TypeError`` for
+    anything else: orjson's signal of a value it cannot encode)."""
+    cls = type(obj)
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        if not is_dataclass(obj) or isinstance(obj, type):
+            raise TypeError(f"{cls.__name__} is not JSON-serialisable")
+        names = tuple(f.name for f in fields(obj))
+        shape = _SHAPES[cls] = (names, operator.attrgetter(*names) if len(names) > 1 else None)
+    return shape
 
 
 def _record(obj: Any, *, skip: str | None = None) -> dict[str, Any]:
     """``dataclasses.asdict(obj)``: the same dict (keys in field order, values copied
     deeply, nested dataclasses as dicts), without its per-value generic dispatch; the
     field ``skip`` keeps its place, with ``None`` (the caller fills it)."""
-    cls = type(obj)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
     atoms = _ATOMS
     out: dict[str, Any] = {}
-    for name in names:
+    for name in _shape(obj)[0]:
         value = None if name == skip else getattr(obj, name)
         out[name] = value if type(value) in atoms else _value(value)
     return out
@@ -312,25 +323,11 @@ def _record(obj: Any, *, skip: str | None = None) -> dict[str, Any]:
 
 def _fields(obj: Any) -> dict[str, Any]:
     """A dataclass's fields, not copied (:meth:`RunTrace.to_json` encodes them at once);
-    ``TypeError`` (orjson's signal of a value it cannot encode) for anything else."""
-    cls = type(obj)
-    got = _GETTERS.get(cls)
-    if got is None:
-        if not is_dataclass(obj) or isinstance(obj, type):
-            raise TypeError(f"{cls.__name__} is not JSON-serialisable")
-        names = tuple(f.name for f in fields(obj))
-        getter: Callable[[Any], Any] | None = (
-            operator.attrgetter(*names) if len(names) > 1 else None
-        )
-        got = _GETTERS[cls] = (names, getter)
-    names, getter = got
-    if getter is None:  # attrgetter of one name gives the value, not a tuple
+    ``TypeError`` for anything else."""
+    names, getter = _shape(obj)
+    if getter is None:
         return {name: getattr(obj, name) for name in names}
     return dict(zip(names, getter(obj), strict=True))
-
-
-#: Each dataclass :func:`_fields` met: its field names, and one getter of them all.
-_GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], Any] | None]] = {}
 
 
 def _value(value: Any) -> Any:
