@@ -753,8 +753,11 @@ class _Connection(asyncio.Protocol):
 
     def close(self, abort: bool = False) -> None:
         """Close the connection: politely (FIN, TLS close_notify) when idle, at once
-        (``abort``) when a request on it failed or was cancelled."""
+        (``abort``) when a request on it failed or was cancelled. A streamed answer closed
+        so is no longer read: its end is nobody's failure, and builds no error (which would
+        import httpx)."""
         self.alive = False
+        self.reading = False
         if self.transport is not None:
             if abort:
                 self.transport.abort()

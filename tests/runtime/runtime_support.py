@@ -38,6 +38,8 @@ class Reply:
     delay: float = 0.0
     #: Seconds to wait after the headers, before the first SSE event.
     stall: float = 0.0
+    #: Seconds to wait after the last SSE event, before the chunked body's end.
+    linger: float = 0.0
     #: Close the connection with a TCP reset instead of answering.
     reset: bool = False
     #: Seconds to wait after the headers and the first half of a plain body, before the
@@ -162,6 +164,8 @@ class ScriptedServer:
                 chunk = sse_bytes(event, data)
                 writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                 await writer.drain()
+            if reply.linger:
+                await asyncio.sleep(reply.linger)
             writer.write(b"0\r\n\r\n")
             await writer.drain()
             return True
