@@ -66,6 +66,10 @@ _OWN = frozenset(("host", "content-length", "transfer-encoding", "connection"))
 _MAX_TARGETS = 256
 #: Bytes of a streamed answer buffered before the connection stops reading (flow control).
 _STREAM_BUFFER = 1 << 20
+#: How long, and how many bytes, the rest of a streamed answer whose reader left is read for
+#: before its connection is closed instead of kept (:meth:`Pool.stream`).
+_REST_WAIT = 1.0
+_REST_BYTES = 1 << 16
 #: Where a streamed text splits into lines: CRLF, LF or CR (as server-sent events end lines).
 _LINE_ENDS = re.compile("\r\n|\r|\n")
 
@@ -157,13 +161,64 @@ class Pool:
         """Send one request and hand over its answer as it arrives: a :class:`Stream` with
         the status and headers, whose body is read with :meth:`Stream.aiter_lines` (or
         ``aiter_bytes``, ``aread``). An answer read to its end leaves its connection for
-        the next request; one left unread closes it."""
+        the next request. One left before its end (an SSE reader leaves at its last event,
+        and the body's end often comes a moment later) has the rest of its body read and
+        dropped, for at most :data:`_REST_WAIT` seconds and :data:`_REST_BYTES` bytes, with
+        the connection left for the next request when the end comes, else closed; one left
+        by an exception or a cancellation is closed at once."""
         conn = await self._exchange(method, url, headers, content, connect_timeout, True)
         answer = Stream(conn)
         try:
             yield answer
-        finally:
-            self._release(conn, answer.finished and conn.keep)
+        except BaseException:
+            conn.left = True
+            self._release(conn, False)
+            raise
+        conn.left = True
+        if answer.finished or conn.complete:
+            self._release(conn, conn.keep)
+        elif conn.reading and conn.framed and conn.alive and not self._closed:
+            self._read_rest(conn)
+        else:
+            self._release(conn, False)
+
+    def _read_rest(self, conn: _Connection) -> None:
+        """Read and drop the rest of a streamed answer whose reader left (see :meth:`stream`),
+        then release its connection (and its lease, held until then): kept when the answer
+        ended in time, closed when it did not, failed, or ran past the bytes allowed."""
+        loop = self._loop or asyncio.get_running_loop()
+        dropped = 0
+        settled = False
+
+        def settle(keep: bool) -> None:
+            nonlocal settled
+            settled = True
+            timer.cancel()
+            conn.reader = None
+            self._release(conn, keep)
+
+        def step(_: object = None) -> None:
+            nonlocal dropped
+            if settled:
+                return
+            if conn.body:
+                dropped += sum(map(len, conn.body))
+                conn.body = []
+                conn.taken()
+            if conn.complete:
+                settle(conn.keep)
+            elif conn.error is not None or not conn.reading or dropped > _REST_BYTES:
+                settle(False)
+            else:
+                conn.reader = reader = loop.create_future()
+                reader.add_done_callback(step)
+
+        def step_out() -> None:
+            if not settled:
+                settle(False)
+
+        timer = loop.call_later(_REST_WAIT, step_out)
+        step()
 
     async def _exchange(
         self,
@@ -698,6 +753,8 @@ class _Connection(asyncio.Protocol):
         self.complete = False
         self.error: BaseException | None = None
         self.reader: asyncio.Future[None] | None = None
+        #: The streamed answer's reader left it (its end, or failure, is nobody's to see).
+        self.left = False
         self.buffered = 0
         self.paused = False
 
@@ -729,6 +786,7 @@ class _Connection(asyncio.Protocol):
         self.keep = False
         self.bodiless = bodiless
         self.streaming, self.reading, self.complete, self.error = streaming, False, False, None
+        self.left = False
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
         else:
@@ -753,11 +811,8 @@ class _Connection(asyncio.Protocol):
 
     def close(self, abort: bool = False) -> None:
         """Close the connection: politely (FIN, TLS close_notify) when idle, at once
-        (``abort``) when a request on it failed or was cancelled. A streamed answer closed
-        so is no longer read: its end is nobody's failure, and builds no error (which would
-        import httpx)."""
+        (``abort``) when a request on it failed or was cancelled."""
         self.alive = False
-        self.reading = False
         if self.transport is not None:
             if abort:
                 self.transport.abort()
@@ -854,6 +909,8 @@ class _Connection(asyncio.Protocol):
             if exc is None and not self.framed:
                 self.keep = False
                 self.complete = True  # a body that ends with the connection
+            elif self.left:  # nobody reads it: no httpx error (importing httpx) for nobody
+                self.error = ConnectionError("closed before the answer ended")
             else:
                 self.error = _error(
                     "ReadError", "the server closed the connection before the answer ended"

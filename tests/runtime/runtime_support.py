@@ -71,6 +71,8 @@ class ScriptedServer:
 
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
+        #: Connections accepted so far.
+        self.accepted = 0
         self._script: list[Reply] = []
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -117,6 +119,7 @@ class ScriptedServer:
         self._loop.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
         try:
             while True:
                 line = await reader.readline()

@@ -16,6 +16,7 @@ from h1_support import Conn, Handler, Server, answering, chunked, response
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiwf.runtime import _h1
 from aiwf.runtime._h1 import Pool
 
 until = Server.until
@@ -108,15 +109,92 @@ async def test_an_answer_read_to_its_end_leaves_the_connection_for_the_next(pool
     await until(lambda: pool.open_connections == 0)  # the server closed it: dropped
 
 
-async def test_an_answer_left_unread_closes_its_connection(pool: Pool) -> None:
-    async with Server(streaming(b"data: 1\n\n", b"data: 2\n\n", pause=0.05)) as srv:
-        async with pool.stream("POST", srv.url, {}, b"", 5.0) as answer:
-            async for line in answer.aiter_lines():
-                assert line == "data: 1"
-                break
+async def first_line(pool: Pool, url: str) -> str:
+    """The first line of a streamed answer, its reader leaving there (as an SSE reader
+    leaves at its last event)."""
+    async with pool.stream("POST", url, {}, b"", 5.0) as answer:
+        async for line in answer.aiter_lines():
+            return line
+    raise AssertionError("no line")
+
+
+async def test_an_answer_left_before_its_end_keeps_its_connection_when_the_end_comes(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The end comes 0.1 s after the reader left: the rest is read and dropped, and the
+    # next request goes out on the same connection. No error is made for the part nobody
+    # read (an httpx one would import httpx).
+    made: list[str] = []
+    real_error = _h1._error
+    monkeypatch.setattr(_h1, "_error", lambda *a: made.append(a[0]) or real_error(*a))
+    pieces = (b"data: 1\n\n", b": padding\n" * 500, b"data: [DONE]\n\n")
+    async with Server(streaming(*pieces, pause=0.05)) as srv:
+        assert await first_line(pool, srv.url) == "data: 1"
+        assert (pool.open_connections, pool.idle_connections) == (1, 0)
+        await until(lambda: pool.idle_connections == 1)
+        assert await lines_of(pool, srv.url) == [
+            "data: 1",
+            "",
+            *[": padding"] * 500,
+            "data: [DONE]",
+            "",
+        ]
+        assert srv.accepted == 1
+    assert made == []
+
+
+async def test_an_answer_whose_end_does_not_come_in_time_closes_its_connection(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_h1, "_REST_WAIT", 0.1)
+    async with Server(streaming(b"data: 1\n\n", b"data: 2\n\n", pause=0.5)) as srv:
+        started = asyncio.get_running_loop().time()
+        assert await first_line(pool, srv.url) == "data: 1"
         await until(lambda: pool.open_connections == 0)
+        assert asyncio.get_running_loop().time() - started < 0.45
+        assert await first_line(pool, srv.url) == "data: 1"
+        assert srv.accepted == 2
+
+
+async def test_an_answer_with_more_left_than_is_read_for_closes_its_connection(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_h1, "_REST_BYTES", 1000)
+    async with Server(streaming(b"data: 1\n\n", *[b": padding\n" * 20] * 10, pause=0.01)) as srv:
+        assert await first_line(pool, srv.url) == "data: 1"
+        await until(lambda: pool.open_connections == 0)
+        await first_line(pool, srv.url)
+        assert srv.accepted == 2
+
+
+async def test_an_answer_left_by_an_exception_closes_its_connection_at_once(pool: Pool) -> None:
+    async with Server(streaming(b"data: 1\n\n", b"data: 2\n\n", pause=0.05)) as srv:
+
+        async def fail_reading() -> None:
+            async with pool.stream("POST", srv.url, {}, b"", 5.0) as answer:
+                async for _ in answer.aiter_lines():
+                    raise KeyError("the reader's own failure")
+
+        with pytest.raises(KeyError):
+            await fail_reading()
+        assert pool.open_connections == 0
         assert await lines_of(pool, srv.url) == ["data: 1", "", "data: 2", ""]
         assert srv.accepted == 2
+
+
+async def test_a_pool_closed_mid_stream_fails_its_reader(pool: Pool) -> None:
+    async with Server(streaming(b"data: 1\n\n", b"data: 2\n\n", pause=0.3)) as srv:
+        got: list[str] = []
+
+        async def close_while_reading() -> None:
+            async with pool.stream("POST", srv.url, {}, b"", 5.0) as answer:
+                async for line in answer.aiter_lines():
+                    got.append(line)
+                    await pool.aclose()
+
+        with pytest.raises(httpx.ReadError):
+            await close_while_reading()
+        assert got == ["data: 1", ""]
 
 
 async def test_a_reader_cancelled_mid_stream_frees_its_connection_and_lease(pool: Pool) -> None:

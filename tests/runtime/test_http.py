@@ -12,14 +12,25 @@ from typing import Any
 
 import httpx
 import pytest
+from h1_support import Server
 from runtime_canned import chat_completion, chat_stream, openai_response
 from runtime_support import Reply, ScriptedServer
 
 from aiwf._ir.compiler import compile_files
+from aiwf._ir.routes import Route
 from aiwf._spec import load_spec
 from aiwf.engine import Engine
 from aiwf.runtime import _http as http
-from aiwf.runtime._types import ModelRequest, ModelResponse, Usage, expected_concurrency
+from aiwf.runtime._client import Runtime
+from aiwf.runtime._types import (
+    Completed,
+    ModelRequest,
+    ModelResponse,
+    Usage,
+    expected_concurrency,
+)
+
+_N = {"type": "object", "properties": {"n": {"type": "integer"}}}
 
 
 async def test_the_shared_client_has_the_connections_a_caller_expects() -> None:
@@ -121,6 +132,27 @@ async def test_a_reset_is_a_transport_error_not_a_timeout(server: ScriptedServer
     finally:
         await http.aclose_shared_client()
     assert not isinstance(info.value, httpx.TimeoutException), info.value
+
+
+async def test_streamed_calls_whose_body_ends_after_done_share_one_connection(
+    server: ScriptedServer,
+) -> None:
+    # The runtime leaves a stream at [DONE]; the chunked body's end comes 50 ms later. The
+    # pool reads it after the call returned, and the next call reuses the connection.
+    for n in range(3):
+        server.script(Reply(sse=chat_stream(json.dumps({"n": n})), linger=0.05))
+    route = Route(provider="openai-compatible", model="m", base_url=f"{server.url}/v1")
+    request = ModelRequest(route=route, instructions="i", input=1, output_schema=_N)
+    runtime = Runtime()
+    try:
+        for n in range(3):
+            events = [event async for event in runtime.stream(request)]
+            assert isinstance(events[-1], Completed)
+            assert events[-1].response.output == {"n": n}
+            await Server.until(lambda: http.shared().pool.idle_connections == 1)
+    finally:
+        await http.aclose_shared_client()
+    assert server.accepted == 1
 
 
 def test_asyncio_run_closes_a_shared_client_nobody_closed(server: ScriptedServer) -> None:
