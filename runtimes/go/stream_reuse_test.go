@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,11 +153,12 @@ func waitIdle(t *testing.T, s *streamServer) {
 }
 
 func TestAStreamWhoseBodyDoesNotEndIsClosedAndTheCallReturnsFirst(t *testing.T) {
-	held := make(chan struct{}) // never closed: the first body's end never comes
+	held := make(chan struct{}) // the first body's end never comes (until the test ends)
 	s := newStreamServer(t,
 		sendThenEnd(held, compatStream...),
 		sendThenEnd(after(10*time.Millisecond), compatStream...),
 	)
+	t.Cleanup(func() { close(held) }) // before the server's Close, which waits for its handlers
 	rt := streamRuntime(s)
 	resp, err := rt.Complete(context.Background(), streamRequest("openai-compatible", s.URL))
 	if err != nil || CanonicalString(resp.Output) != `{"ticket_id":"T-1"}` {
@@ -205,8 +207,8 @@ func TestAStreamLeftByAnErrorIsClosed(t *testing.T) {
 
 func TestAStreamLeftByACancellationIsClosed(t *testing.T) {
 	held := make(chan struct{})
-	defer close(held)
 	s := newStreamServer(t, sendThenEnd(held, compatStream[0]))
+	t.Cleanup(func() { close(held) })
 	req := streamRequest("openai-compatible", s.URL)
 	ctx, cancel := context.WithCancel(context.Background())
 	req.Stream = func(StreamEvent) { cancel() }
@@ -217,5 +219,26 @@ func TestAStreamLeftByACancellationIsClosed(t *testing.T) {
 	case <-s.closed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("a cancelled stream kept its connection open")
+	}
+}
+
+func TestAStreamWithMoreThan64KiBAfterItsLastEventIsClosed(t *testing.T) {
+	tail := ": " + strings.Repeat("x", 200<<10) // a comment line after [DONE]
+	lines := append(append([]string(nil), compatStream...), tail)
+	s := newStreamServer(t, sendThenEnd(after(0), lines...), sendThenEnd(after(0), compatStream...))
+	rt := streamRuntime(s)
+	if _, err := rt.Complete(context.Background(), streamRequest("openai-compatible", s.URL)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a body with more than 64 KiB left was read to its end and kept")
+	}
+	if _, err := rt.Complete(context.Background(), streamRequest("openai-compatible", s.URL)); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.accepted.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
 	}
 }
