@@ -158,7 +158,7 @@ class NodeResponse implements HttpResponse {
    */
   release(atEnd: boolean): void {
     const { message, stream } = this;
-    if (stream.destroyed) return;
+    if (stream.destroyed || stream.readableEnded) return;
     const close = (): void => {
       stream.destroy();
       message.destroy(); // an IncomingMessage destroyed before its end destroys its socket

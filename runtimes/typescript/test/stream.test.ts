@@ -166,21 +166,22 @@ test("a stream left by an error mid-stream closes its connection; the retry open
     { events: failing, end: 50 },
     { events: COMPAT, end: 50 },
   ]);
+  const { runtime, agent } = keeping();
   try {
-    const runtime = new rt.Runtime({ env: ENV });
     const result = await streamed(runtime, request(STREAMS["openai-compatible"]!.route(server.base)));
     assert.deepEqual(result, { text: "hello", attempts: ["call error", "retry ok"] });
     await server.closedCount(1);
     assert.equal(server.accepted(), 2);
   } finally {
+    agent.destroy();
     await server.close();
   }
 });
 
 test("a stream left by a cancellation closes its connection", async () => {
   const server = await streamServer([{ events: [COMPAT[0] as string], end: null }]);
+  const { runtime, agent } = keeping();
   try {
-    const runtime = new rt.Runtime({ env: ENV });
     const controller = new AbortController();
     await assert.rejects(async () => {
       for await (const event of runtime.stream(request(STREAMS["openai-compatible"]!.route(server.base), { signal: controller.signal }))) {
@@ -189,6 +190,7 @@ test("a stream left by a cancellation closes its connection", async () => {
     }, rt.Cancelled);
     await server.closedCount(1);
   } finally {
+    agent.destroy();
     await server.close();
   }
 });
