@@ -381,7 +381,14 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 		return fail(&ProviderError{Code: CodeProvider, Message: "the request cannot be sent: " + err.Error()})
 	}
 	actx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	// drained is set when a stream ended at its last event: the rest of its body is then
+	// read after the attempt returns (drainStream), and that cancels actx when done.
+	drained := false
+	defer func() {
+		if !drained {
+			cancel(nil)
+		}
+	}()
 	budgetTimer := time.AfterFunc(budget, func() { cancel(errAttemptTimeout) })
 	defer budgetTimer.Stop()
 	var firstToken *time.Timer
@@ -429,7 +436,11 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 	if err != nil {
 		return failWith(failure(err))
 	}
-	defer resp.Body.Close()
+	defer func() {
+		if !drained {
+			resp.Body.Close()
+		}
+	}()
 	if resp.StatusCode >= 400 {
 		data, err := io.ReadAll(resp.Body)
 		if err != nil {
@@ -454,6 +465,14 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 			st.req.Stream(StreamEvent{Type: "text", Text: text, Attempt: number, Metadata: meta})
 		}
 		c, err = st.provider.parseStream(ex, newSSEReader(resp.Body, failure), emit)
+		if err == nil {
+			budgetTimer.Stop()
+			if firstToken != nil {
+				firstToken.Stop()
+			}
+			drained = true
+			drainStream(resp.Body, func() { cancel(nil) })
+		}
 	} else {
 		var data []byte
 		if data, err = io.ReadAll(resp.Body); err != nil {
@@ -488,6 +507,29 @@ func (r *Runtime) send(ctx context.Context, st *callState, ex *exchange) (*outco
 	}
 	record(result, c.usage, requestID, problemErr)
 	return &outcome{completion: c, value: value, turn: turn, problem: problem, requestID: requestID}, nil
+}
+
+// drainWait and drainLimit bound what is read of a streamed body after its last event:
+// servers send the chunked body's end in a write of its own a moment later, and only a body
+// read to its end lets net/http keep the connection for the next call.
+const (
+	drainWait  = time.Second
+	drainLimit = 64 << 10
+)
+
+// drainStream reads and drops the rest of a stream's body in the background (the call does
+// not wait), at most drainLimit bytes for at most drainWait, then closes it and calls done.
+// A body that ended within that leaves its connection to the pool; one that did not is
+// closed unread, which makes net/http close the connection.
+func drainStream(body io.ReadCloser, done func()) {
+	timer := time.AfterFunc(drainWait, func() { body.Close() })
+	go func() {
+		defer done()
+		// one byte over the limit, so a rest of exactly drainLimit bytes still sees its end
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit+1))
+		timer.Stop()
+		body.Close()
+	}()
 }
 
 // parseRetryAfter reads retry-after-ms, then retry-after (seconds or an HTTP date).

@@ -507,11 +507,20 @@ export class Runtime implements ModelClient {
     if (response.status >= 400) {
       throw provider.error(exchange, response.status, response.headers, await response.text());
     }
-    return provider.parseStream(exchange, parseSse(lines(response.body as AsyncIterable<Uint8Array>)), (text) => {
-      if (live.firstToken === null) live.firstToken = this.clock.now() - live.began;
-      state.emitted = true;
-      state.emit?.({ type: "delta", text, attempt: number });
-    });
+    let completion: Completion;
+    try {
+      completion = await provider.parseStream(exchange, parseSse(lines(response.body as AsyncIterable<Uint8Array>)), (text) => {
+        if (live.firstToken === null) live.firstToken = this.clock.now() - live.began;
+        state.emitted = true;
+        state.emit?.({ type: "delta", text, attempt: number });
+      });
+    } catch (error) {
+      response.release?.(false);
+      throw error;
+    }
+    // Left at its last event: the rest of the body is read after this returns (http.ts).
+    response.release?.(true);
+    return completion;
   }
 
   private transportError(error: unknown, signal: AbortLike, provider: string, model: string): ProviderError {

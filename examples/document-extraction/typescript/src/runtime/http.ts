@@ -52,7 +52,21 @@ export interface HttpResponse {
   text(): Promise<string>;
   /** The body's bytes as they arrive (streaming); null when there is none. */
   readonly body: AsyncIterable<Uint8Array> | null;
+  /**
+   * The reader is done with `body`. `atEnd`: it left at the stream's last event, so the rest
+   * of the body may be read (and dropped) to keep the connection for the next call; else (an
+   * error) the connection is closed. Optional: without it, leaving `body` is the end of it.
+   */
+  release?(atEnd: boolean): void;
 }
+
+/**
+ * What is read of a streamed body after its last event, at most: servers send the chunked
+ * body's end in a write of its own a moment later, and only a body read to its end leaves its
+ * connection to the Agent for the next call (the Python and Go runtimes read the same).
+ */
+export const DRAIN_WAIT = 1; // seconds
+export const DRAIN_LIMIT = 64 * 1024; // bytes
 
 /** Sends one request; rejects when there is no response (connection refused, reset, aborted). */
 export type Transport = (url: string, request: HttpRequest) => Promise<HttpResponse>;
@@ -123,17 +137,49 @@ class NodeResponse implements HttpResponse {
   private failure: Error | null = null;
   private fail: ((error: Error) => void) | null = null;
   constructor(
-    message: http.IncomingMessage,
+    private readonly message: http.IncomingMessage,
     private readonly stream: Readable,
   ) {
     this.status = message.statusCode ?? 0;
     this.headers = new NodeHeaders(message.headers);
-    this.body = stream;
+    // Leaving the iteration leaves the stream as it is: `release` says what becomes of it.
+    this.body = { [Symbol.asyncIterator]: () => stream.iterator({ destroyOnReturn: false }) as AsyncIterator<Uint8Array> };
     // A reset mid-body is an error here (ECONNRESET "aborted"), never an uncaught one.
     stream.on("error", (error: Error) => {
       this.failure = error;
       this.fail?.(error);
     });
+  }
+
+  /**
+   * Left at its last event: the rest of the body is read and dropped in the background, at
+   * most DRAIN_LIMIT bytes for at most DRAIN_WAIT; a body that ended within that leaves its
+   * socket to the Agent, one that did not has it destroyed. Left by an error: destroyed now.
+   * Neither the timer nor the socket keeps the process alive meanwhile.
+   */
+  release(atEnd: boolean): void {
+    const { message, stream } = this;
+    if (stream.destroyed || stream.readableEnded) return;
+    const close = (): void => {
+      stream.destroy();
+      message.destroy(); // an IncomingMessage destroyed before its end destroys its socket
+    };
+    if (!atEnd) {
+      close();
+      return;
+    }
+    let read = 0;
+    const timer = setTimeout(close, DRAIN_WAIT * 1000);
+    timer.unref();
+    const done = (): void => clearTimeout(timer);
+    stream.once("end", done);
+    stream.once("close", done);
+    stream.on("data", (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > DRAIN_LIMIT) close();
+    });
+    message.socket?.unref(); // the Agent refs it again when it hands it to the next request
+    stream.resume();
   }
 
   text(): Promise<string> {
