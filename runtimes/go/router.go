@@ -119,7 +119,17 @@ func (r *Router) Call(ctx context.Context, a *Assistant, value Value, meta Metad
 		}
 		var pe *ProviderError
 		if errors.As(err, &pe) {
-			pe.Attempts = attempts
+			// The attempts go on a copy: a client of the consumer's may return one error
+			// value to many calls at once (a fake's sentinel, say), which calls running in
+			// parallel would otherwise all write to.
+			own := *pe
+			own.Attempts = attempts
+			if err == error(pe) {
+				err = &own
+			} else {
+				err = &withAttempts{own: &own, err: err}
+			}
+			pe = &own
 		}
 		if pe == nil || !pe.fallsBack() || ctx.Err() != nil {
 			return nil, attempts, err
@@ -142,3 +152,14 @@ func attemptsOf(resp *Response, err error) []Attempt {
 	}
 	return nil
 }
+
+// withAttempts is a client's wrapped *ProviderError with the router's copy of it, which
+// carries the call's attempts: errors.As finds the copy first, errors.Is and the message are
+// the client's error's own.
+type withAttempts struct {
+	own *ProviderError
+	err error
+}
+
+func (w *withAttempts) Error() string   { return w.err.Error() }
+func (w *withAttempts) Unwrap() []error { return []error{w.own, w.err} }

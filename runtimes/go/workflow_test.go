@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -134,5 +135,45 @@ func TestScatterOverANonArrayFailsTheStep(t *testing.T) {
 	_, _, err := Run(context.Background(), router, wf, MustParse(`{"items": {"a": 1}}`))
 	if ErrorCode(err) != CodeStepFailed || err.Error() != "step each failed: scatter over input.items is not an array (object)" {
 		t.Fatal(err)
+	}
+}
+
+// failing returns err to every call, as a consumer's fake may: one error value for all.
+type failing struct{ err error }
+
+func (f failing) Complete(context.Context, *Request) (*Response, error) { return nil, f.err }
+
+func TestTheRouterLeavesAClientsErrorValueAsItWas(t *testing.T) {
+	sentinel := &ProviderError{Code: CodeServer, Provider: "fake", Model: "m", Message: "busy", Status: 503,
+		Attempts: []Attempt{{Provider: "fake", Model: "m", Kind: "call", Outcome: "http 503"}}}
+	wrapped := fmt.Errorf("the fake says: %w", sentinel)
+	kept := &sentinel.Attempts[0]
+	for _, given := range []error{sentinel, wrapped} {
+		router := &Router{Routes: map[string]Route{"m": {Provider: "fake"}}, Client: failing{given}}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs { // calls in parallel, as a scatter makes them (go test -race)
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, _, errs[i] = router.Call(context.Background(), assistant("say", "Any", "Text"), "x", Metadata{})
+			}(i)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			var pe *ProviderError
+			if !errors.As(err, &pe) || pe == sentinel || len(pe.Attempts) != 1 || pe.Message != "busy" {
+				t.Fatalf("%v: %+v", err, pe)
+			}
+			if err.Error() != given.Error() || ErrorCode(err) != CodeServer {
+				t.Errorf("%q (%s), want %q", err, ErrorCode(err), given)
+			}
+			if given == wrapped && !errors.Is(err, sentinel) {
+				t.Errorf("%v does not wrap the client's error", err)
+			}
+		}
+	}
+	if len(sentinel.Attempts) != 1 || &sentinel.Attempts[0] != kept {
+		t.Errorf("the router wrote to the client's error: %+v", sentinel.Attempts)
 	}
 }

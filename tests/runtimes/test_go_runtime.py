@@ -65,7 +65,18 @@ def test_runtime_is_vet_clean() -> None:
 
 
 def test_runtime_tests_pass() -> None:
-    proc = run([tool("go"), "test", "-count=1", "./..."])
+    # Under the race detector (which needs cgo, and so a C compiler): the runtime runs a
+    # workflow's steps and a scatter's items in goroutines, and a consumer's client may hand
+    # them shared values.
+    tool("gcc")
+    proc = subprocess.run(
+        [tool("go"), "test", "-race", "-count=1", "./..."],
+        cwd=RUNTIME,
+        env={**go_env(), "CGO_ENABLED": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok  \tgithub.com/aiwf-dev/aiwf/runtimes/go" in proc.stdout, proc.stdout
 
