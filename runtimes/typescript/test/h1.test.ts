@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
+import type { TLSSocket } from "node:tls";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -327,6 +328,41 @@ test("gzip and br bodies are decoded; an unknown coding is read as it is", async
     for (let n = 0; n < encoded.length; n++) assert.equal(await (await post(server.url)).text(), ANSWER);
   } finally {
     await server.close();
+  }
+});
+
+test("https to a host name: the name goes out as SNI and the certificate is checked against it; an IP address sends no SNI", async () => {
+  const names: (string | false | null)[] = [];
+  const server = createHttpsServer({ cert: CERT, key: KEY }, (req, res) => {
+    req.resume();
+    req.on("end", () => res.end(ANSWER));
+  });
+  server.on("secureConnection", (socket: TLSSocket) => names.push(socket.servername));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const dir = mkdtempSync(join(tmpdir(), "aiwf-h1-"));
+  try {
+    writeFileSync(join(dir, "ca.pem"), CERT);
+    const index = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "index.js");
+    const port = (server.address() as AddressInfo).port;
+    const script =
+      "const rt = await import(process.argv[1]); const send = rt.h1Transport(); const out = [];" +
+      "for (const url of process.argv.slice(2)) { try { const r = await send(url, { method: 'POST', headers: {}, body: '{}', signal: new AbortController().signal }); out.push(r.status); } catch (e) { out.push(e.code); } }" +
+      "console.log(out.join(','));";
+    // localhost resolves to 127.0.0.1 (and maybe ::1 first, where nothing listens); the
+    // certificate names both.
+    const urls = [`https://localhost:${port}/v1`, `https://127.0.0.1:${port}/v1`];
+    const child = await new Promise<{ failed: string | null; stdout: string }>((resolve) => {
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, "ca.pem") };
+      execFile(process.execPath, ["--input-type=module", "-e", script, index, ...urls], { env, timeout: 20_000 }, (error, stdout) =>
+        resolve({ failed: error === null ? null : error.message, stdout }),
+      );
+    });
+    assert.deepEqual(child, { failed: null, stdout: "200,200\n" });
+    assert.deepEqual(names, ["localhost", false]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
 
