@@ -233,8 +233,13 @@ def ordered_dumps(value: Any, schema: Any = None) -> str:
     user text of every call. A value either step refuses takes the two steps, so that the
     error is theirs."""
     out: list[str] = []
+    root: Mapping[str, Any] | None
+    if schema is None or schema.__class__ is dict:
+        root = schema
+    else:
+        root = schema if isinstance(schema, Mapping) else None
     try:
-        _write_ordered(value, schema, schema if isinstance(schema, Mapping) else None, out)
+        _write_ordered(value, schema, root, out)
     except Exception:
         return dumps(in_contract_order(value, schema))
     return "".join(out)
@@ -245,15 +250,20 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
     if cls is not dict and cls is not list and not isinstance(value, (Mapping, list)):
         _write(value, out)  # strings, numbers, booleans, null (and tuples, as _order has it)
         return
-    if schema is not None:
-        schema = _resolve(schema, root)
-    typed = schema is not None and isinstance(schema, Mapping) and bool(schema)
-    if isinstance(value, list):
+    # (The type tests below look at the class first: an ABC's isinstance costs more than
+    # the rest of writing a small object.)
+    if schema is None:
+        typed = False
+    else:
+        if schema.__class__ is not dict or "$ref" in schema:
+            schema = _resolve(schema, root)
+        typed = bool(schema) and (schema.__class__ is dict or isinstance(schema, Mapping))
+    if cls is list or (cls is not dict and isinstance(value, list)):
         items = schema.get("items") if typed else None
         sep = "["
         for item in value:
             if item.__class__ is str:
-                out.append(sep + _quoted(item))
+                out.append(sep + (_QUOTED.get(item) or _quoted(item)))
             else:
                 out.append(sep)
                 _write_ordered(item, items, root, out)
@@ -266,18 +276,29 @@ def _write_ordered(value: Any, schema: Any, root: Mapping[str, Any] | None, out:
         declared, extra = _plan(schema, root)
     sep = "{"
     # String members (most of them) are written here rather than by a call each.
+    quoted = _QUOTED
     for name, sub in declared.items():
         if name in value:
             item = value[name]
             if item.__class__ is str and name.__class__ is str:
-                out.append(sep + _quoted(name) + ":" + _quoted(item))
+                out.append(
+                    sep
+                    + (quoted.get(name) or _quoted(name))
+                    + ":"
+                    + (quoted.get(item) or _quoted(item))
+                )
             else:
                 _member(name, item, sub, root, sep, out)
             sep = ","
     for name in sorted(k for k in value if k not in declared) if declared else sorted(value):
         item = value[name]
         if item.__class__ is str and name.__class__ is str:
-            out.append(sep + _quoted(name) + ":" + _quoted(item))
+            out.append(
+                sep
+                + (quoted.get(name) or _quoted(name))
+                + ":"
+                + (quoted.get(item) or _quoted(item))
+            )
         else:
             _member(name, item, extra, root, sep, out)
         sep = ","

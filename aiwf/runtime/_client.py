@@ -74,11 +74,16 @@ from aiwf.runtime._types import (
     StreamReset,
     TextDelta,
     Usage,
-    made,
+    maker,
 )
 
 if TYPE_CHECKING:
     import httpx
+
+# The values every call makes, without their frozen __init__ (aiwf.runtime._types.maker).
+_make_response = maker(ModelResponse)
+_make_exchange = maker(Exchange)
+_make_attempt_record = maker(AttemptRecord)
 
 #: Seconds per attempt when neither the request nor the route sets ``timeout``.
 DEFAULT_TIMEOUT = 600.0
@@ -370,8 +375,7 @@ class Runtime:
             outcome = got
             if outcome.problem is None:
                 completion = outcome.completion
-                return made(
-                    ModelResponse,
+                return _make_response(
                     output=outcome.value,
                     text=completion.text,
                     usage=state.usage,
@@ -408,8 +412,7 @@ class Runtime:
             wire = state.plan.wires.get(mode)
             if wire is None:
                 wire = state.plan.wires[mode] = provider.prepare_schema(mode, schema)
-        return made(
-            Exchange,
+        return _make_exchange(
             request=request,
             route=route,
             turns=tuple(state.turns),
@@ -714,8 +717,7 @@ class Runtime:
         route = exchange.route
         usage = completion.usage if completion is not None else _NO_USAGE
         state.log.append(
-            made(
-                AttemptRecord,
+            _make_attempt_record(
                 alias=meta.alias,
                 provider=route.provider,
                 model=route.model,

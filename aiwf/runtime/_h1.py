@@ -107,11 +107,8 @@ class Pool:
         self._lookups: dict[tuple[str, int], asyncio.Task[list[_AddrInfo]]] = {}
         self._sweeper: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
+        #: Whether :meth:`aclose` was called (an attribute: every call asks).
+        self.closed = False
 
     @property
     def limit(self) -> int:
@@ -177,7 +174,7 @@ class Pool:
         conn.left = True
         if answer.finished or conn.complete:
             self._release(conn, conn.keep)
-        elif conn.reading and conn.framed and conn.alive and not self._closed:
+        elif conn.reading and conn.framed and conn.alive and not self.closed:
             self._read_rest(conn)
         else:
             self._release(conn, False)
@@ -231,7 +228,7 @@ class Pool:
     ) -> _Connection:
         """A connection (under a lease) that sent the request and read the answer, or its
         head when ``streaming``; the caller releases it."""
-        if self._closed:
+        if self.closed:
             raise RuntimeError("this HTTP pool is closed")
         target = self._targets.get(url)
         if target is None:
@@ -252,9 +249,9 @@ class Pool:
 
     async def aclose(self) -> None:
         """Close every connection; waiting and later requests fail."""
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
+        self.closed = True
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
@@ -320,7 +317,7 @@ class Pool:
         except BaseException:
             self._open -= 1
             raise
-        if self._closed:
+        if self.closed:
             self._open -= 1
             conn.counted = False
             conn.close()
@@ -330,7 +327,7 @@ class Pool:
 
     def _release(self, conn: _Connection, keep: bool) -> None:
         self._busy.discard(conn)
-        if keep and conn.alive and not self._closed:
+        if keep and conn.alive and not self.closed:
             conn.idle_since = time.monotonic()
             self._idle.setdefault(conn.key, []).append(conn)
             if self._sweeper is None:

@@ -135,7 +135,7 @@ def shared() -> SharedClient:
     loop = asyncio.get_running_loop()
     found = _shared.get(loop)
     wanted = expected_concurrency.get()
-    if found is not None and not found.closed and wanted <= found.connections:
+    if found is not None and not found.pool.closed and wanted <= found.connections:
         return found
     for other in [lp for lp in _shared if lp.is_closed()]:
         del _shared[other]

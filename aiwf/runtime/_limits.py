@@ -24,6 +24,7 @@ import asyncio
 import heapq
 import sys
 import time
+import types
 from typing import Any
 
 #: Disarmed limits kept on a heap before the heap is swept (when they are also the most).
@@ -40,7 +41,7 @@ class TimeLimit:
 
     def __init__(self, seconds: float) -> None:
         loop = _running_loop()
-        task = _current_task(loop)
+        task = _TASKS.get(loop) if _TASKS is not None else _current_task(loop)
         if task is None:
             raise RuntimeError("a time limit needs a task")
         keeper = _KEEPERS.get(loop)
@@ -51,7 +52,7 @@ class TimeLimit:
         self.cancelling: int = task.cancelling() if _UNCANCEL else 0  # type: ignore[attr-defined,unused-ignore]
         self.expired = False
         self.armed = True
-        when = loop.time() + seconds
+        when = keeper.clock() + seconds
         _heappush(keeper.heap, (when, id(self), self))
         due = keeper.due
         if due is None or when < due:
@@ -85,10 +86,15 @@ class _Limits:
     included until swept (:attr:`disarmed` counts those), and the loop timer set for the
     earliest entry (:attr:`due` its time)."""
 
-    __slots__ = ("disarmed", "due", "heap", "loop", "timer")
+    __slots__ = ("clock", "disarmed", "due", "heap", "loop", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        #: ``loop.time``: ``time.monotonic`` itself for asyncio's own loops (whose ``time``
+        #: is a Python method returning it), the loop's method for any other.
+        self.clock: Any = (
+            time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
+        )
         self.heap: list[tuple[float, int, TimeLimit]] = []
         self.disarmed = 0
         self.due: float | None = None
@@ -105,7 +111,7 @@ class _Limits:
         """The loop timer: expire every armed limit that is due, set the next timer."""
         self.timer = self.due = None
         heap = self.heap
-        end = self.loop.time() + _RESOLUTION
+        end = self.clock() + _RESOLUTION
         while heap and heap[0][0] < end:
             limit = heapq.heappop(heap)[2]
             if not limit.armed:
@@ -129,6 +135,13 @@ class _Limits:
 _KEEPERS: dict[Any, _Limits] = {}
 _running_loop = asyncio.get_running_loop
 _current_task = asyncio.current_task
+#: ``current_task(loop)`` is ``_current_tasks.get(loop)`` where it is a Python function over
+#: that dict (Python 3.10 and 3.11; later ones have it in C): the dict is read directly.
+_TASKS: dict[Any, asyncio.Task[Any]] | None = (
+    vars(asyncio.tasks).get("_current_tasks")
+    if isinstance(_current_task, types.FunctionType)
+    else None
+)
 _heappush = heapq.heappush
 _UNCANCEL = sys.version_info >= (3, 11)
 

@@ -105,27 +105,25 @@ class TraceHub:
     """Fans spans out to subscribed tracers; a failing tracer never fails a call."""
 
     def __init__(self) -> None:
-        self._tracers: tuple[Tracer, ...] = ()
-
-    @property
-    def tracers(self) -> tuple[Tracer, ...]:
-        """The subscribed tracers, in order."""
-        return self._tracers
+        #: The subscribed tracers, in order (read it; :meth:`subscribe` and
+        #: :meth:`unsubscribe` replace it). An attribute, not a property: every call reads
+        #: it, and a property's call cost more than the read.
+        self.tracers: tuple[Tracer, ...] = ()
 
     def subscribe(self, tracer: Tracer) -> None:
         """Send future spans to ``tracer`` too."""
-        self._tracers = (*self._tracers, tracer)
+        self.tracers = (*self.tracers, tracer)
 
     def unsubscribe(self, tracer: Tracer) -> None:
         """Stop sending spans to ``tracer``."""
-        if tracer in self._tracers:
-            tracers = list(self._tracers)
+        if tracer in self.tracers:
+            tracers = list(self.tracers)
             tracers.remove(tracer)
-            self._tracers = tuple(tracers)
+            self.tracers = tuple(tracers)
 
     def record(self, span: Span) -> None:
         """Hand ``span`` to every tracer."""
-        for tracer in self._tracers:
+        for tracer in self.tracers:
             try:
                 tracer.record(span)
             except Exception as exc:  # a tracer bug must not fail model calls

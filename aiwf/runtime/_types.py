@@ -186,17 +186,53 @@ _D = TypeVar("_D")
 
 def made(cls: type[_D], **fields: Any) -> _D:
     """``cls(**fields)`` for the runtime's frozen dataclasses, without their ``__init__``
-    (which sets each field with ``object.__setattr__``, four times the cost of the rest of
-    making one; the runtime makes several per call). The value is the same: ``cls`` must be
-    a dataclass with a ``__dict__``, no ``__post_init__`` and only ``__init__`` fields; a
-    field left out takes its default, and one with a default factory must be given
-    (tests/runtime/test_router.py checks these facts for every class it is used on)."""
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = _DEFAULTS[cls] = _defaults(cls)
-    value: _D = object.__new__(cls)
-    value.__dict__.update(defaults, **fields)
-    return value
+    (see :func:`maker`, whose function it calls)."""
+    make: Callable[..., _D] | None = _MAKERS.get(cls)
+    if make is None:
+        make = maker(cls)
+    return make(**fields)
+
+
+def maker(cls: type[_D]) -> Callable[..., _D]:
+    """A function making ``cls(**fields)`` from the fields as keyword arguments, without
+    the frozen ``__init__`` (which sets each field with ``object.__setattr__``, several times
+    the cost of the rest of making one; the runtime makes several per call): it stores the
+    fields in the new value's ``__dict__`` in their order, a field left out taking its
+    default. Written for ``cls`` once, as :mod:`dataclasses` writes ``__init__`` (a generic
+    function would pack and unpack the fields as dicts, which cost as much again). ``cls``
+    must be a dataclass with a ``__dict__``, no ``__post_init__`` and only ``__init__``
+    fields, and one with a default factory must be given (tests/runtime/test_router.py
+    checks these facts for every class it is used on)."""
+    found: Callable[..., _D] | None = _MAKERS.get(cls)
+    if found is not None:
+        return found
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or not all(f.init for f in fields):
+        raise TypeError(f"{cls.__name__} is not made field by field")
+    # The function's own names start with _aiwf_, which no field name here does.
+    if any(f.name.startswith("_aiwf_") for f in fields):
+        raise TypeError(f"{cls.__name__} has a field named _aiwf_*")
+    scope: dict[str, Any] = {"_aiwf_new": object.__new__, "_aiwf_cls": cls}
+    params = []
+    for f in fields:
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            scope[f"_aiwf_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_aiwf_default_{f.name}")
+    stores = "".join(f"    _aiwf_fields[{f.name!r}] = {f.name}\n" for f in fields)
+    source = (
+        f"def make_{cls.__name__}(*, {', '.join(params)}):\n"
+        "    _aiwf_value = _aiwf_new(_aiwf_cls)\n"
+        "    _aiwf_fields = _aiwf_value.__dict__\n"
+        f"{stores}"
+        "    return _aiwf_value\n"
+    )
+    exec(source, scope)  # field names only (identifiers), as dataclasses does
+    make: Callable[..., _D] = scope[f"make_{cls.__name__}"]
+    make.__doc__ = f"``{cls.__name__}(**fields)`` without its ``__init__`` (:func:`maker`)."
+    _MAKERS[cls] = make
+    return make
 
 
 def usage_of(input_tokens: int, output_tokens: int) -> Usage:
@@ -209,12 +245,4 @@ def usage_of(input_tokens: int, output_tokens: int) -> Usage:
     return value
 
 
-def _defaults(cls: type) -> dict[str, Any]:
-    if hasattr(cls, "__post_init__") or not all(f.init for f in dataclasses.fields(cls)):
-        raise TypeError(f"{cls.__name__} is not made field by field")
-    return {
-        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
-    }
-
-
-_DEFAULTS: dict[type, dict[str, Any]] = {}
+_MAKERS: dict[type, Callable[..., Any]] = {}

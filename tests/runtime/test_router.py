@@ -131,7 +131,14 @@ def test_values_made_without_init_are_the_init_ones() -> None:
     import dataclasses
 
     from aiwf.runtime._providers.base import Exchange
-    from aiwf.runtime._types import AttemptRecord, ModelRequest, ModelResponse, Usage, made
+    from aiwf.runtime._types import (
+        AttemptRecord,
+        ModelRequest,
+        ModelResponse,
+        Usage,
+        made,
+        maker,
+    )
 
     route = Route(provider="openai", model="m")
     request = ModelRequest(route=route)
@@ -152,11 +159,17 @@ def test_values_made_without_init_are_the_init_ones() -> None:
     for cls, fields in cases:
         assert not hasattr(cls, "__post_init__"), cls
         assert all(f.init for f in dataclasses.fields(cls)), cls
-        value = made(cls, **fields)
-        assert value == cls(**fields)
-        assert type(value) is cls
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            value.kind = "x"
+        for value in (made(cls, **fields), maker(cls)(**fields)):
+            assert value == cls(**fields)
+            assert type(value) is cls
+            assert list(vars(value).items()) == list(vars(cls(**fields)).items())  # in order
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                value.kind = "x"
+        with pytest.raises(TypeError):
+            maker(cls)(**fields, unknown=1)
+        required = next(f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING)
+        with pytest.raises(TypeError):
+            maker(cls)(**{k: v for k, v in fields.items() if k != required})
 
 
 def test_usage_made_without_init_is_the_init_one() -> None:

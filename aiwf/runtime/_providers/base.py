@@ -365,10 +365,11 @@ def tool_text(exchange: Exchange, value: Any) -> str:
     return dumps(in_contract_order(value, schema))
 
 
-def user_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
-    """The user message for a JSON input: canonical JSON in contract order against the
-    input's ``schema`` (docs/wire.md §2, §3)."""
-    return ordered_dumps(value, schema)
+#: ``user_text(value, schema)``: the user message for a JSON input, canonical JSON in
+#: contract order against the input's ``schema`` (docs/wire.md §2, §3). The function itself
+#: (every call makes one, and a call of a function that only calls another costs as much as
+#: a small object's writing).
+user_text = ordered_dumps
 
 
 def loads_event(event: SSEEvent, exchange: Exchange) -> Any:

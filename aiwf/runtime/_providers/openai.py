@@ -115,11 +115,17 @@ class OpenAIProvider(HttpProvider):
         if not parts and refused is not None:
             raise refusal(refused, self.name, exchange.route.model)
         usage = body.get("usage") or {}
+        # Token counts as int(value or 0), tested here rather than by a call each.
+        tokens_in, tokens_out = usage.get("input_tokens"), usage.get("output_tokens")
+        if tokens_in.__class__ is not int:
+            tokens_in = int(tokens_in or 0)
+        if tokens_out.__class__ is not int:
+            tokens_out = int(tokens_out or 0)
         incomplete = body.get("incomplete_details") or {}
         reason = incomplete.get("reason") if isinstance(incomplete, dict) else None
         return Completion(
             text=parts[0] if len(parts) == 1 else "".join(parts),
-            usage=usage_of(_count(usage.get("input_tokens")), _count(usage.get("output_tokens"))),
+            usage=usage_of(tokens_in, tokens_out),
             model=body.get("model"),
             response_id=body.get("id"),
             stop_reason=reason or status,
@@ -143,8 +149,3 @@ class OpenAIProvider(HttpProvider):
         raise ProviderError(
             "stream ended before response.completed", provider=self.name, model=exchange.route.model
         )
-
-
-def _count(value: Any) -> int:
-    """``int(value or 0)``: a token count as the usage member has it (an int, mostly)."""
-    return value if value.__class__ is int else int(value or 0)
