@@ -26,7 +26,12 @@ from aiwf.runtime._types import (
     ModelResponse,
     OutputCheck,
     Usage,
+    maker,
 )
+
+# Made for every call, without their frozen __init__ (aiwf.runtime._types.maker).
+_make_request = maker(ModelRequest)
+_make_metadata = maker(CallMetadata)
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class CallPlan:
     ) -> ModelRequest:
         """The model request of one call on ``value``."""
         assistant = self.assistant
-        return ModelRequest(
+        return _make_request(
             route=self.route,
             instructions=assistant.instructions,
             input=value,
@@ -59,7 +64,7 @@ class CallPlan:
             temperature=assistant.temperature,
             max_tokens=assistant.max_tokens,
             retry=self.retry,
-            metadata=CallMetadata(
+            metadata=_make_metadata(
                 assistant=assistant.name,
                 workflow=workflow,
                 step=step,
