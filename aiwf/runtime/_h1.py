@@ -173,6 +173,9 @@ class Pool:
             raise
         conn.left = True
         if answer.finished or conn.complete:
+            if conn.body:  # an end that came unread: dropped (reading resumes if paused)
+                conn.body = []
+                conn.taken()
             self._release(conn, conn.keep)
         elif conn.reading and conn.framed and conn.alive and not self.closed:
             self._read_rest(conn)
@@ -784,6 +787,7 @@ class _Connection(asyncio.Protocol):
         self.bodiless = bodiless
         self.streaming, self.reading, self.complete, self.error = streaming, False, False, None
         self.left = False
+        self.buffered = 0
         if len(content) <= _JOIN_LIMIT:
             transport.write(head + content)
         else:

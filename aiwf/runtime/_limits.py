@@ -91,10 +91,10 @@ class _Limits:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         #: ``loop.time``: ``time.monotonic`` itself for asyncio's own loops (whose ``time``
-        #: is a Python method returning it), the loop's method for any other.
-        self.clock: Any = (
-            time.monotonic if type(loop).time is asyncio.BaseEventLoop.time else loop.time
-        )
+        #: is a Python method returning it), the loop's own for any other, or for a loop
+        #: whose ``time`` was replaced on the loop itself (a test's virtual clock).
+        own_clock = type(loop).time is asyncio.BaseEventLoop.time and "time" not in vars(loop)
+        self.clock: Any = time.monotonic if own_clock else loop.time
         self.heap: list[tuple[float, int, TimeLimit]] = []
         self.disarmed = 0
         self.due: float | None = None

@@ -143,6 +143,25 @@ async def test_an_answer_left_before_its_end_keeps_its_connection_when_the_end_c
     assert made == []
 
 
+async def test_an_answer_that_arrived_whole_while_unread_leaves_a_connection_that_reads(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The whole body arrives while the reader is away, past the buffer at which reading
+    # pauses: the connection kept for the next request reads again.
+    monkeypatch.setattr(_h1, "_STREAM_BUFFER", 1000)
+    body = b"x" * 5000
+
+    async def handle(conn: Conn) -> None:
+        while await conn.request() is not None:
+            await conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + body)
+
+    async with Server(handle) as srv:
+        async with pool.stream("POST", srv.url, {}, b"", 5.0) as answer:
+            await until(lambda: answer._conn.complete)
+        status, _, got = await asyncio.wait_for(pool.send("GET", srv.url, {}, b"", 5.0), 5)
+        assert (status, got, srv.accepted) == (200, body, 1)
+
+
 async def test_an_answer_whose_end_does_not_come_in_time_closes_its_connection(
     pool: Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,6 +48,22 @@ async def test_a_limit_fires_at_its_time_not_before() -> None:
 
 
 @needs_uncancel
+@pytest.mark.parametrize("offset", [-1000.0, 1000.0])
+def test_a_limit_keeps_the_loops_own_clock_when_it_was_replaced_on_the_loop(
+    offset: float,
+) -> None:
+    # A test's virtual clock replaces ``time`` on the loop itself: the limits' deadlines
+    # are in that clock, as the loop's timers are.
+    loop = asyncio.new_event_loop()
+    loop.time = lambda: time.monotonic() + offset  # type: ignore[method-assign]
+    try:
+        with pytest.raises(TimeoutError):
+            loop.run_until_complete(limited(0.05, asyncio.sleep(10)))
+    finally:
+        loop.close()
+
+
+@needs_uncancel
 async def test_an_ended_limit_never_cancels_later_awaits() -> None:
     assert await limited(0.05, asyncio.sleep(0, "done")) == "done"
     await asyncio.sleep(0.1)  # past the limit: nothing is cancelled

@@ -121,17 +121,18 @@ func (r *Router) Call(ctx context.Context, a *Assistant, value Value, meta Metad
 		}
 		var pe *ProviderError
 		if errors.As(err, &pe) {
-			// The attempts go on a copy: a client of the consumer's may return one error
-			// value to many calls at once (a fake's sentinel, say), which calls running in
-			// parallel would otherwise all write to.
-			own := *pe
-			own.Attempts = attempts
-			if err == error(pe) {
-				err = &own
+			if _, fresh := r.Client.(*Runtime); fresh && err == error(pe) {
+				pe.Attempts = attempts // the runtime's errors are each call's own
 			} else {
+				// A client of the consumer's may return one error value to many calls at
+				// once (a fake's sentinel, say), which calls running in parallel would all
+				// write to: the attempts go on a copy, found first by errors.As, and the
+				// client's error is still the one errors.Is finds.
+				own := *pe
+				own.Attempts = attempts
 				err = &withAttempts{own: &own, err: err}
+				pe = &own
 			}
-			pe = &own
 		}
 		if pe == nil || !pe.fallsBack() || ctx.Err() != nil {
 			return nil, attempts, err
@@ -155,9 +156,9 @@ func attemptsOf(resp *Response, err error) []Attempt {
 	return nil
 }
 
-// withAttempts is a client's wrapped *ProviderError with the router's copy of it, which
-// carries the call's attempts: errors.As finds the copy first, errors.Is and the message are
-// the client's error's own.
+// withAttempts is a client's error (a *ProviderError, or one wrapping it) with the router's
+// copy of that *ProviderError, which carries the call's attempts: errors.As finds the copy
+// first; errors.Is and the message are the client's error's own.
 type withAttempts struct {
 	own *ProviderError
 	err error
