@@ -209,6 +209,29 @@ COMPONENTS = (
 )
 
 
+#: The headers of the in-process answer of (b) and (c).
+ANSWER_HEAD = {"content-type": "application/json", "x-request-id": "req_1"}
+
+
+def in_process_runtime() -> Any:
+    """A runtime on the shared client's path with its pool's send answered in-process (in
+    the running loop), or None for an aiwf before that path; sets the API key it reads."""
+    from aiwf.runtime import _http as aiwf_http
+    from aiwf.runtime._client import Runtime
+
+    os.environ["OPENAI_API_KEY"] = "sk-bench"
+    if not hasattr(aiwf_http, "shared"):
+        return None
+    body = response_body()
+
+    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, ANSWER_HEAD, body
+
+    runtime = Runtime()
+    aiwf_http.shared().send = answer  # type: ignore[method-assign]
+    return runtime
+
+
 def cpu(calls: int) -> None:
     """CPU per call against an in-process transport (see the module docstring, (b))."""
     import cProfile
@@ -218,25 +241,19 @@ def cpu(calls: int) -> None:
 
     from aiwf.runtime._client import Runtime
 
-    os.environ["OPENAI_API_KEY"] = "sk-bench"
-    body, head = response_body(), {"content-type": "application/json", "x-request-id": "req_1"}
+    body = response_body()
 
     class Answer(httpx.AsyncBaseTransport):
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, headers=head, content=body)
-
-    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
-        return 200, head, body
+            return httpx.Response(200, headers=ANSWER_HEAD, content=body)
 
     async def run() -> tuple[float, float, float, pstats.Stats]:
         from aiwf.runtime import _http as aiwf_http
 
         over_httpx = Runtime(transport=Answer())
-        if hasattr(aiwf_http, "shared"):
-            shared = Runtime()  # the shared client's path, its send answered in-process
-            aiwf_http.shared().send = answer  # type: ignore[method-assign]
-        else:  # an aiwf before the shared client's direct path (for before/after figures)
-            shared = over_httpx
+        # The shared client's path, its send answered in-process; an aiwf before that path
+        # (for before/after figures) measures the httpx path twice.
+        shared = in_process_runtime() or over_httpx
         req = request("http://127.0.0.1:9")
         client = httpx.AsyncClient(transport=Answer())
         sent = payload()
@@ -324,17 +341,7 @@ def cpu(calls: int) -> None:
 async def shared_calls(calls: int) -> None:
     """``calls`` calls on the shared client's path, its send answered in-process, after
     the warm-up of (b) (what ``--instructions`` counts, in a child under callgrind)."""
-    from aiwf.runtime import _http as aiwf_http
-    from aiwf.runtime._client import Runtime
-
-    os.environ["OPENAI_API_KEY"] = "sk-bench"
-    body, head = response_body(), {"content-type": "application/json", "x-request-id": "req_1"}
-
-    async def answer(*_: Any) -> tuple[int, dict[str, str], bytes]:
-        return 200, head, body
-
-    runtime = Runtime()
-    aiwf_http.shared().send = answer  # type: ignore[method-assign]
+    runtime = in_process_runtime()
     req = request("http://127.0.0.1:9")
     for _ in range(300):
         await runtime.complete(req)
